@@ -1,0 +1,57 @@
+"""Mwanzo Skills Campus: the Flask application factory."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from mwanzo.config import check_production_safety, development_secret_key, load_config
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    instance_path = Path(app.instance_path)
+    app.config.update(load_config(instance_path))
+    if overrides:
+        app.config.update(overrides)
+    check_production_safety(app.config)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = development_secret_key(instance_path)
+
+    register_extensions(app)
+    register_blueprints(app)
+    from mwanzo.web import register_web
+    register_web(app)
+    from mwanzo.cli import register_cli
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from mwanzo import models  # noqa: F401  (every table known to metadata and migrations)
+    from mwanzo.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
+    from mwanzo.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    compress.init_app(app)
+    login_manager.init_app(app)
+    from mwanzo.auth.services import load_user_from_session_id
+    login_manager.user_loader(load_user_from_session_id)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    from mwanzo import jobs
+    jobs.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from mwanzo.auth.views import bp as auth_bp
+    from mwanzo.catalog.views import bp as catalog_bp
+
+    for bp in (auth_bp, catalog_bp):
+        app.register_blueprint(bp)

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+import bcrypt
+import sqlalchemy as sa
+from flask import current_app
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column
+
+from mwanzo.database import TimestampedModel, str_enum
+
+
+class Role(enum.StrEnum):
+    STUDENT = "STUDENT"
+    INSTRUCTOR = "INSTRUCTOR"
+    EMPLOYER = "EMPLOYER"
+    ADMIN = "ADMIN"
+
+
+def new_security_stamp() -> str:
+    return secrets.token_hex(16)
+
+
+class User(UserMixin, TimestampedModel):
+    __tablename__ = "users"
+
+    name: Mapped[str] = mapped_column(sa.String(120))
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(128))
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
+    profile_picture_url: Mapped[str | None] = mapped_column(sa.String(500))
+    bio: Mapped[str | None] = mapped_column(sa.Text)
+    role: Mapped[Role] = mapped_column(str_enum(Role), default=Role.STUDENT, index=True)
+    is_email_verified: Mapped[bool] = mapped_column(default=False)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    is_locked: Mapped[bool] = mapped_column(default=False)
+    failed_login_attempts: Mapped[int] = mapped_column(default=0)
+    last_login_at: Mapped[datetime | None]
+    # Rotated on password change: old sessions, reset links and remember cookies stop working.
+    security_stamp: Mapped[str] = mapped_column(sa.String(32), default=new_security_stamp)
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
+    data_saver: Mapped[bool] = mapped_column(default=False)
+    show_to_employers: Mapped[bool] = mapped_column(default=False)
+    email_weekly_report: Mapped[bool] = mapped_column(default=True)
+    email_product_updates: Mapped[bool] = mapped_column(default=False)
+
+    def set_password(self, password: str) -> None:
+        rounds = current_app.config["BCRYPT_ROUNDS"]
+        self.password_hash = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds)).decode()
+
+    def check_password(self, password: str) -> bool:
+        return bcrypt.checkpw(password.encode(), self.password_hash.encode())
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.security_stamp}"
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"

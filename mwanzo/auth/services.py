@@ -1,0 +1,177 @@
+"""Accounts: registration, tokens, login with lockout, password reset, profile."""
+from __future__ import annotations
+
+import uuid
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select, update
+
+from mwanzo.auth.models import Role, User, new_security_stamp
+from mwanzo.database import utcnow
+from mwanzo.extensions import db
+from mwanzo.notifications.services import send_email
+from mwanzo.urls import absolute_url
+
+VERIFY_MAX_AGE = 24 * 3600
+RESET_MAX_AGE = 3600
+SELF_SERVICE_ROLES = (Role.STUDENT, Role.INSTRUCTOR, Role.EMPLOYER)
+
+
+class AuthError(Exception):
+    """Base for account errors whose message is safe to show."""
+
+
+class EmailTaken(AuthError):
+    pass
+
+
+class InvalidCredentials(AuthError):
+    pass
+
+
+class AccountLocked(AuthError):
+    pass
+
+
+class AccountInactive(AuthError):
+    pass
+
+
+class InvalidToken(AuthError):
+    pass
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def load_user_from_session_id(session_id: str) -> User | None:
+    """Flask-Login's loader: the id carries the security stamp, so a password change ends old sessions."""
+    user_id, _, stamp = session_id.partition(":")
+    try:
+        user = db.session.get(User, uuid.UUID(user_id))
+    except ValueError:
+        return None
+    if user is None or user.security_stamp != stamp or not user.is_active:
+        return None
+    return user
+
+
+def create_user(name: str, email: str, password: str, role: Role = Role.STUDENT, phone: str | None = None,
+                verified: bool = False) -> User:
+    email = normalise_email(email)
+    if find_user_by_email(email):
+        raise EmailTaken(email)
+    user = User(name=name.strip(), email=email, role=role, phone=phone, is_email_verified=verified)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def register(name: str, email: str, password: str, role: Role = Role.STUDENT, phone: str | None = None) -> User:
+    if role not in SELF_SERVICE_ROLES:
+        raise ValueError("ADMIN accounts are created by an admin or the CLI")
+    user = create_user(name, email, password, role=role, phone=phone)
+    send_email(user.email, "welcome", locale=user.locale, user=user,
+               verify_url=absolute_url("auth.verify_email", token=make_token(user, "verify-email")))
+    return user
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"mwanzo-{purpose}")
+
+
+def make_token(user: User, purpose: str) -> str:
+    return _serializer(purpose).dumps({"uid": str(user.id), "stamp": user.security_stamp, "email": user.email})
+
+
+def read_token(token: str, purpose: str, max_age: int) -> User:
+    """The token must be signed for this purpose, unexpired, and minted under the user's current stamp."""
+    try:
+        data = _serializer(purpose).loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise InvalidToken("expired") from exc
+    except BadSignature as exc:
+        raise InvalidToken("invalid") from exc
+    user = db.session.get(User, uuid.UUID(data["uid"]))
+    if user is None or user.security_stamp != data["stamp"] or user.email != data["email"]:
+        raise InvalidToken("used")
+    return user
+
+
+def send_verification(user: User) -> None:
+    send_email(user.email, "verify_email", locale=user.locale, user=user,
+               verify_url=absolute_url("auth.verify_email", token=make_token(user, "verify-email")))
+
+
+def verify_email(token: str) -> User:
+    user = read_token(token, "verify-email", VERIFY_MAX_AGE)
+    user.is_email_verified = True
+    return user
+
+
+def authenticate(email: str, password: str) -> User:
+    """Check a login. Each wrong password counts; the MAX_FAILED_LOGINS-th in a row locks the account."""
+    user = find_user_by_email(email)
+    if user is None:
+        raise InvalidCredentials()
+    if user.is_locked:
+        raise AccountLocked()
+    if not user.check_password(password):
+        # Counted in SQL so two concurrent wrong guesses both count.
+        db.session.execute(
+            update(User).where(User.id == user.id).values(failed_login_attempts=User.failed_login_attempts + 1)
+        )
+        db.session.refresh(user)
+        if user.failed_login_attempts >= current_app.config["MAX_FAILED_LOGINS"]:
+            user.is_locked = True
+            send_email(user.email, "account_locked", locale=user.locale, user=user,
+                       reset_url=absolute_url("auth.forgot_password"))
+            raise AccountLocked()
+        raise InvalidCredentials()
+    if not user.is_active:
+        raise AccountInactive()
+    user.failed_login_attempts = 0
+    user.last_login_at = utcnow()
+    return user
+
+
+def request_password_reset(email: str) -> None:
+    """Emails a reset link when the account exists; says nothing either way."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        return
+    send_email(user.email, "password_reset", locale=user.locale, user=user,
+               reset_url=absolute_url("auth.reset_password", token=make_token(user, "reset-password")))
+
+
+def check_reset_token(token: str) -> User:
+    return read_token(token, "reset-password", RESET_MAX_AGE)
+
+
+def reset_password(token: str, new_password: str) -> User:
+    user = check_reset_token(token)
+    set_new_password(user, new_password)
+    user.is_locked = False
+    user.failed_login_attempts = 0
+    # Following the emailed link proves the address.
+    user.is_email_verified = True
+    return user
+
+
+def set_new_password(user: User, new_password: str) -> None:
+    """Changing the password rotates the stamp: older sessions and emailed tokens stop working."""
+    user.set_password(new_password)
+    user.security_stamp = new_security_stamp()
+
+
+def update_profile(user: User, **fields) -> User:
+    for name, value in fields.items():
+        setattr(user, name, value)
+    return user

@@ -1,0 +1,189 @@
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from mwanzo.auth import services
+from mwanzo.auth.access import login_required
+from mwanzo.auth.forms import (ChangePasswordForm, EmailOnlyForm, LoginForm, ProfileForm, RegisterForm,
+                               ResetPasswordForm)
+from mwanzo.auth.models import Role
+from mwanzo.extensions import db, limiter
+from mwanzo.web.security import is_safe_next
+
+bp = Blueprint("auth", __name__)
+
+
+def account_key() -> str:
+    """Rate-limit key for the account being tried, whatever IP the attempts come from."""
+    return "account:" + services.normalise_email(request.form.get("email", ""))
+
+
+def login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
+def reset_limit() -> str:
+    return current_app.config["RESET_RATE_LIMIT"]
+
+
+def start_session(user) -> None:
+    # A fresh session on login: nothing from before sign-in carries over (no fixation).
+    session.clear()
+    session.permanent = True
+    login_user(user)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("catalog.home"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register(form.name.data, form.email.data, form.password.data,
+                                     role=Role(form.role.data), phone=form.phone.data or None)
+        except services.EmailTaken:
+            form.email.errors.append(_("An account with this email already exists. Log in or reset your password."))
+        else:
+            db.session.commit()
+            start_session(user)
+            flash(_("Welcome to Mwanzo! We have emailed you a link to verify your address."), "success")
+            return redirect(url_for("catalog.home"))
+    return render_template("auth/register.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
+@limiter.limit(account_limit, key_func=account_key, methods=["POST"])
+def login():
+    next_url = request.args.get("next")
+    if current_user.is_authenticated:
+        return redirect(next_url if is_safe_next(next_url) else url_for("catalog.home"))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except services.AccountLocked:
+            error = _("This account is locked after too many wrong passwords. Reset your password to unlock it, "
+                      "or ask an administrator.")
+        except services.AccountInactive:
+            error = _("This account has been deactivated. Contact support if you think this is a mistake.")
+        except services.InvalidCredentials:
+            error = _("Wrong email or password.")
+        else:
+            db.session.commit()
+            start_session(user)
+            if form.remember.data:
+                login_user(user, remember=True)
+            return redirect(next_url if is_safe_next(next_url) else url_for("catalog.home"))
+        db.session.commit()  # keep the failed-attempt count and any lock
+    status = 422 if error or form.errors else 200
+    return render_template("auth/login.html", form=form, error=error, next=next_url), status
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("catalog.home"))
+
+
+@bp.get("/verify-email/<token>")
+def verify_email(token: str):
+    try:
+        services.verify_email(token)
+    except services.InvalidToken:
+        flash(_("That verification link is invalid or has expired. We can send you a new one."), "error")
+        return redirect(url_for("auth.verification_resend"))
+    db.session.commit()
+    flash(_("Thank you, your email address is verified."), "success")
+    return redirect(url_for("catalog.home"))
+
+
+@bp.route("/verify-email", methods=["GET", "POST"])
+@limiter.limit(reset_limit, methods=["POST"])
+def verification_resend():
+    form = EmailOnlyForm(email=current_user.email if current_user.is_authenticated else None)
+    if form.validate_on_submit():
+        user = services.find_user_by_email(form.email.data)
+        if user is not None and not user.is_email_verified:
+            services.send_verification(user)
+            db.session.commit()
+        flash(_("If that address needs verifying, a new link is on its way."), "info")
+        return redirect(url_for("auth.verification_resend"))
+    return render_template("auth/verification_resend.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(reset_limit, methods=["POST"])
+@limiter.limit(reset_limit, key_func=account_key, methods=["POST"])
+def forgot_password():
+    form = EmailOnlyForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        flash(_("If an account uses that address, we have emailed it a reset link. It works for one hour."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@limiter.limit(reset_limit, methods=["POST"])
+def reset_password(token: str):
+    try:
+        services.check_reset_token(token)
+    except services.InvalidToken:
+        flash(_("That reset link is invalid, used or expired. Ask for a new one below."), "error")
+        return redirect(url_for("auth.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        user = services.reset_password(token, form.password.data)
+        db.session.commit()
+        logout_user()
+        start_session(user)
+        flash(_("Your password is changed and your account is unlocked."), "success")
+        return redirect(url_for("catalog.home"))
+    return render_template("auth/reset_password.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    password_form = ChangePasswordForm(prefix="pw")
+    if form.validate_on_submit():
+        services.update_profile(
+            current_user, name=form.name.data.strip(), phone=form.phone.data or None, bio=form.bio.data or None,
+            locale=form.locale.data, data_saver=form.data_saver.data,
+            show_to_employers=form.show_to_employers.data, email_weekly_report=form.email_weekly_report.data,
+        )
+        db.session.commit()
+        flash(_("Your profile is saved."), "success")
+        return redirect(url_for("auth.profile"))
+    return render_template("auth/profile.html", form=form, password_form=password_form), 422 if form.errors else 200
+
+
+@bp.post("/profile/password")
+@login_required
+def password_change():
+    form = ProfileForm(obj=current_user, formdata=None)
+    password_form = ChangePasswordForm(prefix="pw")
+    if password_form.validate_on_submit():
+        if not current_user.check_password(password_form.current_password.data):
+            password_form.current_password.errors.append(_("That is not your current password."))
+        else:
+            user = current_user._get_current_object()
+            services.set_new_password(user, password_form.password.data)
+            db.session.commit()
+            start_session(user)
+            flash(_("Your password is changed. Other devices have been signed out."), "success")
+            return redirect(url_for("auth.profile"))
+    return render_template("auth/profile.html", form=form, password_form=password_form), 422

@@ -1,0 +1,178 @@
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mwanzo.auth.models import User
+from mwanzo.database import TimestampedModel, str_enum
+
+
+class Level(enum.StrEnum):
+    BEGINNER = "BEGINNER"
+    INTERMEDIATE = "INTERMEDIATE"
+    ADVANCED = "ADVANCED"
+
+
+class CourseStatus(enum.StrEnum):
+    DRAFT = "DRAFT"
+    PENDING_REVIEW = "PENDING_REVIEW"
+    PUBLISHED = "PUBLISHED"
+    REJECTED = "REJECTED"
+
+
+class LessonKind(enum.StrEnum):
+    VIDEO = "VIDEO"
+    TEXT = "TEXT"
+
+
+class ProcessingStatus(enum.StrEnum):
+    UPLOADED = "UPLOADED"
+    PROCESSING = "PROCESSING"
+    READY = "READY"
+    FAILED = "FAILED"
+
+
+class Category(TimestampedModel):
+    __tablename__ = "categories"
+
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    slug: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    display_order: Mapped[int] = mapped_column(default=0)
+
+
+class Course(TimestampedModel):
+    __tablename__ = "courses"
+    __table_args__ = (
+        sa.CheckConstraint("price >= 0", name="price_not_negative"),
+        sa.CheckConstraint("original_price IS NULL OR original_price >= 0", name="original_price_not_negative"),
+        sa.CheckConstraint("average_rating >= 0 AND average_rating <= 5", name="rating_range"),
+        sa.Index("ix_courses_status_published_at", "status", "published_at"),
+    )
+
+    title: Mapped[str] = mapped_column(sa.String(200))
+    slug: Mapped[str] = mapped_column(sa.String(220), unique=True)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    short_description: Mapped[str | None] = mapped_column(sa.String(300))
+    learning_objectives: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    requirements: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    category_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("categories.id"), index=True)
+    instructor_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    price: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    original_price: Mapped[Decimal | None]
+    thumbnail_key: Mapped[str | None] = mapped_column(sa.String(500))
+    # Sizes written at upload, e.g. {"webp": {"320": key, ...}, "jpeg": {...}, "width": .., "height": ..}
+    thumbnail_renditions: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    level: Mapped[Level] = mapped_column(str_enum(Level), default=Level.BEGINNER)
+    language: Mapped[str] = mapped_column(sa.String(50), default="English")
+    status: Mapped[CourseStatus] = mapped_column(str_enum(CourseStatus), default=CourseStatus.DRAFT, index=True)
+    rejection_reason: Mapped[str | None] = mapped_column(sa.Text)
+    duration_minutes: Mapped[int] = mapped_column(default=0)
+    lecture_count: Mapped[int] = mapped_column(default=0)
+    enrollment_count: Mapped[int] = mapped_column(default=0)
+    average_rating: Mapped[Decimal] = mapped_column(sa.Numeric(3, 2), default=Decimal("0"))
+    rating_count: Mapped[int] = mapped_column(default=0)
+    is_featured: Mapped[bool] = mapped_column(default=False, index=True)
+    published_at: Mapped[datetime | None]
+    submitted_at: Mapped[datetime | None]
+
+    category: Mapped[Category] = relationship(lazy="raise_on_sql")
+    instructor: Mapped[User] = relationship(lazy="raise_on_sql")
+    sections: Mapped[list[Section]] = relationship(
+        back_populates="course", order_by="Section.display_order", cascade="all, delete-orphan", lazy="raise_on_sql"
+    )
+
+    @property
+    def is_free(self) -> bool:
+        return self.price == 0
+
+    @property
+    def is_discounted(self) -> bool:
+        return self.original_price is not None and self.original_price > self.price
+
+
+class Section(TimestampedModel):
+    __tablename__ = "sections"
+    __table_args__ = (sa.Index("ix_sections_course_order", "course_id", "display_order"),)
+
+    course_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    display_order: Mapped[int] = mapped_column(default=0)
+
+    course: Mapped[Course] = relationship(back_populates="sections", lazy="raise_on_sql")
+    lessons: Mapped[list[Lesson]] = relationship(
+        back_populates="section", order_by="Lesson.display_order", cascade="all, delete-orphan", lazy="raise_on_sql"
+    )
+
+
+class Lesson(TimestampedModel):
+    """A lesson of a course: a video (transcoded into renditions) or a Markdown text."""
+
+    __tablename__ = "lessons"
+    __table_args__ = (
+        sa.Index("ix_lessons_section_order", "section_id", "display_order"),
+        sa.CheckConstraint("processing_progress >= 0 AND processing_progress <= 100", name="progress_range"),
+    )
+
+    course_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    section_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("sections.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    kind: Mapped[LessonKind] = mapped_column(str_enum(LessonKind), default=LessonKind.VIDEO)
+    body_markdown: Mapped[str | None] = mapped_column(sa.Text)
+    display_order: Mapped[int] = mapped_column(default=0)
+    duration_seconds: Mapped[int] = mapped_column(default=0)
+    source_key: Mapped[str | None] = mapped_column(sa.String(500))
+    media_prefix: Mapped[str | None] = mapped_column(sa.String(500))
+    # [{"name": "360p", "height": 360, "bandwidth": 600000, "playlist": key, "bytes": n}, ...]
+    renditions: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+    download_key: Mapped[str | None] = mapped_column(sa.String(500))
+    download_bytes: Mapped[int | None] = mapped_column(sa.BigInteger)
+    poster_key: Mapped[str | None] = mapped_column(sa.String(500))
+    captions_key: Mapped[str | None] = mapped_column(sa.String(500))
+    is_preview: Mapped[bool] = mapped_column(default=False)
+    is_published: Mapped[bool] = mapped_column(default=True)
+    processing_status: Mapped[ProcessingStatus | None] = mapped_column(str_enum(ProcessingStatus), index=True)
+    processing_progress: Mapped[int] = mapped_column(default=0)
+    processing_error: Mapped[str | None] = mapped_column(sa.Text)
+    processing_started_at: Mapped[datetime | None]
+    processing_attempts: Mapped[int] = mapped_column(default=0)
+    view_count: Mapped[int] = mapped_column(default=0)
+
+    section: Mapped[Section] = relationship(back_populates="lessons", lazy="raise_on_sql")
+    course: Mapped[Course] = relationship(foreign_keys=[course_id], lazy="raise_on_sql")
+
+
+class Review(TimestampedModel):
+    __tablename__ = "reviews"
+    __table_args__ = (
+        sa.UniqueConstraint("student_id", "course_id", name="uq_reviews_student_course"),
+        sa.CheckConstraint("rating >= 1 AND rating <= 5", name="rating_range"),
+        sa.Index("ix_reviews_course_created", "course_id", "created_at"),
+    )
+
+    course_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"))
+    student_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    rating: Mapped[int]
+    text: Mapped[str | None] = mapped_column(sa.Text)
+
+    student: Mapped[User] = relationship(lazy="raise_on_sql")
+
+
+class CourseReviewDecision(TimestampedModel):
+    """The course's history: submissions and each admin decision, with who and why."""
+
+    __tablename__ = "course_review_decisions"
+
+    course_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"))
+    from_status: Mapped[CourseStatus] = mapped_column(str_enum(CourseStatus, name="from_status"))
+    to_status: Mapped[CourseStatus] = mapped_column(str_enum(CourseStatus, name="to_status"))
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    actor: Mapped[User] = relationship(lazy="raise_on_sql")

@@ -1,0 +1,162 @@
+"""Operator commands: flask seed-demo, flask create-user."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from mwanzo.auth import services as auth_services
+from mwanzo.auth.models import Role
+from mwanzo.catalog.models import Category, Course, CourseStatus, Lesson, LessonKind, Level, Section
+from mwanzo.database import utcnow
+from mwanzo.extensions import db
+from mwanzo.quizzes.models import Answer, Question, QuestionKind, Quiz
+
+DEMO_PASSWORD = "Mwanzo#2026"
+
+DEMO_USERS = [
+    ("Amina Admin", "admin@example.com", Role.ADMIN),
+    ("Wanjiru Kamau", "wanjiru@example.com", Role.INSTRUCTOR),
+    ("Otieno Ochieng", "otieno@example.com", Role.INSTRUCTOR),
+    ("Brian Kiptoo", "brian@example.com", Role.STUDENT),
+    ("Faith Mutua", "faith@example.com", Role.STUDENT),
+    ("Safari Tech Ltd", "safaritech@example.com", Role.EMPLOYER),
+]
+
+DEMO_CATEGORIES = [
+    ("Digital skills", "digital-skills", "Computers, phones and the internet for work."),
+    ("Business", "business", "Run and grow a small business."),
+    ("Agriculture", "agriculture", "Modern farming and agribusiness."),
+    ("Programming", "programming", "Write software and build websites."),
+]
+
+# title, category slug, instructor email, price, original price, level, featured
+DEMO_COURSES = [
+    ("Computer Basics for Work", "digital-skills", "wanjiru@example.com", 0, None, Level.BEGINNER, True),
+    ("Excel for Small Business", "digital-skills", "wanjiru@example.com", 1500, 2500, Level.BEGINNER, True),
+    ("Safe Mobile Money", "digital-skills", "otieno@example.com", 0, None, Level.BEGINNER, False),
+    ("Social Media Marketing", "business", "wanjiru@example.com", 2000, None, Level.INTERMEDIATE, True),
+    ("Bookkeeping for Duka Owners", "business", "otieno@example.com", 1200, 1800, Level.BEGINNER, False),
+    ("Customer Service Excellence", "business", "otieno@example.com", 0, None, Level.BEGINNER, False),
+    ("Starting a Poultry Business", "agriculture", "otieno@example.com", 1000, None, Level.BEGINNER, True),
+    ("Drip Irrigation on Small Farms", "agriculture", "wanjiru@example.com", 800, None, Level.INTERMEDIATE, False),
+    ("Dairy Goat Farming", "agriculture", "otieno@example.com", 0, None, Level.BEGINNER, False),
+    ("Python Programming from Zero", "programming", "wanjiru@example.com", 2500, 4000, Level.BEGINNER, True),
+    ("Build Websites with HTML and CSS", "programming", "otieno@example.com", 0, None, Level.BEGINNER, False),
+    ("SQL and Databases", "programming", "wanjiru@example.com", 3000, None, Level.ADVANCED, False),
+    ("Data Analysis with Python", "programming", "otieno@example.com", 3500, 5000, Level.INTERMEDIATE, False),
+]
+
+
+def slugify(text: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def seed_demo() -> list[tuple[str, str, Role]]:
+    """Create the demo data once; running again changes nothing."""
+    users = {}
+    for name, email, role in DEMO_USERS:
+        user = auth_services.find_user_by_email(email)
+        if user is None:
+            user = auth_services.create_user(name, email, DEMO_PASSWORD, role=role, verified=True)
+            if role == Role.STUDENT:
+                user.show_to_employers = True
+        users[email] = user
+    categories = {}
+    for order, (name, slug, description) in enumerate(DEMO_CATEGORIES):
+        category = db.session.scalar(select(Category).where(Category.slug == slug))
+        if category is None:
+            category = Category(name=name, slug=slug, description=description, display_order=order)
+            db.session.add(category)
+        categories[slug] = category
+    db.session.flush()
+    for index, (title, category_slug, instructor_email, price, original, level, featured) in enumerate(DEMO_COURSES):
+        slug = slugify(title)
+        if db.session.scalar(select(Course.id).where(Course.slug == slug)):
+            continue
+        add_demo_course(index, title, slug, categories[category_slug], users[instructor_email],
+                        Decimal(price), Decimal(original) if original else None, level, featured)
+    return [(email, DEMO_PASSWORD, role) for _, email, role in DEMO_USERS]
+
+
+def add_demo_course(index, title, slug, category, instructor, price, original, level, featured) -> Course:
+    course = Course(
+        title=title, slug=slug, category_id=category.id, instructor_id=instructor.id, price=price,
+        original_price=original, level=level, is_featured=featured, status=CourseStatus.PUBLISHED,
+        published_at=utcnow(), language="English" if index % 4 else "Kiswahili",
+        short_description=f"A practical, phone-friendly course: {title.lower()}.",
+        description=(f"## About this course\n\n**{title}** teaches practical skills you can use at work "
+                     "the same week. Lessons are short and light on data.\n\n- Learn step by step\n"
+                     "- Practise with real Kenyan examples\n- Earn a certificate"),
+        learning_objectives=["Understand the basics", "Apply them at work", "Avoid common mistakes"],
+        requirements=["A phone or computer", "Willingness to practise"],
+        enrollment_count=(index * 37) % 400, average_rating=Decimal("0"), rating_count=0,
+    )
+    db.session.add(course)
+    db.session.flush()
+    lesson_count, seconds = 0, 0
+    for section_order, section_title in enumerate(["Getting started", "Putting it to work"]):
+        section = Section(course_id=course.id, title=section_title, display_order=section_order)
+        db.session.add(section)
+        db.session.flush()
+        for lesson_order in range(2):
+            duration = 240 + 60 * lesson_order
+            db.session.add(Lesson(
+                course_id=course.id, section_id=section.id, kind=LessonKind.TEXT,
+                title=f"{section_title}: part {lesson_order + 1}", display_order=lesson_order,
+                body_markdown=f"### {section_title}\n\nRead this short lesson, then try it yourself.",
+                duration_seconds=duration, is_preview=section_order == 0 and lesson_order == 0,
+            ))
+            lesson_count, seconds = lesson_count + 1, seconds + duration
+        if section_order == 1:
+            add_demo_quiz(course, section)
+    course.lecture_count = lesson_count
+    course.duration_minutes = round(seconds / 60)
+    return course
+
+
+def add_demo_quiz(course: Course, section: Section) -> None:
+    quiz = Quiz(course_id=course.id, section_id=section.id, title=f"{course.title}: check your understanding",
+                passing_score=60, max_attempts=3, is_required=True)
+    db.session.add(quiz)
+    db.session.flush()
+    question = Question(quiz_id=quiz.id, text="Practising a new skill the same week helps you remember it.",
+                        kind=QuestionKind.TRUE_FALSE, points=1, explanation="Practice soon after learning helps memory.")
+    db.session.add(question)
+    db.session.flush()
+    db.session.add_all([Answer(question_id=question.id, text="True", is_correct=True, display_order=0),
+                        Answer(question_id=question.id, text="False", is_correct=False, display_order=1)])
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    def seed_demo_command():
+        """Load demo users, categories and published courses (safe to run again)."""
+        logins = seed_demo()
+        db.session.commit()
+        click.echo("Demo data ready. Log in at /login with any of these (password for all: %s):" % DEMO_PASSWORD)
+        for email, _, role in logins:
+            click.echo(f"  {role.value:<10} {email}")
+
+    @app.cli.command("create-user")
+    @click.option("--name", prompt=True)
+    @click.option("--email", prompt=True)
+    @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.STUDENT.value, show_default=True)
+    @click.password_option()
+    def create_user_command(name, email, role, password):
+        """Create an account of any role (the only way, with the admin console, to make an ADMIN)."""
+        from mwanzo.auth.forms import PASSWORD_RULES
+
+        missing = [str(text) for pattern, text in PASSWORD_RULES if not pattern.search(password)]
+        if missing:
+            raise click.ClickException("Password needs " + ", ".join(missing))
+        try:
+            user = auth_services.create_user(name, email, password, role=Role(role), verified=True)
+        except auth_services.EmailTaken:
+            raise click.ClickException(f"{email} already has an account") from None
+        db.session.commit()
+        click.echo(f"Created {user.role.value} {user.email}")

@@ -1,0 +1,131 @@
+"""Every setting comes from the environment; development gets safe local fallbacks, production gets none."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+
+
+class InsecureConfiguration(RuntimeError):
+    """Raised at start-up when production settings would be unsafe."""
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    return default if raw is None or raw == "" else raw.strip().lower() in TRUE_WORDS
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return default if not raw else int(raw)
+
+
+def normalise_database_url(url: str) -> str:
+    """Hosted PostgreSQL often hands out postgres:// URLs; SQLAlchemy wants the psycopg 3 driver named."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def development_secret_key(instance_path: Path) -> str:
+    """A random key kept under instance/ so sessions survive restarts of a local run."""
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def load_config(instance_path: Path) -> dict[str, Any]:
+    env = os.environ.get("MWANZO_ENV", "development")
+    production = env == "production"
+    redis_url = os.environ.get("REDIS_URL") or None
+    config: dict[str, Any] = {
+        "MWANZO_ENV": env,
+        "DEBUG": env_bool("FLASK_DEBUG", False),
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(
+            os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'mwanzo.db'}"
+        ),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        # "thread" runs jobs in-process after commit; "rq" sends them to Redis for worker.py;
+        # "sync" runs them inline after commit (tests, one-off scripts).
+        "JOB_RUNNER": os.environ.get("JOB_RUNNER") or ("rq" if redis_url else "thread"),
+        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "console"),
+        "SMTP_HOST": os.environ.get("SMTP_HOST", "localhost"),
+        "SMTP_PORT": env_int("SMTP_PORT", 587),
+        "SMTP_USER": os.environ.get("SMTP_USER") or None,
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
+        "SMTP_STARTTLS": env_bool("SMTP_STARTTLS", production),
+        "SES_ENDPOINT_URL": os.environ.get("SES_ENDPOINT_URL") or None,
+        "AWS_REGION": os.environ.get("AWS_REGION", "af-south-1"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Mwanzo Skills Campus <no-reply@mwanzo.local>"),
+        "EMAIL_MAX_ATTEMPTS": env_int("EMAIL_MAX_ATTEMPTS", 3),
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "SESSION_COOKIE_SECURE": env_bool("SESSION_COOKIE_SECURE", production),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": env_bool("SESSION_COOKIE_SECURE", production),
+        "PERMANENT_SESSION_LIFETIME": 24 * 3600,
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the 24 h session
+        "RATELIMIT_ENABLED": env_bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;60 per hour"),
+        "LOGIN_ACCOUNT_RATE_LIMIT": os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "8 per 15 minutes"),
+        "RESET_RATE_LIMIT": os.environ.get("RESET_RATE_LIMIT", "5 per 15 minutes"),
+        "MAX_FAILED_LOGINS": env_int("MAX_FAILED_LOGINS", 5),
+        "BCRYPT_ROUNDS": env_int("BCRYPT_ROUNDS", 12),
+        "MAX_CONTENT_LENGTH": env_int("MAX_REQUEST_BYTES", 16 * 1024 * 1024),
+        "COMPRESS_MIMETYPES": [
+            "text/html", "text/css", "text/plain", "text/xml", "application/xml",
+            "application/javascript", "text/javascript", "application/json",
+            "image/svg+xml", "application/vnd.apple.mpegurl",
+        ],
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_MIN_SIZE": 500,
+        "COMPRESS_BR_LEVEL": 5,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "Africa/Nairobi",
+        "LANGUAGES": {"en": "English", "sw": "Kiswahili"},
+        "STORAGE_BACKEND": os.environ.get("STORAGE_BACKEND", "local"),
+        "MEDIA_ROOT": os.environ.get("MEDIA_ROOT") or str(instance_path / "media"),
+        "S3_BUCKET": os.environ.get("S3_BUCKET") or None,
+        "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL") or None,
+        "MEDIA_URL_TTL_SECONDS": env_int("MEDIA_URL_TTL_SECONDS", 3600),
+        "MAX_VIDEO_BYTES": env_int("MAX_VIDEO_BYTES", 2 * 1024**3),
+        "PAYMENT_PROVIDER": os.environ.get("PAYMENT_PROVIDER", "sandbox"),
+        "PAYHERO_BASE_URL": os.environ.get("PAYHERO_BASE_URL", "https://backend.payhero.co.ke"),
+        "PAYHERO_API_USERNAME": os.environ.get("PAYHERO_API_USERNAME") or None,
+        "PAYHERO_API_PASSWORD": os.environ.get("PAYHERO_API_PASSWORD") or None,
+        "PAYHERO_CHANNEL_ID": os.environ.get("PAYHERO_CHANNEL_ID") or None,
+        "PAYMENT_CALLBACK_TOKEN": os.environ.get("PAYMENT_CALLBACK_TOKEN") or None,
+    }
+    return config
+
+
+def check_production_safety(config: dict[str, Any]) -> None:
+    """Refuse to serve real users with settings that would expose them."""
+    if config["MWANZO_ENV"] != "production":
+        return
+    problems = []
+    if not config.get("SECRET_KEY") or len(config["SECRET_KEY"]) < 32:
+        problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+    if config.get("DEBUG"):
+        problems.append("debug mode must be off (unset FLASK_DEBUG)")
+    if config.get("PAYMENT_PROVIDER") == "sandbox":
+        problems.append("PAYMENT_PROVIDER=sandbox is for development only")
+    if config.get("PAYMENT_PROVIDER") == "payhero" and not config.get("PAYMENT_CALLBACK_TOKEN"):
+        problems.append("PAYMENT_CALLBACK_TOKEN must be set so payment callbacks can be trusted")
+    if problems:
+        raise InsecureConfiguration(
+            "Refusing to start in production: " + "; ".join(problems) + "."
+        )

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mwanzo.auth.models import User
+from mwanzo.catalog.models import Course, Lesson
+from mwanzo.database import TimestampedModel, str_enum
+
+
+class EnrollmentStatus(enum.StrEnum):
+    PENDING_PAYMENT = "PENDING_PAYMENT"
+    ACTIVE = "ACTIVE"
+    COMPLETED = "COMPLETED"
+    REVOKED = "REVOKED"
+
+
+class Enrollment(TimestampedModel):
+    __tablename__ = "enrollments"
+    __table_args__ = (
+        sa.UniqueConstraint("student_id", "course_id", name="uq_enrollments_student_course"),
+        sa.CheckConstraint("progress_percent >= 0 AND progress_percent <= 100", name="progress_range"),
+    )
+
+    student_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    course_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("courses.id"), index=True)
+    status: Mapped[EnrollmentStatus] = mapped_column(str_enum(EnrollmentStatus), index=True)
+    progress_percent: Mapped[int] = mapped_column(default=0)
+    activated_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    last_lesson_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("lessons.id", ondelete="SET NULL"))
+    last_activity_at: Mapped[datetime | None]
+
+    student: Mapped[User] = relationship(lazy="raise_on_sql")
+    course: Mapped[Course] = relationship(lazy="raise_on_sql")
+    last_lesson: Mapped[Lesson | None] = relationship(lazy="raise_on_sql")
+
+    @property
+    def grants_access(self) -> bool:
+        return self.status in (EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED)
+
+
+class VideoProgress(TimestampedModel):
+    """A learner's progress in one lesson (video position, or completion of a text lesson)."""
+
+    __tablename__ = "video_progress"
+    __table_args__ = (sa.UniqueConstraint("student_id", "lesson_id", name="uq_video_progress_student_lesson"),)
+
+    student_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    lesson_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    position_seconds: Mapped[int] = mapped_column(default=0)
+    watched_seconds: Mapped[int] = mapped_column(default=0)
+    # Furthest position reached and when it was reported: watched time grows no faster than the clock.
+    last_reported_at: Mapped[datetime | None]
+    completed: Mapped[bool] = mapped_column(default=False)
+    completed_at: Mapped[datetime | None]

@@ -1,0 +1,17 @@
+"""Imports every domain's models so metadata (and migrations) see the whole schema."""
+from mwanzo.admin.models import AuditLog
+from mwanzo.auth.models import Role, User
+from mwanzo.careers.models import ApplicationCertificate, EmployerProfile, Job, JobApplication, JobCourse
+from mwanzo.catalog.models import Category, Course, CourseReviewDecision, Lesson, Review, Section
+from mwanzo.certificates.models import Certificate
+from mwanzo.learning.models import Enrollment, VideoProgress
+from mwanzo.notifications.models import OutboundEmail
+from mwanzo.payments.models import Payment, PaymentEvent
+from mwanzo.quizzes.models import Answer, Question, Quiz, QuizAttempt, StudentAnswer
+
+__all__ = [
+    "Answer", "ApplicationCertificate", "AuditLog", "Category", "Certificate", "Course",
+    "CourseReviewDecision", "EmployerProfile", "Enrollment", "Job", "JobApplication", "JobCourse",
+    "Lesson", "OutboundEmail", "Payment", "PaymentEvent", "Question", "Quiz", "QuizAttempt",
+    "Review", "Role", "Section", "StudentAnswer", "User", "VideoProgress",
+]

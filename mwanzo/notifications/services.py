@@ -1,0 +1,100 @@
+"""Emails: rendered from an HTML and a plain-text template, then delivered by a job."""
+from __future__ import annotations
+
+import smtplib
+import sys
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from mwanzo import jobs
+from mwanzo.database import utcnow
+from mwanzo.extensions import db
+from mwanzo.notifications.models import EmailStatus, OutboundEmail
+
+
+def send_email(to: str, template: str, locale: str | None = None, dedupe_key: str | None = None,
+               **context) -> OutboundEmail | None:
+    """Render ``email/<template>.txt`` (which sets ``subject``) and ``.html``; queue delivery after commit.
+
+    With ``dedupe_key``, an email already recorded under that key is not sent again (returns None).
+    """
+    if dedupe_key and db.session.scalar(select(OutboundEmail.id).where(OutboundEmail.dedupe_key == dedupe_key)):
+        return None
+    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        text_template = current_app.jinja_env.get_template(f"email/{template}.txt")
+        context = {"config": current_app.config, **context}
+        subject = str(text_template.make_module(context).subject).strip()
+        body_text = render_template(f"email/{template}.txt", **context)
+        body_html = render_template(f"email/{template}.html", subject=subject, **context)
+    email = OutboundEmail(
+        to_address=to, template=template, subject=subject, body_text=body_text, body_html=body_html,
+        dedupe_key=dedupe_key,
+    )
+    db.session.add(email)
+    db.session.flush()
+    jobs.enqueue("mwanzo.notifications.tasks.deliver_email", str(email.id), queue_name="email")
+    return email
+
+
+def build_message(email: OutboundEmail) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = email.subject
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = email.to_address
+    message["Message-ID"] = make_msgid(domain="mwanzo")
+    message.set_content(email.body_text)
+    message.add_alternative(email.body_html, subtype="html")
+    return message
+
+
+def transmit(message: EmailMessage) -> None:
+    config = current_app.config
+    backend = config["MAIL_BACKEND"]
+    if backend == "console":
+        print(f"----- email to {message['To']}: {message['Subject']}\n"
+              f"{message.get_body(('plain',)).get_content()}-----", file=sys.stdout, flush=True)
+    elif backend == "smtp":
+        with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=30) as smtp:
+            if config["SMTP_STARTTLS"]:
+                smtp.starttls()
+            if config["SMTP_USER"]:
+                smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"] or "")
+            smtp.send_message(message)
+    elif backend == "ses":
+        import boto3
+
+        client = boto3.client("ses", region_name=config["AWS_REGION"], endpoint_url=config["SES_ENDPOINT_URL"])
+        client.send_raw_email(RawMessage={"Data": message.as_bytes()})
+    else:
+        raise ValueError(f"unknown MAIL_BACKEND {backend!r}")
+
+
+def deliver(email_id) -> EmailStatus:
+    """Send one queued email. Idempotent: a sent or given-up email is left alone.
+
+    A failure is counted and re-raised so the job runner retries; at EMAIL_MAX_ATTEMPTS the email
+    is recorded FAILED and the job ends quietly.
+    """
+    email = db.session.get(OutboundEmail, email_id, with_for_update=True)
+    if email is None or email.status != EmailStatus.QUEUED:
+        return email.status if email else EmailStatus.FAILED
+    email.attempts += 1
+    try:
+        transmit(build_message(email))
+    except Exception as exc:
+        email.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]
+        if email.attempts >= current_app.config["EMAIL_MAX_ATTEMPTS"]:
+            email.status = EmailStatus.FAILED
+            db.session.commit()
+            return email.status
+        db.session.commit()
+        raise
+    email.status = EmailStatus.SENT
+    email.sent_at = utcnow()
+    email.last_error = None
+    db.session.commit()
+    return email.status

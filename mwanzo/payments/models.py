@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mwanzo.auth.models import User
+from mwanzo.catalog.models import Course
+from mwanzo.database import TimestampedModel, str_enum
+from mwanzo.learning.models import Enrollment
+
+
+class PaymentStatus(enum.StrEnum):
+    PENDING = "PENDING"
+    PUSH_FAILED = "PUSH_FAILED"
+    SUCCESS = "SUCCESS"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+    EXPIRED = "EXPIRED"
+    REFUNDED = "REFUNDED"
+
+
+class Payment(TimestampedModel):
+    __tablename__ = "payments"
+    __table_args__ = (
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+        sa.Index("ix_payments_status_created", "status", "created_at"),
+    )
+
+    enrollment_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("enrollments.id"), index=True)
+    student_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    course_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("courses.id"), index=True)
+    amount: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(sa.String(3), default="KES")
+    status: Mapped[PaymentStatus] = mapped_column(str_enum(PaymentStatus), default=PaymentStatus.PENDING)
+    provider: Mapped[str] = mapped_column(sa.String(20))
+    phone_number: Mapped[str] = mapped_column(sa.String(15), index=True)
+    external_reference: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    provider_reference: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    checkout_request_id: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    mpesa_receipt: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
+    result_code: Mapped[str | None] = mapped_column(sa.String(20))
+    result_desc: Mapped[str | None] = mapped_column(sa.Text)
+    raw_callback: Mapped[dict | None] = mapped_column(sa.JSON)
+    settled_at: Mapped[datetime | None]
+    next_check_at: Mapped[datetime | None]
+    status_checks: Mapped[int] = mapped_column(default=0)
+    refunded_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
+    refund_reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    enrollment: Mapped[Enrollment] = relationship(lazy="raise_on_sql")
+    student: Mapped[User] = relationship(foreign_keys=[student_id], lazy="raise_on_sql")
+    course: Mapped[Course] = relationship(lazy="raise_on_sql")
+    events: Mapped[list[PaymentEvent]] = relationship(
+        order_by="PaymentEvent.created_at", cascade="all, delete-orphan", lazy="raise_on_sql"
+    )
+
+
+class PaymentEvent(TimestampedModel):
+    """The payment's timeline: the push, every callback and status query, as received."""
+
+    __tablename__ = "payment_events"
+
+    payment_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("payments.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    payload: Mapped[dict | None] = mapped_column(sa.JSON)
+    note: Mapped[str | None] = mapped_column(sa.Text)

@@ -1,0 +1,25 @@
+"""Kenyan mobile numbers in the one canonical form M-Pesa uses: 2547XXXXXXXX or 2541XXXXXXXX."""
+from __future__ import annotations
+
+import re
+
+_SEPARATORS = re.compile(r"[\s\-().]")
+_CANONICAL = re.compile(r"^254[17]\d{8}$")
+
+
+class InvalidPhone(ValueError):
+    pass
+
+
+def normalise_kenyan_phone(raw: str) -> str:
+    """Accept 07.., 01.., 7.., 1.., 2547.., +254 7.. (spaces, dashes allowed); return 2547XXXXXXXX."""
+    digits = _SEPARATORS.sub("", raw or "")
+    if digits.startswith("+"):
+        digits = digits[1:]
+    if digits.startswith("0") and len(digits) == 10:
+        digits = "254" + digits[1:]
+    elif len(digits) == 9 and digits[0] in "17":
+        digits = "254" + digits
+    if not _CANONICAL.match(digits):
+        raise InvalidPhone(raw)
+    return digits

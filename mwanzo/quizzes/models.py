@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mwanzo.database import TimestampedModel, str_enum
+
+
+class QuestionKind(enum.StrEnum):
+    SINGLE = "SINGLE"
+    MULTIPLE = "MULTIPLE"
+    TRUE_FALSE = "TRUE_FALSE"
+
+
+class Quiz(TimestampedModel):
+    __tablename__ = "quizzes"
+    __table_args__ = (
+        sa.CheckConstraint("passing_score >= 0 AND passing_score <= 100", name="passing_score_range"),
+    )
+
+    course_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    section_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("sections.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    instructions: Mapped[str | None] = mapped_column(sa.Text)
+    passing_score: Mapped[int] = mapped_column(default=70)
+    max_attempts: Mapped[int | None]  # None: unlimited
+    time_limit_seconds: Mapped[int | None]
+    shuffle: Mapped[bool] = mapped_column(default=False)
+    is_required: Mapped[bool] = mapped_column(default=True)
+    display_order: Mapped[int] = mapped_column(default=0)
+
+    questions: Mapped[list[Question]] = relationship(
+        order_by="Question.display_order", cascade="all, delete-orphan", lazy="raise_on_sql"
+    )
+
+
+class Question(TimestampedModel):
+    __tablename__ = "questions"
+    __table_args__ = (sa.CheckConstraint("points > 0", name="points_positive"),)
+
+    quiz_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("quizzes.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(sa.Text)
+    kind: Mapped[QuestionKind] = mapped_column(str_enum(QuestionKind), default=QuestionKind.SINGLE)
+    points: Mapped[int] = mapped_column(default=1)
+    explanation: Mapped[str | None] = mapped_column(sa.Text)
+    display_order: Mapped[int] = mapped_column(default=0)
+
+    answers: Mapped[list[Answer]] = relationship(
+        order_by="Answer.display_order", cascade="all, delete-orphan", lazy="raise_on_sql"
+    )
+
+
+class Answer(TimestampedModel):
+    __tablename__ = "answers"
+
+    question_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("questions.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(sa.Text)
+    is_correct: Mapped[bool] = mapped_column(default=False)
+    display_order: Mapped[int] = mapped_column(default=0)
+
+
+class QuizAttempt(TimestampedModel):
+    __tablename__ = "quiz_attempts"
+    __table_args__ = (
+        sa.UniqueConstraint("quiz_id", "student_id", "attempt_number", name="uq_quiz_attempts_number"),
+    )
+
+    quiz_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("quizzes.id", ondelete="CASCADE"), index=True)
+    student_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    attempt_number: Mapped[int] = mapped_column(default=1)
+    started_at: Mapped[datetime]
+    deadline_at: Mapped[datetime | None]
+    submitted_at: Mapped[datetime | None]
+    # Question and answer order shown to this learner when the quiz shuffles.
+    question_order: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    score: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
+    passed: Mapped[bool | None]
+
+    answers: Mapped[list[StudentAnswer]] = relationship(cascade="all, delete-orphan", lazy="raise_on_sql")
+
+
+class StudentAnswer(TimestampedModel):
+    __tablename__ = "student_answers"
+    __table_args__ = (sa.UniqueConstraint("attempt_id", "question_id", name="uq_student_answers_attempt_question"),)
+
+    attempt_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("quiz_attempts.id", ondelete="CASCADE"))
+    question_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("questions.id", ondelete="CASCADE"), index=True)
+    chosen_answer_ids: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    points_awarded: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 2))

@@ -1,0 +1,12 @@
+"""Cross-cutting web concerns: assets, HTMX rendering, headers, errors, filters, health."""
+from flask import Flask
+
+
+def register_web(app: Flask) -> None:
+    from mwanzo.web import assets, errors, filters, health, security
+
+    assets.init_app(app)
+    filters.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(health.bp)

@@ -1,0 +1,73 @@
+"""Template filters: money, durations, data sizes and safe Markdown."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import nh3
+from flask import Flask
+from flask_babel import format_decimal, gettext as _
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+
+ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li", "a",
+    "h2", "h3", "h4", "hr", "table", "thead", "tbody", "tr", "th", "td",
+}
+
+
+def markdown_to_safe_html(text: str | None) -> Markup:
+    """Render learner- or instructor-written Markdown; nh3 strips anything that could run."""
+    html = _markdown.render(text or "")
+    clean = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener",
+    )
+    return Markup(clean)
+
+
+def format_kes(amount: Decimal | int | float | None) -> str:
+    if amount is None:
+        return ""
+    if Decimal(amount) == 0:
+        return _("Free")
+    value = Decimal(amount)
+    pattern = "#,##0" if value == value.to_integral_value() else "#,##0.00"
+    return f"KES {format_decimal(value, format=pattern)}"
+
+
+def format_duration(seconds: int | None) -> str:
+    seconds = int(seconds or 0)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} min" if not secs else f"{minutes}:{secs:02d}"
+    return f"0:{secs:02d}"
+
+
+def format_bytes(size: int | None) -> str:
+    size = int(size or 0)
+    if size >= 1024**3:
+        return f"{size / 1024**3:.1f} GB"
+    if size >= 1024**2:
+        return f"{round(size / 1024**2)} MB"
+    return f"{max(1, round(size / 1024))} KB"
+
+
+def init_app(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from mwanzo.web.nav import nav_links
+
+    app.add_template_global(nav_links)
+    app.add_template_global(lambda: str(get_locale() or "en"), "current_locale")
+    app.add_template_filter(markdown_to_safe_html, "markdown")
+    app.add_template_filter(format_kes, "kes")
+    app.add_template_filter(format_duration, "duration")
+    app.add_template_filter(format_bytes, "filesize")

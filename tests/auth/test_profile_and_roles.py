@@ -1,0 +1,76 @@
+from flask import Blueprint
+
+from mwanzo.auth.access import require_owner, role_required
+from mwanzo.auth.models import Role
+from mwanzo.extensions import db
+from tests.factories import PASSWORD
+
+
+def test_profile_edit_saves_and_invalid_phone_rerenders(client, make, login):
+    user = login(make.user(name="Old"))
+    response = client.post("/profile", data={"name": "New Name", "phone": "+254 712-345-678", "locale": "sw",
+                                             "data_saver": "y"})
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert (user.name, user.phone, user.locale, user.data_saver) == ("New Name", "254712345678", "sw", True)
+    bad = client.post("/profile", data={"name": "New Name", "phone": "999", "locale": "en"})
+    assert bad.status_code == 422 and "Kenyan mobile number" in bad.get_data(as_text=True)
+
+
+def test_password_change_needs_the_current_password(client, make, login):
+    user = login(make.user())
+    wrong = client.post("/profile/password", data={"pw-current_password": "nope", "pw-password": "Next#2026x",
+                                                   "pw-confirm": "Next#2026x"})
+    assert wrong.status_code == 422 and "not your current password" in wrong.get_data(as_text=True)
+    ok = client.post("/profile/password", data={"pw-current_password": PASSWORD, "pw-password": "Next#2026x",
+                                                "pw-confirm": "Next#2026x"})
+    assert ok.status_code == 302
+    db.session.refresh(user)
+    assert user.check_password("Next#2026x")
+    assert client.get("/profile").status_code == 200  # this device stays signed in
+
+
+def guarded_app(app):
+    """A second app on the same database with routes guarded the way every domain guards its views."""
+    from mwanzo import create_app
+
+    app = create_app(dict(app.config))
+    bp = Blueprint("guard_test", __name__)
+
+    @bp.get("/_guard/instructor")
+    @role_required(Role.INSTRUCTOR)
+    def instructor_only():
+        return "ok"
+
+    @bp.get("/_guard/owned/<owner>")
+    @role_required(*Role)
+    def owned(owner):
+        import uuid
+        require_owner(uuid.UUID(owner))
+        return "mine"
+
+    app.register_blueprint(bp)
+    return app
+
+
+def test_role_required_gives_403_to_wrong_role_and_login_to_anonymous(app, make):
+    app = guarded_app(app)
+    anonymous = app.test_client()
+    assert anonymous.get("/_guard/instructor").status_code == 302
+    for role, expected in [(Role.STUDENT, 403), (Role.EMPLOYER, 403), (Role.INSTRUCTOR, 200), (Role.ADMIN, 200)]:
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = make.user(role=role).get_id()
+        response = client.get("/_guard/instructor")
+        assert response.status_code == expected, role
+    assert "Not allowed" in response.get_data(as_text=True) or expected == 200
+
+
+def test_require_owner_blocks_other_users(app, make):
+    app = guarded_app(app)
+    owner, other = make.user(), make.user()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = other.get_id()
+    assert client.get(f"/_guard/owned/{owner.id}").status_code == 403
+    assert client.get(f"/_guard/owned/{other.id}").status_code == 200

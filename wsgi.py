@@ -1,0 +1,3 @@
+from mwanzo import create_app
+
+app = create_app()
