@@ -52,6 +52,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from mwanzo.auth.views import bp as auth_bp
     from mwanzo.catalog.views import bp as catalog_bp
+    from mwanzo.certificates.views import bp as certificates_bp
 
-    for bp in (auth_bp, catalog_bp):
+    for bp in (auth_bp, catalog_bp, certificates_bp):
         app.register_blueprint(bp)

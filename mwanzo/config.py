@@ -57,6 +57,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         # "thread" runs jobs in-process after commit; "rq" sends them to Redis for worker.py;
         # "sync" runs them inline after commit (tests, one-off scripts).
         "JOB_RUNNER": os.environ.get("JOB_RUNNER") or ("rq" if redis_url else "thread"),
+        "RQ_QUEUE_PREFIX": os.environ.get("RQ_QUEUE_PREFIX", ""),
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "console"),
         "SMTP_HOST": os.environ.get("SMTP_HOST", "localhost"),
         "SMTP_PORT": env_int("SMTP_PORT", 587),

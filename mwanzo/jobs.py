@@ -80,7 +80,9 @@ def redis_connection():
 def rq_queue(name: str, connection=None):
     from rq import Queue
 
-    return Queue(name, connection=connection or redis_connection(), default_timeout=QUEUE_TIMEOUTS[name])
+    # A prefix keeps separate deployments (or concurrent test runs) on one Redis apart.
+    prefixed = current_app.config.get("RQ_QUEUE_PREFIX", "") + name
+    return Queue(prefixed, connection=connection or redis_connection(), default_timeout=QUEUE_TIMEOUTS[name])
 
 
 class ThreadRunner:

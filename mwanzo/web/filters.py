@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import nh3
 from flask import Flask
-from flask_babel import format_decimal, gettext as _
+from flask_babel import format_date, format_decimal, gettext as _
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -71,3 +71,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_kes, "kes")
     app.add_template_filter(format_duration, "duration")
     app.add_template_filter(format_bytes, "filesize")
+    app.add_template_filter(lambda value: format_date(value, "medium") if value else "", "dateformat")
