@@ -73,7 +73,8 @@ def save_position(student_id: uuid.UUID, lesson_id: uuid.UUID, duration: int, po
     now_param = sa.literal(now, UTCDateTime())
     elapsed = sa.func.coalesce(seconds_between(now_param, old.last_reported_at), 0)
     forward = _bigger(sa.literal(position) - old.position_seconds, 0)
-    credited = _smaller(forward, sa.cast(elapsed * MAX_PLAYBACK_RATE + SLACK_SECONDS, sa.Integer))
+    allowance = _bigger(sa.cast(elapsed * MAX_PLAYBACK_RATE + SLACK_SECONDS, sa.Integer), 0)  # clocks may step back
+    credited = _smaller(forward, allowance)
     watched = _smaller(old.watched_seconds + credited, duration)
     reached = (watched * COMPLETE_DENOMINATOR >= duration * COMPLETE_NUMERATOR) if duration else sa.false()
     statement = _insert().values(

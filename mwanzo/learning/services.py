@@ -314,12 +314,12 @@ def _after_lesson_completed(access: LessonAccess, newly_completed: bool) -> None
         refresh_progress(access.enrollment)
 
 
-def record_position(user: User, slug: str, lesson_id: uuid.UUID, position: float) -> bool:
+def record_position(user: User, slug: str, lesson_id: uuid.UUID, position: float, now=None) -> bool:
     """A player's progress save: one query to authorise, one upsert (and rarely the course progress)."""
     access = viewable_lesson(user, slug, lesson_id)
     if access.lesson.kind != LessonKind.VIDEO:
         raise LessonNotFound()
-    completed = progress.save_position(user.id, access.lesson.id, access.lesson.duration_seconds, position)
+    completed = progress.save_position(user.id, access.lesson.id, access.lesson.duration_seconds, position, now)
     _after_lesson_completed(access, completed)
     return completed
 
