@@ -80,13 +80,14 @@ def lesson_view(slug: str, lesson_id: uuid.UUID):
     except services.LessonLocked:
         flash(_("Enrol in this course to open its lessons."), "info")
         return redirect(url_for("catalog.course_detail", slug=slug))
-    db.session.commit()
     data_saver = current_user.is_authenticated and current_user.data_saver
     options = player.qualities(page.access.lesson)
-    return render_template("learning/lesson_view.html", page=page, course=page.access.course,
+    html = render_template("learning/lesson_view.html", page=page, course=page.access.course,
                            lesson=page.access.lesson, options=options,
                            chosen=player.default_quality(options, data_saver),
                            data_cost=lambda item: player.data_cost(item, data_saver), media_url=media_url)
+    db.session.commit()  # after rendering: committing expires the loaded curriculum
+    return html
 
 
 @bp.get("/learn/<slug>/lessons/<uuid:lesson_id>/hls/<path:name>")
@@ -131,8 +132,8 @@ def lesson_download(slug: str, lesson_id: uuid.UUID):
         abort(404)
     except services.LessonLocked:
         abort(403)
-    name = f"{access.course.slug}-{access.lesson.display_order + 1}-{access.lesson.title}.mp4"
-    return redirect(media_url(access.lesson.download_key, download_name=name))
+    return redirect(media_url(access.lesson.download_key,
+                              download_name=f"{access.course.slug}-{access.lesson.title}.mp4"))
 
 
 @bp.post("/learn/<slug>/lessons/<uuid:lesson_id>/progress")
