@@ -49,12 +49,24 @@ def _insert():
     return (postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert)(VideoProgress.__table__)
 
 
-def _bigger(a, b):
-    return sa.case((a > b, a), else_=b)
+class greatest(sa.sql.functions.ReturnTypeFromArgs):
+    """GREATEST(a, b) on PostgreSQL, max(a, b) on SQLite: short SQL where CASE would repeat its arguments."""
+
+    inherit_cache = True
 
 
-def _smaller(a, b):
-    return sa.case((a < b, a), else_=b)
+class least(sa.sql.functions.ReturnTypeFromArgs):
+    inherit_cache = True
+
+
+@compiles(greatest, "sqlite")
+def _greatest_sqlite(element, compiler, **kw):
+    return f"max({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(least, "sqlite")
+def _least_sqlite(element, compiler, **kw):
+    return f"min({compiler.process(element.clauses, **kw)})"
 
 
 def _base_values(student_id: uuid.UUID, lesson_id: uuid.UUID, now: datetime) -> dict:
@@ -72,10 +84,10 @@ def save_position(student_id: uuid.UUID, lesson_id: uuid.UUID, duration: int, po
     old = table.c
     now_param = sa.literal(now, UTCDateTime())
     elapsed = sa.func.coalesce(seconds_between(now_param, old.last_reported_at), 0)
-    forward = _bigger(sa.literal(position) - old.position_seconds, 0)
-    allowance = _bigger(sa.cast(elapsed * MAX_PLAYBACK_RATE + SLACK_SECONDS, sa.Integer), 0)  # clocks may step back
-    credited = _smaller(forward, allowance)
-    watched = _smaller(old.watched_seconds + credited, duration)
+    forward = greatest(sa.literal(position) - old.position_seconds, 0)
+    allowance = greatest(sa.cast(elapsed * MAX_PLAYBACK_RATE + SLACK_SECONDS, sa.Integer), 0)  # clocks may step back
+    credited = least(forward, allowance)
+    watched = least(old.watched_seconds + credited, duration)
     reached = (watched * COMPLETE_DENOMINATOR >= duration * COMPLETE_NUMERATOR) if duration else sa.false()
     statement = _insert().values(
         **_base_values(student_id, lesson_id, now),
