@@ -16,6 +16,7 @@ from mwanzo.extensions import db
 from mwanzo.learning import player, services
 from mwanzo.media.delivery import content_type_for, media_url, rewrite_playlist
 from mwanzo.storage import get_storage
+from mwanzo.web.errors import render_error
 from mwanzo.web.nav import add_nav_link
 
 bp = Blueprint("learning", __name__)
@@ -93,7 +94,7 @@ def lesson_view(slug: str, lesson_id: uuid.UUID):
 @bp.get("/learn/<slug>/lessons/<uuid:lesson_id>/hls/<path:name>")
 def lesson_playlist(slug: str, lesson_id: uuid.UUID, name: str):
     """HLS playlists, checked on every request: a revoked learner's next playlist fetch fails."""
-    access = _viewable_or_403(slug, lesson_id)
+    access = services.viewable_lesson(current_user, slug, lesson_id)
     prefix = access.lesson.media_prefix
     key = posixpath.normpath(posixpath.join(prefix or "", name))
     if not prefix or not key.startswith(prefix.rstrip("/") + "/") or not key.endswith(".m3u8"):
@@ -118,7 +119,7 @@ def lesson_playlist(slug: str, lesson_id: uuid.UUID, name: str):
 @bp.get("/learn/<slug>/lessons/<uuid:lesson_id>/video.mp4")
 def lesson_video(slug: str, lesson_id: uuid.UUID):
     """The low-quality MP4 for browsers without HLS: a fresh short-lived URL each time."""
-    access = _viewable_or_403(slug, lesson_id)
+    access = services.viewable_lesson(current_user, slug, lesson_id)
     if not access.lesson.download_key:
         abort(404)
     return redirect(media_url(access.lesson.download_key, media_ttl(access.lesson)))
@@ -126,12 +127,7 @@ def lesson_video(slug: str, lesson_id: uuid.UUID):
 
 @bp.get("/learn/<slug>/lessons/<uuid:lesson_id>/download")
 def lesson_download(slug: str, lesson_id: uuid.UUID):
-    try:
-        access = services.downloadable_lesson(current_user, slug, lesson_id)
-    except services.LessonNotFound:
-        abort(404)
-    except services.LessonLocked:
-        abort(403)
+    access = services.downloadable_lesson(current_user, slug, lesson_id)
     return redirect(media_url(access.lesson.download_key,
                               download_name=f"{access.course.slug}-{access.lesson.title}.mp4"))
 
@@ -147,12 +143,7 @@ def progress_save(slug: str, lesson_id: uuid.UUID):
         abort(400)
     if position != position or position < 0:
         abort(400)
-    try:
-        services.record_position(current_user, slug, lesson_id, position)
-    except services.LessonNotFound:
-        abort(404)
-    except services.LessonLocked:
-        abort(403)
+    services.record_position(current_user, slug, lesson_id, position)
     db.session.commit()
     return Response(status=204)
 
@@ -160,12 +151,7 @@ def progress_save(slug: str, lesson_id: uuid.UUID):
 @bp.post("/learn/<slug>/lessons/<uuid:lesson_id>/complete")
 @login_required
 def lesson_complete(slug: str, lesson_id: uuid.UUID):
-    try:
-        services.complete_text_lesson(current_user, slug, lesson_id)
-    except services.LessonNotFound:
-        abort(404)
-    except services.LessonLocked:
-        abort(403)
+    services.complete_text_lesson(current_user, slug, lesson_id)
     db.session.commit()
     try:
         target = uuid.UUID(request.form.get("next_lesson_id", ""))
@@ -180,10 +166,12 @@ def dashboard():
     return render_template("learning/dashboard.html", board=services.dashboard_for(current_user))
 
 
-def _viewable_or_403(slug: str, lesson_id: uuid.UUID) -> services.LessonAccess:
-    try:
-        return services.viewable_lesson(current_user, slug, lesson_id)
-    except services.LessonNotFound:
-        abort(404)
-    except services.LessonLocked:
-        abort(403)
+@bp.errorhandler(services.LessonNotFound)
+def lesson_not_found(error):
+    return render_error(404)
+
+
+@bp.errorhandler(services.LessonLocked)
+def lesson_locked(error):
+    """Media, downloads and saves for a lesson this user may not open (pages redirect instead)."""
+    return render_error(403)
