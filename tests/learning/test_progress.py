@@ -1,7 +1,6 @@
 """Progress saves: resume position, watched time that cannot be faked by seeking, course completion."""
 import threading
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
