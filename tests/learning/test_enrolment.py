@@ -86,3 +86,23 @@ def test_concurrent_enrolments_make_one_row_and_one_count(app, make, postgres):
     db.session.refresh(course)
     assert enrolment_rows() == 1 and course.enrollment_count == 1
     assert len(emails_to("race@example.com", "enrollment_confirmation")) == 1
+
+
+def test_paid_enrolment_waits_for_payment_before_opening_lessons(client, login, make):
+    """The service behind the hand-off: PENDING_PAYMENT, not counted, no access until activated."""
+    from mwanzo.learning import services
+
+    learner = login(make.user(email="payer@example.com"))
+    course = make.course(price=Decimal("750"))
+    lesson = make.lesson(make.section(course))
+    enrollment = services.start_paid_enrollment(learner, course)
+    assert services.start_paid_enrollment(learner, course).id == enrollment.id
+    db.session.commit()
+    assert enrollment.status == EnrollmentStatus.PENDING_PAYMENT and enrolment_rows() == 1
+    assert client.get(f"/learn/{course.slug}/lessons/{lesson.id}").status_code == 302
+    assert "not been confirmed yet" in client.get(f"/courses/{course.slug}").get_data(as_text=True)
+    assert services.activate_enrollment(enrollment.id) and not services.activate_enrollment(enrollment.id)
+    db.session.commit()
+    assert client.get(f"/learn/{course.slug}/lessons/{lesson.id}").status_code == 200
+    db.session.refresh(course)
+    assert course.enrollment_count == 1 and len(emails_to("payer@example.com", "enrollment_confirmation")) == 1
