@@ -1,6 +1,7 @@
 """Enrolment and course progress: who may learn, and how far they have come."""
 from __future__ import annotations
 
+import posixpath
 import uuid
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from mwanzo.learning import progress
 from mwanzo.learning.models import Enrollment, EnrollmentStatus, VideoProgress
 from mwanzo.notifications.services import send_email
 from mwanzo.quizzes.models import Quiz, QuizAttempt
+from mwanzo.storage import get_storage
 from mwanzo.urls import absolute_url
 
 
@@ -330,6 +332,23 @@ def complete_text_lesson(user: User, slug: str, lesson_id: uuid.UUID) -> LessonA
         raise LessonNotFound()
     _after_lesson_completed(access, progress.mark_complete(user.id, access.lesson.id))
     return access
+
+
+def playlist_name(lesson: Lesson, key: str) -> str | None:
+    """The path of a playlist below the lesson's media folder, or None if it is not one of its playlists."""
+    prefix = (lesson.media_prefix or "").rstrip("/")
+    key = posixpath.normpath(key)
+    if not prefix or not key.startswith(prefix + "/") or not key.endswith(".m3u8"):
+        return None
+    return key[len(prefix) + 1:]
+
+
+def playlist_key(lesson: Lesson, name: str) -> str:
+    """The storage key of one of the lesson's playlists; anything else is not found."""
+    key = posixpath.normpath(posixpath.join(lesson.media_prefix or "", name))
+    if playlist_name(lesson, key) is None or not get_storage().exists(key):
+        raise LessonNotFound()
+    return key
 
 
 def downloadable_lesson(user: User | None, slug: str, lesson_id: uuid.UUID) -> LessonAccess:

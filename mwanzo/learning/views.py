@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import posixpath
 import uuid
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -14,8 +13,7 @@ from mwanzo.auth.models import Role
 from mwanzo.catalog.models import Course, CourseStatus
 from mwanzo.extensions import db
 from mwanzo.learning import player, services
-from mwanzo.media.delivery import content_type_for, media_url, rewrite_playlist
-from mwanzo.storage import get_storage
+from mwanzo.media.delivery import media_url, playlist_response
 from mwanzo.web.errors import render_error
 from mwanzo.web.nav import add_nav_link
 
@@ -95,25 +93,14 @@ def lesson_view(slug: str, lesson_id: uuid.UUID):
 def lesson_playlist(slug: str, lesson_id: uuid.UUID, name: str):
     """HLS playlists, checked on every request: a revoked learner's next playlist fetch fails."""
     access = services.viewable_lesson(current_user, slug, lesson_id)
-    prefix = access.lesson.media_prefix
-    key = posixpath.normpath(posixpath.join(prefix or "", name))
-    if not prefix or not key.startswith(prefix.rstrip("/") + "/") or not key.endswith(".m3u8"):
-        abort(404)
-    storage = get_storage()
-    if not storage.exists(key):
-        abort(404)
+    key = services.playlist_key(access.lesson, name)
 
     def nested_playlist(target: str) -> str | None:
-        if target.endswith(".m3u8") and target.startswith(prefix.rstrip("/") + "/"):
-            return url_for("learning.lesson_playlist", slug=slug, lesson_id=lesson_id,
-                           name=posixpath.relpath(target, prefix))
-        return None
+        """Variant playlists go through this route too; segments get signed URLs."""
+        nested = services.playlist_name(access.lesson, target)
+        return nested and url_for("learning.lesson_playlist", slug=slug, lesson_id=lesson_id, name=nested)
 
-    with storage.open(key) as handle:
-        body = rewrite_playlist(key, handle.read().decode(), media_ttl(access.lesson), nested_playlist)
-    response = Response(body, mimetype=content_type_for(key))
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return playlist_response(key, media_ttl(access.lesson), nested_playlist)
 
 
 @bp.get("/learn/<slug>/lessons/<uuid:lesson_id>/video.mp4")

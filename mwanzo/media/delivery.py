@@ -96,6 +96,15 @@ def rewrite_playlist(key: str, text: str, ttl: int | None = None, url_for_key=No
     return "\n".join(lines) + "\n"
 
 
+def playlist_response(key: str, ttl: int | None = None, url_for_key=None) -> Response:
+    """A stored playlist, rewritten for this request and never cached."""
+    with get_storage().open(key) as handle:
+        body = rewrite_playlist(key, handle.read().decode(), ttl, url_for_key)
+    response = Response(body, mimetype=content_type_for(key))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @bp.get("/media/<path:key>")
 def serve(key: str):
     if not signature_is_valid(key, request.args.get("exp"), request.args.get("sig")):
@@ -105,11 +114,7 @@ def serve(key: str):
         abort(404)
     private_cache = "private, max-age=300"
     if key.endswith(".m3u8"):
-        with storage.open(key) as handle:
-            body = rewrite_playlist(key, handle.read().decode())
-        response = Response(body, mimetype=content_type_for(key))
-        response.headers["Cache-Control"] = "private, no-store"
-        return response
+        return playlist_response(key)
     accel = current_app.config.get("MEDIA_X_ACCEL_PREFIX")
     if accel and isinstance(storage, LocalStorage):
         response = Response(mimetype=content_type_for(key))
