@@ -34,6 +34,10 @@ def register_extensions(app: Flask) -> None:
     from mwanzo.i18n import select_locale
 
     db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            from mwanzo.database import configure_sqlite
+            configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
