@@ -50,6 +50,8 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from mwanzo.admin.views import bp as admin_bp
+    from mwanzo.analytics.views import bp as analytics_bp
     from mwanzo.auth.views import bp as auth_bp
     from mwanzo.careers.views import bp as careers_bp
     from mwanzo.catalog.views import bp as catalog_bp
@@ -57,5 +59,5 @@ def register_blueprints(app: Flask) -> None:
     from mwanzo.learning.views import bp as learning_bp
     from mwanzo.media.delivery import bp as media_bp
 
-    for bp in (auth_bp, careers_bp, catalog_bp, certificates_bp, learning_bp, media_bp):
+    for bp in (admin_bp, analytics_bp, auth_bp, careers_bp, catalog_bp, certificates_bp, learning_bp, media_bp):
         app.register_blueprint(bp)
