@@ -182,7 +182,8 @@ def date_range() -> DateRange:
 @bp.get("/analytics")
 def analytics():
     rng = date_range()
-    return render_template("admin/analytics.html", rng=rng, tables=reports.platform_report(rng))
+    return render_template("admin/analytics.html", rng=rng, tables=reports.platform_report(rng),
+                           csv_url=lambda name: url_for("admin.analytics_csv", name=name, **rng.args()))
 
 
 @bp.get("/analytics/<name>.csv")

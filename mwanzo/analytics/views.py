@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -47,7 +47,9 @@ def course_report(course_id: uuid.UUID):
     rng = date_range()
     rating, rating_count = services.rating_summary(course.id)
     return render_template("analytics/course_report.html", course=course, rng=rng,
-                           tables=reports.course_report(course, rng), rating=rating, rating_count=rating_count)
+                           tables=reports.course_report(course, rng), rating=rating, rating_count=rating_count,
+                           csv_url=lambda name: url_for("analytics.course_csv", course_id=course.id, name=name,
+                                                        **rng.args()))
 
 
 @bp.get("/<uuid:course_id>/<name>.csv")

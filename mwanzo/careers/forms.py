@@ -53,9 +53,12 @@ class JobForm(FlaskForm):
         if field.data is not None and self.salary_min.data is not None and field.data < self.salary_min.data:
             raise ValidationError(_l("The top of the range must not be below the bottom."))
 
-    def validate_location(self, field) -> None:
-        if not field.data and not self.is_remote.data:
-            raise ValidationError(_l("Give a location, or tick remote."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not (self.location.data or "").strip() and not self.is_remote.data:
+            self.location.errors = [*self.location.errors, _l("Give a location, or tick remote.")]
+            valid = False
+        return valid
 
     def validate_deadline(self, field) -> None:
         if field.data and field.data < utcnow().date():

@@ -88,7 +88,7 @@ def job_apply(job_id: uuid.UUID):
     if not form.validate_on_submit():
         return job_page(job, form, 422)
     try:
-        services.apply(job, current_user, form.note.data or None, [uuid.UUID(v) for v in form.certificates.data])
+        services.apply(job, current_user, form.note.data or None, [uuid.UUID(v) for v in form.certificates.data or []])
     except services.AlreadyApplied:
         flash(_("You have already applied for this job. Here is your application."), "info")
         return redirect(url_for("careers.job_detail", job_id=job.id)), 303
@@ -143,8 +143,8 @@ def job_form_page(form: JobForm, job=None):
         current_user, job, title=form.title.data.strip(), description=form.description.data,
         location=form.location.data or None, is_remote=form.is_remote.data, kind=JobKind(form.kind.data),
         salary_min=form.salary_min.data, salary_max=form.salary_max.data, skills=form.skill_list(),
-        deadline=form.deadline.data, required_course_ids=[uuid.UUID(v) for v in form.required_courses.data],
-        preferred_course_ids=[uuid.UUID(v) for v in form.preferred_courses.data],
+        deadline=form.deadline.data, required_course_ids=[uuid.UUID(v) for v in form.required_courses.data or []],
+        preferred_course_ids=[uuid.UUID(v) for v in form.preferred_courses.data or []],
     )
     db.session.commit()
     flash(_("The job is saved."), "success")
