@@ -35,15 +35,17 @@ def send_email(to: str, template: str, locale: str | None = None, dedupe_key: st
         to_address=to, template=template, subject=subject, body_text=body_text, body_html=body_html,
         dedupe_key=dedupe_key,
     )
-    try:
-        # A savepoint: when another process records the same dedupe_key first, the unique index
-        # refuses this row and only the savepoint rolls back, not the caller's transaction.
-        with db.session.begin_nested():
-            db.session.add(email)
-    except IntegrityError:
-        if not dedupe_key:
-            raise
-        return None
+    if dedupe_key:
+        try:
+            # A savepoint: when another process records the same key first, the unique index
+            # refuses this row and only the savepoint rolls back, not the caller's transaction.
+            with db.session.begin_nested():
+                db.session.add(email)
+        except IntegrityError:
+            return None
+    else:
+        db.session.add(email)
+        db.session.flush()
     jobs.enqueue("mwanzo.notifications.tasks.deliver_email", str(email.id), queue_name="email")
     return email
 
