@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from markupsafe import Markup, escape
 
-WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 600, 200, 44, 22, 10
+WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 360, 170, 34, 20, 10
 
 
 def _number(value) -> str:
@@ -24,22 +24,29 @@ def _axis(top: float, label: str) -> str:
     plot_h = HEIGHT - PAD_BOTTOM - PAD_TOP
     return (f'<line x1="{PAD_LEFT}" y1="{PAD_TOP}" x2="{PAD_LEFT}" y2="{PAD_TOP + plot_h}" stroke="#dcd6c8"/>'
             f'<line x1="{PAD_LEFT}" y1="{PAD_TOP + plot_h}" x2="{WIDTH}" y2="{PAD_TOP + plot_h}" stroke="#dcd6c8"/>'
-            f'<text x="{PAD_LEFT - 4}" y="{PAD_TOP + 8}" text-anchor="end" font-size="11" fill="#5b6b63">'
+            f'<text x="{PAD_LEFT - 4}" y="{PAD_TOP + 8}" text-anchor="end" font-size="10" fill="#5b6b63">'
             f'{escape(_number(top))}</text>'
-            f'<text x="{PAD_LEFT - 4}" y="{PAD_TOP + plot_h}" text-anchor="end" font-size="11" fill="#5b6b63">0</text>'
+            f'<text x="{PAD_LEFT - 4}" y="{PAD_TOP + plot_h}" text-anchor="end" font-size="10" fill="#5b6b63">0</text>'
             f'<desc>{escape(label)}</desc>')
+
+
+def short(label: str) -> str:
+    """Axis text stays short on a phone: 2026-03-07 → 03-07, long course titles are cut."""
+    if len(label) == 10 and label[4] == "-" and label[7] == "-":
+        return label[5:]
+    return label if len(label) <= 12 else label[:11] + "…"
 
 
 def _tick_labels(labels: list[str], step: float) -> str:
     if not labels:
         return ""
-    every = max(1, len(labels) // 6)
+    every = max(1, -(-len(labels) // 4))
     out = []
     for i, label in enumerate(labels):
         if i % every == 0 or i == len(labels) - 1:
             x = PAD_LEFT + step * i + step / 2
-            out.append(f'<text x="{x:.1f}" y="{HEIGHT - 6}" text-anchor="middle" font-size="11" fill="#5b6b63">'
-                       f'{escape(label)}</text>')
+            out.append(f'<text x="{x:.1f}" y="{HEIGHT - 6}" text-anchor="middle" font-size="10" fill="#5b6b63">'
+                       f'{escape(short(label))}</text>')
     return "".join(out)
 
 
