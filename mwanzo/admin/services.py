@@ -11,6 +11,7 @@ from mwanzo.admin.models import AuditLog
 from mwanzo.auth.models import Role, User, new_security_stamp
 from mwanzo.catalog.models import Category, Course, CourseStatus
 from mwanzo.extensions import db
+from mwanzo.web.listing import ListQuery, page_number
 
 PER_PAGE = 50
 
@@ -64,7 +65,7 @@ USER_STATUSES = ("active", "locked", "inactive", "unverified")
 
 
 @dataclass
-class UserQuery:
+class UserQuery(ListQuery):
     q: str = ""
     role: str = ""
     status: str = ""
@@ -74,11 +75,7 @@ class UserQuery:
     def from_args(cls, args) -> "UserQuery":
         role, status = args.get("role", ""), args.get("status", "")
         return cls(q=args.get("q", "").strip()[:100], role=role if role in Role.__members__ else "",
-                   status=status if status in USER_STATUSES else "", page=max(args.get("page", 1, type=int) or 1, 1))
-
-    def args(self, **changes) -> dict:
-        values = {"q": self.q, "role": self.role, "status": self.status, "page": self.page, **changes}
-        return {k: v for k, v in values.items() if v and not (k == "page" and v == 1)}
+                   status=status if status in USER_STATUSES else "", page=page_number(args))
 
 
 def search_users(query: UserQuery):
@@ -114,29 +111,32 @@ def change_role(actor: User, user: User, role: Role) -> bool:
     return True
 
 
+def _switch(actor: User, user: User, attribute: str, value: bool, action: str) -> bool:
+    """Set one of the user's on/off flags and record it; False when it already had that value."""
+    _not_self(actor, user)
+    if getattr(user, attribute) == value:
+        return False
+    setattr(user, attribute, value)
+    record(actor, action, user)
+    return True
+
+
 def set_locked(actor: User, user: User, locked: bool) -> bool:
     """Lock (signs the user out everywhere) or unlock (also clears the failed-login count)."""
-    _not_self(actor, user)
-    if user.is_locked == locked:
-        return False
-    user.is_locked = locked
-    if locked:
+    changed = _switch(actor, user, "is_locked", locked, "user.locked" if locked else "user.unlocked")
+    if changed and locked:
         user.security_stamp = new_security_stamp()
-    else:
+    elif changed:
         user.failed_login_attempts = 0
-    record(actor, "user.locked" if locked else "user.unlocked", user)
-    return True
+    return changed
 
 
 def set_active(actor: User, user: User, active: bool) -> bool:
-    _not_self(actor, user)
-    if user.is_active == active:
-        return False
-    user.is_active = active
-    if not active:
+    """Deactivate (signs the user out everywhere, login refused) or reactivate."""
+    changed = _switch(actor, user, "is_active", active, "user.reactivated" if active else "user.deactivated")
+    if changed and not active:
         user.security_stamp = new_security_stamp()
-    record(actor, "user.reactivated" if active else "user.deactivated", user)
-    return True
+    return changed
 
 
 # ---------------------------------------------------------------- categories and featured courses

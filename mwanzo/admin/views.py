@@ -14,6 +14,7 @@ from mwanzo.analytics.services import DateRange, InvalidRange
 from mwanzo.auth.models import Role, User
 from mwanzo.catalog.models import Category, Course
 from mwanzo.extensions import db, login_manager
+from mwanzo.web.listing import page_number
 from mwanzo.web.nav import add_nav_link
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -35,7 +36,7 @@ def labels():
 
 
 def page_arg() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return page_number(request.args)
 
 
 @bp.get("/")
@@ -87,20 +88,22 @@ def user_role(user_id: uuid.UUID):
     return user_change(user_id, lambda u: services.change_role(current_user, u, Role(form.role.data)))
 
 
+def user_switch(user_id: uuid.UUID, actions: dict[str, bool], setter):
+    """A form button named action, e.g. lock/unlock, mapped to True/False for the setter."""
+    value = actions.get(request.form.get("action", ""))
+    if value is None:
+        abort(400)
+    return user_change(user_id, lambda u: setter(current_user, u, value))
+
+
 @bp.post("/users/<uuid:user_id>/lock")
 def user_lock(user_id: uuid.UUID):
-    action = request.form.get("action")
-    if action not in ("lock", "unlock"):
-        abort(400)
-    return user_change(user_id, lambda u: services.set_locked(current_user, u, action == "lock"))
+    return user_switch(user_id, {"lock": True, "unlock": False}, services.set_locked)
 
 
 @bp.post("/users/<uuid:user_id>/active")
 def user_active(user_id: uuid.UUID):
-    action = request.form.get("action")
-    if action not in ("deactivate", "activate"):
-        abort(400)
-    return user_change(user_id, lambda u: services.set_active(current_user, u, action == "activate"))
+    return user_switch(user_id, {"activate": True, "deactivate": False}, services.set_active)
 
 
 @bp.get("/audit")

@@ -26,6 +26,7 @@ from mwanzo.extensions import db
 from mwanzo.notifications.services import send_email
 from mwanzo.storage import get_storage
 from mwanzo.urls import absolute_url
+from mwanzo.web.listing import ListQuery, page_number
 
 LOGO_SIZE = 256
 PER_PAGE = 20
@@ -149,7 +150,7 @@ def courses_by_id(course_ids) -> dict[uuid.UUID, Course]:
 
 
 @dataclass
-class JobQuery:
+class JobQuery(ListQuery):
     q: str = ""
     location: str = ""
     kind: str = ""
@@ -162,13 +163,8 @@ class JobQuery:
         return cls(
             q=args.get("q", "").strip()[:100], location=args.get("location", "").strip()[:100],
             kind=kind if kind in JobKind.__members__ else "", course=args.get("course", "").strip()[:220],
-            page=max(args.get("page", 1, type=int) or 1, 1),
+            page=page_number(args),
         )
-
-    def args(self, **changes) -> dict:
-        values = {"q": self.q, "location": self.location, "kind": self.kind, "course": self.course, "page": self.page,
-                  **changes}
-        return {k: v for k, v in values.items() if v and not (k == "page" and v == 1)}
 
 
 def open_jobs():
@@ -303,7 +299,7 @@ def change_status(application: JobApplication, status: ApplicationStatus) -> boo
 # ---------------------------------------------------------------- candidate pool
 
 @dataclass
-class PoolQuery:
+class PoolQuery(ListQuery):
     course: str = ""
     category: str = ""
     page: int = 1
@@ -311,11 +307,7 @@ class PoolQuery:
     @classmethod
     def from_args(cls, args) -> "PoolQuery":
         return cls(course=args.get("course", "").strip()[:220], category=args.get("category", "").strip()[:100],
-                   page=max(args.get("page", 1, type=int) or 1, 1))
-
-    def args(self, **changes) -> dict:
-        values = {"course": self.course, "category": self.category, "page": self.page, **changes}
-        return {k: v for k, v in values.items() if v and not (k == "page" and v == 1)}
+                   page=page_number(args))
 
 
 @dataclass

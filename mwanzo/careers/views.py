@@ -36,10 +36,15 @@ def certificate_choices(certificates) -> list[SelectChoice]:
     return [SelectChoice(str(c.id), f"{c.course_title} ({c.verification_code})") for c in certificates]
 
 
-def owned_job(job_id: uuid.UUID):
+def job_or_404(job_id: uuid.UUID):
     job = services.get_job(job_id)
     if job is None:
         abort(404)
+    return job
+
+
+def owned_job(job_id: uuid.UUID):
+    job = job_or_404(job_id)
     require_owner(job.employer_id)
     return job
 
@@ -58,10 +63,7 @@ def job_list():
 
 @bp.get("/jobs/<uuid:job_id>")
 def job_detail(job_id: uuid.UUID):
-    job = services.get_job(job_id)
-    if job is None:
-        abort(404)
-    return job_page(job, ApplyForm())
+    return job_page(job_or_404(job_id), ApplyForm())
 
 
 def job_page(job, form: ApplyForm, status: int = 200):
@@ -80,9 +82,7 @@ def job_page(job, form: ApplyForm, status: int = 200):
 @bp.post("/jobs/<uuid:job_id>/apply")
 @role_required(Role.STUDENT)
 def job_apply(job_id: uuid.UUID):
-    job = services.get_job(job_id)
-    if job is None:
-        abort(404)
+    job = job_or_404(job_id)
     form = ApplyForm()
     form.certificates.choices = certificate_choices(services.learner_certificates(current_user.id))
     if not form.validate_on_submit():

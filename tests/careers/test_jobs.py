@@ -151,3 +151,13 @@ def test_board_query_count_does_not_grow_with_jobs(client, make):
         body = client.get("/jobs").get_data(as_text=True)
     assert "Job 11" in body and "Co 1" in body
     assert len(many) == len(one)
+
+
+def test_board_pages_keep_the_filters(client, make):
+    employer = make.user(role=Role.EMPLOYER)
+    for n in range(21):
+        make.job(employer, title=f"Contract {n:02d}", kind=JobKind.CONTRACT)
+    first = client.get("/jobs?kind=CONTRACT").get_data(as_text=True)
+    assert 'href="/jobs?kind=CONTRACT&amp;page=2" rel="next"' in first and 'rel="prev"' not in first
+    second = client.get("/jobs?kind=CONTRACT&page=2").get_data(as_text=True)
+    assert second.count('class="card"') == 1 and 'href="/jobs?kind=CONTRACT" rel="prev"' in second
