@@ -10,7 +10,7 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from mwanzo.careers.labels import KIND_LABELS, STATUS_LABELS
-from mwanzo.database import utcnow
+from mwanzo.careers.services import local_today
 
 
 class CheckboxListField(SelectMultipleField):
@@ -61,7 +61,7 @@ class JobForm(FlaskForm):
         return valid
 
     def validate_deadline(self, field) -> None:
-        if field.data and field.data < utcnow().date():
+        if field.data and field.data < local_today():
             raise ValidationError(_l("The deadline is in the past."))
 
     def skill_list(self) -> list[str]:

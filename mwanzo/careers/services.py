@@ -6,6 +6,7 @@ import io
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
+from zoneinfo import ZoneInfo
 from decimal import Decimal
 
 from flask import current_app
@@ -131,8 +132,13 @@ def close_job(job: Job) -> Job:
     return job
 
 
+def local_today() -> date:
+    """Deadlines are Kenyan calendar days: a job due 'by 5 March' takes applications all of 5 March, EAT."""
+    return utcnow().astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
 def is_open(job: Job, today: date | None = None) -> bool:
-    today = today or utcnow().date()
+    today = today or local_today()
     return job.status == JobStatus.OPEN and (job.deadline is None or job.deadline >= today)
 
 
@@ -168,7 +174,7 @@ class JobQuery(ListQuery):
 
 
 def open_jobs():
-    today = utcnow().date()
+    today = local_today()
     return select(Job).where(Job.status == JobStatus.OPEN, or_(Job.deadline.is_(None), Job.deadline >= today))
 
 

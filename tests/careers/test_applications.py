@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from mwanzo.auth.models import Role
 from mwanzo.careers.models import ApplicationCertificate, ApplicationStatus, JobApplication, JobStatus
+from mwanzo.careers.services import local_today
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from tests.emails import emails_to, link_in
@@ -81,8 +82,8 @@ def test_service_refuses_certificates_that_are_not_the_applicants(make):
 def test_closed_or_expired_jobs_refuse_applications(client, make, login):
     employer = make.user(role=Role.EMPLOYER)
     closed = make.job(employer, status=JobStatus.CLOSED)
-    expired = make.job(employer, deadline=utcnow().date() - timedelta(days=1))
-    today = make.job(employer, deadline=utcnow().date())
+    expired = make.job(employer, deadline=local_today() - timedelta(days=1))
+    today = make.job(employer, deadline=local_today())
     login(make.user())
     for job in (closed, expired):
         response = client.post(f"/jobs/{job.id}/apply", data={"note": "please"})
