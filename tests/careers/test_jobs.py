@@ -6,7 +6,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from mwanzo.auth.models import Role
-from mwanzo.careers.models import EmployerProfile, Job, JobKind, JobStatus
+from mwanzo.careers.models import EmployerProfile, Job, JobCourse, JobKind, JobStatus
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.storage import get_storage
@@ -71,7 +71,13 @@ def test_employer_posts_edits_and_closes_a_job(client, make, login):
 
     form = client.get(f"/employer/jobs/{job.id}/edit").get_data(as_text=True)
     assert "Excel, bookkeeping" in form
-    assert client.post(f"/employer/jobs/{job.id}/edit", data=job_form(title="Senior bookkeeper")).status_code == 303
+    # Saved again with the required course kept and the preferred one made required.
+    assert client.post(f"/employer/jobs/{job.id}/edit", data={
+        **job_form(title="Senior bookkeeper"), "required_courses": [str(required.id), str(preferred.id)],
+    }).status_code == 303
+    db.session.expire_all()
+    assert {(jc.course_id, jc.is_required) for jc in db.session.scalars(select(JobCourse))} == {
+        (required.id, True), (preferred.id, True)}
     assert client.post(f"/employer/jobs/{job.id}/close").status_code == 303
     db.session.expire_all()
     job = db.session.get(Job, job.id)
@@ -107,7 +113,6 @@ def test_board_searches_and_filters_with_one_get_form(client, make):
     intern = make.job(employer, title="Farm intern", location="Nakuru", kind=JobKind.INTERNSHIP)
     make.job(employer, title="Expired job", deadline=utcnow().date() - timedelta(days=1))
     make.job(employer, title="Closed job", status=JobStatus.CLOSED)
-    from mwanzo.careers.models import JobCourse
     db.session.add(JobCourse(job_id=remote.id, course_id=python.id))
     db.session.commit()
 
@@ -138,7 +143,6 @@ def test_board_serves_the_results_fragment_to_htmx(client, make):
 def test_board_query_count_does_not_grow_with_jobs(client, make):
     employers = [make.user(role=Role.EMPLOYER) for _ in range(3)]
     course = make.course()
-    from mwanzo.careers.models import JobCourse
     make.job(employers[0])
     with count_queries() as one:
         assert client.get("/jobs").status_code == 200
