@@ -185,8 +185,7 @@ def job_close(job_id: uuid.UUID):
 @role_required(Role.EMPLOYER)
 def applicant_list(job_id: uuid.UUID):
     job = owned_job(job_id)
-    return render_template("careers/applicant_list.html", job=job, applicants=services.job_applicants(job),
-                           status_form=ApplicationStatusForm(formdata=None))
+    return render_template("careers/applicant_list.html", job=job, applicants=services.job_applicants(job))
 
 
 @bp.post("/employer/applications/<uuid:application_id>/status")
@@ -203,8 +202,7 @@ def application_status(application_id: uuid.UUID):
     db.session.commit()
     if is_htmx():
         certificates = services.attached_certificates([application.id])[application.id]
-        return render("careers/_applicant.html", application=application, certificates=certificates,
-                      status_form=ApplicationStatusForm(formdata=None), saved=True)
+        return render("careers/_applicant.html", application=application, certificates=certificates, saved=True)
     flash(_("Status saved; the applicant has been emailed."), "success")
     return redirect(url_for("careers.applicant_list", job_id=application.job_id), 303)
 
