@@ -22,7 +22,7 @@ from mwanzo.web.nav import add_nav_link
 
 bp = Blueprint("careers", __name__)
 
-add_nav_link((Role.STUDENT,), "careers.application_list", _l("Jobs"))
+add_nav_link((Role.STUDENT,), "careers.application_list", _l("Applications"))
 add_nav_link((Role.EMPLOYER,), "careers.employer_job_list", _l("Your jobs"))
 add_nav_link((Role.EMPLOYER,), "careers.candidate_list", _l("Candidates"))
 
