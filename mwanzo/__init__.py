@@ -54,11 +54,16 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from mwanzo.admin.views import bp as admin_bp
+    from mwanzo.analytics.views import bp as analytics_bp
     from mwanzo.auth.views import bp as auth_bp
+    from mwanzo.careers.views import bp as careers_bp
     from mwanzo.catalog.views import bp as catalog_bp
     from mwanzo.certificates.views import bp as certificates_bp
     from mwanzo.learning.views import bp as learning_bp
     from mwanzo.media.delivery import bp as media_bp
+    from mwanzo.notifications.views import bp as notifications_bp
 
-    for bp in (auth_bp, catalog_bp, certificates_bp, learning_bp, media_bp):
+    for bp in (admin_bp, analytics_bp, auth_bp, careers_bp, catalog_bp, certificates_bp, learning_bp, media_bp,
+               notifications_bp):
         app.register_blueprint(bp)
