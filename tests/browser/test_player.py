@@ -4,18 +4,10 @@ from sqlalchemy import select
 
 from mwanzo.extensions import db
 from mwanzo.learning.models import Enrollment, VideoProgress
-from tests.factories import PASSWORD
+from tests.browser.helpers import log_in
 from tests.learning.media_fixtures import ready_video_lesson
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, email):
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("link", name="Profile").wait_for()
 
 
 def start_playing(page):

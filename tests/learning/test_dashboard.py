@@ -9,7 +9,7 @@ from mwanzo.extensions import db
 from mwanzo.learning import progress, services
 from mwanzo.learning.models import Enrollment
 from mwanzo.payments.models import Payment, PaymentStatus
-from tests.sql import statements
+from tests.queries import count_queries
 
 
 def pending_payment(learner, course, status=PaymentStatus.PENDING):
@@ -62,14 +62,14 @@ def test_dashboard_query_count_does_not_grow_with_courses(client, login, make):
     learner = login(make.user())
     finished_course(make, learner, "First")
     pending_payment(learner, make.course(price=Decimal("100")))
-    with statements() as one:
+    with count_queries() as one:
         assert client.get("/dashboard").status_code == 200
     for n in range(5):
         finished_course(make, learner, f"More {n}")
         pending_payment(learner, make.course(price=Decimal("100")))
         services.enroll_free(learner, make.course())
         db.session.commit()
-    with statements() as many:
+    with count_queries() as many:
         page = client.get("/dashboard").get_data(as_text=True)
     assert len(many) == len(one) <= 6
     assert page.count('<progress max="100"') == 5

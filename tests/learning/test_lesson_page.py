@@ -129,18 +129,18 @@ def test_lesson_page_is_small(client, login, make):
 
 
 def test_lesson_page_query_count_does_not_grow_with_the_curriculum(client, login, make):
-    from tests.sql import statements
+    from tests.queries import count_queries
 
     course = make.course()
     section = make.section(course)
     first = make.lesson(section)
     login(learner_in(make, course))
     url = f"/learn/{course.slug}/lessons/{first.id}"
-    with statements() as few:
+    with count_queries() as few:
         client.get(url)
     for _ in range(10):
         make.lesson(make.section(course))
-    with statements() as many:
+    with count_queries() as many:
         client.get(url)
     assert len(many) == len(few), "\n".join(s[:90] for s in many)
     assert db.session.scalar(select(db.func.count()).select_from(type(first))) == 11

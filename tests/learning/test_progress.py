@@ -13,7 +13,7 @@ from mwanzo.learning import progress, services
 from mwanzo.learning.models import Enrollment, EnrollmentStatus, VideoProgress
 from tests.emails import emails_to
 from tests.learning.media_fixtures import ready_video_lesson
-from tests.sql import statements
+from tests.queries import count_queries
 
 
 @pytest.fixture
@@ -121,7 +121,7 @@ def test_a_save_costs_at_most_three_statements(client, login, make, video_course
     login(enrolled(make, course))
     url = f"/learn/{course.slug}/lessons/{video.id}/progress"
     client.post(url, data={"position": "1"})
-    with statements() as first:
+    with count_queries() as first:
         assert client.post(url, data={"position": "2"}).status_code == 204
     assert len(first) <= 3, first
     assert sum("INSERT INTO video_progress" in s and "ON CONFLICT" in s for s in first) == 1
