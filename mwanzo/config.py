@@ -110,6 +110,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "PAYHERO_API_PASSWORD": os.environ.get("PAYHERO_API_PASSWORD") or None,
         "PAYHERO_CHANNEL_ID": os.environ.get("PAYHERO_CHANNEL_ID") or None,
         "PAYMENT_CALLBACK_TOKEN": os.environ.get("PAYMENT_CALLBACK_TOKEN") or None,
+        "PAYHERO_TIMEOUT_SECONDS": env_int("PAYHERO_TIMEOUT_SECONDS", 15),
     }
     return config
 
