@@ -48,7 +48,9 @@ EXPIRE_AFTER = timedelta(minutes=15)
 MAX_CHECK_INTERVAL = timedelta(minutes=5)
 # Where a payment may go from where: the one state machine every change passes through.
 TRANSITIONS = {
-    S.SUCCESS: (S.PENDING, S.PUSH_FAILED, S.EXPIRED),  # a verified late payment still counts
+    # Money M-Pesa confirms it took is never left unpaid for: a verified success also settles a
+    # payment a failure callback, a push timeout or expiry had closed (not an amount mismatch).
+    S.SUCCESS: (S.PENDING, S.PUSH_FAILED, S.EXPIRED, S.CANCELLED, S.FAILED),
     S.FAILED: (S.PENDING,),
     S.CANCELLED: (S.PENDING,),
     S.EXPIRED: (S.PENDING,),
@@ -57,6 +59,7 @@ TRANSITIONS = {
 }
 FINAL = {S.SUCCESS, S.FAILED, S.CANCELLED, S.EXPIRED, S.PUSH_FAILED, S.REFUNDED}
 UNREADABLE = "callback_unreadable"
+AMOUNT_MISMATCH = "AMOUNT_MISMATCH"
 
 
 class PaymentError(Exception):
@@ -117,9 +120,12 @@ def record_event(payment_id: uuid.UUID | None, kind: str, payload=None, note: st
 def transition(payment: Payment, to: PaymentStatus, **values) -> bool:
     """Move ``payment`` to ``to`` if (and only if) it is still in an allowed state. Returns True for
     the one caller that made the change; everyone racing it gets False."""
+    guard = Payment.status.in_(TRANSITIONS[to])
+    if to == S.SUCCESS:
+        guard &= Payment.result_code.is_(None) | (Payment.result_code != AMOUNT_MISMATCH)
     result = db.session.execute(
         update(Payment)
-        .where(Payment.id == payment.id, Payment.status.in_(TRANSITIONS[to]))
+        .where(Payment.id == payment.id, guard)
         .values(status=to, updated_at=utcnow(), **values)
         .execution_options(synchronize_session=False)
     )
@@ -216,7 +222,7 @@ def settle_callback_event(event_id) -> None:
     if not data.succeeded:
         fail(payment, data.result_code, data.result_desc, source="callback")
         return
-    if payment.status not in TRANSITIONS[S.SUCCESS]:
+    if payment.status not in TRANSITIONS[S.SUCCESS] or payment.result_code == AMOUNT_MISMATCH:
         record_event(payment.id, "ignored", note=f"success callback for a payment already {payment.status}")
         return
     reference = payment.provider_reference or data.reference
@@ -253,7 +259,7 @@ def apply_status(payment: Payment, status: StatusResult, receipt: str | None = N
     amounts = list(claimed_amounts or []) + ([status.amount] if status.amount is not None else [])
     wrong = [amount for amount in amounts if amount != payment.amount]
     if wrong:
-        if transition(payment, S.FAILED, result_code="AMOUNT_MISMATCH", settled_at=utcnow(), next_check_at=None,
+        if transition(payment, S.FAILED, result_code=AMOUNT_MISMATCH, settled_at=utcnow(), next_check_at=None,
                       result_desc=f"Amount mismatch: M-Pesa reported {wrong[0]}, expected {payment.amount}"):
             record_event(payment.id, "review", note=payment.result_desc + ": access not granted")
         return
@@ -369,7 +375,7 @@ def status_message(payment: Payment) -> str:
     if code in ("1037", "1019"):
         return _("We could not reach your phone, or the request timed out. Make sure your phone is on and has "
                  "network, then try again.")
-    if code == "AMOUNT_MISMATCH":
+    if code == AMOUNT_MISMATCH:
         return _("The amount M-Pesa reported does not match the course price, so we could not give access. "
                  "Our team will review it and contact you.")
     return _("The payment did not go through: %(reason)s", reason=payment.result_desc or _("unknown error"))
