@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 import urllib.request
+import uuid
 
 from flask import current_app
 from sqlalchemy import select
@@ -113,7 +114,7 @@ def deliver_callback(event_id) -> int:
     """POST the stored answer to the webhook, as PayHero would; returns the HTTP status."""
     from mwanzo.payments.services import callback_url
 
-    event = db.session.get(PaymentEvent, event_id)
+    event = db.session.get(PaymentEvent, uuid.UUID(str(event_id)))
     request = urllib.request.Request(callback_url(), data=json.dumps(event.payload).encode(), method="POST",
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=15) as response:

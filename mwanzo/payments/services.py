@@ -446,4 +446,4 @@ def payment_with_timeline(payment_id: uuid.UUID) -> Payment | None:
 def courses_with_payments() -> list[tuple[uuid.UUID, str]]:
     return list(db.session.execute(
         select(Course.id, Course.title).where(Course.id.in_(select(Payment.course_id))).order_by(Course.title)
-    ).tuples())
+    ).all())
