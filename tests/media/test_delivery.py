@@ -1,8 +1,17 @@
 import time
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
 from mwanzo.media.delivery import media_url
 from mwanzo.storage import get_storage
+
+
+@pytest.fixture(autouse=True)
+def _request_context(app):
+    # Signed URLs are built while rendering a page, i.e. inside a request.
+    with app.test_request_context():
+        yield
 
 
 def store(key: str, data: bytes, content_type: str = "video/mp4") -> None:
