@@ -16,7 +16,7 @@ import logging
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_CEILING, Decimal
 
 from flask import current_app
@@ -57,7 +57,6 @@ TRANSITIONS = {
     S.PUSH_FAILED: (S.PENDING,),
     S.REFUNDED: (S.SUCCESS,),
 }
-FINAL = {S.SUCCESS, S.FAILED, S.CANCELLED, S.EXPIRED, S.PUSH_FAILED, S.REFUNDED}
 UNREADABLE = "callback_unreadable"
 AMOUNT_MISMATCH = "AMOUNT_MISMATCH"
 
@@ -136,9 +135,12 @@ def transition(payment: Payment, to: PaymentStatus, **values) -> bool:
 # ---------------------------------------------------------------- checkout
 
 def pending_payment(student_id: uuid.UUID, course_id: uuid.UUID) -> Payment | None:
+    """The payment in flight, if any. One older than EXPIRE_AFTER no longer blocks a new checkout
+    (reconciliation expires it, or still settles it should M-Pesa say it was paid)."""
     return db.session.scalar(
         select(Payment).where(Payment.student_id == student_id, Payment.course_id == course_id,
-                              Payment.status == S.PENDING).order_by(Payment.created_at.desc()).limit(1)
+                              Payment.status == S.PENDING, Payment.created_at > utcnow() - EXPIRE_AFTER)
+        .order_by(Payment.created_at.desc()).limit(1)
     )
 
 
@@ -415,8 +417,6 @@ class PaymentFilter:
 
 
 def day_start(day: date) -> datetime:
-    from datetime import time, timezone
-
     return datetime.combine(day, time(0), tzinfo=timezone.utc)
 
 

@@ -1,9 +1,11 @@
 import base64
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.learning.models import Enrollment, EnrollmentStatus
 from mwanzo.payments.models import Payment, PaymentStatus
@@ -112,6 +114,15 @@ def test_one_payment_in_flight_per_learner_and_course(checkout, client, paid_cou
     repost = client.post(f"/courses/{paid_course.slug}/checkout", data={"phone": "0711111111"})
     assert repost.location.endswith(f"/payments/{first.id}")
     assert payment_count() == 1 and len(payhero.pushes()) == 1
+
+
+def test_a_payment_pending_for_over_15_minutes_no_longer_blocks_checkout(checkout, client, paid_course, payhero):
+    first = checkout()
+    db.session.execute(update(Payment).values(created_at=utcnow() - timedelta(minutes=16)))
+    db.session.commit()
+    assert client.get(f"/courses/{paid_course.slug}/checkout").status_code == 200
+    client.post(f"/courses/{paid_course.slug}/checkout", data={"phone": first.phone_number})
+    assert payment_count() == 2 and len(payhero.pushes()) == 2
 
 
 def test_try_again_after_a_failure_starts_a_fresh_payment(checkout, client, paid_course, payhero):

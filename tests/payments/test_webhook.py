@@ -1,6 +1,5 @@
 """The webhook: token, body checks, matching, verification by status query, exactly-once settling."""
 import threading
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
