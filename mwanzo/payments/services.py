@@ -220,9 +220,8 @@ def settle_callback_event(event_id) -> None:
         return
     payment = db.session.get(Payment, event.payment_id)
     data = parse_callback(event.payload)
-    payment.raw_callback = event.payload
     if not data.succeeded:
-        fail(payment, data.result_code, data.result_desc, source="callback")
+        fail(payment, data.result_code, data.result_desc, source="callback", raw_callback=event.payload)
         return
     if payment.status not in TRANSITIONS[S.SUCCESS] or payment.result_code == AMOUNT_MISMATCH:
         record_event(payment.id, "ignored", note=f"success callback for a payment already {payment.status}")
@@ -234,7 +233,8 @@ def settle_callback_event(event_id) -> None:
     status = query_status(payment, reference)
     if status is None:
         return  # unknown for now: reconciliation asks again
-    apply_status(payment, status, receipt=data.receipt, claimed_amounts=[data.amount] if data.amount is not None else [])
+    apply_status(payment, status, receipt=data.receipt, raw_callback=event.payload,
+                 claimed_amounts=[data.amount] if data.amount is not None else [])
 
 
 # ---------------------------------------------------------------- settling
@@ -250,11 +250,11 @@ def query_status(payment: Payment, reference: str) -> StatusResult | None:
 
 
 def apply_status(payment: Payment, status: StatusResult, receipt: str | None = None,
-                 claimed_amounts: list[Decimal] | None = None) -> None:
+                 claimed_amounts: list[Decimal] | None = None, raw_callback: dict | None = None) -> None:
     """Act on an answer from transaction-status: pay, fail, or (still queued) do nothing."""
     if status.status == "FAILED":
-        fail(payment, status.result_code, status.description or _("M-Pesa reported that the payment failed."),
-             source="status query")
+        fail(payment, status.result_code, status.description or "M-Pesa reported that the payment failed.",
+             source="status query", raw_callback=raw_callback)
         return
     if status.status != "SUCCESS":
         return
@@ -262,17 +262,19 @@ def apply_status(payment: Payment, status: StatusResult, receipt: str | None = N
     wrong = [amount for amount in amounts if amount != payment.amount]
     if wrong:
         if transition(payment, S.FAILED, result_code=AMOUNT_MISMATCH, settled_at=utcnow(), next_check_at=None,
-                      result_desc=f"Amount mismatch: M-Pesa reported {wrong[0]}, expected {payment.amount}"):
+                      result_desc=f"Amount mismatch: M-Pesa reported {wrong[0]}, expected {payment.amount}",
+                      raw_callback=raw_callback):
             record_event(payment.id, "review", note=payment.result_desc + ": access not granted")
         return
-    mark_paid(payment, receipt or status.receipt)
+    mark_paid(payment, receipt or status.receipt, raw_callback)
 
 
-def mark_paid(payment: Payment, receipt: str | None) -> bool:
+def mark_paid(payment: Payment, receipt: str | None, raw_callback: dict | None = None) -> bool:
     try:
         with db.session.begin_nested():
             changed = transition(payment, S.SUCCESS, mpesa_receipt=receipt, result_code="0", settled_at=utcnow(),
-                                 next_check_at=None, result_desc="The service request is processed successfully.")
+                                 next_check_at=None, result_desc="The service request is processed successfully.",
+                                 raw_callback=raw_callback)
     except IntegrityError:
         record_event(payment.id, "review", note=f"receipt {receipt} is already on another payment: not granted")
         return False
@@ -284,9 +286,10 @@ def mark_paid(payment: Payment, receipt: str | None) -> bool:
     return True
 
 
-def fail(payment: Payment, code: str | None, desc: str | None, source: str) -> None:
+def fail(payment: Payment, code: str | None, desc: str | None, source: str, raw_callback: dict | None = None) -> None:
     to = S.CANCELLED if code == "1032" else S.FAILED
-    if transition(payment, to, result_code=code, result_desc=desc, settled_at=utcnow(), next_check_at=None):
+    if transition(payment, to, result_code=code, result_desc=desc, settled_at=utcnow(), next_check_at=None,
+                  raw_callback=raw_callback):
         record_event(payment.id, "settled", note=f"{to} by {source}: {code} {desc}")
     else:
         record_event(payment.id, "ignored", note=f"{source} says {code} but the payment is already {payment.status}")

@@ -116,6 +116,7 @@ def test_duplicate_callbacks_and_a_late_failure_leave_one_enrolment_and_one_emai
     assert client.post(callback_path(), json=failure).status_code == 200
     assert_paid_once(payment, paid_course)
     assert len(events()) == 4
+    assert refreshed(payment).raw_callback == body
 
 
 def test_the_new_flat_callback_shape_is_understood(client, checkout, payhero, paid_course):
