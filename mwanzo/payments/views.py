@@ -6,7 +6,7 @@ import json
 import re
 import uuid
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,7 +16,7 @@ from mwanzo import jobs
 from mwanzo.auth.access import login_required, role_required, verified_email_required
 from mwanzo.auth.models import Role
 from mwanzo.catalog.services import published_course_by_slug
-from mwanzo.extensions import csrf, db
+from mwanzo.extensions import csrf, db, limiter
 from mwanzo.learning import services as learning
 from mwanzo.payments import sandbox, services
 from mwanzo.payments.forms import CheckoutForm, PaymentFilterForm, RefundForm
@@ -35,6 +35,14 @@ add_nav_link((Role.ADMIN,), "payments.admin_payment_list", _l("All payments"))
 jobs.periodic("mwanzo.payments.tasks.reconcile_payments", 30)
 
 
+def checkout_limit() -> str:
+    return current_app.config["CHECKOUT_RATE_LIMIT"]
+
+
+def learner_key() -> str:
+    return f"user:{current_user.id}" if current_user.is_authenticated else request.remote_addr or "anonymous"
+
+
 def own_payment_or_404(payment_id: uuid.UUID) -> Payment:
     payment = services.payment_for_page(payment_id)
     if payment is None:
@@ -47,6 +55,7 @@ def own_payment_or_404(payment_id: uuid.UUID) -> Payment:
 # ---------------------------------------------------------------- learner
 
 @bp.route("/courses/<slug>/checkout", methods=["GET", "POST"])
+@limiter.limit(checkout_limit, key_func=learner_key, methods=["POST"])
 @verified_email_required
 def checkout(slug: str):
     course = published_course_by_slug(slug)

@@ -159,3 +159,14 @@ def test_checkout_form_shows_the_price_and_needs_its_csrf_token(client, login, m
     assert "KES 1,500" in page and 'value="254712345678"' in page and 'name="csrf_token"' in page
     assert client.post(f"/courses/{paid_course.slug}/checkout", data={"phone": "0712345678"}).status_code == 400
     assert payment_count() == 0
+
+
+def test_checkouts_per_learner_are_rate_limited_so_phones_are_not_spammed(client, login, make, app):
+    courses = [make.course(price=Decimal("100")) for _ in range(3)]
+    login(make.user())
+    app.config["CHECKOUT_RATE_LIMIT"] = "2 per minute"
+    try:
+        codes = [client.post(f"/courses/{c.slug}/checkout", data={"phone": "0712345678"}).status_code for c in courses]
+    finally:
+        app.config["CHECKOUT_RATE_LIMIT"] = "6 per 10 minutes"
+    assert codes == [303, 303, 429] and payment_count() == 2
