@@ -1,4 +1,8 @@
 import base64
+import http.cookiejar
+import threading
+import urllib.parse
+import urllib.request
 from datetime import timedelta
 from decimal import Decimal
 
@@ -8,7 +12,9 @@ from sqlalchemy import func, select, update
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.learning.models import Enrollment, EnrollmentStatus
+from mwanzo.learning.services import start_paid_enrollment
 from mwanzo.payments.models import Payment, PaymentStatus
+from tests.factories import PASSWORD
 from tests.payments.conftest import CALLBACK_TOKEN
 
 
@@ -170,3 +176,27 @@ def test_checkouts_per_learner_are_rate_limited_so_phones_are_not_spammed(client
     finally:
         app.config["CHECKOUT_RATE_LIMIT"] = "6 per 10 minutes"
     assert codes == [303, 303, 429] and payment_count() == 2
+
+
+@pytest.mark.postgres
+def test_a_double_submitted_checkout_on_postgresql_sends_one_prompt(postgres, live_payhero, live_server, make, paid_course):
+    learner = make.user(email="double@example.com")
+    start_paid_enrollment(learner, paid_course)  # as after an earlier failed payment: the enrolment exists
+    db.session.commit()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    login_form = urllib.parse.urlencode({"email": "double@example.com", "password": PASSWORD}).encode()
+    opener.open(f"{live_server}/login", data=login_form)
+    barrier, statuses, url = threading.Barrier(4), [], f"{live_server}/courses/{paid_course.slug}/checkout"
+
+    def submit():
+        barrier.wait()
+        response = opener.open(url,
+                               data=urllib.parse.urlencode({"phone": "0712345678"}).encode())
+        statuses.append((response.status, response.url))
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert payment_count() == 1 and len(live_payhero.pushes()) == 1
+    payment = db.session.scalar(select(Payment))
+    assert all(code == 200 and url.endswith(f"/payments/{payment.id}") for code, url in statuses)
