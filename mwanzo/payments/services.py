@@ -110,6 +110,8 @@ def charge_amount(course: Course) -> Decimal:
 
 
 def record_event(payment_id: uuid.UUID | None, kind: str, payload=None, note: str | None = None) -> PaymentEvent:
+    if kind in ("review", UNREADABLE) or (kind == "callback" and payment_id is None):
+        log.warning("payment %s needs a look: %s %s", payment_id, kind, note)
     event = PaymentEvent(payment_id=payment_id, kind=kind, payload=payload, note=note)
     db.session.add(event)
     db.session.flush()
