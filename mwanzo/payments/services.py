@@ -15,20 +15,18 @@ import hmac
 import logging
 import secrets
 import uuid
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, Decimal
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
 
+from mwanzo import jobs
 from mwanzo.admin.models import AuditLog
 from mwanzo.auth.models import User
 from mwanzo.catalog.models import Course
-from mwanzo import jobs
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.learning import services as learning
@@ -354,7 +352,7 @@ def refund_payment(payment: Payment, actor: User, reason: str) -> None:
                             details={"reason": reason, "amount": str(payment.amount), "receipt": payment.mpesa_receipt}))
 
 
-# ---------------------------------------------------------------- reading
+# ---------------------------------------------------------------- wording
 
 def status_message(payment: Payment) -> str:
     """What the learner is told, by outcome and M-Pesa ResultCode."""
@@ -386,69 +384,3 @@ def status_message(payment: Payment) -> str:
         return _("The amount M-Pesa reported does not match the course price, so we could not give access. "
                  "Our team will review it and contact you.")
     return _("The payment did not go through: %(reason)s", reason=payment.result_desc or _("unknown error"))
-
-
-def payment_for_page(payment_id: uuid.UUID) -> Payment | None:
-    return db.session.scalar(select(Payment).where(Payment.id == payment_id).options(joinedload(Payment.course)))
-
-
-def learner_payments(student_id: uuid.UUID) -> list[Payment]:
-    return list(db.session.scalars(
-        select(Payment).where(Payment.student_id == student_id).options(joinedload(Payment.course))
-        .order_by(Payment.created_at.desc())
-    ))
-
-
-@dataclass
-class PaymentFilter:
-    status: str | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-    course_id: uuid.UUID | None = None
-    phone: str | None = None
-
-    def apply(self, query):
-        if self.status:
-            query = query.where(Payment.status == self.status)
-        if self.date_from:
-            query = query.where(Payment.created_at >= day_start(self.date_from))
-        if self.date_to:
-            query = query.where(Payment.created_at < day_start(self.date_to) + timedelta(days=1))
-        if self.course_id:
-            query = query.where(Payment.course_id == self.course_id)
-        if self.phone:
-            query = query.where(Payment.phone_number.contains(self.phone))
-        return query
-
-
-def day_start(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=timezone.utc)
-
-
-def admin_payments(filters: PaymentFilter, page: int, per_page: int = 50):
-    query = filters.apply(select(Payment)).options(joinedload(Payment.student), joinedload(Payment.course))
-    return db.paginate(query.order_by(Payment.created_at.desc()), page=page, per_page=per_page, error_out=False)
-
-
-def daily_totals(filters: PaymentFilter, days: int = 31) -> list[tuple]:
-    """Per UTC day over the filtered payments: (day, payments, paid count, paid amount)."""
-    day = func.date(Payment.created_at)
-    paid = Payment.status == S.SUCCESS
-    query = filters.apply(select(
-        day.label("day"), func.count(Payment.id),
-        func.sum(case((paid, 1), else_=0)), func.sum(case((paid, Payment.amount), else_=0)),
-    )).group_by(day).order_by(day.desc()).limit(days)
-    return [(row[0], row[1], int(row[2] or 0), Decimal(str(row[3] or 0))) for row in db.session.execute(query)]
-
-
-def payment_with_timeline(payment_id: uuid.UUID) -> Payment | None:
-    return db.session.scalar(
-        select(Payment).where(Payment.id == payment_id)
-        .options(joinedload(Payment.student), joinedload(Payment.course), selectinload(Payment.events))
-    )
-
-
-def courses_with_payments() -> list[tuple[uuid.UUID, str]]:
-    return list(db.session.execute(
-        select(Course.id, Course.title).where(Course.id.in_(select(Payment.course_id))).order_by(Course.title)
-    ).all())

@@ -18,7 +18,7 @@ from mwanzo.auth.models import Role
 from mwanzo.catalog.services import published_course_by_slug
 from mwanzo.extensions import csrf, db, limiter
 from mwanzo.learning import services as learning
-from mwanzo.payments import sandbox, services
+from mwanzo.payments import queries, sandbox, services
 from mwanzo.payments.forms import CheckoutForm, PaymentFilterForm, RefundForm
 from mwanzo.payments.models import Payment, PaymentStatus
 from mwanzo.phones import InvalidPhone, normalise_kenyan_phone
@@ -44,7 +44,7 @@ def learner_key() -> str:
 
 
 def own_payment_or_404(payment_id: uuid.UUID) -> Payment:
-    payment = services.payment_for_page(payment_id)
+    payment = queries.payment_for_page(payment_id)
     if payment is None:
         abort(404)
     if payment.student_id != current_user.id:
@@ -99,7 +99,7 @@ def payment_status(payment_id: uuid.UUID):
 @bp.get("/payments")
 @login_required
 def payment_history():
-    return render_template("payments/payment_history.html", payments=services.learner_payments(current_user.id))
+    return render_template("payments/payment_history.html", payments=queries.learner_payments(current_user.id))
 
 
 @bp.get("/payments/<uuid:payment_id>/receipt")
@@ -169,20 +169,20 @@ def phone_fragment(raw: str | None) -> str | None:
 def admin_payment_list():
     form = PaymentFilterForm(formdata=request.args)
     form.course.choices = [SelectChoice("", _("Any"))] + [
-        SelectChoice(str(course_id), title) for course_id, title in services.courses_with_payments()]
+        SelectChoice(str(course_id), title) for course_id, title in queries.courses_with_payments()]
     valid = form.validate()
-    filters = services.PaymentFilter()
+    filters = queries.PaymentFilter()
     if valid:
-        filters = services.PaymentFilter(
+        filters = queries.PaymentFilter(
             status=form.status.data or None, date_from=form.date_from.data, date_to=form.date_to.data,
             course_id=uuid.UUID(form.course.data) if form.course.data else None, phone=phone_fragment(form.phone.data))
     page = max(request.args.get("page", 1, type=int), 1)
-    return render_template("payments/admin_payment_list.html", form=form, pagination=services.admin_payments(filters, page),
-                           totals=services.daily_totals(filters)), 200 if valid else 422
+    return render_template("payments/admin_payment_list.html", form=form, pagination=queries.admin_payments(filters, page),
+                           totals=queries.daily_totals(filters)), 200 if valid else 422
 
 
 def admin_detail_page(payment_id: uuid.UUID, form: RefundForm, status: int = 200):
-    payment = services.payment_with_timeline(payment_id)
+    payment = queries.payment_with_timeline(payment_id)
     if payment is None:
         abort(404)
     return render_template("payments/admin_payment_detail.html", payment=payment, form=form,
