@@ -55,6 +55,7 @@ def register_blueprints(app: Flask) -> None:
     from mwanzo.certificates.views import bp as certificates_bp
     from mwanzo.learning.views import bp as learning_bp
     from mwanzo.media.delivery import bp as media_bp
+    from mwanzo.quizzes.views import bp as quizzes_bp
 
-    for bp in (auth_bp, catalog_bp, certificates_bp, learning_bp, media_bp):
+    for bp in (auth_bp, catalog_bp, certificates_bp, learning_bp, media_bp, quizzes_bp):
         app.register_blueprint(bp)

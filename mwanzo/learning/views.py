@@ -11,6 +11,7 @@ from mwanzo.auth.access import verified_email_required
 from mwanzo.catalog.models import Course, CourseStatus, Lesson
 from mwanzo.extensions import db
 from mwanzo.learning import services
+from mwanzo.quizzes.services import quizzes_by_section
 
 bp = Blueprint("learning", __name__)
 
@@ -59,4 +60,4 @@ def lesson_view(slug: str, lesson_id: uuid.UUID):
         flash(_("Enrol in this course to open its lessons."), "info")
         return redirect(url_for("catalog.course_detail", slug=slug))
     return render_template("learning/lesson_view.html", course=course, lesson=lesson,
-                           outline=services.course_outline(course.id))
+                           outline=services.course_outline(course.id), quizzes=quizzes_by_section(course.id))
