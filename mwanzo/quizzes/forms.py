@@ -23,7 +23,7 @@ KIND_LABELS = {
 class QuizSettingsForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     instructions = TextAreaField(_l("Instructions (optional)"), validators=[Optional(), Length(max=5000)])
-    section_id = SelectField(_l("Show in section"), default="")
+    section_id = SelectField(_l("Show in section"), default="", validate_choice=False)  # checked in settings()
     passing_score = IntegerField(_l("Passing score (%)"), default=70,
                                  validators=[InputRequired(), NumberRange(min=0, max=100)])
     max_attempts = IntegerField(_l("Attempts allowed (empty: unlimited)"),
@@ -48,7 +48,7 @@ class QuizSettingsForm(FlaskForm):
         return form
 
     def settings(self, section_ids) -> QuizSettings:
-        section = self.section_id.data or None
+        section = str(self.section_id.data or "") or None
         return QuizSettings(
             title=self.title.data.strip(), instructions=self.instructions.data or None,
             section_id=uuid.UUID(section) if section and section in section_ids else None,
