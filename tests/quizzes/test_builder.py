@@ -1,28 +1,13 @@
 """The quiz builder: settings, question validation, HTMX in place and plain forms, who may build."""
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from mwanzo.auth.models import Role
 from mwanzo.extensions import db
 from mwanzo.quizzes.models import Answer, Question, QuestionKind, Quiz
+from tests.queries import counted_queries
 
 HTMX = {"HX-Request": "true"}
-
-
-@contextmanager
-def counted_queries():
-    statements = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 @pytest.fixture
