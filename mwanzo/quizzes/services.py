@@ -329,9 +329,10 @@ def save_answer(quiz: Quiz, attempt: QuizAttempt, question_id: uuid.UUID, raw_id
 
 def submit_attempt(quiz: Quiz, attempt: QuizAttempt, choices: dict[str, list[str]]) -> QuizAttempt:
     """Finish an attempt with the form's choices. After the deadline the form is ignored and the
-    attempt is scored as at the deadline from what was saved in time (unanswered questions are wrong)."""
+    attempt is scored as at the deadline from what was saved in time (unanswered questions are wrong).
+    Submitting again (a double tap, a resent form) changes nothing."""
     if attempt.submitted_at is not None:
-        raise AttemptClosed()
+        return attempt
     if is_expired(attempt):
         return _score(quiz, attempt, submitted_at=attempt.deadline_at)
     for question, _answers in attempt_questions(quiz, attempt):
@@ -388,10 +389,14 @@ class QuizSummary:
     open_attempt: QuizAttempt | None
 
 
+def settle_attempts(quiz: Quiz, student: User) -> None:
+    """Score the learner's attempts whose time ran out without a submission (call before showing them)."""
+    close_expired_attempts(quiz, attempts_for(quiz.id, student.id))
+
+
 def summary_for(quiz: Quiz, student: User) -> QuizSummary:
-    """History, best score and what the learner may do next (expired attempts get scored first)."""
+    """History, best score and what the learner may do next."""
     attempts = attempts_for(quiz.id, student.id)
-    close_expired_attempts(quiz, attempts)
     scored = [a.score for a in attempts if a.score is not None]
     return QuizSummary(
         attempts=attempts, best=max(scored) if scored else None, passed=any(a.passed for a in attempts),

@@ -178,13 +178,25 @@ def own_attempt(attempt_id: uuid.UUID) -> tuple[Course, Quiz, QuizAttempt]:
     return course, quiz, attempt
 
 
+def render_attempt(template: str, course: Course, quiz: Quiz, attempt: QuizAttempt, **context):
+    return render_template(template, course=course, quiz=quiz, attempt=attempt,
+                           shown=services.attempt_questions(quiz, attempt), saved=services.saved_answers(attempt),
+                           **context)
+
+
 @bp.get("/quizzes/<uuid:quiz_id>")
 @login_required
 def quiz_detail(quiz_id: uuid.UUID):
     course, quiz = learner_quiz(quiz_id)
-    summary = services.summary_for(quiz, current_user)
-    db.session.commit()  # attempts whose time ran out were scored just now
-    return render_template("quizzes/quiz_detail.html", course=course, quiz=quiz, summary=summary)
+    services.settle_attempts(quiz, current_user)
+    db.session.commit()
+    return show_quiz(course, quiz.id)
+
+
+def show_quiz(course: Course, quiz_id: uuid.UUID, status: int = 200):
+    quiz = services.quiz_with_questions(quiz_id)  # loaded with its questions after the commit
+    return render_template("quizzes/quiz_detail.html", course=course, quiz=quiz,
+                           summary=services.summary_for(quiz, current_user)), status
 
 
 @bp.post("/quizzes/<uuid:quiz_id>/start")
@@ -196,10 +208,9 @@ def attempt_start(quiz_id: uuid.UUID):
     try:
         attempt = services.start_attempt(quiz, current_user)
     except services.AttemptsExhausted:
-        db.session.commit()
+        db.session.commit()  # attempts whose time ran out were scored on the way
         flash(_("You have used all your attempts for this quiz."), "error")
-        summary = services.summary_for(quiz, current_user)
-        return render_template("quizzes/quiz_detail.html", course=course, quiz=quiz, summary=summary), 409
+        return show_quiz(course, quiz.id, 409)
     db.session.commit()
     return redirect(url_for("quizzes.attempt_view", attempt_id=attempt.id))
 
@@ -210,10 +221,8 @@ def attempt_view(attempt_id: uuid.UUID):
     course, quiz, attempt = own_attempt(attempt_id)
     if attempt.submitted_at is not None or services.is_expired(attempt):
         return redirect(url_for("quizzes.attempt_result", attempt_id=attempt.id))
-    return render_template("quizzes/attempt_view.html", course=course, quiz=quiz, attempt=attempt,
-                           shown=services.attempt_questions(quiz, attempt),
-                           saved=services.saved_answers(attempt), remaining=services.seconds_left(attempt),
-                           kind_labels=KIND_LABELS)
+    return render_attempt("quizzes/attempt_view.html", course, quiz, attempt,
+                          remaining=services.seconds_left(attempt), kind_labels=KIND_LABELS)
 
 
 @bp.post("/quizzes/attempts/<uuid:attempt_id>/answers/<uuid:question_id>")
@@ -237,8 +246,6 @@ def attempt_submit(attempt_id: uuid.UUID):
     choices = {key[2:]: request.form.getlist(key) for key in request.form if key.startswith("q-")}
     try:
         services.submit_attempt(quiz, attempt, choices)
-    except services.AttemptClosed:
-        return redirect(url_for("quizzes.attempt_result", attempt_id=attempt.id))
     except services.InvalidChoice:
         abort(422)
     db.session.commit()
@@ -249,12 +256,10 @@ def attempt_submit(attempt_id: uuid.UUID):
 @login_required
 def attempt_result(attempt_id: uuid.UUID):
     course, quiz, attempt = own_attempt(attempt_id)
+    services.settle_attempts(quiz, current_user)  # this attempt too, if its time ran out
     if attempt.submitted_at is None:
-        if not services.is_expired(attempt):
-            return redirect(url_for("quizzes.attempt_view", attempt_id=attempt.id))
-        services.submit_attempt(quiz, attempt, {})
-        db.session.commit()
-    summary = services.summary_for(quiz, current_user)
-    return render_template("quizzes/attempt_result.html", course=course, quiz=quiz, attempt=attempt,
-                           shown=services.attempt_questions(quiz, attempt),
-                           saved=services.saved_answers(attempt), summary=summary)
+        return redirect(url_for("quizzes.attempt_view", attempt_id=attempt.id))
+    db.session.commit()
+    quiz = services.quiz_with_questions(quiz.id)  # reloaded with its questions after the commit
+    return render_attempt("quizzes/attempt_result.html", course, quiz, attempt,
+                          summary=services.summary_for(quiz, current_user))
