@@ -358,3 +358,18 @@ def test_attempt_and_result_pages_run_a_fixed_number_of_queries(client, learner,
     with counted_queries() as many_result:
         client.get(f"/quizzes/attempts/{many_attempt.id}/result")
     assert len(many_result) == len(one_result)
+
+
+def test_a_twenty_question_quiz_page_stays_within_the_14_kb_budget(client, learner, make):
+    import gzip
+
+    _, _, quiz = learner
+    quiz.time_limit_seconds = 900
+    db.session.commit()
+    for n in range(20):
+        make.question(quiz, text=f"Question {n}: which of these statements about bookkeeping is right?",
+                      display_order=n, kind=QuestionKind.MULTIPLE,
+                      answers=[(f"A fairly long answer text number {i}", i < 2) for i in range(4)])
+    attempt = start(client, quiz)
+    html = client.get(f"/quizzes/attempts/{attempt.id}").data
+    assert len(gzip.compress(html)) <= 14 * 1024
