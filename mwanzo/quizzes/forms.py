@@ -73,9 +73,11 @@ class QuestionForm(FlaskForm):
     answers = FieldList(FormField(AnswerRowForm), min_entries=ANSWER_ROWS, max_entries=ANSWER_ROWS)
 
     @classmethod
-    def for_new(cls):
-        form = cls()
-        if not form.is_submitted():
+    def for_new(cls, fresh: bool = False):
+        """The add-question form: the request's data, or (fresh, or on GET) an empty one. Its fields are
+        prefixed "new-" so they never share an id with a question being edited on the same page."""
+        form = cls(formdata=None, prefix="new") if fresh else cls(prefix="new")
+        if fresh or not form.is_submitted():
             # Ready for the common true/false case; single choice ignores the empty rows.
             form.answers[0].form.text.data, form.answers[1].form.text.data = str(_l("True")), str(_l("False"))
         return form

@@ -50,7 +50,7 @@ def questions_changed(course: Course, quiz: Quiz):
     if is_htmx():
         quiz = services.quiz_with_questions(quiz.id)
         response = render("quizzes/quiz_edit.html", "quizzes/_questions.html", course=course, quiz=quiz,
-                          new_form=QuestionForm.for_new(), kind_labels=KIND_LABELS)
+                          new_form=QuestionForm.for_new(fresh=True), kind_labels=KIND_LABELS)
         response.headers["HX-Retarget"] = "#questions"
         response.headers["HX-Reswap"] = "outerHTML"
         return response
@@ -92,7 +92,7 @@ def quiz_edit(course_id: uuid.UUID, quiz_id: uuid.UUID):
         flash(_("Quiz settings saved."), "success")
         return redirect(url_for("quizzes.quiz_edit", course_id=course.id, quiz_id=quiz.id))
     return render_template("quizzes/quiz_edit.html", course=course, quiz=quiz, form=form,
-                           new_form=QuestionForm.for_new(), kind_labels=KIND_LABELS), 422 if form.errors else 200
+                           new_form=QuestionForm.for_new(fresh=True), kind_labels=KIND_LABELS), 422 if form.errors else 200
 
 
 @bp.post("/studio/courses/<uuid:course_id>/quizzes/<uuid:quiz_id>/delete")

@@ -24,13 +24,14 @@ def base(course, quiz):
 
 
 def question_form(text="What is 2 + 2?", kind="SINGLE", points="2", answers=(("4", True), ("5", False)),
-                  explanation="Count on your fingers."):
+                  explanation="Count on your fingers.", prefix="new-"):
+    """The add-question form's fields carry the "new-" prefix; an edit form's do not (prefix="")."""
     data = {"text": text, "kind": kind, "points": points, "explanation": explanation}
     for i, (answer, correct) in enumerate(answers):
         data[f"answers-{i}-text"] = answer
         if correct:
             data[f"answers-{i}-is_correct"] = "y"
-    return data
+    return {prefix + key: value for key, value in data.items()}
 
 
 def question_count() -> int:
@@ -119,6 +120,7 @@ def test_htmx_add_swaps_the_question_list_and_an_error_swaps_only_the_form(clien
     assert ok.headers["HX-Retarget"] == "#questions" and "HX-Request" in ok.headers["Vary"]
     assert ok.text.lstrip().startswith('<section id="questions">') and "What is 2 + 2?" in ok.text
     assert "<html" not in ok.text
+    assert ok.text.count("What is 2 + 2?") == 1  # in the list; the add form below it starts empty again
 
     bad = client.post(f"{base(course, quiz)}/questions/new", data=question_form(answers=(("4", True),)),
                       headers=HTMX)
@@ -135,7 +137,7 @@ def test_edit_question_in_place_and_without_js(client, owner_quiz, make):
     page = client.get(url)
     assert "<html" in page.text and "Old text" in page.text
 
-    response = client.post(url, data=question_form(text="New text", kind="MULTIPLE",
+    response = client.post(url, data=question_form(text="New text", kind="MULTIPLE", prefix="",
                                                    answers=(("a", True), ("b", True), ("c", False))))
     assert response.status_code == 302
     db.session.expire_all()
