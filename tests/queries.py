@@ -1,4 +1,4 @@
-"""Counting the SQL statements a request runs, to pin list pages against N+1 queries."""
+"""Counting the SQL statements a block runs (pins eager loading on list pages)."""
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -9,14 +9,15 @@ from mwanzo.extensions import db
 
 
 @contextmanager
-def counted_queries():
+def count_queries():
     statements: list[str] = []
 
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            statements.append(statement)
 
-    event.listen(db.engine, "before_cursor_execute", record)
+    event.listen(db.engine, "before_cursor_execute", before)
     try:
         yield statements
     finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+        event.remove(db.engine, "before_cursor_execute", before)

@@ -79,16 +79,14 @@ def certificates_of(student_id) -> list[Certificate]:
 
 def revoke_certificate(certificate: Certificate, admin: User, reason: str) -> Certificate:
     """Revoked for good: the verification page says so from now on. Recorded in the audit log."""
-    from mwanzo.admin.models import AuditLog
+    from mwanzo.admin.services import record
 
     if certificate.revoked_at is not None:
         raise AlreadyRevoked()
     certificate.revoked_at = utcnow()
     certificate.revoke_reason = reason
     certificate.revoked_by_id = admin.id
-    db.session.add(AuditLog(actor_id=admin.id, action="certificate.revoke", target_type="certificate",
-                            target_id=str(certificate.id),
-                            details={"code": certificate.verification_code, "reason": reason}))
+    record(admin, "certificate.revoke", certificate, code=certificate.verification_code, reason=reason)
     db.session.flush()
     return certificate
 

@@ -16,7 +16,7 @@ from mwanzo.extensions import db
 from mwanzo.learning import services as learning
 from mwanzo.learning.models import EnrollmentStatus, VideoProgress
 from tests.emails import emails_to
-from tests.queries import counted_queries
+from tests.queries import count_queries
 
 
 def completed_certificate(make, email="wanjiru@example.com", name="Wanjiru Kamau", title="Digital Marketing"):
@@ -229,13 +229,13 @@ def test_issue_certificate_twice_returns_the_same_certificate_and_codes_look_rig
 def test_certificate_list_runs_one_query_for_any_number(client, make, login):
     student, _ = completed_certificate(make)
     login(student)
-    with counted_queries() as one:
+    with count_queries() as one:
         client.get("/certificates")
     for n in range(3):
         course = make.course(title=f"Extra course {n}")
         enrollment = learning.enroll_free(student, course)
         services.issue_certificate(enrollment)
     db.session.commit()
-    with counted_queries() as many:
+    with count_queries() as many:
         page = client.get("/certificates")
     assert "Extra course 2" in page.text and len(many) == len(one)

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from mwanzo.auth.models import Role
 from mwanzo.extensions import db
 from mwanzo.quizzes.models import Answer, Question, QuestionKind, Quiz
-from tests.queries import counted_queries
+from tests.queries import count_queries
 
 HTMX = {"HX-Request": "true"}
 
@@ -212,11 +212,11 @@ def test_quiz_list_runs_a_fixed_number_of_queries(client, owner_quiz, make):
     course, quiz = owner_quiz
     make.question(quiz)
     url = f"/studio/courses/{course.id}/quizzes"
-    with counted_queries() as one:
+    with count_queries() as one:
         assert client.get(url).status_code == 200
     for n in range(3):
         make.question(make.quiz(course, title=f"Quiz {n}"))
-    with counted_queries() as many:
+    with count_queries() as many:
         response = client.get(url)
     assert "Quiz 2" in response.text
     assert len(many) == len(one)

@@ -15,7 +15,7 @@ from mwanzo.learning.models import Enrollment, EnrollmentStatus, VideoProgress
 from mwanzo.quizzes import services
 from mwanzo.quizzes.models import Answer, QuestionKind, QuizAttempt, StudentAnswer
 from tests.emails import emails_to
-from tests.queries import counted_queries
+from tests.queries import count_queries
 
 HTMX = {"HX-Request": "true"}
 EXPLANATION = "Because four is two pairs."
@@ -342,20 +342,20 @@ def test_attempt_and_result_pages_run_a_fixed_number_of_queries(client, learner,
     _, _, quiz = learner
     make.question(quiz)
     one_attempt = start(client, quiz)
-    with counted_queries() as one:
+    with count_queries() as one:
         client.get(f"/quizzes/attempts/{one_attempt.id}")
     client.post(f"/quizzes/attempts/{one_attempt.id}/submit")
-    with counted_queries() as one_result:
+    with count_queries() as one_result:
         client.get(f"/quizzes/attempts/{one_attempt.id}/result")
 
     for n in range(5):
         make.question(quiz, text=f"Extra {n}", display_order=n + 2)
     many_attempt = start(client, quiz)
-    with counted_queries() as many:
+    with count_queries() as many:
         page = client.get(f"/quizzes/attempts/{many_attempt.id}")
     assert "Extra 4" in page.text and len(many) == len(one)
     client.post(f"/quizzes/attempts/{many_attempt.id}/submit")
-    with counted_queries() as many_result:
+    with count_queries() as many_result:
         client.get(f"/quizzes/attempts/{many_attempt.id}/result")
     assert len(many_result) == len(one_result)
 
