@@ -55,11 +55,9 @@ def verify():
 @lookup_limit
 def certificate_detail(code: str):
     certificate = services.find_by_code(code)
-    if certificate is not None and certificate.verification_code != code:
-        return redirect(url_for("certificates.certificate_detail", code=certificate.verification_code))
     status = 200 if certificate else 404
     return render_template("certificates/certificate_detail.html", certificate=certificate, code=code,
-                           share_url=verification_url(code)), status
+                           share_url=verification_url(certificate.verification_code if certificate else code)), status
 
 
 @bp.get("/certificates/<code>/pdf")
