@@ -72,7 +72,6 @@ def certificate_pdf(code: str):
     response = make_response(data)
     response.mimetype = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="mwanzo-{certificate.verification_code}.pdf"'
-    response.headers["Cache-Control"] = "public, max-age=86400"
     return response
 
 

@@ -9,7 +9,7 @@ from mwanzo.extensions import db
 from mwanzo.learning import services as learning
 from mwanzo.learning.models import VideoProgress
 from mwanzo.quizzes.models import QuestionKind, StudentAnswer
-from tests.factories import PASSWORD
+from tests.browser.test_careers import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -32,11 +32,7 @@ def test_take_a_quiz_and_download_the_certificate(new_page, make, tmp_path, java
     page = new_page(javascript=javascript)
     console_errors = []  # a CSP violation (inline script or style) shows up here
     page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
-    page.goto("/login")
-    page.get_by_label("Email").fill("baraka@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("link", name="Profile").wait_for()
+    log_in(page, "baraka@example.com")
 
     page.goto(f"/learn/{course.slug}/lessons/{lesson.id}")
     page.get_by_role("link", name="Quiz: Final check").click()

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from mwanzo.auth.models import Role
 from mwanzo.extensions import db
 from mwanzo.quizzes.models import Question
-from tests.factories import PASSWORD
+from tests.browser.test_careers import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -16,11 +16,7 @@ def test_add_edit_and_reorder_questions(new_page, make, javascript):
     course = make.course(instructor_id=instructor.id)
     quiz = make.quiz(course, title="Week 1 check")
     page = new_page(javascript=javascript)
-    page.goto("/login")
-    page.get_by_label("Email").fill("teacher@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("link", name="Profile").wait_for()
+    log_in(page, "teacher@example.com")
     page.goto(f"/studio/courses/{course.id}/quizzes/{quiz.id}")
     marker = page.evaluate("() => (window.__marker = 'same page')") if javascript else None
 

@@ -3,7 +3,6 @@ import re
 import subprocess
 import threading
 
-import pytest
 import zxingcpp
 from PIL import Image
 from sqlalchemy import func, select
