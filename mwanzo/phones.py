@@ -8,7 +8,7 @@ _CANONICAL = re.compile(r"^254[17]\d{8}$")
 
 
 class InvalidPhone(ValueError):
-    pass
+    """Not a Kenyan mobile number M-Pesa can reach."""
 
 
 def normalise_kenyan_phone(raw: str) -> str:

@@ -17,7 +17,7 @@ PER_PAGE = 50
 
 
 class AdminError(Exception):
-    pass
+    """Base of the admin console's refusals."""
 
 
 class CannotChangeSelf(AdminError):
@@ -25,11 +25,11 @@ class CannotChangeSelf(AdminError):
 
 
 class CategoryInUse(AdminError):
-    pass
+    """Courses still belong to this category."""
 
 
 class SlugTaken(AdminError):
-    pass
+    """Another category already uses this slug."""
 
 
 def record(actor: User | None, action: str, target, **details) -> AuditLog:

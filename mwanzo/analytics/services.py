@@ -26,7 +26,7 @@ MAX_DAYS = 366
 
 
 class InvalidRange(ValueError):
-    pass
+    """The analytics date range is reversed or too long."""
 
 
 @dataclass(frozen=True)

@@ -23,23 +23,23 @@ class AuthError(Exception):
 
 
 class EmailTaken(AuthError):
-    pass
+    """An account already uses this email address."""
 
 
 class InvalidCredentials(AuthError):
-    pass
+    """Wrong email or password."""
 
 
 class AccountLocked(AuthError):
-    pass
+    """Too many wrong passwords in a row locked the account."""
 
 
 class AccountInactive(AuthError):
-    pass
+    """An admin deactivated the account."""
 
 
 class InvalidToken(AuthError):
-    pass
+    """The emailed link is forged, expired or already used."""
 
 
 def normalise_email(email: str) -> str:

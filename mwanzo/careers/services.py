@@ -34,15 +34,15 @@ PER_PAGE = 20
 
 
 class CareersError(Exception):
-    pass
+    """Base of the refusals of employer and job actions."""
 
 
 class InvalidLogo(CareersError):
-    pass
+    """The upload is not an image we can use as a logo."""
 
 
 class JobNotOpen(CareersError):
-    pass
+    """The job is closed or its deadline has passed."""
 
 
 class AlreadyApplied(CareersError):
@@ -52,7 +52,7 @@ class AlreadyApplied(CareersError):
 
 
 class CertificateNotYours(CareersError):
-    pass
+    """Applicants may attach only their own valid certificates."""
 
 
 # ---------------------------------------------------------------- company profile

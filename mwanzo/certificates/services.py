@@ -64,11 +64,11 @@ def find_by_code(raw_code: str) -> Certificate | None:
 
 
 class CertificateError(Exception):
-    pass
+    """Base of the refusals of certificate actions."""
 
 
 class AlreadyRevoked(CertificateError):
-    pass
+    """The certificate was revoked before."""
 
 
 def certificates_of(student_id) -> list[Certificate]:

@@ -21,19 +21,19 @@ from mwanzo.urls import absolute_url
 
 
 class EnrollmentError(Exception):
-    pass
+    """Base of the refusals of enrolment."""
 
 
 class EmailNotVerified(EnrollmentError):
-    pass
+    """Enrolling and paying need a verified email address."""
 
 
 class CourseNotAvailable(EnrollmentError):
-    pass
+    """The course is not published."""
 
 
 class PaymentRequired(EnrollmentError):
-    pass
+    """A paid course is enrolled through checkout."""
 
 
 def get_enrollment(student_id: uuid.UUID, course_id: uuid.UUID) -> Enrollment | None:
@@ -230,7 +230,7 @@ def resume_lesson(user: User | None, course: Course) -> Lesson | None:
 # ---------------------------------------------------------------- lessons and the player
 
 class LessonNotFound(Exception):
-    pass
+    """No such published lesson in this course."""
 
 
 class LessonLocked(Exception):

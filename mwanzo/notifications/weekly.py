@@ -31,7 +31,7 @@ ACTIVITY_WINDOW = timedelta(days=7)
 
 
 class InvalidUnsubscribeToken(Exception):
-    pass
+    """The unsubscribe link is forged or damaged."""
 
 
 def _unsubscribe_serializer() -> URLSafeSerializer:

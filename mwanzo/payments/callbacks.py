@@ -20,7 +20,7 @@ from mwanzo.payments.payhero import to_decimal
 
 
 class UnreadableCallback(ValueError):
-    pass
+    """A callback body in none of the shapes PayHero or Daraja send."""
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ ANSWERS = {
 
 
 class SandboxRefused(RuntimeError):
-    pass
+    """The sandbox provider is not allowed in production."""
 
 
 def sandbox_active() -> bool:

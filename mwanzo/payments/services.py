@@ -60,19 +60,19 @@ AMOUNT_MISMATCH = "AMOUNT_MISMATCH"
 
 
 class PaymentError(Exception):
-    pass
+    """Base of the refusals of checkout and payment actions."""
 
 
 class AlreadyEnrolled(PaymentError):
-    pass
+    """The learner already has access to this course."""
 
 
 class FreeCourse(PaymentError):
-    pass
+    """Free courses need no payment."""
 
 
 class InvalidTransition(PaymentError):
-    pass
+    """The payment's current status does not allow this change."""
 
 
 # ---------------------------------------------------------------- configuration

@@ -32,11 +32,11 @@ TWO_PLACES = Decimal("0.01")
 
 
 class QuizError(Exception):
-    pass
+    """Base of the refusals of quiz actions."""
 
 
 class AttemptsExhausted(QuizError):
-    pass
+    """The learner has used every attempt the quiz allows."""
 
 
 class AttemptClosed(QuizError):
@@ -44,7 +44,7 @@ class AttemptClosed(QuizError):
 
 
 class InvalidChoice(QuizError):
-    pass
+    """An answer that does not belong to the question."""
 
 
 # ---------------------------------------------------------------- building

@@ -48,12 +48,10 @@ def test_anonymous_visitor_is_sent_to_log_in(client, make):
     assert response.status_code == 302 and "/login" in response.location and enrolment_rows() == 0
 
 
-def test_paid_course_creates_a_pending_enrolment_and_hands_over_to_checkout(app, client, login, make):
+def test_paid_course_creates_a_pending_enrolment_and_hands_over_to_checkout(client, login, make):
     learner = login(make.user())
     course = make.course(price=Decimal("750"))
     lesson = make.lesson(make.section(course))
-    if "payments.checkout" not in app.view_functions:
-        pytest.skip("the checkout page arrives with the payments issue")
     response = client.post(f"/courses/{course.slug}/enroll")
     assert response.status_code == 302 and urlsplit(response.location).path == f"/courses/{course.slug}/checkout"
     enrollment = db.session.scalar(select(Enrollment))
