@@ -55,6 +55,8 @@ def register_blueprints(app: Flask) -> None:
     from mwanzo.certificates.views import bp as certificates_bp
     from mwanzo.learning.views import bp as learning_bp
     from mwanzo.media.delivery import bp as media_bp
+    from mwanzo.admin.reviews import bp as reviews_bp
+    from mwanzo.studio.views import bp as studio_bp
 
-    for bp in (auth_bp, catalog_bp, certificates_bp, learning_bp, media_bp):
+    for bp in (auth_bp, catalog_bp, certificates_bp, learning_bp, media_bp, studio_bp, reviews_bp):
         app.register_blueprint(bp)
