@@ -99,3 +99,12 @@ def section(course: Course, **kwargs) -> Section:
 
 def lesson(section: Section, **kwargs) -> Lesson:
     return LessonFactory(course_id=section.course_id, section_id=section.id, **kwargs)
+
+
+def instructor(**kwargs) -> User:
+    return UserFactory(role=Role.INSTRUCTOR, **kwargs)
+
+
+def draft_course(owner: User, **kwargs) -> Course:
+    kwargs.setdefault("status", CourseStatus.DRAFT)
+    return CourseFactory(instructor_id=owner.id, published_at=None, **kwargs)

@@ -13,6 +13,7 @@ from mwanzo.auth.models import Role
 from mwanzo.extensions import db
 from mwanzo.studio import services
 from mwanzo.studio.forms import ConfirmForm, RejectForm
+from mwanzo.web.errors import render_error
 from mwanzo.web.nav import add_nav_link
 
 bp = Blueprint("reviews", __name__, url_prefix="/admin/reviews")
@@ -27,7 +28,7 @@ def guard():
 
 @bp.errorhandler(services.NotFound)
 def not_found(_error):
-    abort(404)
+    return render_error(404)
 
 
 @bp.get("/")

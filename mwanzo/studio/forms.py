@@ -31,9 +31,9 @@ class CourseForm(FlaskForm):
     language = SelectField(_l("Language"), choices=[SelectChoice("English", "English"),
                                                     SelectChoice("Kiswahili", "Kiswahili")], default="English")
     price = DecimalField(_l("Price in KES (0 = free)"), places=2, default=0,
-                         validators=[InputRequired(), NumberRange(min=0, max=1_000_000)])
+                         validators=[InputRequired(), NumberRange(min=0, max=1_000_000, message=_l("Enter a price from 0 (free) to 1,000,000."))])
     original_price = DecimalField(_l("Original price in KES (optional, shows a discount)"), places=2,
-                                  validators=[Optional(), NumberRange(min=0, max=1_000_000)])
+                                  validators=[Optional(), NumberRange(min=0, max=1_000_000, message=_l("Enter a price from 0 to 1,000,000."))])
     thumbnail = FileField(_l("Thumbnail image (JPEG, PNG or WebP)"),
                           validators=[FileAllowed(["jpg", "jpeg", "png", "webp", "gif"], _l("Upload an image."))])
 
@@ -55,7 +55,7 @@ class LessonForm(FlaskForm):
     title = StringField(_l("Lesson title"), validators=[DataRequired(), Length(max=200)])
     kind = RadioField(_l("Kind"), choices=KIND_CHOICES)
     description = TextAreaField(_l("Short description"), validators=[Optional(), Length(max=2000)])
-    body_markdown = TextAreaField(_l("Text (Markdown)"), validators=[Optional(), Length(max=100_000)])
+    body_markdown = TextAreaField(_l("Text (Markdown)"), validators=[Length(max=100_000)])
     duration_minutes = IntegerField(_l("Reading time in minutes (text lessons)"),
                                     validators=[Optional(), NumberRange(min=0, max=600)])
     is_preview = BooleanField(_l("Free preview: anyone may open this lesson"))

@@ -20,6 +20,7 @@ from mwanzo.studio import services
 from mwanzo.studio.forms import (ConfirmForm, CourseForm, LessonForm, MoveForm, NewLessonForm, SectionForm,
                                  VideoUploadForm, lines)
 from mwanzo.web.htmx import is_htmx, render
+from mwanzo.web.errors import render_error
 from mwanzo.web.nav import add_nav_link
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
@@ -44,7 +45,7 @@ def guard():
 
 @bp.errorhandler(services.NotFound)
 def not_found(_error):
-    abort(404)
+    return render_error(404)
 
 
 def editable_course(course_id: uuid.UUID, with_curriculum: bool = False):
