@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from mwanzo.auth.models import Role
 from mwanzo.catalog.models import Lesson, LessonKind, ProcessingStatus
 from mwanzo.extensions import db
 from mwanzo.media import ffmpeg
@@ -164,3 +165,26 @@ def test_ladder_only_uses_rungs_at_or_below_source():
     assert [r.name for r in ffmpeg.rungs_for(720)] == ["144p", "240p", "360p", "720p"]
     assert [r.name for r in ffmpeg.rungs_for(480)] == ["144p", "240p", "360p"]
     assert [r.name for r in ffmpeg.rungs_for(100)] == ["144p"]
+
+
+def test_progress_bar_upload_sends_raw_body_with_csrf_header(client, video_lesson, clip, csrf_enabled):
+    page = client.get(f"/studio/lessons/{video_lesson.id}/edit").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or \
+        re.search(r'name="csrf_token" value="([^"]+)"', page)
+    headers = {"Accept": "application/json", "X-Filename": "talk.mp4", "Content-Type": "application/octet-stream"}
+    refused = client.post(f"/studio/lessons/{video_lesson.id}/video", data=clip.read_bytes(), headers=headers)
+    assert refused.status_code == 400
+    accepted = client.post(f"/studio/lessons/{video_lesson.id}/video", data=clip.read_bytes(),
+                           headers={**headers, "X-CSRFToken": token.group(1)})
+    assert accepted.status_code == 200 and accepted.json["status"] == "READY"  # sync runner in tests
+    assert reload(video_lesson).source_key.endswith("/source.mp4")
+
+
+def test_instructor_preview_and_admin_review_page_play_the_video(client, video_lesson, clip, make, login):
+    upload(client, video_lesson, clip.read_bytes())
+    preview = client.get(f"/studio/lessons/{video_lesson.id}/preview").get_data(as_text=True)
+    assert re.search(r'data-hls="/media/lessons/[^"]+/hls/master.m3u8\?exp=\d+&amp;sig=', preview)
+    assert 'type="video/mp4"' in preview and "poster=" in preview
+    login(make.user(role=Role.ADMIN))
+    review = client.get(f"/admin/reviews/{video_lesson.course_id}").get_data(as_text=True)
+    assert "data-hls=" in review

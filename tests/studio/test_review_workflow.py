@@ -106,3 +106,30 @@ def test_queue_is_oldest_first_and_admin_only(client, make, login):
     assert html.index("Older") < html.index("Newer") and "Still a draft" not in html
     page = client.get(f"/admin/reviews/{newer.id}")
     assert page.status_code == 200 and "Learn this." in page.get_data(as_text=True)  # lessons open as a learner sees
+
+
+def test_review_queue_query_count_does_not_grow_with_courses(client, make, login):
+    import sqlalchemy as sa
+
+    owner = make.instructor()
+    login(make.user(role=Role.ADMIN))
+
+    def statements() -> int:
+        count = 0
+
+        def listener(*_args):
+            nonlocal count
+            count += 1
+
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/admin/reviews/").status_code == 200
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+        return count
+
+    ready_course(make, owner, status=CourseStatus.PENDING_REVIEW, submitted_at=utcnow())
+    one = statements()
+    for _ in range(4):
+        ready_course(make, make.instructor(), status=CourseStatus.PENDING_REVIEW, submitted_at=utcnow())
+    assert statements() == one

@@ -80,7 +80,7 @@
     if (!file) return;  // let the server say what is missing
     event.preventDefault();
     if (file.size > Number(form.getAttribute("data-max-bytes"))) {
-      say(form.getAttribute("data-too-large") || "This file is too large.");
+      say(form.getAttribute("data-too-large"));
       return;
     }
     bar.hidden = false;
@@ -97,11 +97,11 @@
         bar.hidden = true;
         showStatus(data.status_url);
       } else {
-        say(data.error || data.message || ("Upload failed (" + xhr.status + ")."));
+        say(data.error || data.message || form.getAttribute("data-failed"));
       }
     }).catch(function () {
       form.querySelector("button").disabled = false;
-      say("The upload was interrupted. Check your connection and try again.");
+      say(form.getAttribute("data-interrupted"));
     });
   });
 })();
