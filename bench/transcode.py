@@ -27,9 +27,9 @@ from mwanzo.media import ffmpeg  # noqa: E402
 def make_clip(path: Path, seconds: int) -> None:
     subprocess.run([
         ffmpeg.ffmpeg_binary(), "-v", "error", "-y",
-        "-f", "lavfi", "-i", f"testsrc2=size=1280x720:rate=30:duration={seconds},noise=alls=12:allf=t",
+        "-f", "lavfi", "-i", f"testsrc2=size=1280x720:rate=30:duration={seconds},noise=alls=4:allf=t",
         "-f", "lavfi", "-i", f"sine=frequency=300:duration={seconds}",
-        "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k",
+        "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k",
         "-shortest", str(path)], check=True)
 
 
@@ -99,7 +99,7 @@ def run_pipeline(workdir: Path, source: Path) -> tuple[float, list[dict], int, f
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=60, help="length of the generated 720p clip")
+    parser.add_argument("--seconds", type=int, default=30, help="length of the generated 720p clip")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="mwanzo-bench-") as tmp:
         workdir = Path(tmp)

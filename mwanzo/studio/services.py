@@ -58,20 +58,21 @@ def course_for_editor(user: User, course_id: uuid.UUID, with_curriculum: bool = 
     return course
 
 
-def section_for_editor(user: User, section_id: uuid.UUID) -> Section:
-    section = db.session.get(Section, section_id)
-    if section is None:
+def part_for_editor(user: User, model: type[Section] | type[Lesson], item_id: uuid.UUID):
+    """A section or lesson, if this user may edit its course; NotFound otherwise."""
+    item = db.session.get(model, item_id)
+    if item is None:
         raise NotFound
-    course_for_editor(user, section.course_id)
-    return section
+    course_for_editor(user, item.course_id)
+    return item
+
+
+def section_for_editor(user: User, section_id: uuid.UUID) -> Section:
+    return part_for_editor(user, Section, section_id)
 
 
 def lesson_for_editor(user: User, lesson_id: uuid.UUID) -> Lesson:
-    lesson = db.session.get(Lesson, lesson_id)
-    if lesson is None:
-        raise NotFound
-    course_for_editor(user, lesson.course_id)
-    return lesson
+    return part_for_editor(user, Lesson, lesson_id)
 
 
 def my_courses(user: User) -> list[Course]:
@@ -234,12 +235,8 @@ class LessonDetails:
 
 
 def update_lesson(lesson: Lesson, details: LessonDetails) -> None:
-    lesson.title = details.title
-    lesson.description = details.description
-    lesson.kind = details.kind
-    lesson.body_markdown = details.body_markdown
-    lesson.is_preview = details.is_preview
-    lesson.is_published = details.is_published
+    for name in ("title", "description", "kind", "body_markdown", "is_preview", "is_published"):
+        setattr(lesson, name, getattr(details, name))
     if details.kind == LessonKind.TEXT:
         # A text lesson's length is the instructor's reading-time estimate; a video's comes from the file.
         lesson.duration_seconds = (details.duration_minutes or 0) * 60

@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -181,31 +181,41 @@ def section_rename(section_id: uuid.UUID):
     return back_to_builder(section.course_id)
 
 
-@bp.post("/sections/<uuid:section_id>/move")
-def section_move(section_id: uuid.UUID):
-    section = services.section_for_editor(current_user, section_id)
+def move_and_show(item):
     form = MoveForm()
     if not form.validate():
         abort(400)
-    services.move(section, form.direction.data)
+    services.move(item, form.direction.data)
     db.session.commit()
-    return back_to_builder(section.course_id)
+    return back_to_builder(item.course_id)
+
+
+@bp.post("/sections/<uuid:section_id>/move")
+def section_move(section_id: uuid.UUID):
+    return move_and_show(services.section_for_editor(current_user, section_id))
+
+
+def confirm_and_delete(item, delete, cancel_url: str, warning: str, done: str):
+    """GET shows the confirmation page; its POST deletes, commits, then removes the media files."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        course_id = item.course_id
+        delete(item)
+        db.session.commit()
+        services.delete_pending_files()
+        flash(done, "success")
+        return redirect(url_for("studio.course_builder", course_id=course_id))
+    return render_template("studio/confirm_delete.html", form=form, what=item.title, cancel_url=cancel_url,
+                           warning=warning)
 
 
 @bp.route("/sections/<uuid:section_id>/delete", methods=["GET", "POST"])
 def section_delete(section_id: uuid.UUID):
     section = services.section_for_editor(current_user, section_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        course_id = section.course_id
-        services.delete_section(section)
-        db.session.commit()
-        services.delete_pending_files()
-        flash(_("Section deleted."), "success")
-        return redirect(url_for("studio.course_builder", course_id=course_id))
-    return render_template("studio/confirm_delete.html", form=form, what=section.title,
-                           cancel_url=url_for("studio.course_builder", course_id=section.course_id),
-                           warning=_("Every lesson in this section and its video files are deleted too."))
+    return confirm_and_delete(section, services.delete_section,
+                              url_for("studio.course_builder", course_id=section.course_id),
+                              _("Every lesson in this section and its video files are deleted too."),
+                              _("Section deleted."))
 
 
 @bp.post("/sections/<uuid:section_id>/lessons")
@@ -249,29 +259,14 @@ def lesson_edit(lesson_id: uuid.UUID):
 
 @bp.post("/lessons/<uuid:lesson_id>/move")
 def lesson_move(lesson_id: uuid.UUID):
-    lesson = services.lesson_for_editor(current_user, lesson_id)
-    form = MoveForm()
-    if not form.validate():
-        abort(400)
-    services.move(lesson, form.direction.data)
-    db.session.commit()
-    return back_to_builder(lesson.course_id)
+    return move_and_show(services.lesson_for_editor(current_user, lesson_id))
 
 
 @bp.route("/lessons/<uuid:lesson_id>/delete", methods=["GET", "POST"])
 def lesson_delete(lesson_id: uuid.UUID):
     lesson = services.lesson_for_editor(current_user, lesson_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        course_id = lesson.course_id
-        services.delete_lesson(lesson)
-        db.session.commit()
-        services.delete_pending_files()
-        flash(_("Lesson deleted."), "success")
-        return redirect(url_for("studio.course_builder", course_id=course_id))
-    return render_template("studio/confirm_delete.html", form=form, what=lesson.title,
-                           cancel_url=url_for("studio.lesson_edit", lesson_id=lesson.id),
-                           warning=_("Its video files are deleted too."))
+    return confirm_and_delete(lesson, services.delete_lesson, url_for("studio.lesson_edit", lesson_id=lesson.id),
+                              _("Its video files are deleted too."), _("Lesson deleted."))
 
 
 @bp.get("/lessons/<uuid:lesson_id>/status")

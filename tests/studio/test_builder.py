@@ -13,6 +13,7 @@ from mwanzo.auth.models import Role
 from mwanzo.catalog.models import Course, CourseStatus, Lesson, LessonKind, Section
 from mwanzo.extensions import db
 from mwanzo.storage import get_storage
+from tests.queries import count_statements
 
 
 def course_form(category, **overrides) -> dict:
@@ -213,18 +214,8 @@ def test_my_courses_shows_badges_counts_and_uses_fixed_queries(client, make, own
     make.draft_course(owner, title="Sent back", status=CourseStatus.REJECTED, rejection_reason="Audio too quiet")
     make.course(title="Someone else's")
 
-    def statements() -> int:
-        count = 0
-
-        def listener(*_args):
-            nonlocal count
-            count += 1
-
-        sa.event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            response = client.get("/studio/")
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", listener)
+    def statements():
+        count, response = count_statements(lambda: client.get("/studio/"))
         assert response.status_code == 200
         return count, response.get_data(as_text=True)
 

@@ -12,6 +12,7 @@ from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.studio import services
 from tests.emails import emails_to, link_in
+from tests.queries import count_statements
 
 
 def ready_course(make, owner, **kwargs):
@@ -109,23 +110,12 @@ def test_queue_is_oldest_first_and_admin_only(client, make, login):
 
 
 def test_review_queue_query_count_does_not_grow_with_courses(client, make, login):
-    import sqlalchemy as sa
-
     owner = make.instructor()
     login(make.user(role=Role.ADMIN))
 
     def statements() -> int:
-        count = 0
-
-        def listener(*_args):
-            nonlocal count
-            count += 1
-
-        sa.event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            assert client.get("/admin/reviews/").status_code == 200
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", listener)
+        count, response = count_statements(lambda: client.get("/admin/reviews/"))
+        assert response.status_code == 200
         return count
 
     ready_course(make, owner, status=CourseStatus.PENDING_REVIEW, submitted_at=utcnow())
