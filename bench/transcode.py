@@ -24,10 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from mwanzo.media import ffmpeg  # noqa: E402
 
 
-def make_clip(path: Path, seconds: int) -> None:
+def make_clip(path: Path, seconds: int, noise: int) -> None:
     subprocess.run([
         ffmpeg.ffmpeg_binary(), "-v", "error", "-y",
-        "-f", "lavfi", "-i", f"testsrc2=size=1280x720:rate=30:duration={seconds},noise=alls=4:allf=t",
+        "-f", "lavfi", "-i", f"testsrc2=size=1280x720:rate=30:duration={seconds}" + (f",noise=alls={noise}:allf=t" if noise else ""),
         "-f", "lavfi", "-i", f"sine=frequency=300:duration={seconds}",
         "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k",
         "-shortest", str(path)], check=True)
@@ -100,12 +100,13 @@ def run_pipeline(workdir: Path, source: Path) -> tuple[float, list[dict], int, f
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=30, help="length of the generated 720p clip")
+    parser.add_argument("--noise", type=int, default=4, help="film-grain strength (0 = clean synthetic picture)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="mwanzo-bench-") as tmp:
         workdir = Path(tmp)
         source = workdir / "source-720p.mp4"
-        make_clip(source, args.seconds)
-        print(f"clip: {args.seconds} s, 1280x720 30 fps, {source.stat().st_size / 1e6:.1f} MB; "
+        make_clip(source, args.seconds, args.noise)
+        print(f"clip: {args.seconds} s, 1280x720 30 fps, noise {args.noise}, {source.stat().st_size / 1e6:.1f} MB; "
               f"ffmpeg: {ffmpeg.ffmpeg_binary()}; CPUs: {os.cpu_count()}")
 
         pipeline_s, renditions, download_bytes, duration = run_pipeline(workdir, source)

@@ -1,22 +1,23 @@
-"""Counting the SQL statements a request runs, to pin list pages against N+1 queries."""
+"""Counting the SQL statements a block runs (pins eager loading on list pages)."""
 from __future__ import annotations
 
-import sqlalchemy as sa
+from contextlib import contextmanager
+
+from sqlalchemy import event
 
 from mwanzo.extensions import db
 
 
-def count_statements(call) -> tuple[int, object]:
-    """(number of statements run while call() ran, call()'s result)."""
-    count = 0
+@contextmanager
+def count_queries():
+    statements: list[str] = []
 
-    def listener(*_args):
-        nonlocal count
-        count += 1
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            statements.append(statement)
 
-    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    event.listen(db.engine, "before_cursor_execute", before)
     try:
-        result = call()
+        yield statements
     finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
-    return count, result
+        event.remove(db.engine, "before_cursor_execute", before)
