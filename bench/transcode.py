@@ -5,7 +5,8 @@ Generates a 720p clip (moving test pattern with film-like noise, and a tone), th
      ffmpeg ladder with progress reporting, master playlist from measured sizes, storing every file);
   2. runs one plain ffmpeg command producing the same ladder (each rung its own output with its own
      scale; no progress parsing, no storing, no database).
-Prints both wall-clock times, their ratio, the realtime factor, and bytes per minute of video per rung.
+Prints wall-clock and CPU times (ffmpeg's children CPU, which does not depend on what else the machine
+is running), their ratios, the realtime factor, and bytes per minute of video per rung.
 
     .venv/bin/python bench/transcode.py [--seconds 60]
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -22,6 +24,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mwanzo.media import ffmpeg  # noqa: E402
+
+
+def cpu_seconds() -> float:
+    """CPU used so far by this process and its finished children (ffmpeg)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def make_clip(path: Path, seconds: int, noise: int) -> None:
@@ -56,7 +64,7 @@ def plain_command(source: Path, out: Path) -> list[str]:
     return cmd
 
 
-def run_pipeline(workdir: Path, source: Path) -> tuple[float, list[dict], int, float]:
+def run_pipeline(workdir: Path, source: Path) -> tuple[float, float, list[dict], int, float]:
     os.environ.setdefault("SECRET_KEY", "bench-secret-key-bench-secret-key-0123456789")
     from flask_migrate import upgrade
 
@@ -88,13 +96,13 @@ def run_pipeline(workdir: Path, source: Path) -> tuple[float, list[dict], int, f
         lesson.processing_status = ProcessingStatus.UPLOADED
         get_storage().save(lesson.source_key, source, "video/mp4")
         db.session.commit()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), cpu_seconds()
         tasks.transcode_lesson(str(lesson.id))
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, cpu_seconds() - cpu_started
         db.session.expire_all()
         lesson = db.session.get(Lesson, lesson.id)
         assert lesson.processing_status == ProcessingStatus.READY, lesson.processing_error
-        return elapsed, lesson.renditions, lesson.download_bytes, lesson.duration_seconds
+        return elapsed, cpu, lesson.renditions, lesson.download_bytes, lesson.duration_seconds
 
 
 def main() -> None:
@@ -109,17 +117,23 @@ def main() -> None:
         print(f"clip: {args.seconds} s, 1280x720 30 fps, noise {args.noise}, {source.stat().st_size / 1e6:.1f} MB; "
               f"ffmpeg: {ffmpeg.ffmpeg_binary()}; CPUs: {os.cpu_count()}")
 
-        pipeline_s, renditions, download_bytes, duration = run_pipeline(workdir, source)
+        load = os.getloadavg()[0]
+        pipeline_s, pipeline_cpu, renditions, download_bytes, duration = run_pipeline(workdir, source)
         plain_out = workdir / "plain"
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), cpu_seconds()
         subprocess.run(plain_command(source, plain_out), check=True)
-        plain_s = time.perf_counter() - started
+        plain_s, plain_cpu = time.perf_counter() - started, cpu_seconds() - cpu_started
+        cores = os.cpu_count() or 1
 
-        print(f"pipeline (probe + one ffmpeg, split filter + master + store): {pipeline_s:6.1f} s")
-        print(f"plain ffmpeg command (one output per rung, scale each):      {plain_s:6.1f} s")
-        print(f"ratio pipeline / plain: {pipeline_s / plain_s:.2f}")
-        print(f"realtime factor: pipeline {duration / pipeline_s:.2f}x, plain {duration / plain_s:.2f}x "
-              f"(seconds of video per second of wall clock)")
+        print(f"load average at start: {load:.1f} (wall-clock figures are only fair on an idle machine)")
+        print(f"pipeline (probe + one ffmpeg with split filter + master + store): wall {pipeline_s:6.1f} s, "
+              f"CPU {pipeline_cpu:6.1f} s")
+        print(f"plain ffmpeg command (one output per rung, scale each):          wall {plain_s:6.1f} s, "
+              f"CPU {plain_cpu:6.1f} s")
+        print(f"ratio pipeline / plain: wall {pipeline_s / plain_s:.2f}, CPU {pipeline_cpu / plain_cpu:.2f}")
+        print(f"realtime factor (video seconds per second): pipeline wall {duration / pipeline_s:.2f}x, "
+              f"plain wall {duration / plain_s:.2f}x; on {cores} idle cores (CPU / {cores}) "
+              f"pipeline {duration * cores / pipeline_cpu:.2f}x, plain {duration * cores / plain_cpu:.2f}x")
         print("bytes per minute of video:")
         for rendition in renditions:
             per_minute = rendition["bytes"] / duration * 60

@@ -153,7 +153,7 @@ def ladder_command(source: Path, out: Path, info: ProbeResult, progress: bool = 
         graph.append(f"[s{i}]scale=-2:{rung.height}[v{i}]")
     download_height = min(DOWNLOAD_HEIGHT, even(info.height))
     graph.append(f"[s{len(rungs)}]scale=-2:{download_height}[vdl]")
-    graph.append(f"[s{len(rungs) + 1}]trim=start={poster_at:.2f},scale=-2:{download_height}[vposter]")
+    graph.append(f"[s{len(rungs) + 1}]trim=start={poster_at:.2f}:duration=0.5,scale=-2:{download_height}[vposter]")
     audio_outputs = len(rungs) + 2 if info.has_audio else 0
     if audio_outputs:
         graph.append(f"[0:a]aresample=async=1,asplit={audio_outputs}" + "".join(f"[a{i}]" for i in range(audio_outputs)))

@@ -49,6 +49,11 @@ def test_valid_clip_becomes_ready_with_playable_signed_playlists(app, client, vi
     assert names == ["144p", "240p", "audio"]  # never above the 240-line source; audio-only for data saving
     assert all(r["bytes"] > 0 and r["bandwidth"] > 0 for r in lesson.renditions)
     assert lesson.download_bytes > 0 and lesson.poster_key.endswith("poster.jpg")
+    from PIL import Image
+    with get_storage().open(lesson.poster_key) as handle:
+        assert Image.open(handle).size == (320, 240)
+    download = ffmpeg.probe(get_storage().path(lesson.download_key))
+    assert (download.height, download.has_audio, round(download.duration)) == (240, True, 3)
 
     with app.test_request_context():
         master_url = media_url(f"{lesson.media_prefix}/hls/master.m3u8")
