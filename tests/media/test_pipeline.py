@@ -193,3 +193,10 @@ def test_instructor_preview_and_admin_review_page_play_the_video(client, video_l
     login(make.user(role=Role.ADMIN))
     review = client.get(f"/admin/reviews/{video_lesson.course_id}").get_data(as_text=True)
     assert "data-hls=" in review
+
+
+def test_without_ffmpeg_on_path_the_bundled_binary_probes_by_its_banner(monkeypatch, clip):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert ffmpeg.ffprobe_binary() is None and "imageio_ffmpeg" in ffmpeg.ffmpeg_binary()
+    info = ffmpeg.probe(clip)
+    assert (info.width, info.height, info.has_audio, round(info.duration)) == (320, 240, True, 3)
