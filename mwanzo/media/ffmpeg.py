@@ -13,6 +13,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 PROBE_TIMEOUT = 60
 
 
@@ -69,14 +72,14 @@ def probe(path: Path) -> ProbeResult:
     binary = ffprobe_binary()
     result = _probe_with_ffprobe(binary, path) if binary else _probe_with_ffmpeg(path)
     if result.width <= 0 or result.height <= 0:
-        raise ProbeError("This file has no video picture (is it an audio file?). Upload a video such as an MP4.")
+        raise ProbeError(_("This file has no video picture (is it an audio file?). Upload a video such as an MP4."))
     if result.format_name.split(",")[0] in IMAGE_FORMATS or result.duration <= 0:
-        raise ProbeError("This file is a still image, not a video. Upload a video such as an MP4.")
+        raise ProbeError(_("This file is a still image, not a video. Upload a video such as an MP4."))
     return result
 
 
 IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "webp_pipe", "gif", "bmp_pipe", "tiff_pipe", "svg_pipe"}
-NOT_MEDIA = "This file is not a video we can read. Upload a video file such as an MP4, MOV or WebM."
+NOT_MEDIA = _l("This file is not a video we can read. Upload a video file such as an MP4, MOV or WebM.")
 
 
 def _probe_with_ffprobe(binary: str, path: Path) -> ProbeResult:
@@ -85,7 +88,7 @@ def _probe_with_ffprobe(binary: str, path: Path) -> ProbeResult:
         capture_output=True, timeout=PROBE_TIMEOUT, check=False,
     )
     if run.returncode != 0:
-        raise ProbeError(NOT_MEDIA)
+        raise ProbeError(str(NOT_MEDIA))
     info = json.loads(run.stdout or b"{}")
     streams = info.get("streams", [])
     video = next((s for s in streams if s.get("codec_type") == "video"
@@ -116,7 +119,7 @@ def _probe_with_ffmpeg(path: Path) -> ProbeResult:
 def parse_ffmpeg_banner(text: str) -> ProbeResult:
     source = _INPUT.search(text)
     if not source:
-        raise ProbeError(NOT_MEDIA)
+        raise ProbeError(str(NOT_MEDIA))
     duration = _DURATION.search(text)
     video = next((m for m in _VIDEO.finditer(text) if "attached pic" not in m.group(0)), None)
     seconds = 0.0

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from mwanzo import jobs
@@ -83,20 +84,25 @@ def source_key_for(lesson: Lesson, filename: str) -> str:
     return f"{new_version_prefix(lesson)}/source{suffix}"
 
 
+def too_large_message() -> str:
+    return _("This file is larger than the %(megabytes)s MB limit.",
+             megabytes=current_app.config["MAX_VIDEO_BYTES"] // 1024**2)
+
+
 def check_source(location: str | Path, size: int) -> ffmpeg.ProbeResult:
     """Probe before accepting: size, a readable container, a picture, a sane length."""
     config = current_app.config
     if size > config["MAX_VIDEO_BYTES"]:
-        raise VideoTooLarge(f"This file is larger than the {config['MAX_VIDEO_BYTES'] // 1024**2} MB limit.")
+        raise VideoTooLarge(too_large_message())
     if size == 0:
-        raise VideoRejected("The file is empty.")
+        raise VideoRejected(_("The file is empty."))
     try:
         info = ffmpeg.probe(location)
     except ffmpeg.ProbeError as exc:
         raise VideoRejected(str(exc)) from None
     if info.duration > config["MAX_VIDEO_SECONDS"]:
-        raise VideoRejected(f"This video is longer than {config['MAX_VIDEO_SECONDS'] // 60} minutes. "
-                            "Split it into shorter lessons.")
+        raise VideoRejected(_("This video is longer than %(minutes)s minutes. Split it into shorter lessons.",
+                              minutes=config["MAX_VIDEO_SECONDS"] // 60))
     return info
 
 
@@ -224,7 +230,7 @@ def run_ffmpeg(cmd: list[str], duration: float, on_progress: Callable[[int], Non
         if process.returncode > 0:
             errors.seek(0)
             tail = errors.read().decode(errors="replace").strip().splitlines()[-3:]
-            raise TranscodeFailed("The video could not be converted: " + (" ".join(tail) or "ffmpeg failed"))
+            raise TranscodeFailed(_("The video could not be converted: %(detail)s", detail=" ".join(tail) or "ffmpeg"))
 
 
 def _segments(playlist: Path) -> list[tuple[float, Path]]:
@@ -302,7 +308,7 @@ def sweep_stale_lessons() -> dict[str, int]:
     for lesson in stale_lessons():
         if lesson.processing_attempts >= limit:
             set_processing_status(lesson, S.FAILED,
-                                  "Processing stopped several times without finishing. Try uploading the video again.")
+                                  _("Processing stopped several times without finishing. Try uploading the video again."))
             counts["failed"] += 1
         else:
             set_processing_status(lesson, S.UPLOADED)

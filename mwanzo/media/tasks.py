@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import update
 
 from mwanzo.catalog.models import Lesson, ProcessingStatus
@@ -49,7 +50,7 @@ def transcode_lesson(lesson_id: str) -> None:
         lesson = db.session.get(Lesson, lesson.id)
         if lesson is not None and lesson.processing_attempts >= current_app.config["MEDIA_MAX_ATTEMPTS"]:
             services.set_processing_status(lesson, ProcessingStatus.FAILED,
-                                           "Processing failed several times. Try uploading the video again.")
+                                           _("Processing failed several times. Try uploading the video again."))
             db.session.commit()
             log.exception("transcode of lesson %s failed for good", lesson_id)
             return

@@ -35,8 +35,7 @@ def upload_settings(lesson: Lesson) -> dict:
 
 def start_direct_upload(lesson: Lesson, filename: str, size: int) -> dict:
     if size > current_app.config["MAX_VIDEO_BYTES"]:
-        raise media.VideoTooLarge(
-            f"This file is larger than the {current_app.config['MAX_VIDEO_BYTES'] // 1024**2} MB limit.")
+        raise media.VideoTooLarge(media.too_large_message())
     if size <= 0:
         raise ValueError("size")
     storage = get_storage()
