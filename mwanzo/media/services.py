@@ -39,7 +39,6 @@ ALLOWED_MOVES: dict[ProcessingStatus | None, set[ProcessingStatus]] = {
     S.READY: {S.UPLOADED},
     S.FAILED: {S.UPLOADED, S.FAILED},
 }
-FINAL_STATES = {S.READY, S.FAILED}
 
 
 class InvalidProcessingMove(Exception):

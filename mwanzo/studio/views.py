@@ -273,8 +273,7 @@ def lesson_delete(lesson_id: uuid.UUID):
 def lesson_status(lesson_id: uuid.UUID):
     """The polling fragment: polls itself every 2 s until the video is READY or FAILED."""
     lesson = services.lesson_for_editor(current_user, lesson_id)
-    return render("studio/lesson_status.html", "studio/_lesson_status.html", lesson=lesson,
-                  final=lesson.processing_status in media.FINAL_STATES or lesson.processing_status is None)
+    return render("studio/lesson_status.html", "studio/_lesson_status.html", lesson=lesson)
 
 
 @bp.get("/lessons/<uuid:lesson_id>/preview")
@@ -355,15 +354,12 @@ def video_upload_complete(lesson_id: uuid.UUID):
                    status_url=url_for("studio.lesson_status", lesson_id=lesson.id))
 
 
-def course_status_badge(status: CourseStatus) -> tuple[str, str]:
+@bp.app_template_global()
+def course_badge(status: CourseStatus) -> tuple[str, str]:
+    """(CSS class, label) for a course status badge."""
     return {
         CourseStatus.DRAFT: ("", _("Draft")),
         CourseStatus.PENDING_REVIEW: ("warn", _("In review")),
         CourseStatus.PUBLISHED: ("ok", _("Published")),
         CourseStatus.REJECTED: ("err", _("Rejected")),
     }[status]
-
-
-@bp.app_template_global()
-def course_badge(status: CourseStatus) -> tuple[str, str]:
-    return course_status_badge(status)
