@@ -199,7 +199,7 @@ def transcode_source(source_key: str, workdir: Path, on_progress: Callable[[int]
     return TranscodeResult(
         prefix=prefix, duration_seconds=max(1, round(info.duration)), renditions=renditions,
         download_key=f"{prefix}/download.mp4", download_bytes=(out / "download.mp4").stat().st_size,
-        poster_key=f"{prefix}/poster.jpg", master_key=f"{prefix}/hls/master.m3u8",
+        poster_key=f"{prefix}/poster.jpg", master_key=f"{prefix}/master.m3u8",
     )
 
 
@@ -243,7 +243,7 @@ def _segments(playlist: Path) -> list[tuple[float, Path]]:
 
 
 def write_master_playlist(hls: Path, info: ffmpeg.ProbeResult) -> list[dict]:
-    """Write hls/master.m3u8 with BANDWIDTH measured from the real segments (peak and average),
+    """Write master.m3u8 beside hls/ (where the learner's player looks for it) with BANDWIDTH measured from the real segments (peak and average),
     RESOLUTION and CODECS; return the renditions to record on the lesson."""
     renditions, lines = [], ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
     entries = [(rung.name, rung.height, rung.codecs) for rung in ffmpeg.rungs_for(info.height)]
@@ -262,10 +262,10 @@ def write_master_playlist(hls: Path, info: ffmpeg.ProbeResult) -> list[dict]:
             width = ffmpeg.even(info.width * height / info.height)
             attributes += f",RESOLUTION={width}x{height}"
         attributes += f',CODECS="{codecs}"'
-        lines += [f"#EXT-X-STREAM-INF:{attributes}", f"{name}/index.m3u8"]
+        lines += [f"#EXT-X-STREAM-INF:{attributes}", f"hls/{name}/index.m3u8"]
         renditions.append({"name": name, "height": height, "bandwidth": int(max(peak, average)),
                            "average_bandwidth": average, "playlist": f"{name}/index.m3u8", "bytes": total})
-    (hls / "master.m3u8").write_text("\n".join(lines) + "\n")
+    (hls.parent / "master.m3u8").write_text("\n".join(lines) + "\n")
     return renditions
 
 
@@ -285,7 +285,7 @@ def finish_transcode(lesson: Lesson, result: TranscodeResult) -> str | None:
 def master_playlist_key(lesson: Lesson) -> str | None:
     if lesson.processing_status != S.READY or not lesson.media_prefix:
         return None
-    return f"{lesson.media_prefix}/hls/master.m3u8"
+    return f"{lesson.media_prefix}/master.m3u8"
 
 
 def stale_lessons() -> list[Lesson]:

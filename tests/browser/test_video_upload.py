@@ -63,9 +63,9 @@ def test_upload_shows_progress_until_ready(new_page, make, app, thread_runner, b
     assert db.session.get(Lesson, lesson.id).processing_status == ProcessingStatus.READY
 
     page.get_by_role("link", name="Preview").click()
-    video = page.locator("video[data-hls]")
+    video = page.locator("video[data-player]")
     video.wait_for()
-    assert "/hls/master.m3u8" in video.get_attribute("data-hls")
+    assert "/master.m3u8" in video.get_attribute("data-src")
 
 
 def test_upload_without_javascript_still_works(new_page, make, browser_clip):

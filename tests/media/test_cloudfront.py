@@ -48,7 +48,7 @@ def test_segment_urls_are_cloudfront_signed_and_verifiable(cloudfront):
 
 
 def test_playlists_stay_on_the_app_and_point_at_cloudfront(cloudfront):
-    assert urlsplit(media_url("lessons/abc/v1/hls/master.m3u8")).path.startswith("/media/")
+    assert urlsplit(media_url("lessons/abc/v1/master.m3u8")).path.startswith("/media/")
     text = rewrite_playlist("lessons/abc/v1/hls/144p/index.m3u8",
                             '#EXTM3U\n#EXT-X-MAP:URI="init.mp4"\n#EXTINF:4,\nseg_0000.m4s\n')
     assert text.count("https://d111.cloudfront.net/lessons/abc/v1/hls/144p/") == 2

@@ -56,7 +56,7 @@ def test_valid_clip_becomes_ready_with_playable_signed_playlists(app, client, vi
     assert (download.height, download.has_audio, round(download.duration)) == (240, True, 3)
 
     with app.test_request_context():
-        master_url = media_url(f"{lesson.media_prefix}/hls/master.m3u8")
+        master_url = media_url(f"{lesson.media_prefix}/master.m3u8")
     master = client.get(master_url)
     assert master.status_code == 200 and master.mimetype == "application/vnd.apple.mpegurl"
     lines = master.get_data(as_text=True).splitlines()
@@ -188,11 +188,11 @@ def test_progress_bar_upload_sends_raw_body_with_csrf_header(client, video_lesso
 def test_instructor_preview_and_admin_review_page_play_the_video(client, video_lesson, clip, make, login):
     upload(client, video_lesson, clip.read_bytes())
     preview = client.get(f"/studio/lessons/{video_lesson.id}/preview").get_data(as_text=True)
-    assert re.search(r'data-hls="/media/lessons/[^"]+/hls/master.m3u8\?exp=\d+&amp;sig=', preview)
+    assert re.search(r'data-src="/media/lessons/[^"]+/master.m3u8\?exp=\d+&amp;sig=', preview)
     assert 'type="video/mp4"' in preview and "poster=" in preview
     login(make.user(role=Role.ADMIN))
     review = client.get(f"/admin/reviews/{video_lesson.course_id}").get_data(as_text=True)
-    assert "data-hls=" in review
+    assert "data-src=" in review
 
 
 def test_without_ffmpeg_on_path_the_bundled_binary_probes_by_its_banner(monkeypatch, clip):

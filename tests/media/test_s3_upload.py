@@ -60,7 +60,7 @@ def assert_ready_and_streamable(app, client, lesson_id):
     lesson = db.session.get(Lesson, lesson_id)
     assert lesson.processing_status == ProcessingStatus.READY, lesson.processing_error
     with app.test_request_context():
-        master_url = media_url(f"{lesson.media_prefix}/hls/master.m3u8")
+        master_url = media_url(f"{lesson.media_prefix}/master.m3u8")
     master = client.get(master_url).get_data(as_text=True)
     variant_url = next(line for line in master.splitlines() if "index.m3u8" in line)
     variant = client.get(variant_url).get_data(as_text=True)
