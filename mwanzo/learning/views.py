@@ -14,6 +14,7 @@ from mwanzo.catalog.models import Course, CourseStatus
 from mwanzo.extensions import db
 from mwanzo.learning import player, services
 from mwanzo.media.delivery import media_url, playlist_response
+from mwanzo.quizzes.services import quizzes_by_section
 from mwanzo.web.errors import render_error
 from mwanzo.web.nav import add_nav_link
 
@@ -84,7 +85,8 @@ def lesson_view(slug: str, lesson_id: uuid.UUID):
     html = render_template("learning/lesson_view.html", page=page, course=page.access.course,
                            lesson=page.access.lesson, options=options,
                            chosen=player.default_quality(options, data_saver),
-                           data_cost=lambda item: player.data_cost(item, data_saver), media_url=media_url)
+                           data_cost=lambda item: player.data_cost(item, data_saver), media_url=media_url,
+                           quizzes=quizzes_by_section(page.access.course.id))
     db.session.commit()  # after rendering: committing expires the loaded curriculum
     return html
 
