@@ -65,7 +65,9 @@ def register_blueprints(app: Flask) -> None:
     from mwanzo.notifications.views import bp as notifications_bp
     from mwanzo.payments.views import bp as payments_bp
     from mwanzo.quizzes.views import bp as quizzes_bp
+    from mwanzo.admin.reviews import bp as reviews_bp
+    from mwanzo.studio.views import bp as studio_bp
 
     for bp in (admin_bp, analytics_bp, auth_bp, careers_bp, catalog_bp, certificates_bp, learning_bp, media_bp,
-               notifications_bp, payments_bp, quizzes_bp):
+               notifications_bp, payments_bp, quizzes_bp, studio_bp, reviews_bp):
         app.register_blueprint(bp)

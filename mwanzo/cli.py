@@ -138,6 +138,9 @@ def register_cli(app: Flask) -> None:
         """Load demo users, categories and published courses (safe to run again)."""
         logins = seed_demo()
         db.session.commit()
+        from mwanzo.media.demo import add_demo_video
+
+        add_demo_video(slugify(DEMO_COURSES[0][0]))
         click.echo("Demo data ready. Log in at /login with any of these (password for all: %s):" % DEMO_PASSWORD)
         for email, _, role in logins:
             click.echo(f"  {role.value:<10} {email}")

@@ -109,6 +109,18 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "MEDIA_URL_TTL_SECONDS": env_int("MEDIA_URL_TTL_SECONDS", 3600),
         "MEDIA_X_ACCEL_PREFIX": os.environ.get("MEDIA_X_ACCEL_PREFIX") or None,
         "MAX_VIDEO_BYTES": env_int("MAX_VIDEO_BYTES", 2 * 1024**3),
+        "MAX_VIDEO_SECONDS": env_int("MAX_VIDEO_SECONDS", 3 * 3600),
+        # A PROCESSING lesson whose job reported no progress for this long is requeued (or failed
+        # after MEDIA_MAX_ATTEMPTS) by the sweeper.
+        "MEDIA_STALL_SECONDS": env_int("MEDIA_STALL_SECONDS", 1800),
+        "MEDIA_MAX_ATTEMPTS": env_int("MEDIA_MAX_ATTEMPTS", 3),
+        # s3 mode: browsers upload straight to the bucket; files above the threshold go in parts.
+        "S3_MULTIPART_THRESHOLD": env_int("S3_MULTIPART_THRESHOLD", 64 * 1024**2),
+        "S3_PART_BYTES": env_int("S3_PART_BYTES", 32 * 1024**2),
+        "CLOUDFRONT_DOMAIN": os.environ.get("CLOUDFRONT_DOMAIN") or None,
+        "CLOUDFRONT_KEY_ID": os.environ.get("CLOUDFRONT_KEY_ID") or None,
+        # The PEM text itself, or a path to the PEM file.
+        "CLOUDFRONT_PRIVATE_KEY": os.environ.get("CLOUDFRONT_PRIVATE_KEY") or None,
         "PAYMENT_PROVIDER": os.environ.get("PAYMENT_PROVIDER", "sandbox"),
         "PAYHERO_BASE_URL": os.environ.get("PAYHERO_BASE_URL", "https://backend.payhero.co.ke"),
         "PAYHERO_API_USERNAME": os.environ.get("PAYHERO_API_USERNAME") or None,

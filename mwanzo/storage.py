@@ -85,9 +85,12 @@ class LocalStorage:
 class S3Storage:
     def __init__(self, bucket: str, endpoint_url: str | None, region: str):
         import boto3
+        from botocore.config import Config
 
         self.bucket = bucket
-        self.client = boto3.client("s3", endpoint_url=endpoint_url, region_name=region)
+        # SigV4 everywhere: newer regions (af-south-1) accept nothing else, presigned URLs included.
+        self.client = boto3.client("s3", endpoint_url=endpoint_url, region_name=region,
+                                   config=Config(signature_version="s3v4"))
 
     def save(self, key: str, source: BinaryIO | Path, content_type: str) -> int:
         key = _safe_key(key)

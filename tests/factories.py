@@ -172,3 +172,12 @@ def question(quiz, answers: list[tuple[str, bool]] | None = None, **kwargs):
     db.session.add(question)
     db.session.commit()
     return question
+
+
+def instructor(**kwargs) -> User:
+    return UserFactory(role=Role.INSTRUCTOR, **kwargs)
+
+
+def draft_course(owner: User, **kwargs) -> Course:
+    kwargs.setdefault("status", CourseStatus.DRAFT)
+    return CourseFactory(instructor_id=owner.id, published_at=None, **kwargs)

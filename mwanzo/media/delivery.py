@@ -48,6 +48,7 @@ def signature_is_valid(key: str, expires: str | None, signature: str | None) -> 
     return hmac.compare_digest(_signature(key, int(expires)), signature)
 
 
+@bp.app_template_global()
 def media_url(key: str, ttl: int | None = None, download_name: str | None = None) -> str:
     """A URL for one stored object that stops working after ttl seconds (MEDIA_URL_TTL_SECONDS).
 
@@ -57,6 +58,8 @@ def media_url(key: str, ttl: int | None = None, download_name: str | None = None
     if key.endswith(".m3u8") or current_app.config["STORAGE_BACKEND"] == "local":
         extra = {"dl": download_name} if download_name else {}
         return url_for("media.serve", key=key, exp=expires, sig=_signature(key, expires), **extra)
+    if current_app.config.get("CLOUDFRONT_DOMAIN") and not download_name:
+        return cloudfront_url(key, expires)
     storage = get_storage()
     params = {"Bucket": storage.bucket, "Key": key}
     if download_name:
@@ -67,6 +70,46 @@ def media_url(key: str, ttl: int | None = None, download_name: str | None = None
 def attachment(filename: str) -> str:
     safe = re.sub(r"[^A-Za-z0-9._-]+", "-", filename).strip("-") or "download"
     return f'attachment; filename="{safe}"'
+
+
+def cloudfront_signer():
+    """botocore's CloudFrontSigner with an RSA-SHA1 signer from the `cryptography` package (built once)."""
+    signer = current_app.extensions.get("mwanzo_cloudfront_signer")
+    if signer is None:
+        from botocore.signers import CloudFrontSigner
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import padding
+
+        pem = current_app.config["CLOUDFRONT_PRIVATE_KEY"]
+        if not pem.lstrip().startswith("-----"):
+            with open(pem, "rb") as handle:
+                pem = handle.read().decode()
+        private_key = serialization.load_pem_private_key(pem.encode(), password=None)
+        signer = CloudFrontSigner(current_app.config["CLOUDFRONT_KEY_ID"],
+                                  lambda message: private_key.sign(message, padding.PKCS1v15(), hashes.SHA1()))
+        current_app.extensions["mwanzo_cloudfront_signer"] = signer
+    return signer
+
+
+def cloudfront_url(key: str, expires: int) -> str:
+    from datetime import UTC, datetime
+    from urllib.parse import quote
+
+    url = f"https://{current_app.config['CLOUDFRONT_DOMAIN'].rstrip('/')}/{quote(key)}"
+    return cloudfront_signer().generate_presigned_url(url, date_less_than=datetime.fromtimestamp(expires, UTC))
+
+
+@bp.app_template_global()
+def lesson_sources(lesson) -> dict | None:
+    """Signed URLs a player needs for a processed video lesson: master playlist, MP4 download, poster."""
+    if getattr(lesson.processing_status, "value", None) != "READY" or not lesson.media_prefix:
+        return None
+    return {
+        "master": media_url(f"{lesson.media_prefix}/master.m3u8"),
+        "download": media_url(lesson.download_key) if lesson.download_key else None,
+        "poster": media_url(lesson.poster_key) if lesson.poster_key else None,
+        "download_bytes": lesson.download_bytes,
+    }
 
 
 def content_type_for(key: str) -> str:

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import BooleanField, DecimalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from mwanzo.catalog.models import LessonKind, Level
+
+LEVEL_CHOICES = [SelectChoice(Level.BEGINNER.value, _l("Beginner")),
+                 SelectChoice(Level.INTERMEDIATE.value, _l("Intermediate")),
+                 SelectChoice(Level.ADVANCED.value, _l("Advanced"))]
+KIND_CHOICES = [SelectChoice(LessonKind.VIDEO.value, _l("Video")), SelectChoice(LessonKind.TEXT.value, _l("Text (Markdown)"))]
+
+
+def lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class CourseForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(min=5, max=200)])
+    short_description = StringField(_l("Short description"), validators=[Optional(), Length(max=300)])
+    description = TextAreaField(_l("Description (Markdown)"), validators=[Optional(), Length(max=20000)])
+    learning_objectives = TextAreaField(_l("What learners will be able to do (one per line)"),
+                                        validators=[Optional(), Length(max=4000)])
+    requirements = TextAreaField(_l("Requirements (one per line)"), validators=[Optional(), Length(max=4000)])
+    category_id = SelectField(_l("Category"), validators=[InputRequired()])
+    level = SelectField(_l("Level"), choices=LEVEL_CHOICES, default=Level.BEGINNER.value)
+    language = SelectField(_l("Language"), choices=[SelectChoice("English", "English"),
+                                                    SelectChoice("Kiswahili", "Kiswahili")], default="English")
+    price = DecimalField(_l("Price in KES (0 = free)"), places=2, default=0,
+                         validators=[InputRequired(), NumberRange(min=0, max=1_000_000, message=_l("Enter a price from 0 (free) to 1,000,000."))])
+    original_price = DecimalField(_l("Original price in KES (optional, shows a discount)"), places=2,
+                                  validators=[Optional(), NumberRange(min=0, max=1_000_000, message=_l("Enter a price from 0 to 1,000,000."))])
+    thumbnail = FileField(_l("Thumbnail image (JPEG, PNG or WebP)"),
+                          validators=[FileAllowed(["jpg", "jpeg", "png", "webp", "gif"], _l("Upload an image."))])
+
+    def validate_original_price(self, field) -> None:
+        if field.data is not None and self.price.data is not None and field.data <= self.price.data:
+            raise ValidationError(_l("The original price must be higher than the price."))
+
+
+class SectionForm(FlaskForm):
+    title = StringField(_l("Section title"), validators=[DataRequired(), Length(max=200)])
+
+
+class NewLessonForm(FlaskForm):
+    title = StringField(_l("Lesson title"), validators=[DataRequired(), Length(max=200)])
+    kind = RadioField(_l("Kind"), choices=KIND_CHOICES, default=LessonKind.VIDEO.value)
+
+
+class LessonForm(FlaskForm):
+    title = StringField(_l("Lesson title"), validators=[DataRequired(), Length(max=200)])
+    kind = RadioField(_l("Kind"), choices=KIND_CHOICES)
+    description = TextAreaField(_l("Short description"), validators=[Optional(), Length(max=2000)])
+    body_markdown = TextAreaField(_l("Text (Markdown)"), validators=[Length(max=100_000)])
+    duration_minutes = IntegerField(_l("Reading time in minutes (text lessons)"),
+                                    validators=[Optional(), NumberRange(min=0, max=600)])
+    is_preview = BooleanField(_l("Free preview: anyone may open this lesson"))
+    is_published = BooleanField(_l("Published: learners see this lesson"), default=True)
+
+    def validate_body_markdown(self, field) -> None:
+        if self.kind.data == LessonKind.TEXT.value and not (field.data or "").strip():
+            raise ValidationError(_l("A text lesson needs some text."))
+
+
+class VideoUploadForm(FlaskForm):
+    video = FileField(_l("Video file"), validators=[FileRequired(_l("Choose a video file."))])
+
+
+class MoveForm(FlaskForm):
+    direction = RadioField(choices=[SelectChoice("up", _l("Up")), SelectChoice("down", _l("Down"))],
+                           validators=[InputRequired()])
+
+
+class ConfirmForm(FlaskForm):
+    """Only the CSRF token: a POST that confirms a delete or a submission."""
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (sent to the instructor)"), validators=[DataRequired(), Length(min=5, max=4000)])

@@ -1,0 +1,391 @@
+"""The instructor's course builder and the review workflow. No commits here; views commit once."""
+from __future__ import annotations
+
+import io
+import math
+import re
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from mwanzo.auth.models import Role, User
+from mwanzo.catalog.models import (Course, CourseReviewDecision, CourseStatus, Lesson, LessonKind, ProcessingStatus,
+                                   Section)
+from mwanzo.database import utcnow
+from mwanzo.extensions import db
+from mwanzo.notifications.services import send_email
+from mwanzo.storage import get_storage
+from mwanzo.urls import absolute_url
+
+
+class NotFound(Exception):
+    pass
+
+
+class InvalidTransition(Exception):
+    pass
+
+
+class SubmissionIncomplete(Exception):
+    def __init__(self, missing: list[str]):
+        super().__init__("; ".join(missing))
+        self.missing = missing
+
+
+class InvalidImage(Exception):
+    pass
+
+
+# ---------------------------------------------------------------- courses
+
+def can_edit(user: User, course: Course) -> bool:
+    return user.is_authenticated and (user.role == Role.ADMIN or course.instructor_id == user.id)
+
+
+def course_for_editor(user: User, course_id: uuid.UUID, with_curriculum: bool = False) -> Course:
+    """The course if this user may edit it; NotFound otherwise (another instructor's course does not exist
+    for them)."""
+    query = select(Course).where(Course.id == course_id).options(selectinload(Course.category))
+    if with_curriculum:
+        query = query.options(selectinload(Course.sections).selectinload(Section.lessons))
+    course = db.session.scalar(query)
+    if course is None or not can_edit(user, course):
+        raise NotFound
+    return course
+
+
+def part_for_editor(user: User, model: type[Section] | type[Lesson], item_id: uuid.UUID):
+    """A section or lesson, if this user may edit its course; NotFound otherwise."""
+    item = db.session.get(model, item_id)
+    if item is None:
+        raise NotFound
+    course_for_editor(user, item.course_id)
+    return item
+
+
+def section_for_editor(user: User, section_id: uuid.UUID) -> Section:
+    return part_for_editor(user, Section, section_id)
+
+
+def lesson_for_editor(user: User, lesson_id: uuid.UUID) -> Lesson:
+    return part_for_editor(user, Lesson, lesson_id)
+
+
+def my_courses(user: User) -> list[Course]:
+    """The instructor's courses (every course for an admin), newest first, with their category."""
+    query = select(Course).options(selectinload(Course.category)).order_by(Course.created_at.desc())
+    if user.role != Role.ADMIN:
+        query = query.where(Course.instructor_id == user.id)
+    return list(db.session.scalars(query))
+
+
+def status_counts(courses: list[Course]) -> dict[CourseStatus, int]:
+    counts = {status: 0 for status in CourseStatus}
+    for course in courses:
+        counts[course.status] += 1
+    return counts
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:200] or "course"
+
+
+def unique_slug(title: str, course_id: uuid.UUID | None = None) -> str:
+    base = slugify(title)
+    query = select(Course.slug).where(Course.slug.like(f"{base}%"))
+    if course_id:
+        query = query.where(Course.id != course_id)
+    taken = set(db.session.scalars(query))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+COURSE_FIELDS = ("title", "short_description", "description", "learning_objectives", "requirements",
+                 "category_id", "price", "original_price", "level", "language")
+
+
+@dataclass
+class CourseDetails:
+    title: str
+    short_description: str | None
+    description: str
+    learning_objectives: list[str]
+    requirements: list[str]
+    category_id: uuid.UUID
+    price: Decimal
+    original_price: Decimal | None
+    level: str
+    language: str
+
+
+def create_course(instructor: User, details: CourseDetails) -> Course:
+    course = Course(instructor_id=instructor.id, status=CourseStatus.DRAFT, slug=unique_slug(details.title))
+    _apply_details(course, details)
+    db.session.add(course)
+    db.session.flush()
+    return course
+
+
+def update_course(course: Course, details: CourseDetails) -> None:
+    if details.title != course.title:
+        course.slug = unique_slug(details.title, course.id)
+    _apply_details(course, details)
+    db.session.flush()
+
+
+def _apply_details(course: Course, details: CourseDetails) -> None:
+    for name in COURSE_FIELDS:
+        setattr(course, name, getattr(details, name))
+
+
+# ---------------------------------------------------------------- thumbnails
+
+THUMBNAIL_WIDTHS = (320, 640)
+MAX_IMAGE_PIXELS = 40_000_000
+
+
+def store_course_thumbnail(course: Course, file_storage) -> None:
+    """Check the upload is an image by its content (not its name), cut it to 16:9, and store small
+    WebP and JPEG sizes. Sets course.thumbnail_key (largest JPEG) and course.thumbnail_renditions:
+    {"width": .., "height": .., "webp": {"320": key, ...}, "jpeg": {...}}. Old sizes are removed."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    data = file_storage.read(20 * 1024 * 1024 + 1)
+    if len(data) > 20 * 1024 * 1024:
+        raise InvalidImage(_("The image is larger than 20 MB."))
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            if probe.format not in ("JPEG", "PNG", "WEBP", "GIF"):
+                raise InvalidImage(_("Upload a JPEG, PNG or WebP image."))
+            if probe.width * probe.height > MAX_IMAGE_PIXELS:
+                raise InvalidImage(_("The image is too large."))
+            image = ImageOps.exif_transpose(probe).convert("RGB")
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        raise InvalidImage(_("This file is not an image we can read. Upload a JPEG, PNG or WebP.")) from None
+    prefix = f"courses/{course.id}/thumb/{uuid.uuid4().hex[:10]}"
+    storage = get_storage()
+    renditions: dict = {"webp": {}, "jpeg": {}}
+    for width in THUMBNAIL_WIDTHS:
+        height = width * 9 // 16
+        sized = ImageOps.fit(image, (width, height), Image.Resampling.LANCZOS)
+        for fmt, ext, options in (("webp", "webp", {"quality": 70, "method": 4}),
+                                  ("jpeg", "jpg", {"quality": 72, "optimize": True, "progressive": True})):
+            buffer = io.BytesIO()
+            sized.save(buffer, format=fmt.upper(), **options)
+            buffer.seek(0)
+            key = f"{prefix}/{width}.{ext}"
+            storage.save(key, buffer, f"image/{fmt}")
+            renditions[fmt][str(width)] = key
+    renditions["width"], renditions["height"] = THUMBNAIL_WIDTHS[-1], THUMBNAIL_WIDTHS[-1] * 9 // 16
+    old_key = course.thumbnail_key
+    course.thumbnail_key = renditions["jpeg"][str(THUMBNAIL_WIDTHS[-1])]
+    course.thumbnail_renditions = renditions
+    if old_key:
+        storage.delete_prefix(old_key.rsplit("/", 1)[0])
+
+
+# ---------------------------------------------------------------- sections and lessons
+
+def add_section(course: Course, title: str) -> Section:
+    last = db.session.scalar(select(func.max(Section.display_order)).where(Section.course_id == course.id))
+    section = Section(course_id=course.id, title=title, display_order=(last if last is not None else -1) + 1)
+    db.session.add(section)
+    db.session.flush()
+    return section
+
+
+def rename(item: Section | Lesson, title: str) -> None:
+    item.title = title
+
+
+def delete_section(section: Section) -> None:
+    prefixes = [lesson_media_prefixes(lesson) for lesson in
+                db.session.scalars(select(Lesson).where(Lesson.section_id == section.id))]
+    course_id = section.course_id
+    db.session.delete(section)
+    db.session.flush()
+    recompute_course_counters(course_id)
+    _delete_after_commit([p for group in prefixes for p in group])
+
+
+def add_lesson(section: Section, title: str, kind: LessonKind) -> Lesson:
+    last = db.session.scalar(select(func.max(Lesson.display_order)).where(Lesson.section_id == section.id))
+    lesson = Lesson(course_id=section.course_id, section_id=section.id, title=title, kind=kind,
+                    display_order=(last if last is not None else -1) + 1, body_markdown="" if kind == LessonKind.TEXT else None)
+    db.session.add(lesson)
+    db.session.flush()
+    return lesson
+
+
+@dataclass
+class LessonDetails:
+    title: str
+    description: str | None
+    kind: LessonKind
+    body_markdown: str | None
+    duration_minutes: int | None
+    is_preview: bool
+    is_published: bool
+
+
+def update_lesson(lesson: Lesson, details: LessonDetails) -> None:
+    for name in ("title", "description", "kind", "body_markdown", "is_preview", "is_published"):
+        setattr(lesson, name, getattr(details, name))
+    if details.kind == LessonKind.TEXT:
+        # A text lesson's length is the instructor's reading-time estimate; a video's comes from the file.
+        lesson.duration_seconds = (details.duration_minutes or 0) * 60
+    db.session.flush()
+    recompute_course_counters(lesson.course_id)
+
+
+def delete_lesson(lesson: Lesson) -> None:
+    prefixes = lesson_media_prefixes(lesson)
+    course_id = lesson.course_id
+    db.session.delete(lesson)
+    db.session.flush()
+    recompute_course_counters(course_id)
+    _delete_after_commit(prefixes)
+
+
+def lesson_media_prefixes(lesson: Lesson) -> list[str]:
+    keys = {lesson.media_prefix, lesson.source_key.rsplit("/", 1)[0] if lesson.source_key else None}
+    return [k for k in keys if k]
+
+
+def _delete_after_commit(prefixes: list[str]) -> None:
+    if prefixes:
+        db.session.info.setdefault("mwanzo_delete_prefixes", []).extend(prefixes)
+
+
+def delete_pending_files() -> None:
+    """Called by a view after it commits: files of deleted lessons go only once the rows are gone."""
+    storage = get_storage()
+    for prefix in db.session.info.pop("mwanzo_delete_prefixes", []):
+        storage.delete_prefix(prefix)
+
+
+def move(item: Section | Lesson, direction: str) -> None:
+    """Swap with the neighbour above or below; at either end nothing changes. Orders are renumbered
+    0..n-1 so gaps or duplicates from older data cannot confuse the swap."""
+    if isinstance(item, Section):
+        siblings = list(db.session.scalars(select(Section).where(Section.course_id == item.course_id)
+                                           .order_by(Section.display_order, Section.created_at)))
+    else:
+        siblings = list(db.session.scalars(select(Lesson).where(Lesson.section_id == item.section_id)
+                                           .order_by(Lesson.display_order, Lesson.created_at)))
+    index = siblings.index(item)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(siblings):
+        siblings[index], siblings[other] = siblings[other], siblings[index]
+    for order, sibling in enumerate(siblings):
+        sibling.display_order = order
+    db.session.flush()
+
+
+def lesson_is_ready(lesson: Lesson) -> bool:
+    """A learner can take it: a published text lesson, or a published video that finished processing."""
+    if not lesson.is_published:
+        return False
+    if lesson.kind == LessonKind.TEXT:
+        return bool((lesson.body_markdown or "").strip())
+    return lesson.processing_status == ProcessingStatus.READY
+
+
+def recompute_course_counters(course_id: uuid.UUID) -> None:
+    """lecture_count and duration_minutes from the lessons learners can take (the one place they change)."""
+    lessons = db.session.scalars(select(Lesson).where(Lesson.course_id == course_id)).all()
+    ready = [lesson for lesson in lessons if lesson_is_ready(lesson)]
+    course = db.session.get(Course, course_id)
+    if course is None:
+        return
+    course.lecture_count = len(ready)
+    course.duration_minutes = math.ceil(sum(lesson.duration_seconds for lesson in ready) / 60)
+    db.session.flush()
+
+
+# ---------------------------------------------------------------- review workflow
+
+ALLOWED_MOVES: dict[CourseStatus, set[CourseStatus]] = {
+    CourseStatus.DRAFT: {CourseStatus.PENDING_REVIEW},
+    CourseStatus.REJECTED: {CourseStatus.PENDING_REVIEW},
+    CourseStatus.PENDING_REVIEW: {CourseStatus.PUBLISHED, CourseStatus.REJECTED},
+    CourseStatus.PUBLISHED: set(),
+}
+
+
+def change_course_status(course: Course, to: CourseStatus, actor: User, reason: str | None = None) -> None:
+    """The one way a course changes status; records who, when and why in the course history."""
+    if to not in ALLOWED_MOVES[course.status]:
+        raise InvalidTransition(f"{course.status} → {to}")
+    db.session.add(CourseReviewDecision(course_id=course.id, actor_id=actor.id, from_status=course.status,
+                                        to_status=to, reason=reason))
+    course.status = to
+    if to == CourseStatus.PENDING_REVIEW:
+        course.submitted_at = utcnow()
+        course.rejection_reason = None
+    elif to == CourseStatus.PUBLISHED:
+        course.published_at = course.published_at or utcnow()
+        course.rejection_reason = None
+    elif to == CourseStatus.REJECTED:
+        course.rejection_reason = reason
+    db.session.flush()
+
+
+def missing_for_submission(course: Course) -> list[str]:
+    """What stops this course going to review, in words the instructor can act on."""
+    missing = []
+    if not any(any(lesson_is_ready(lesson) for lesson in section.lessons) for section in course.sections):
+        missing.append(_("At least one section with a ready lesson (a text lesson with content or a processed video)."))
+    if not (course.description or "").strip():
+        missing.append(_("A course description."))
+    if not course.thumbnail_key:
+        missing.append(_("A thumbnail image."))
+    return missing
+
+
+def submit_for_review(course: Course, actor: User) -> None:
+    if course.status not in (CourseStatus.DRAFT, CourseStatus.REJECTED):
+        raise InvalidTransition(course.status)
+    missing = missing_for_submission(course)
+    if missing:
+        raise SubmissionIncomplete(missing)
+    change_course_status(course, CourseStatus.PENDING_REVIEW, actor)
+
+
+def approve(course: Course, admin: User) -> None:
+    change_course_status(course, CourseStatus.PUBLISHED, admin)
+    recompute_course_counters(course.id)
+    instructor = db.session.get(User, course.instructor_id)
+    send_email(instructor.email, "course_approved", locale=instructor.locale, user=instructor,
+               course=course, course_url=absolute_url("catalog.course_detail", slug=course.slug))
+
+
+def reject(course: Course, admin: User, reason: str) -> None:
+    if not reason.strip():
+        raise InvalidTransition("a reason is required")
+    change_course_status(course, CourseStatus.REJECTED, admin, reason.strip())
+    instructor = db.session.get(User, course.instructor_id)
+    send_email(instructor.email, "course_rejected", locale=instructor.locale, user=instructor,
+               course=course, reason=reason.strip(),
+               builder_url=absolute_url("studio.course_builder", course_id=course.id))
+
+
+def course_history(course_id: uuid.UUID) -> list[CourseReviewDecision]:
+    return list(db.session.scalars(
+        select(CourseReviewDecision).where(CourseReviewDecision.course_id == course_id)
+        .options(selectinload(CourseReviewDecision.actor)).order_by(CourseReviewDecision.created_at.desc())
+    ))
+
+
+def review_queue() -> list[Course]:
+    return list(db.session.scalars(
+        select(Course).where(Course.status == CourseStatus.PENDING_REVIEW)
+        .options(selectinload(Course.instructor), selectinload(Course.category))
+        .order_by(Course.submitted_at.asc().nulls_first(), Course.created_at)
+    ))

@@ -1,0 +1,365 @@
+"""The instructor's course builder: /studio/..."""
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from mwanzo.auth.access import role_required
+from mwanzo.auth.models import Role
+from mwanzo.catalog.models import Category, CourseStatus, LessonKind, Level
+from mwanzo.extensions import db
+from mwanzo.media import services as media
+from mwanzo.media import uploads
+from mwanzo.studio import services
+from mwanzo.studio.forms import (ConfirmForm, CourseForm, LessonForm, MoveForm, NewLessonForm, SectionForm,
+                                 VideoUploadForm, lines)
+from mwanzo.web.htmx import is_htmx, render
+from mwanzo.web.errors import render_error
+from mwanzo.web.nav import add_nav_link
+
+bp = Blueprint("studio", __name__, url_prefix="/studio")
+add_nav_link((Role.INSTRUCTOR,), "studio.course_list", _l("My courses"))
+
+
+@bp.record_once
+def allow_large_video_uploads(state) -> None:
+    """Raise the request size limit for the video upload only, before CSRF checking parses the form."""
+    def allow() -> None:
+        if request.endpoint == "studio.video_upload":
+            request.max_content_length = state.app.config["MAX_VIDEO_BYTES"] + 1024 * 1024
+
+    state.app.before_request_funcs.setdefault(None, []).insert(0, allow)
+
+
+@bp.before_request
+@role_required(Role.INSTRUCTOR)
+def guard():
+    """Instructors and admins only; ownership is checked per object in the services."""
+
+
+@bp.errorhandler(services.NotFound)
+def not_found(_error):
+    return render_error(404)
+
+
+def editable_course(course_id: uuid.UUID, with_curriculum: bool = False):
+    return services.course_for_editor(current_user, course_id, with_curriculum)
+
+
+# ---------------------------------------------------------------- courses
+
+@bp.get("/")
+def course_list():
+    courses = services.my_courses(current_user)
+    return render_template("studio/course_list.html", courses=courses, counts=services.status_counts(courses))
+
+
+def category_choices() -> list:
+    from wtforms.fields.choices import SelectChoice
+
+    rows = db.session.scalars(select(Category).order_by(Category.display_order, Category.name))
+    return [SelectChoice(str(c.id), c.name) for c in rows]
+
+
+def details_from(form: CourseForm) -> services.CourseDetails:
+    return services.CourseDetails(
+        title=form.title.data.strip(), short_description=form.short_description.data or None,
+        description=form.description.data or "", learning_objectives=lines(form.learning_objectives.data),
+        requirements=lines(form.requirements.data), category_id=uuid.UUID(form.category_id.data),
+        price=Decimal(form.price.data), original_price=form.original_price.data, level=Level(form.level.data),
+        language=form.language.data,
+    )
+
+
+def save_course_form(form: CourseForm, course=None):
+    """Create or update from a valid form; a bad thumbnail becomes a field error and nothing is saved."""
+    try:
+        if course is None:
+            course = services.create_course(current_user, details_from(form))
+        else:
+            services.update_course(course, details_from(form))
+        if form.thumbnail.data:
+            services.store_course_thumbnail(course, form.thumbnail.data)
+    except services.InvalidImage as exc:
+        db.session.rollback()
+        form.thumbnail.errors.append(str(exc))
+        return None
+    db.session.commit()
+    return course
+
+
+@bp.route("/courses/new", methods=["GET", "POST"])
+def course_create():
+    form = CourseForm()
+    form.category_id.choices = category_choices()
+    if form.validate_on_submit():
+        course = save_course_form(form)
+        if course:
+            flash(_("Course created. Now add sections and lessons."), "success")
+            return redirect(url_for("studio.course_builder", course_id=course.id))
+    return render_template("studio/course_form.html", form=form, course=None), 422 if form.errors else 200
+
+
+@bp.route("/courses/<uuid:course_id>/edit", methods=["GET", "POST"])
+def course_edit(course_id: uuid.UUID):
+    course = editable_course(course_id)
+    form = CourseForm(obj=course) if request.method == "GET" else CourseForm()
+    form.category_id.choices = category_choices()
+    if request.method == "GET":
+        form.category_id.data = str(course.category_id)
+        form.level.data = course.level.value
+        form.learning_objectives.data = "\n".join(course.learning_objectives or [])
+        form.requirements.data = "\n".join(course.requirements or [])
+    if form.validate_on_submit() and save_course_form(form, course):
+        flash(_("Course saved."), "success")
+        return redirect(url_for("studio.course_builder", course_id=course_id))
+    return render_template("studio/course_form.html", form=form, course=course), 422 if form.errors else 200
+
+
+def builder_context(course_id: uuid.UUID, **extra) -> dict:
+    course = editable_course(course_id, with_curriculum=True)
+    return {"course": course, "history": services.course_history(course.id),
+            "missing": services.missing_for_submission(course), "section_form": SectionForm(),
+            "lesson_form": NewLessonForm(), "form": ConfirmForm(), **extra}
+
+
+@bp.get("/courses/<uuid:course_id>")
+def course_builder(course_id: uuid.UUID):
+    return render("studio/course_builder.html", "studio/_curriculum.html", **builder_context(course_id))
+
+
+def back_to_builder(course_id: uuid.UUID, status: int = 200):
+    """HTMX gets the curriculum fragment swapped in place; a plain form post goes back to the page."""
+    if is_htmx():
+        return render("studio/course_builder.html", "studio/_curriculum.html", status=status,
+                      **builder_context(course_id))
+    return redirect(url_for("studio.course_builder", course_id=course_id, _anchor="curriculum"))
+
+
+@bp.post("/courses/<uuid:course_id>/submit")
+def course_submit(course_id: uuid.UUID):
+    course = editable_course(course_id, with_curriculum=True)
+    try:
+        services.submit_for_review(course, current_user)
+    except services.SubmissionIncomplete:
+        return render("studio/course_builder.html", status=422, **builder_context(course_id, show_missing=True))
+    except services.InvalidTransition:
+        abort(409)
+    db.session.commit()
+    flash(_("Submitted for review. We will email you when an admin has looked at it."), "success")
+    return redirect(url_for("studio.course_builder", course_id=course_id))
+
+
+# ---------------------------------------------------------------- sections
+
+@bp.post("/courses/<uuid:course_id>/sections")
+def section_create(course_id: uuid.UUID):
+    course = editable_course(course_id)
+    form = SectionForm()
+    if not form.validate():
+        return render("studio/course_builder.html", "studio/_curriculum.html", status=422,
+                      **builder_context(course_id, section_form=form))
+    services.add_section(course, form.title.data.strip())
+    db.session.commit()
+    return back_to_builder(course_id)
+
+
+@bp.post("/sections/<uuid:section_id>/rename")
+def section_rename(section_id: uuid.UUID):
+    section = services.section_for_editor(current_user, section_id)
+    form = SectionForm()
+    if not form.validate():
+        abort(422, _("A section needs a title of up to 200 characters."))
+    services.rename(section, form.title.data.strip())
+    db.session.commit()
+    return back_to_builder(section.course_id)
+
+
+def move_and_show(item):
+    form = MoveForm()
+    if not form.validate():
+        abort(400)
+    services.move(item, form.direction.data)
+    db.session.commit()
+    return back_to_builder(item.course_id)
+
+
+@bp.post("/sections/<uuid:section_id>/move")
+def section_move(section_id: uuid.UUID):
+    return move_and_show(services.section_for_editor(current_user, section_id))
+
+
+def confirm_and_delete(item, delete, cancel_url: str, warning: str, done: str):
+    """GET shows the confirmation page; its POST deletes, commits, then removes the media files."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        course_id = item.course_id
+        delete(item)
+        db.session.commit()
+        services.delete_pending_files()
+        flash(done, "success")
+        return redirect(url_for("studio.course_builder", course_id=course_id))
+    return render_template("studio/confirm_delete.html", form=form, what=item.title, cancel_url=cancel_url,
+                           warning=warning)
+
+
+@bp.route("/sections/<uuid:section_id>/delete", methods=["GET", "POST"])
+def section_delete(section_id: uuid.UUID):
+    section = services.section_for_editor(current_user, section_id)
+    return confirm_and_delete(section, services.delete_section,
+                              url_for("studio.course_builder", course_id=section.course_id),
+                              _("Every lesson in this section and its video files are deleted too."),
+                              _("Section deleted."))
+
+
+@bp.post("/sections/<uuid:section_id>/lessons")
+def lesson_create(section_id: uuid.UUID):
+    section = services.section_for_editor(current_user, section_id)
+    form = NewLessonForm()
+    if not form.validate():
+        return render("studio/course_builder.html", "studio/_curriculum.html", status=422,
+                      **builder_context(section.course_id, lesson_form=form, lesson_form_section=section.id))
+    lesson = services.add_lesson(section, form.title.data.strip(), LessonKind(form.kind.data))
+    db.session.commit()
+    return redirect(url_for("studio.lesson_edit", lesson_id=lesson.id))
+
+
+# ---------------------------------------------------------------- lessons
+
+def lesson_page(lesson, form, status: int = 200, upload_error: str | None = None):
+    course = editable_course(lesson.course_id)
+    return render_template("studio/lesson_edit.html", lesson=lesson, course=course, form=form,
+                           upload_form=VideoUploadForm(), upload=uploads.upload_settings(lesson),
+                           upload_error=upload_error), status
+
+
+@bp.route("/lessons/<uuid:lesson_id>/edit", methods=["GET", "POST"])
+def lesson_edit(lesson_id: uuid.UUID):
+    lesson = services.lesson_for_editor(current_user, lesson_id)
+    form = LessonForm(obj=lesson) if request.method == "GET" else LessonForm()
+    if request.method == "GET":
+        form.kind.data = lesson.kind.value
+        form.duration_minutes.data = lesson.duration_seconds // 60 if lesson.kind == LessonKind.TEXT else None
+    if form.validate_on_submit():
+        services.update_lesson(lesson, services.LessonDetails(
+            title=form.title.data.strip(), description=form.description.data or None, kind=LessonKind(form.kind.data),
+            body_markdown=form.body_markdown.data or None, duration_minutes=form.duration_minutes.data,
+            is_preview=form.is_preview.data, is_published=form.is_published.data))
+        db.session.commit()
+        flash(_("Lesson saved."), "success")
+        return redirect(url_for("studio.lesson_edit", lesson_id=lesson_id))
+    return lesson_page(lesson, form, 422 if form.errors else 200)
+
+
+@bp.post("/lessons/<uuid:lesson_id>/move")
+def lesson_move(lesson_id: uuid.UUID):
+    return move_and_show(services.lesson_for_editor(current_user, lesson_id))
+
+
+@bp.route("/lessons/<uuid:lesson_id>/delete", methods=["GET", "POST"])
+def lesson_delete(lesson_id: uuid.UUID):
+    lesson = services.lesson_for_editor(current_user, lesson_id)
+    return confirm_and_delete(lesson, services.delete_lesson, url_for("studio.lesson_edit", lesson_id=lesson.id),
+                              _("Its video files are deleted too."), _("Lesson deleted."))
+
+
+@bp.get("/lessons/<uuid:lesson_id>/status")
+def lesson_status(lesson_id: uuid.UUID):
+    """The polling fragment: polls itself every 2 s until the video is READY or FAILED."""
+    lesson = services.lesson_for_editor(current_user, lesson_id)
+    return render("studio/lesson_status.html", "studio/_lesson_status.html", lesson=lesson)
+
+
+@bp.get("/lessons/<uuid:lesson_id>/preview")
+def lesson_preview(lesson_id: uuid.UUID):
+    """The instructor watches their own lesson as learners will, whatever the course's status."""
+    lesson = services.lesson_for_editor(current_user, lesson_id)
+    course = editable_course(lesson.course_id)
+    return render_template("studio/lesson_preview.html", lesson=lesson, course=course)
+
+
+# ---------------------------------------------------------------- video upload
+
+def incoming_file():
+    """(stream, filename) from a multipart form field ``video`` or from a raw body (X-Filename header)."""
+    if request.mimetype == "multipart/form-data":
+        form = VideoUploadForm()
+        if not form.validate():
+            return None, ""
+        return form.video.data.stream, form.video.data.filename or ""
+    if not request.content_length:
+        return None, ""
+    return request.stream, request.headers.get("X-Filename", "")
+
+
+@bp.post("/lessons/<uuid:lesson_id>/video")
+def video_upload(lesson_id: uuid.UUID):
+    """Local storage: a multipart form (no JS) or the raw file as the body (the progress-bar script).
+    Either way the bytes go to disk in chunks; over MAX_VIDEO_BYTES is a 413."""
+    lesson = services.lesson_for_editor(current_user, lesson_id)
+    stream, filename = incoming_file()
+    if stream is None:
+        return lesson_page(lesson, LessonForm(obj=lesson, formdata=None), 422,
+                           upload_error=_("Choose a video file."))
+    try:
+        media.accept_local_upload(lesson, stream, filename)
+    except media.VideoRejected as exc:
+        db.session.commit()  # the lesson records why (FAILED + message)
+        status = 413 if isinstance(exc, media.VideoTooLarge) else 422
+        if request.accept_mimetypes.best == "application/json":
+            return jsonify(error=str(exc)), status
+        return lesson_page(lesson, LessonForm(obj=lesson, formdata=None), status, upload_error=str(exc))
+    db.session.commit()
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(status=lesson.processing_status.value,
+                       status_url=url_for("studio.lesson_status", lesson_id=lesson.id))
+    flash(_("Video uploaded. It is being prepared for phones; this page shows the progress."), "success")
+    return redirect(url_for("studio.lesson_edit", lesson_id=lesson_id))
+
+
+@bp.post("/lessons/<uuid:lesson_id>/video/start")
+def video_upload_start(lesson_id: uuid.UUID):
+    """s3 mode: presigned PUT (or multipart part URLs) for the browser to upload straight to the bucket."""
+    lesson = services.lesson_for_editor(current_user, lesson_id)
+    payload = request.get_json(silent=True) or {}
+    try:
+        plan = uploads.start_direct_upload(lesson, str(payload.get("filename", "")), int(payload.get("size", 0)))
+    except (TypeError, ValueError):
+        abort(400)
+    except media.VideoTooLarge as exc:
+        return jsonify(error=str(exc)), 413
+    return jsonify(plan)
+
+
+@bp.post("/lessons/<uuid:lesson_id>/video/complete")
+def video_upload_complete(lesson_id: uuid.UUID):
+    """s3 mode: the browser says the upload is in the bucket; finish multipart, probe, queue."""
+    lesson = services.lesson_for_editor(current_user, lesson_id)
+    payload = request.get_json(silent=True) or {}
+    try:
+        uploads.complete_direct_upload(lesson, payload)
+    except uploads.BadUpload:
+        abort(400)
+    except media.VideoRejected as exc:
+        db.session.commit()
+        return jsonify(error=str(exc)), 413 if isinstance(exc, media.VideoTooLarge) else 422
+    db.session.commit()
+    return jsonify(status=lesson.processing_status.value,
+                   status_url=url_for("studio.lesson_status", lesson_id=lesson.id))
+
+
+@bp.app_template_global()
+def course_badge(status: CourseStatus) -> tuple[str, str]:
+    """(CSS class, label) for a course status badge."""
+    return {
+        CourseStatus.DRAFT: ("", _("Draft")),
+        CourseStatus.PENDING_REVIEW: ("warn", _("In review")),
+        CourseStatus.PUBLISHED: ("ok", _("Published")),
+        CourseStatus.REJECTED: ("err", _("Rejected")),
+    }[status]
