@@ -53,6 +53,8 @@ def register_blueprints(app: Flask) -> None:
     from mwanzo.auth.views import bp as auth_bp
     from mwanzo.catalog.views import bp as catalog_bp
     from mwanzo.certificates.views import bp as certificates_bp
+    from mwanzo.learning.views import bp as learning_bp
+    from mwanzo.media.delivery import bp as media_bp
 
-    for bp in (auth_bp, catalog_bp, certificates_bp):
+    for bp in (auth_bp, catalog_bp, certificates_bp, learning_bp, media_bp):
         app.register_blueprint(bp)

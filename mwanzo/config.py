@@ -102,6 +102,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "S3_BUCKET": os.environ.get("S3_BUCKET") or None,
         "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL") or None,
         "MEDIA_URL_TTL_SECONDS": env_int("MEDIA_URL_TTL_SECONDS", 3600),
+        "MEDIA_X_ACCEL_PREFIX": os.environ.get("MEDIA_X_ACCEL_PREFIX") or None,
         "MAX_VIDEO_BYTES": env_int("MAX_VIDEO_BYTES", 2 * 1024**3),
         "PAYMENT_PROVIDER": os.environ.get("PAYMENT_PROVIDER", "sandbox"),
         "PAYHERO_BASE_URL": os.environ.get("PAYHERO_BASE_URL", "https://backend.payhero.co.ke"),

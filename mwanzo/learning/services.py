@@ -187,3 +187,30 @@ def on_course_completed(enrollment: Enrollment) -> None:
     send_email(student.email, "course_completed", locale=student.locale, user=student, course=course,
                certificate=certificate,
                certificate_url=absolute_url("certificates.certificate_detail", code=certificate.verification_code))
+
+
+def course_outline(course_id: uuid.UUID):
+    """Sections with their published lessons, in order (two queries)."""
+    from sqlalchemy.orm import selectinload
+
+    from mwanzo.catalog.models import Section
+
+    return db.session.scalars(
+        select(Section).where(Section.course_id == course_id).order_by(Section.display_order)
+        .options(selectinload(Section.lessons))
+    ).all()
+
+
+def resume_lesson(user: User | None, course: Course) -> Lesson | None:
+    """Where a learner picks up: the last lesson they opened, else the first lesson."""
+    if user is not None and user.is_authenticated:
+        enrollment = get_enrollment(user.id, course.id)
+        if enrollment is not None and enrollment.last_lesson_id:
+            lesson = db.session.get(Lesson, enrollment.last_lesson_id)
+            if lesson is not None and lesson.is_published:
+                return lesson
+    for section in course_outline(course.id):
+        for lesson in section.lessons:
+            if lesson.is_published:
+                return lesson
+    return None

@@ -1,0 +1,134 @@
+"""Signed, expiring media URLs and the route that serves them.
+
+Local storage: the app serves bytes itself (Range requests, right content types) or hands them to
+nginx with X-Accel-Redirect when MEDIA_X_ACCEL_PREFIX is set. S3: presigned GETs. HLS playlists are
+always served by the app and rewritten on every request, so each segment and variant URL inside
+them is signed too.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import mimetypes
+import posixpath
+import re
+import time
+
+from flask import Blueprint, Response, abort, current_app, request, url_for
+
+from mwanzo.storage import LocalStorage, get_storage
+
+bp = Blueprint("media", __name__)
+
+CONTENT_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".ts": "video/mp2t",
+    ".m4s": "video/iso.segment",
+    ".mp4": "video/mp4",
+    ".m4a": "audio/mp4",
+    ".aac": "audio/aac",
+    ".vtt": "text/vtt",
+    ".jpg": "image/jpeg",
+    ".webp": "image/webp",
+}
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
+_URI_ATTRIBUTE = re.compile(r'URI="([^"]+)"')
+
+
+def _signature(key: str, expires: int) -> str:
+    secret = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(secret, f"media:{key}:{expires}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:18]).decode()
+
+
+def signature_is_valid(key: str, expires: str | None, signature: str | None) -> bool:
+    if not expires or not signature or not expires.isdigit() or int(expires) < time.time():
+        return False
+    return hmac.compare_digest(_signature(key, int(expires)), signature)
+
+
+def media_url(key: str, ttl: int | None = None) -> str:
+    """A URL for one stored object that stops working after ttl seconds (MEDIA_URL_TTL_SECONDS)."""
+    ttl = ttl or current_app.config["MEDIA_URL_TTL_SECONDS"]
+    expires = int(time.time()) + ttl
+    if key.endswith(".m3u8") or current_app.config["STORAGE_BACKEND"] == "local":
+        return url_for("media.serve", key=key, exp=expires, sig=_signature(key, expires))
+    storage = get_storage()
+    return storage.client.generate_presigned_url(
+        "get_object", Params={"Bucket": storage.bucket, "Key": key}, ExpiresIn=ttl
+    )
+
+
+def content_type_for(key: str) -> str:
+    suffix = posixpath.splitext(key)[1].lower()
+    return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(key)[0] or "application/octet-stream"
+
+
+def rewrite_playlist(key: str, text: str, ttl: int | None = None) -> str:
+    """Replace every URI in an HLS playlist (relative to the playlist) with a signed URL."""
+    base = posixpath.dirname(key)
+
+    def signed(uri: str) -> str:
+        if "://" in uri or uri.startswith("/"):
+            return uri
+        return media_url(posixpath.normpath(posixpath.join(base, uri)), ttl)
+
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("#"):
+            line = _URI_ATTRIBUTE.sub(lambda m: f'URI="{signed(m.group(1))}"', line)
+        elif line.strip():
+            line = signed(line.strip())
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+@bp.get("/media/<path:key>")
+def serve(key: str):
+    if not signature_is_valid(key, request.args.get("exp"), request.args.get("sig")):
+        abort(403)
+    storage = get_storage()
+    if not storage.exists(key):
+        abort(404)
+    private_cache = "private, max-age=300"
+    if key.endswith(".m3u8"):
+        with storage.open(key) as handle:
+            body = rewrite_playlist(key, handle.read().decode())
+        response = Response(body, mimetype=content_type_for(key))
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+    accel = current_app.config.get("MEDIA_X_ACCEL_PREFIX")
+    if accel and isinstance(storage, LocalStorage):
+        response = Response(mimetype=content_type_for(key))
+        response.headers["X-Accel-Redirect"] = f"{accel.rstrip('/')}/{key}"
+        response.headers["Cache-Control"] = private_cache
+        return response
+    return ranged_response(storage, key, private_cache)
+
+
+def ranged_response(storage, key: str, cache_control: str) -> Response:
+    """Whole file, or the single byte range asked for (206), streamed in chunks."""
+    size = storage.size(key)
+    start, end, status = 0, size - 1, 200
+    header = request.headers.get("Range")
+    if header:
+        match = _RANGE.match(header.strip())
+        if not match or (not match.group(1) and not match.group(2)):
+            return Response(status=416, headers={"Content-Range": f"bytes */{size}"})
+        if match.group(1):
+            start = int(match.group(1))
+            end = min(int(match.group(2)), size - 1) if match.group(2) else size - 1
+        else:
+            start = max(size - int(match.group(2)), 0)
+        if start >= size or start > end:
+            return Response(status=416, headers={"Content-Range": f"bytes */{size}"})
+        status = 206
+    response = Response(storage.iter_range(key, start, end), status=status, mimetype=content_type_for(key),
+                        direct_passthrough=True)
+    response.headers["Accept-Ranges"] = "bytes"
+    response.headers["Content-Length"] = str(end - start + 1)
+    response.headers["Cache-Control"] = cache_control
+    if status == 206:
+        response.headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    return response
