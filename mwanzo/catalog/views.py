@@ -11,7 +11,7 @@ from werkzeug.wsgi import wrap_file
 
 from mwanzo.auth.access import login_required
 from mwanzo.catalog import images, search, services
-from mwanzo.catalog.forms import CatalogSearchForm, ReviewForm
+from mwanzo.catalog.forms import LEVEL_LABELS, CatalogSearchForm, ReviewForm
 from mwanzo.extensions import db
 from mwanzo.storage import get_storage
 from mwanzo.urls import absolute_url
@@ -42,6 +42,17 @@ def thumbnail(course) -> dict | None:
                                   width=widths[-1], ext="jpg")}
 
 
+@bp.app_template_global()
+def search_url(external: bool = False, **changes) -> str:
+    """This search page's URL with some settings changed; empty and default settings left out."""
+    args = {name: request.args.get(name, "") for name in search.SearchCriteria.__dataclass_fields__}
+    args.update(changes)
+    defaults = {"page": "1", "sort": "relevance"}
+    args = {name: value for name, value in args.items() if str(value) not in ("", "None", defaults.get(name))}
+    values = {**(request.view_args or {}), **args}
+    return absolute_url(request.endpoint, **values) if external else url_for(request.endpoint, **values)
+
+
 @bp.get("/")
 def home():
     return render_template("catalog/home.html", canonical=absolute_url("catalog.home"), **services.home_page_data())
@@ -62,7 +73,7 @@ def _search_page(page: str, fixed: dict, **context):
 
 @bp.get("/courses")
 def course_list():
-    return _search_page("catalog/course_list.html", {})
+    return _search_page("catalog/course_list.html", {}, category=None)
 
 
 @bp.get("/categories/<slug>")
@@ -70,7 +81,7 @@ def category_detail(slug: str):
     category = services.category_by_slug(slug)
     if category is None:
         abort(404)
-    return _search_page("catalog/category_detail.html", {"category": category.slug}, category=category)
+    return _search_page("catalog/course_list.html", {"category": category.slug}, category=category)
 
 
 @bp.get("/courses/<slug>")
@@ -81,7 +92,8 @@ def course_detail(slug: str):
     visitor = services.visitor_state(current_user, course)
     form = ReviewForm(obj=visitor.review) if visitor.can_review else None
     return render_template("catalog/course_detail.html", course=course, visitor=visitor, review_form=form,
-                           reviews=services.review_page(course.id))
+                           reviews=services.review_page(course.id), level_label=LEVEL_LABELS[course.level],
+                           canonical=absolute_url("catalog.course_detail", slug=course.slug))
 
 
 @bp.get("/courses/<slug>/reviews")
@@ -93,7 +105,8 @@ def review_list(slug: str):
     if page < 1:
         abort(400)
     return render("catalog/review_list.html", "catalog/_reviews.html", course=course,
-                  reviews=services.review_page(course.id, page))
+                  reviews=services.review_page(course.id, page),
+                  canonical=absolute_url("catalog.review_list", slug=course.slug, page=page))
 
 
 @bp.route("/courses/<slug>/review", methods=["GET", "POST"])
@@ -137,7 +150,11 @@ def thumbnail_file(course_id: uuid.UUID, version: str, width: int, ext: str):
 @bp.get("/sitemap.xml")
 def sitemap():
     categories, courses = services.sitemap_entries()
-    body = render_template("catalog/sitemap.xml", categories=categories, courses=courses)
+    course_url = absolute_url("catalog.course_detail", slug="SLUG")  # built once, not 10,000 times
+    urls = [(absolute_url("catalog.home"), None), (absolute_url("catalog.course_list"), None)]
+    urls += [(absolute_url("catalog.category_detail", slug=category.slug), None) for category in categories]
+    urls += [(course_url.replace("SLUG", slug), updated_at) for slug, updated_at in courses]
+    body = render_template("catalog/sitemap.xml", urls=urls)
     return Response(body, mimetype="application/xml", headers={"Cache-Control": "public, max-age=3600"})
 
 
