@@ -99,3 +99,29 @@ def section(course: Course, **kwargs) -> Section:
 
 def lesson(section: Section, **kwargs) -> Lesson:
     return LessonFactory(course_id=section.course_id, section_id=section.id, **kwargs)
+
+
+# ---------------------------------------------------------------- catalog: enrolments and reviews
+
+def enrollment(student: User, course: Course, **kwargs):
+    from mwanzo.learning.models import Enrollment, EnrollmentStatus
+
+    row = Enrollment(student_id=student.id, course_id=course.id, status=kwargs.pop("status", EnrollmentStatus.ACTIVE),
+                     **kwargs)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def review(course: Course, rating: int = 5, text: str | None = None, student: User | None = None, **kwargs):
+    """A review by an enrolled learner; the course's rating fields are recounted as the service does."""
+    from mwanzo.catalog.models import Review
+    from mwanzo.catalog.services import recount_rating
+
+    student = student or UserFactory()
+    row = Review(course_id=course.id, student_id=student.id, rating=rating, text=text, **kwargs)
+    db.session.add(row)
+    db.session.flush()
+    recount_rating(course.id)
+    db.session.commit()
+    return row

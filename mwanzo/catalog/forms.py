@@ -20,7 +20,10 @@ SORT_LABELS = {
 
 
 def strip(value):
-    return value.strip() if isinstance(value, str) else value
+    """Trim, and drop control characters (a NUL byte is not text; PostgreSQL refuses it)."""
+    if not isinstance(value, str):
+        return value
+    return "".join(ch for ch in value if ch >= " " or ch in "\n\t").strip()
 
 
 class CatalogSearchForm(FlaskForm):
