@@ -44,8 +44,9 @@ class CatalogSearchForm(FlaskForm):
         SelectChoice("", _l("Free and paid")), SelectChoice("free", _l("Free")), SelectChoice("paid", _l("Paid"))])
     min_price = IntegerField(_l("Min KES"), validators=[Optional(), NumberRange(min=0, max=MAX_PRICE)])
     max_price = IntegerField(_l("Max KES"), validators=[Optional(), NumberRange(min=0, max=MAX_PRICE)])
-    sort = SelectField(_l("Sort by"), default="relevance",
-                       choices=[SelectChoice(value, SORT_LABELS[value]) for value in SORTS])
+    # "Best match" is the empty value, so the default never shows in URLs.
+    sort = SelectField(_l("Sort by"), default="", choices=[
+        SelectChoice("" if value == "relevance" else value, SORT_LABELS[value]) for value in SORTS])
     page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(min=1, max=100_000)])
 
     def set_facets(self, categories, languages) -> None:
@@ -58,6 +59,7 @@ class CatalogSearchForm(FlaskForm):
         values = {name: self[name].data for name in SearchCriteria.__dataclass_fields__}
         values["q"] = values["q"] or ""
         values["page"] = values["page"] or 1
+        values["sort"] = values["sort"] or "relevance"
         values.update(fixed)
         return SearchCriteria(**values)
 

@@ -47,7 +47,7 @@ def search_url(external: bool = False, **changes) -> str:
     """This search page's URL with some settings changed; empty and default settings left out."""
     args = {name: request.args.get(name, "") for name in search.SearchCriteria.__dataclass_fields__}
     args.update(changes)
-    defaults = {"page": "1", "sort": "relevance"}
+    defaults = {"page": "1"}
     args = {name: value for name, value in args.items() if str(value) not in ("", "None", defaults.get(name))}
     values = {**(request.view_args or {}), **args}
     return absolute_url(request.endpoint, **values) if external else url_for(request.endpoint, **values)
