@@ -1,4 +1,5 @@
-"""catalog search: weighted tsvector, GIN indexes, pg_trgm, and the triggers that keep the vector current
+"""catalog search: weighted tsvector, GIN indexes, pg_trgm, the triggers that keep the vector current,
+and indexes for the catalog's default order and facets
 
 On PostgreSQL ``courses.search_vector`` is computed by a BEFORE trigger from the course's own text plus its
 category's and instructor's names; renaming a category or a user re-touches their courses. So every writer
@@ -62,6 +63,9 @@ def upgrade():
     op.create_index("ix_courses_search_vector", "courses", ["search_vector"], postgresql_using="gin")
     op.create_index("ix_courses_title_trgm", "courses", ["title"], postgresql_using="gin",
                     postgresql_ops={"title": "gin_trgm_ops"})
+    op.create_index("ix_courses_status_popularity", "courses", ["status", "enrollment_count", "published_at", "id"])
+    op.create_index("ix_courses_status_category", "courses", ["status", "category_id"])
+    op.create_index("ix_courses_status_language", "courses", ["status", "language"])
     if not postgres:
         return
     op.execute(COURSE_VECTOR_FUNCTION)
@@ -91,7 +95,9 @@ def downgrade():
         op.execute("DROP FUNCTION IF EXISTS courses_search_touch_by_instructor()")
         op.execute("DROP FUNCTION IF EXISTS courses_search_touch_by_category()")
         op.execute("DROP FUNCTION IF EXISTS courses_search_vector_refresh()")
-    op.drop_index("ix_courses_title_trgm", table_name="courses")
+    for name in ("ix_courses_status_language", "ix_courses_status_category", "ix_courses_status_popularity",
+                 "ix_courses_title_trgm"):
+        op.drop_index(name, table_name="courses")
     op.drop_index("ix_courses_search_vector", table_name="courses")
     with op.batch_alter_table("courses") as batch_op:
         batch_op.drop_column("search_vector")

@@ -111,46 +111,49 @@ def _like_match(q: str):
     return and_(*conditions), rank
 
 
-def _order(criteria: SearchCriteria, rank):
-    popular = (Course.enrollment_count.desc(), Course.published_at.desc())
+def search_order(sort: str, rank=None) -> tuple:
+    # Ties are broken by id in the same direction, so the browse orders can walk an index backwards.
+    popular = (Course.enrollment_count.desc(), Course.published_at.desc(), Course.id.desc())
     orders = {
         "relevance": ((rank.desc(),) if rank is not None else ()) + popular,
         "popular": popular,
-        "newest": (Course.published_at.desc(),),
-        "rating": (Course.average_rating.desc(), Course.rating_count.desc()),
-        "price_asc": (Course.price.asc(), Course.enrollment_count.desc()),
-        "price_desc": (Course.price.desc(), Course.enrollment_count.desc()),
+        "newest": (Course.published_at.desc(), Course.id.desc()),
+        "rating": (Course.average_rating.desc(), Course.rating_count.desc(), Course.id.desc()),
+        "price_asc": (Course.price.asc(), Course.enrollment_count.desc(), Course.id.desc()),
+        "price_desc": (Course.price.desc(), Course.enrollment_count.desc(), Course.id.desc()),
     }
-    return orders[criteria.sort] + (Course.id,)
+    return orders[sort]
 
 
-def _count(conditions: list) -> int:
-    stmt = (select(func.count(Course.id)).join(Course.category).join(Course.instructor)
-            .where(Course.status == CourseStatus.PUBLISHED, *conditions))
+def _count(conditions: list, joined: bool) -> int:
+    stmt = select(func.count(Course.id)).where(Course.status == CourseStatus.PUBLISHED, *conditions)
+    if joined:  # only when a condition names the category or the instructor
+        stmt = stmt.join(Course.category).join(Course.instructor)
     return db.session.scalar(stmt)
 
 
 def search_courses(criteria: SearchCriteria) -> ResultPage:
     conditions = filter_conditions(criteria)
     rank, similar_only = None, False
+    joined = bool(criteria.category)
     if criteria.q:
         if db.session.get_bind().dialect.name == "postgresql":
             tsquery = func.websearch_to_tsquery(SEARCH_CONFIG, criteria.q)
             match, rank = Course.search_vector.op("@@")(tsquery), func.ts_rank(Course.search_vector, tsquery)
-            total = _count(conditions + [match])
+            total = _count(conditions + [match], joined)
             if total == 0:
                 similarity = func.word_similarity(criteria.q, Course.title)
                 match, rank, similar_only = similarity >= TYPO_THRESHOLD, similarity, True
-                total = _count(conditions + [match])
+                total = _count(conditions + [match], joined)
         else:
             match, rank = _like_match(criteria.q)
-            total = _count(conditions + [match])
+            total = _count(conditions + [match], joined=True)
         conditions.append(match)
     else:
-        total = _count(conditions)
+        total = _count(conditions, joined)
     items = []
     if total > (criteria.page - 1) * PER_PAGE:
-        stmt = (published_course_rows().where(*conditions).order_by(*_order(criteria, rank))
+        stmt = (published_course_rows().where(*conditions).order_by(*search_order(criteria.sort, rank))
                 .limit(PER_PAGE).offset((criteria.page - 1) * PER_PAGE))
         items = list(db.session.scalars(stmt).unique())
     return ResultPage(items=items, total=total, page=criteria.page, similar_only=similar_only)

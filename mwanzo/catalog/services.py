@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from mwanzo.auth.models import User
 from mwanzo.catalog.models import Category, Course, CourseStatus, Lesson, Review, Section
-from mwanzo.catalog.search import facets, published_course_rows
+from mwanzo.catalog.search import facets, published_course_rows, search_order
 from mwanzo.extensions import db
 from mwanzo.learning import services as learning
 
@@ -23,10 +23,10 @@ class NotEnrolled(Exception):
 
 def home_page_data(limit: int = 8) -> dict:
     rows = published_course_rows().limit(limit)
-    featured = db.session.scalars(
-        rows.where(Course.is_featured.is_(True)).order_by(Course.published_at.desc(), Course.id)).all()
-    newest = db.session.scalars(rows.order_by(Course.published_at.desc(), Course.id)).all()
-    popular = db.session.scalars(rows.order_by(Course.enrollment_count.desc(), Course.id)).all()
+    newest_first = (Course.published_at.desc(), Course.id.desc())
+    featured = db.session.scalars(rows.where(Course.is_featured.is_(True)).order_by(*newest_first)).all()
+    newest = db.session.scalars(rows.order_by(*newest_first)).all()
+    popular = db.session.scalars(rows.order_by(*search_order("popular"))).all()
     categories, _languages = facets()
     return {"featured": featured, "newest": newest, "popular": popular, "categories": categories}
 
