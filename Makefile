@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export FLASK_APP := wsgi
 
-.PHONY: run test install migrate seed worker bench clean
+.PHONY: run test install migrate seed worker clean translations
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,3 +32,9 @@ worker: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# Translations: refresh the catalogue from the code, then compile it (the .mo files are committed).
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o mwanzo/translations/messages.pot --no-location --sort-output mwanzo
+	$(BIN)/pybabel update -i mwanzo/translations/messages.pot -d mwanzo/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d mwanzo/translations

@@ -110,6 +110,13 @@ def send_verification(user: User) -> None:
                verify_url=absolute_url("auth.verify_email", token=make_token(user, "verify-email")))
 
 
+def resend_verification(email: str) -> None:
+    """A fresh link for an unverified account; silent for unknown or verified addresses."""
+    user = find_user_by_email(email)
+    if user is not None and not user.is_email_verified:
+        send_verification(user)
+
+
 def verify_email(token: str) -> User:
     user = read_token(token, "verify-email", VERIFY_MAX_AGE)
     user.is_email_verified = True

@@ -113,10 +113,8 @@ def verify_email(token: str):
 def verification_resend():
     form = EmailOnlyForm(email=current_user.email if current_user.is_authenticated else None)
     if form.validate_on_submit():
-        user = services.find_user_by_email(form.email.data)
-        if user is not None and not user.is_email_verified:
-            services.send_verification(user)
-            db.session.commit()
+        services.resend_verification(form.email.data)
+        db.session.commit()
         flash(_("If that address needs verifying, a new link is on its way."), "info")
         return redirect(url_for("auth.verification_resend"))
     return render_template("auth/verification_resend.html", form=form), 422 if form.errors else 200
