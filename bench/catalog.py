@@ -42,15 +42,6 @@ def database_url() -> str:
     return os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/mwanzo_bench_catalog")
 
 
-def recreate_database(url: str) -> None:
-    target = sa.make_url(url).set(drivername="postgresql+psycopg")
-    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
-
-
 def seed(url: str) -> None:
     """Migrate an empty database and bulk-insert 10,000 published courses (the triggers build search vectors)."""
     os.environ["DATABASE_URL"] = url
@@ -222,7 +213,9 @@ def main() -> None:
                               {"n": sa.make_url(url).database}).scalar()
     engine.dispose()
     if args.reseed or not exists:
-        recreate_database(url)
+        from tests.conftest import fresh_postgres_database
+
+        fresh_postgres_database(url, sa.make_url(url).database)
         started = time.perf_counter()
         seed(url)
         print(f"seeded {COURSES:,} published courses in {time.perf_counter() - started:.1f} s")

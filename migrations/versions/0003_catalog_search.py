@@ -33,20 +33,12 @@ END
 $$ LANGUAGE plpgsql
 """
 
-# Setting search_vector to NULL is enough: the course trigger above recomputes it.
-TOUCH_BY_CATEGORY = """
-CREATE OR REPLACE FUNCTION courses_search_touch_by_category() RETURNS trigger AS $$
+# Renaming a category or an instructor re-touches their courses (TG_ARGV[0] names the courses column);
+# setting search_vector to NULL is enough, the course trigger above recomputes it.
+TOUCH_COURSES = """
+CREATE OR REPLACE FUNCTION courses_search_touch() RETURNS trigger AS $$
 BEGIN
-    UPDATE courses SET search_vector = NULL WHERE category_id = NEW.id;
-    RETURN NULL;
-END
-$$ LANGUAGE plpgsql
-"""
-
-TOUCH_BY_INSTRUCTOR = """
-CREATE OR REPLACE FUNCTION courses_search_touch_by_instructor() RETURNS trigger AS $$
-BEGIN
-    UPDATE courses SET search_vector = NULL WHERE instructor_id = NEW.id;
+    EXECUTE format('UPDATE courses SET search_vector = NULL WHERE %I = $1', TG_ARGV[0]) USING NEW.id;
     RETURN NULL;
 END
 $$ LANGUAGE plpgsql
@@ -69,8 +61,7 @@ def upgrade():
     if not postgres:
         return
     op.execute(COURSE_VECTOR_FUNCTION)
-    op.execute(TOUCH_BY_CATEGORY)
-    op.execute(TOUCH_BY_INSTRUCTOR)
+    op.execute(TOUCH_COURSES)
     op.execute(
         "CREATE TRIGGER courses_search_vector_refresh BEFORE INSERT OR UPDATE OF "
         "title, short_description, description, category_id, instructor_id, search_vector ON courses "
@@ -78,11 +69,11 @@ def upgrade():
     )
     op.execute(
         "CREATE TRIGGER courses_search_touch_by_category AFTER UPDATE OF name ON categories "
-        "FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name) EXECUTE FUNCTION courses_search_touch_by_category()"
+        "FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name) EXECUTE FUNCTION courses_search_touch('category_id')"
     )
     op.execute(
         "CREATE TRIGGER courses_search_touch_by_instructor AFTER UPDATE OF name ON users "
-        "FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name) EXECUTE FUNCTION courses_search_touch_by_instructor()"
+        "FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name) EXECUTE FUNCTION courses_search_touch('instructor_id')"
     )
     op.execute("UPDATE courses SET search_vector = NULL")  # fills the vector of existing rows
 
@@ -92,8 +83,7 @@ def downgrade():
         op.execute("DROP TRIGGER IF EXISTS courses_search_touch_by_instructor ON users")
         op.execute("DROP TRIGGER IF EXISTS courses_search_touch_by_category ON categories")
         op.execute("DROP TRIGGER IF EXISTS courses_search_vector_refresh ON courses")
-        op.execute("DROP FUNCTION IF EXISTS courses_search_touch_by_instructor()")
-        op.execute("DROP FUNCTION IF EXISTS courses_search_touch_by_category()")
+        op.execute("DROP FUNCTION IF EXISTS courses_search_touch()")
         op.execute("DROP FUNCTION IF EXISTS courses_search_vector_refresh()")
     for name in ("ix_courses_status_language", "ix_courses_status_category", "ix_courses_status_popularity",
                  "ix_courses_title_trgm"):
