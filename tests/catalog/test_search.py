@@ -205,3 +205,16 @@ def test_postgres_search_stems_words_and_falls_back_to_similar_titles(client, ma
     typo = client.get("/courses?q=pythn")
     assert titles(typo) == ["Python programming from zero"]
     assert "No exact matches" in typo.get_data(as_text=True)
+
+
+def test_first_visit_to_the_catalog_transfers_under_50kb_before_images(client, make):
+    for i in range(12):
+        make.course(title=f"Course {i}", short_description="A practical course for work. " * 5)
+    encoding = {"Accept-Encoding": "gzip"}
+    page = client.get("/courses", headers=encoding)
+    total = len(page.get_data())
+    html = gzip.decompress(page.get_data()).decode()
+    assets = re.findall(r'(?:src|href)="(/static/[^"]+\.(?:css|js|svg))"', html)
+    assert any("catalog." in url for url in assets)
+    total += sum(len(client.get(url, headers=encoding).get_data()) for url in assets)
+    assert total <= 50 * 1024, total
