@@ -24,6 +24,7 @@ def test_typing_swaps_results_and_pushes_the_url_then_back_restores(new_page, ma
     assert result_titles(page) == ["Poultry farming"]
     assert page.evaluate("window.__samePage") is True
     assert page.get_by_label("Search courses").input_value() == "poultry"
+    assert page.title().startswith("“poultry” · Courses")
 
     page.get_by_text("Filter and sort").click()
     page.get_by_label("Level").select_option("ADVANCED")
