@@ -34,6 +34,10 @@ def register_extensions(app: Flask) -> None:
     from mwanzo.i18n import select_locale
 
     db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            from mwanzo.database import configure_sqlite
+            configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -50,11 +54,16 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from mwanzo.admin.views import bp as admin_bp
+    from mwanzo.analytics.views import bp as analytics_bp
     from mwanzo.auth.views import bp as auth_bp
+    from mwanzo.careers.views import bp as careers_bp
     from mwanzo.catalog.views import bp as catalog_bp
     from mwanzo.certificates.views import bp as certificates_bp
     from mwanzo.learning.views import bp as learning_bp
     from mwanzo.media.delivery import bp as media_bp
+    from mwanzo.notifications.views import bp as notifications_bp
 
-    for bp in (auth_bp, catalog_bp, certificates_bp, learning_bp, media_bp):
+    for bp in (admin_bp, analytics_bp, auth_bp, careers_bp, catalog_bp, certificates_bp, learning_bp, media_bp,
+               notifications_bp):
         app.register_blueprint(bp)

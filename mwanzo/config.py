@@ -68,6 +68,9 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "AWS_REGION": os.environ.get("AWS_REGION", "af-south-1"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Mwanzo Skills Campus <no-reply@mwanzo.local>"),
         "EMAIL_MAX_ATTEMPTS": env_int("EMAIL_MAX_ATTEMPTS", 3),
+        # The weekly progress report goes out from this UTC weekday (0 = Monday) and hour on.
+        "WEEKLY_REPORT_WEEKDAY": env_int("WEEKLY_REPORT_WEEKDAY", 0),
+        "WEEKLY_REPORT_HOUR_UTC": env_int("WEEKLY_REPORT_HOUR_UTC", 5),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "SESSION_COOKIE_SECURE": env_bool("SESSION_COOKIE_SECURE", production),
         "SESSION_COOKIE_HTTPONLY": True,

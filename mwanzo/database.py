@@ -73,3 +73,26 @@ class TimestampedModel(Base):
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+def configure_sqlite(engine: sa.Engine) -> None:
+    """Make SQLite safe for the embedded default.
+
+    pysqlite opens a transaction only before a write, so a SAVEPOINT issued first would start (and its
+    RELEASE commit) a transaction of its own; we open the transaction before any savepoint. WAL lets
+    the in-process job thread read while a request writes; busy_timeout waits for a lock instead of
+    failing at once; foreign keys are enforced as on PostgreSQL.
+    """
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "savepoint")
+    def _before_savepoint(connection, _name):
+        if not connection.connection.dbapi_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN")

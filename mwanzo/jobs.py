@@ -152,6 +152,16 @@ def init_app(app: Flask) -> None:
     if app.config["JOB_RUNNER"] not in ("rq", "thread", "sync"):
         raise ValueError("JOB_RUNNER must be rq, thread or sync")
     app.extensions["mwanzo_thread_runner"] = ThreadRunner(app)
+    if app.config["JOB_RUNNER"] == "thread" and not app.testing:
+        # Without a worker process, the web process runs the periodic tasks itself (started with
+        # the first request, so CLI commands such as `flask db upgrade` start no threads).
+        started = threading.Event()
+
+        @app.before_request
+        def _start_periodic_tasks() -> None:
+            if not started.is_set():
+                started.set()
+                start_periodic_scheduler(app)
 
 
 @event.listens_for(Session, "after_commit")

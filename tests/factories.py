@@ -101,20 +101,59 @@ def lesson(section: Section, **kwargs) -> Lesson:
     return LessonFactory(course_id=section.course_id, section_id=section.id, **kwargs)
 
 
-# ---------------------------------------------------------------- catalog: enrolments and reviews
+# ---------------------------------------------------------------- careers, learning records, payments (issue 8)
 
-def enrollment(student: User, course: Course, **kwargs):
+def enrollment(student: User, course: Course, status=None, **kwargs):
+    """An enrolment row as it would stand after the learning services ran (committed)."""
     from mwanzo.learning.models import Enrollment, EnrollmentStatus
 
-    row = Enrollment(student_id=student.id, course_id=course.id, status=kwargs.pop("status", EnrollmentStatus.ACTIVE),
-                     **kwargs)
+    row = Enrollment(student_id=student.id, course_id=course.id, status=status or EnrollmentStatus.ACTIVE,
+                     activated_at=kwargs.pop("activated_at", utcnow()), **kwargs)
     db.session.add(row)
     db.session.commit()
     return row
 
 
+def certificate(student: User, course: Course | None = None):
+    """A completed enrolment and its certificate, issued by the real service."""
+    from mwanzo.certificates.services import issue_certificate
+    from mwanzo.learning.models import EnrollmentStatus
+
+    course = course or CourseFactory()
+    row = enrollment(student, course, status=EnrollmentStatus.COMPLETED, completed_at=utcnow(), progress_percent=100)
+    issued = issue_certificate(row)
+    db.session.commit()
+    return issued
+
+
+def job(employer: User, **kwargs):
+    from mwanzo.careers.models import Job, JobKind
+
+    values = {"title": "Data clerk", "description": "Enter **data** carefully.", "location": "Nairobi",
+              "kind": JobKind.FULL_TIME, "skills": ["Excel"], **kwargs}
+    row = Job(employer_id=employer.id, **values)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def payment(enrollment_row, amount, status, **kwargs):
+    import uuid as _uuid
+
+    from mwanzo.payments.models import Payment
+
+    row = Payment(enrollment_id=enrollment_row.id, student_id=enrollment_row.student_id,
+                  course_id=enrollment_row.course_id, amount=Decimal(amount), status=status, provider="sandbox",
+                  phone_number="254712345678", external_reference=_uuid.uuid4().hex, **kwargs)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+# ---------------------------------------------------------------- catalog reviews (issue 3)
+
 def review(course: Course, rating: int = 5, text: str | None = None, student: User | None = None, **kwargs):
-    """A review by an enrolled learner; the course's rating fields are recounted as the service does."""
+    """A review by a learner; the course's rating fields are recounted as the service does."""
     from mwanzo.catalog.models import Review
     from mwanzo.catalog.services import recount_rating
 

@@ -9,6 +9,7 @@ from email.utils import make_msgid
 from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from mwanzo import jobs
 from mwanzo.database import utcnow
@@ -34,8 +35,17 @@ def send_email(to: str, template: str, locale: str | None = None, dedupe_key: st
         to_address=to, template=template, subject=subject, body_text=body_text, body_html=body_html,
         dedupe_key=dedupe_key,
     )
-    db.session.add(email)
-    db.session.flush()
+    if dedupe_key:
+        try:
+            # A savepoint: when another process records the same key first, the unique index
+            # refuses this row and only the savepoint rolls back, not the caller's transaction.
+            with db.session.begin_nested():
+                db.session.add(email)
+        except IntegrityError:
+            return None
+    else:
+        db.session.add(email)
+        db.session.flush()
     jobs.enqueue("mwanzo.notifications.tasks.deliver_email", str(email.id), queue_name="email")
     return email
 

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from mwanzo.auth.models import Role
+
+ROLE_LABELS = {
+    Role.STUDENT: _l("Learner"),
+    Role.INSTRUCTOR: _l("Instructor"),
+    Role.EMPLOYER: _l("Employer"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()])
+
+
+class CategoryForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    slug = StringField(_l("Web address name (optional)"), validators=[Optional(), Length(max=100)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+    display_order = IntegerField(_l("Order"), default=0, validators=[Optional(), NumberRange(min=0, max=10000)])

@@ -1,0 +1,196 @@
+"""Administrative changes — users, categories, featured courses — each recorded in the audit log."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
+
+from mwanzo.admin.models import AuditLog
+from mwanzo.auth.models import Role, User, new_security_stamp
+from mwanzo.catalog.models import Category, Course, CourseStatus
+from mwanzo.extensions import db
+from mwanzo.web.listing import ListQuery, page_number
+
+PER_PAGE = 50
+
+
+class AdminError(Exception):
+    pass
+
+
+class CannotChangeSelf(AdminError):
+    """An admin may not demote, lock or deactivate their own account (no locking everyone out)."""
+
+
+class CategoryInUse(AdminError):
+    pass
+
+
+class SlugTaken(AdminError):
+    pass
+
+
+def record(actor: User | None, action: str, target, **details) -> AuditLog:
+    """Write one audit entry. ``target`` is a model instance or a (type, id) pair; details must be JSON-able."""
+    if isinstance(target, tuple):
+        target_type, target_id = target
+    else:
+        target_type, target_id = target.__tablename__, target.id
+    entry = AuditLog(actor_id=actor.id if actor else None, action=action, target_type=target_type,
+                     target_id=str(target_id), details={k: _jsonable(v) for k, v in details.items()})
+    db.session.add(entry)
+    return entry
+
+
+def _jsonable(value):
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def audit_entries(page: int, target_type: str | None = None, target_id: str | None = None):
+    stmt = select(AuditLog).options(joinedload(AuditLog.actor)).order_by(AuditLog.created_at.desc())
+    if target_type:
+        stmt = stmt.where(AuditLog.target_type == target_type)
+    if target_id:
+        stmt = stmt.where(AuditLog.target_id == target_id)
+    return db.paginate(stmt, page=page, per_page=PER_PAGE, error_out=False, count=True)
+
+
+# ---------------------------------------------------------------- users
+
+USER_STATUSES = ("active", "locked", "inactive", "unverified")
+
+
+@dataclass
+class UserQuery(ListQuery):
+    q: str = ""
+    role: str = ""
+    status: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> "UserQuery":
+        role, status = args.get("role", ""), args.get("status", "")
+        return cls(q=args.get("q", "").strip()[:100], role=role if role in Role.__members__ else "",
+                   status=status if status in USER_STATUSES else "", page=page_number(args))
+
+
+def search_users(query: UserQuery):
+    stmt = select(User)
+    if query.q:
+        like = f"%{query.q.lower()}%"
+        stmt = stmt.where(or_(func.lower(User.name).like(like), func.lower(User.email).like(like)))
+    if query.role:
+        stmt = stmt.where(User.role == Role(query.role))
+    if query.status == "active":
+        stmt = stmt.where(User.is_active.is_(True), User.is_locked.is_(False))
+    elif query.status == "locked":
+        stmt = stmt.where(User.is_locked.is_(True))
+    elif query.status == "inactive":
+        stmt = stmt.where(User.is_active.is_(False))
+    elif query.status == "unverified":
+        stmt = stmt.where(User.is_email_verified.is_(False))
+    return db.paginate(stmt.order_by(User.created_at.desc(), User.id), page=query.page, per_page=PER_PAGE,
+                       error_out=False, count=True)
+
+
+def _not_self(actor: User, user: User) -> None:
+    if actor.id == user.id:
+        raise CannotChangeSelf()
+
+
+def change_role(actor: User, user: User, role: Role) -> bool:
+    _not_self(actor, user)
+    if user.role == role:
+        return False
+    record(actor, "user.role_changed", user, old=user.role.value, new=role.value)
+    user.role = role
+    return True
+
+
+def _switch(actor: User, user: User, attribute: str, value: bool, action: str) -> bool:
+    """Set one of the user's on/off flags and record it; False when it already had that value."""
+    _not_self(actor, user)
+    if getattr(user, attribute) == value:
+        return False
+    setattr(user, attribute, value)
+    record(actor, action, user)
+    return True
+
+
+def set_locked(actor: User, user: User, locked: bool) -> bool:
+    """Lock (signs the user out everywhere) or unlock (also clears the failed-login count)."""
+    changed = _switch(actor, user, "is_locked", locked, "user.locked" if locked else "user.unlocked")
+    if changed and locked:
+        user.security_stamp = new_security_stamp()
+    elif changed:
+        user.failed_login_attempts = 0
+    return changed
+
+
+def set_active(actor: User, user: User, active: bool) -> bool:
+    """Deactivate (signs the user out everywhere, login refused) or reactivate."""
+    changed = _switch(actor, user, "is_active", active, "user.reactivated" if active else "user.deactivated")
+    if changed and not active:
+        user.security_stamp = new_security_stamp()
+    return changed
+
+
+# ---------------------------------------------------------------- categories and featured courses
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:100] or "category"
+
+
+def categories_with_counts() -> list[tuple[Category, int]]:
+    return list(db.session.execute(
+        select(Category, func.count(Course.id)).outerjoin(Course, Course.category_id == Category.id)
+        .group_by(Category.id).order_by(Category.display_order, Category.name)
+    ).all())
+
+
+def save_category(actor: User, category: Category | None, name: str, slug: str | None, description: str | None,
+                  display_order: int) -> Category:
+    slug = slugify(slug or name)
+    clash = db.session.scalar(select(Category.id).where(
+        or_(Category.slug == slug, Category.name == name), Category.id != (category.id if category else None)))
+    if clash:
+        raise SlugTaken()
+    created = category is None
+    if created:
+        category = Category(name=name, slug=slug)
+        db.session.add(category)
+    changes = {k: v for k, v in {"name": name, "slug": slug, "description": description,
+                                 "display_order": display_order}.items() if getattr(category, k) != v or created}
+    for key, value in changes.items():
+        setattr(category, key, value)
+    db.session.flush()
+    record(actor, "category.created" if created else "category.updated", category, **changes)
+    return category
+
+
+def delete_category(actor: User, category: Category) -> None:
+    if db.session.scalar(select(func.count(Course.id)).where(Course.category_id == category.id)):
+        raise CategoryInUse()
+    record(actor, "category.deleted", category, name=category.name)
+    db.session.delete(category)
+
+
+def published_courses(page: int, q: str = ""):
+    stmt = (select(Course).where(Course.status == CourseStatus.PUBLISHED)
+            .options(joinedload(Course.instructor), joinedload(Course.category))
+            .order_by(Course.is_featured.desc(), Course.title))
+    if q:
+        stmt = stmt.where(func.lower(Course.title).like(f"%{q.lower()}%"))
+    return db.paginate(stmt, page=page, per_page=PER_PAGE, error_out=False, count=True)
+
+
+def set_featured(actor: User, course: Course, featured: bool) -> bool:
+    if course.is_featured == featured:
+        return False
+    course.is_featured = featured
+    record(actor, "course.featured" if featured else "course.unfeatured", course, title=course.title)
+    return True

@@ -1,0 +1,198 @@
+"""The admin console: users, audit log, categories, featured courses and platform analytics."""
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+
+from mwanzo.admin import services
+from mwanzo.admin.forms import ROLE_LABELS, CategoryForm, RoleForm
+from mwanzo.analytics import reports
+from mwanzo.analytics.services import DateRange, InvalidRange
+from mwanzo.auth.models import Role, User
+from mwanzo.catalog.models import Category, Course
+from mwanzo.extensions import db, login_manager
+from mwanzo.web.listing import page_number
+from mwanzo.web.nav import add_nav_link
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+add_nav_link((Role.ADMIN,), "admin.dashboard", _l("Admin"))
+
+
+@bp.before_request
+def admins_only():
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if current_user.role != Role.ADMIN:
+        abort(403)
+
+
+@bp.context_processor
+def labels():
+    return {"role_labels": ROLE_LABELS}
+
+
+def page_arg() -> int:
+    return page_number(request.args)
+
+
+@bp.get("/")
+def dashboard():
+    return render_template("admin/dashboard.html")
+
+
+# ---------------------------------------------------------------- users
+
+@bp.get("/users")
+def user_list():
+    query = services.UserQuery.from_args(request.args)
+    return render_template("admin/user_list.html", query=query, pagination=services.search_users(query),
+                           statuses=services.USER_STATUSES)
+
+
+def get_user_or_404(user_id: uuid.UUID):
+    return db.get_or_404(User, user_id)
+
+
+@bp.get("/users/<uuid:user_id>")
+def user_detail(user_id: uuid.UUID):
+    return user_page(get_user_or_404(user_id))
+
+
+def user_page(user, error: str | None = None, status: int = 200):
+    return render_template("admin/user_detail.html", user=user, role_form=RoleForm(role=user.role.value),
+                           entries=services.audit_entries(1, "users", str(user.id)).items, error=error), status
+
+
+def user_change(user_id: uuid.UUID, change):
+    """Run one change on a user and record it; one's own account is refused with 409."""
+    user = get_user_or_404(user_id)
+    try:
+        changed = change(user)
+    except services.CannotChangeSelf:
+        return user_page(user, _("You cannot change your own account here; ask another administrator."), 409)
+    db.session.commit()
+    if changed:
+        flash(_("Saved and recorded in the audit log."), "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id), 303)
+
+
+@bp.post("/users/<uuid:user_id>/role")
+def user_role(user_id: uuid.UUID):
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(422)
+    return user_change(user_id, lambda u: services.change_role(current_user, u, Role(form.role.data)))
+
+
+def user_switch(user_id: uuid.UUID, actions: dict[str, bool], setter):
+    """A form button named action, e.g. lock/unlock, mapped to True/False for the setter."""
+    value = actions.get(request.form.get("action", ""))
+    if value is None:
+        abort(400)
+    return user_change(user_id, lambda u: setter(current_user, u, value))
+
+
+@bp.post("/users/<uuid:user_id>/lock")
+def user_lock(user_id: uuid.UUID):
+    return user_switch(user_id, {"lock": True, "unlock": False}, services.set_locked)
+
+
+@bp.post("/users/<uuid:user_id>/active")
+def user_active(user_id: uuid.UUID):
+    return user_switch(user_id, {"activate": True, "deactivate": False}, services.set_active)
+
+
+@bp.get("/audit")
+def audit_list():
+    return render_template("admin/audit_list.html", pagination=services.audit_entries(page_arg()))
+
+
+# ---------------------------------------------------------------- categories and featured courses
+
+@bp.route("/categories", methods=["GET", "POST"])
+def category_list():
+    form = CategoryForm()
+    if form.validate_on_submit() and save_category(form, None):
+        return redirect(url_for("admin.category_list"), 303)
+    return category_page(form, status=422 if form.errors else 200)
+
+
+def category_page(form: CategoryForm, error: str | None = None, status: int = 200):
+    return render_template("admin/category_list.html", form=form, categories=services.categories_with_counts(),
+                           error=error), status
+
+
+def save_category(form: CategoryForm, category: Category | None) -> bool:
+    try:
+        services.save_category(current_user, category, form.name.data.strip(), form.slug.data or None,
+                               form.description.data or None, form.display_order.data or 0)
+    except services.SlugTaken:
+        form.name.errors.append(_("Another category already has this name or web address name."))
+        return False
+    db.session.commit()
+    flash(_("Category saved."), "success")
+    return True
+
+
+@bp.route("/categories/<uuid:category_id>", methods=["GET", "POST"])
+def category_edit(category_id: uuid.UUID):
+    category = db.get_or_404(Category, category_id)
+    form = CategoryForm(obj=category)
+    if form.validate_on_submit() and save_category(form, category):
+        return redirect(url_for("admin.category_list"), 303)
+    return render_template("admin/category_edit.html", form=form, category=category), 422 if form.errors else 200
+
+
+@bp.post("/categories/<uuid:category_id>/delete")
+def category_delete(category_id: uuid.UUID):
+    category = db.get_or_404(Category, category_id)
+    try:
+        services.delete_category(current_user, category)
+    except services.CategoryInUse:
+        return category_page(CategoryForm(formdata=None), _("This category still has courses; move them first."), 409)
+    db.session.commit()
+    flash(_("Category deleted."), "success")
+    return redirect(url_for("admin.category_list"), 303)
+
+
+@bp.get("/courses")
+def course_list():
+    q = request.args.get("q", "").strip()[:100]
+    return render_template("admin/course_list.html", pagination=services.published_courses(page_arg(), q), q=q)
+
+
+@bp.post("/courses/<uuid:course_id>/featured")
+def course_featured(course_id: uuid.UUID):
+    course = db.get_or_404(Course, course_id)
+    services.set_featured(current_user, course, request.form.get("featured") == "1")
+    db.session.commit()
+    return redirect(url_for("admin.course_list", page=request.form.get("page", 1, type=int)), 303)
+
+
+# ---------------------------------------------------------------- analytics
+
+def date_range() -> DateRange:
+    try:
+        return DateRange.from_args(request.args)
+    except InvalidRange:
+        abort(400)
+
+
+@bp.get("/analytics")
+def analytics():
+    rng = date_range()
+    return render_template("admin/analytics.html", rng=rng, tables=reports.platform_report(rng),
+                           csv_url=lambda name: url_for("admin.analytics_csv", name=name, **rng.args()))
+
+
+@bp.get("/analytics/<name>.csv")
+def analytics_csv(name: str):
+    rng = date_range()
+    table = reports.find_table(reports.platform_report(rng), name)
+    if table is None:
+        abort(404)
+    return reports.csv_response(table, f"mwanzo-{name}-{rng.start}-{rng.end}")

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileSize
+from wtforms import (BooleanField, DateField, DecimalField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField, URLField)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from mwanzo.careers.labels import KIND_LABELS, STATUS_LABELS
+from mwanzo.careers.services import local_today
+
+
+class CheckboxListField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class EmployerProfileForm(FlaskForm):
+    company_name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=200)])
+    logo = FileField(_l("Logo (JPEG, PNG or WebP, up to 2 MB)"), validators=[
+        FileAllowed(["jpg", "jpeg", "png", "webp"], _l("Choose a JPEG, PNG or WebP image.")),
+        FileSize(2 * 1024 * 1024, message=_l("The logo must be 2 MB or smaller.")),
+    ])
+    about = TextAreaField(_l("About the company"), validators=[Optional(), Length(max=5000)])
+    location = StringField(_l("Location"), validators=[Optional(), Length(max=200)])
+    website = URLField(_l("Website"), validators=[Optional(), URL(message=_l("Enter a full address, e.g. https://example.co.ke")), Length(max=300)])
+
+
+class JobForm(FlaskForm):
+    title = StringField(_l("Job title"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description (Markdown)"), validators=[DataRequired(), Length(max=20000)])
+    location = StringField(_l("Location"), validators=[Optional(), Length(max=200)])
+    is_remote = BooleanField(_l("Remote work possible"))
+    kind = SelectField(_l("Kind of job"), choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()])
+    salary_min = DecimalField(_l("Salary from (KES per month, optional)"), places=0,
+                              validators=[Optional(), NumberRange(min=0)])
+    salary_max = DecimalField(_l("Salary up to (KES per month, optional)"), places=0,
+                              validators=[Optional(), NumberRange(min=0)])
+    required_courses = CheckboxListField(_l("Required courses"), choices=[])
+    preferred_courses = CheckboxListField(_l("Preferred courses"), choices=[])
+    skills = StringField(_l("Skills (separated by commas)"), validators=[Optional(), Length(max=500)])
+    deadline = DateField(_l("Apply by (optional)"), validators=[Optional()])
+
+    def set_course_choices(self, courses) -> None:
+        choices = [SelectChoice(str(c.id), c.title) for c in courses]
+        self.required_courses.choices = choices
+        self.preferred_courses.choices = choices
+
+    def validate_salary_max(self, field) -> None:
+        if field.data is not None and self.salary_min.data is not None and field.data < self.salary_min.data:
+            raise ValidationError(_l("The top of the range must not be below the bottom."))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not (self.location.data or "").strip() and not self.is_remote.data:
+            self.location.errors = [*self.location.errors, _l("Give a location, or tick remote.")]
+            valid = False
+        return valid
+
+    def validate_deadline(self, field) -> None:
+        if field.data and field.data < local_today():
+            raise ValidationError(_l("The deadline is in the past."))
+
+    def skill_list(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for skill in (self.skills.data or "").split(","):
+            if skill.strip():
+                seen.setdefault(skill.strip()[:60], None)
+        return list(seen)[:20]
+
+
+class ApplyForm(FlaskForm):
+    note = TextAreaField(_l("A short note to the employer"), validators=[Optional(), Length(max=2000)])
+    certificates = CheckboxListField(_l("Certificates to attach"), choices=[])
+
+
+class ApplicationStatusForm(FlaskForm):
+    status = SelectField(_l("Status"), choices=[SelectChoice(s.value, label) for s, label in STATUS_LABELS.items()])
+
+
+class VerifyCodeForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    code = StringField(_l("Certificate code"), validators=[DataRequired(), Length(max=20)])

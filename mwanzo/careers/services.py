@@ -1,0 +1,365 @@
+"""Employers, jobs, applications and the candidate pool."""
+from __future__ import annotations
+
+import hashlib
+import io
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from zoneinfo import ZoneInfo
+from decimal import Decimal
+
+from flask import current_app
+from flask_babel import force_locale
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+
+from mwanzo.auth.models import Role, User
+from mwanzo.careers.labels import STATUS_LABELS
+from mwanzo.careers.models import (ApplicationCertificate, ApplicationStatus, EmployerProfile, Job, JobApplication,
+                                   JobCourse, JobKind, JobStatus)
+from mwanzo.catalog.models import Category, Course, CourseStatus
+from mwanzo.certificates.models import Certificate
+from mwanzo.database import utcnow
+from mwanzo.extensions import db
+from mwanzo.notifications.services import send_email
+from mwanzo.storage import get_storage
+from mwanzo.urls import absolute_url
+from mwanzo.web.listing import ListQuery, page_number
+
+LOGO_SIZE = 256
+PER_PAGE = 20
+
+
+class CareersError(Exception):
+    pass
+
+
+class InvalidLogo(CareersError):
+    pass
+
+
+class JobNotOpen(CareersError):
+    pass
+
+
+class AlreadyApplied(CareersError):
+    def __init__(self, application: JobApplication):
+        super().__init__("already applied")
+        self.application = application
+
+
+class CertificateNotYours(CareersError):
+    pass
+
+
+# ---------------------------------------------------------------- company profile
+
+def get_profile(user_id: uuid.UUID) -> EmployerProfile | None:
+    return db.session.scalar(select(EmployerProfile).where(EmployerProfile.user_id == user_id))
+
+
+def store_logo(user_id: uuid.UUID, upload) -> str:
+    """Check the upload really is an image, shrink it to at most 256 px and store it as WebP."""
+    try:
+        with Image.open(upload) as image:
+            image.load()
+            image = image.convert("RGBA") if image.mode in ("P", "LA", "RGBA") else image.convert("RGB")
+            image.thumbnail((LOGO_SIZE, LOGO_SIZE))
+            out = io.BytesIO()
+            image.save(out, "WEBP", quality=80)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise InvalidLogo() from exc
+    data = out.getvalue()
+    key = f"employers/{user_id}/logo-{hashlib.sha256(data).hexdigest()[:12]}.webp"
+    out.seek(0)
+    get_storage().save(key, out, "image/webp")
+    return key
+
+
+def save_profile(user: User, company_name: str, about: str | None, location: str | None, website: str | None,
+                 logo=None) -> EmployerProfile:
+    profile = get_profile(user.id) or EmployerProfile(user_id=user.id, company_name=company_name)
+    profile.company_name = company_name
+    profile.about = about
+    profile.location = location
+    profile.website = website
+    if logo is not None:
+        profile.logo_key = store_logo(user.id, logo)
+    db.session.add(profile)
+    db.session.flush()
+    return profile
+
+
+def profiles_by_user(user_ids) -> dict[uuid.UUID, EmployerProfile]:
+    ids = set(user_ids)
+    if not ids:
+        return {}
+    rows = db.session.scalars(select(EmployerProfile).where(EmployerProfile.user_id.in_(ids)))
+    return {profile.user_id: profile for profile in rows}
+
+
+# ---------------------------------------------------------------- jobs
+
+def course_choices() -> list[Course]:
+    return list(db.session.scalars(
+        select(Course).where(Course.status == CourseStatus.PUBLISHED).order_by(Course.title)
+    ))
+
+
+def save_job(employer: User, job: Job | None = None, *, title: str, description: str, location: str | None,
+             is_remote: bool, kind: JobKind, salary_min: Decimal | None, salary_max: Decimal | None,
+             skills: list[str], deadline: date | None, required_course_ids: list[uuid.UUID],
+             preferred_course_ids: list[uuid.UUID]) -> Job:
+    """Create a job (job=None) or update one; the course lists are replaced as given."""
+    if job is None:
+        job = Job(employer_id=employer.id, status=JobStatus.OPEN)
+        db.session.add(job)
+    job.title, job.description, job.location, job.is_remote = title, description, location, is_remote
+    job.kind, job.salary_min, job.salary_max, job.skills, job.deadline = kind, salary_min, salary_max, skills, deadline
+    wanted = {cid: True for cid in required_course_ids}
+    for cid in preferred_course_ids:
+        wanted.setdefault(cid, False)
+    job.courses = [JobCourse(course_id=cid, is_required=required) for cid, required in wanted.items()]
+    db.session.flush()
+    return job
+
+
+def close_job(job: Job) -> Job:
+    job.status = JobStatus.CLOSED
+    return job
+
+
+def local_today() -> date:
+    """Deadlines are Kenyan calendar days: a job due 'by 5 March' takes applications all of 5 March, EAT."""
+    return utcnow().astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
+def is_open(job: Job, today: date | None = None) -> bool:
+    today = today or local_today()
+    return job.status == JobStatus.OPEN and (job.deadline is None or job.deadline >= today)
+
+
+def get_job(job_id: uuid.UUID) -> Job | None:
+    return db.session.scalar(
+        select(Job).where(Job.id == job_id).options(joinedload(Job.employer), selectinload(Job.courses))
+    )
+
+
+def courses_by_id(course_ids) -> dict[uuid.UUID, Course]:
+    ids = set(course_ids)
+    if not ids:
+        return {}
+    return {c.id: c for c in db.session.scalars(select(Course).where(Course.id.in_(ids)))}
+
+
+@dataclass
+class JobQuery(ListQuery):
+    q: str = ""
+    location: str = ""
+    kind: str = ""
+    course: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> "JobQuery":
+        kind = args.get("kind", "")
+        return cls(
+            q=args.get("q", "").strip()[:100], location=args.get("location", "").strip()[:100],
+            kind=kind if kind in JobKind.__members__ else "", course=args.get("course", "").strip()[:220],
+            page=page_number(args),
+        )
+
+
+def open_jobs():
+    today = local_today()
+    return select(Job).where(Job.status == JobStatus.OPEN, or_(Job.deadline.is_(None), Job.deadline >= today))
+
+
+def search_jobs(query: JobQuery):
+    """Open jobs matching the filters, newest first: one query for rows, one for the count, one for courses,
+    one for company profiles."""
+    stmt = open_jobs()
+    if query.q:
+        like = f"%{query.q.lower()}%"
+        stmt = stmt.where(or_(func.lower(Job.title).like(like), func.lower(Job.description).like(like)))
+    if query.location:
+        if query.location.lower() == "remote":
+            stmt = stmt.where(Job.is_remote.is_(True))
+        else:
+            stmt = stmt.where(func.lower(Job.location).like(f"%{query.location.lower()}%"))
+    if query.kind:
+        stmt = stmt.where(Job.kind == JobKind(query.kind))
+    if query.course:
+        stmt = stmt.where(exists().where(and_(JobCourse.job_id == Job.id, JobCourse.course_id == Course.id,
+                                              Course.slug == query.course)))
+    stmt = stmt.options(joinedload(Job.employer), selectinload(Job.courses)).order_by(Job.created_at.desc())
+    pagination = db.paginate(stmt, page=query.page, per_page=PER_PAGE, error_out=False, count=True)
+    return pagination
+
+
+def employer_jobs(employer_id: uuid.UUID) -> list[tuple[Job, int]]:
+    counts = (select(JobApplication.job_id, func.count().label("n")).group_by(JobApplication.job_id)).subquery()
+    rows = db.session.execute(
+        select(Job, func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.job_id == Job.id)
+        .where(Job.employer_id == employer_id).order_by(Job.created_at.desc())
+    ).all()
+    return [(job, n) for job, n in rows]
+
+
+# ---------------------------------------------------------------- applications
+
+def learner_certificates(user_id: uuid.UUID) -> list[Certificate]:
+    return list(db.session.scalars(
+        select(Certificate).where(Certificate.student_id == user_id, Certificate.revoked_at.is_(None))
+        .order_by(Certificate.issued_at.desc())
+    ))
+
+
+def application_for(job_id: uuid.UUID, applicant_id: uuid.UUID) -> JobApplication | None:
+    return db.session.scalar(
+        select(JobApplication).where(JobApplication.job_id == job_id, JobApplication.applicant_id == applicant_id)
+    )
+
+
+def apply(job: Job, applicant: User, note: str | None, certificate_ids: list[uuid.UUID]) -> JobApplication:
+    """One application per learner and job (the unique constraint decides under a race); only the
+    learner's own, unrevoked certificates may be attached; closed or expired jobs refuse."""
+    existing = application_for(job.id, applicant.id)
+    if existing is not None:
+        raise AlreadyApplied(existing)
+    if not is_open(job):
+        raise JobNotOpen()
+    wanted = set(certificate_ids)
+    if wanted:
+        own = set(db.session.scalars(select(Certificate.id).where(
+            Certificate.id.in_(wanted), Certificate.student_id == applicant.id, Certificate.revoked_at.is_(None))))
+        if own != wanted:
+            raise CertificateNotYours()
+    application = JobApplication(job_id=job.id, applicant_id=applicant.id, note=note, status=ApplicationStatus.NEW)
+    try:
+        with db.session.begin_nested():
+            db.session.add(application)
+            db.session.flush()
+            db.session.add_all(ApplicationCertificate(application_id=application.id, certificate_id=cid)
+                               for cid in wanted)
+    except IntegrityError:
+        raise AlreadyApplied(application_for(job.id, applicant.id)) from None
+    return application
+
+
+def my_applications(user_id: uuid.UUID) -> list[JobApplication]:
+    return list(db.session.scalars(
+        select(JobApplication).where(JobApplication.applicant_id == user_id)
+        .options(joinedload(JobApplication.job).joinedload(Job.employer))
+        .order_by(JobApplication.created_at.desc())
+    ))
+
+
+def attached_certificates(application_ids) -> dict[uuid.UUID, list[Certificate]]:
+    ids = list(application_ids)
+    result: dict[uuid.UUID, list[Certificate]] = {aid: [] for aid in ids}
+    if ids:
+        rows = db.session.execute(
+            select(ApplicationCertificate.application_id, Certificate)
+            .join(Certificate, Certificate.id == ApplicationCertificate.certificate_id)
+            .where(ApplicationCertificate.application_id.in_(ids)).order_by(Certificate.course_title)
+        ).all()
+        for application_id, certificate in rows:
+            result[application_id].append(certificate)
+    return result
+
+
+def job_applicants(job: Job) -> list[tuple[JobApplication, list[Certificate]]]:
+    """Each application with its learner and attached certificates (their revoked state read now)."""
+    applications = list(db.session.scalars(
+        select(JobApplication).where(JobApplication.job_id == job.id)
+        .options(joinedload(JobApplication.applicant)).order_by(JobApplication.created_at)
+    ))
+    certificates = attached_certificates(a.id for a in applications)
+    return [(a, certificates[a.id]) for a in applications]
+
+
+def get_application(application_id: uuid.UUID) -> JobApplication | None:
+    return db.session.scalar(
+        select(JobApplication).where(JobApplication.id == application_id)
+        .options(joinedload(JobApplication.job), joinedload(JobApplication.applicant))
+    )
+
+
+def change_status(application: JobApplication, status: ApplicationStatus) -> bool:
+    """Set the status; the learner is emailed when it actually changes. Returns whether it changed."""
+    if application.status == status:
+        return False
+    application.status = status
+    applicant, job = application.applicant, application.job
+    with force_locale(applicant.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        status_label = str(STATUS_LABELS[status])
+    send_email(applicant.email, "application_status", locale=applicant.locale, user=applicant, job=job,
+               status=status, status_label=status_label, applications_url=absolute_url("careers.application_list"))
+    return True
+
+
+# ---------------------------------------------------------------- candidate pool
+
+@dataclass
+class PoolQuery(ListQuery):
+    course: str = ""
+    category: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> "PoolQuery":
+        return cls(course=args.get("course", "").strip()[:220], category=args.get("category", "").strip()[:100],
+                   page=page_number(args))
+
+
+@dataclass
+class Candidate:
+    user: User
+    certificates: list[Certificate] = field(default_factory=list)
+
+
+def candidate_pool(query: PoolQuery):
+    """Learners who opted in, optionally only those with a valid certificate for a course or in a category.
+    Returns (pagination of users, {user_id: [certificates]})."""
+    has_certificate = select(Certificate.id).join(Course, Course.id == Certificate.course_id).where(
+        Certificate.student_id == User.id, Certificate.revoked_at.is_(None))
+    if query.course:
+        has_certificate = has_certificate.where(Course.slug == query.course)
+    if query.category:
+        has_certificate = has_certificate.join(Category, Category.id == Course.category_id).where(
+            Category.slug == query.category)
+    stmt = select(User).where(User.show_to_employers.is_(True), User.is_active.is_(True), User.role == Role.STUDENT)
+    if query.course or query.category:
+        stmt = stmt.where(has_certificate.exists())
+    pagination = db.paginate(stmt.order_by(User.name, User.id), page=query.page, per_page=PER_PAGE,
+                             error_out=False, count=True)
+    ids = [u.id for u in pagination.items]
+    certificates: dict[uuid.UUID, list[Certificate]] = {uid: [] for uid in ids}
+    if ids:
+        for certificate in db.session.scalars(
+            select(Certificate).where(Certificate.student_id.in_(ids), Certificate.revoked_at.is_(None))
+            .order_by(Certificate.course_title)
+        ):
+            certificates[certificate.student_id].append(certificate)
+    return pagination, certificates
+
+
+def contactable_applicants(employer_id: uuid.UUID, user_ids) -> set[uuid.UUID]:
+    """Learners who applied to one of this employer's jobs: only they show the employer their contact details."""
+    ids = list(user_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(
+        select(JobApplication.applicant_id).join(Job, Job.id == JobApplication.job_id)
+        .where(Job.employer_id == employer_id, JobApplication.applicant_id.in_(ids)).distinct()
+    ))
+
+
+def pool_filters() -> tuple[list[Course], list[Category]]:
+    courses = course_choices()
+    categories = list(db.session.scalars(select(Category).order_by(Category.display_order, Category.name)))
+    return courses, categories

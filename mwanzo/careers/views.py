@@ -1,0 +1,229 @@
+"""Jobs board, applications, employer pages and the candidate pool."""
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from mwanzo.auth.access import require_owner, role_required
+from mwanzo.auth.models import Role
+from mwanzo.careers import services
+from mwanzo.careers.forms import (ApplicationStatusForm, ApplyForm, EmployerProfileForm,
+                                  JobForm, VerifyCodeForm)
+from mwanzo.careers.labels import KIND_LABELS, STATUS_LABELS
+from mwanzo.careers.models import ApplicationStatus, JobKind
+from mwanzo.extensions import db
+from mwanzo.media.delivery import media_url
+from mwanzo.web.htmx import is_htmx, render
+from mwanzo.web.nav import add_nav_link
+
+bp = Blueprint("careers", __name__)
+
+add_nav_link((Role.STUDENT,), "careers.application_list", _l("Applications"))
+add_nav_link((Role.EMPLOYER,), "careers.employer_job_list", _l("Your jobs"))
+add_nav_link((Role.EMPLOYER,), "careers.candidate_list", _l("Candidates"))
+
+
+@bp.context_processor
+def labels():
+    return {"kind_labels": KIND_LABELS, "status_labels": STATUS_LABELS, "media_url": media_url}
+
+
+def certificate_choices(certificates) -> list[SelectChoice]:
+    return [SelectChoice(str(c.id), f"{c.course_title} ({c.verification_code})") for c in certificates]
+
+
+def job_or_404(job_id: uuid.UUID):
+    job = services.get_job(job_id)
+    if job is None:
+        abort(404)
+    return job
+
+
+def owned_job(job_id: uuid.UUID):
+    job = job_or_404(job_id)
+    require_owner(job.employer_id)
+    return job
+
+
+# ---------------------------------------------------------------- public board and learners
+
+@bp.get("/jobs")
+def job_list():
+    query = services.JobQuery.from_args(request.args)
+    pagination = services.search_jobs(query)
+    profiles = services.profiles_by_user(job.employer_id for job in pagination.items)
+    courses, _categories = services.pool_filters()
+    return render("careers/job_list.html", "careers/_job_results.html", pagination=pagination, query=query,
+                  profiles=profiles, courses=courses, kinds=list(JobKind))
+
+
+@bp.get("/jobs/<uuid:job_id>")
+def job_detail(job_id: uuid.UUID):
+    return job_page(job_or_404(job_id), ApplyForm())
+
+
+def job_page(job, form: ApplyForm, status: int = 200):
+    application = certificates = None
+    if current_user.is_authenticated and current_user.role == Role.STUDENT:
+        application = services.application_for(job.id, current_user.id)
+        certificates = services.learner_certificates(current_user.id)
+        form.certificates.choices = certificate_choices(certificates)
+    profile = services.get_profile(job.employer_id)
+    courses = services.courses_by_id(jc.course_id for jc in job.courses)
+    return render_template("careers/job_detail.html", job=job, profile=profile, courses=courses, form=form,
+                           application=application, certificates=certificates,
+                           is_open=services.is_open(job)), status
+
+
+@bp.post("/jobs/<uuid:job_id>/apply")
+@role_required(Role.STUDENT)
+def job_apply(job_id: uuid.UUID):
+    job = job_or_404(job_id)
+    form = ApplyForm()
+    form.certificates.choices = certificate_choices(services.learner_certificates(current_user.id))
+    if not form.validate_on_submit():
+        return job_page(job, form, 422)
+    try:
+        services.apply(job, current_user, form.note.data or None, [uuid.UUID(v) for v in form.certificates.data or []])
+    except services.AlreadyApplied:
+        flash(_("You have already applied for this job. Here is your application."), "info")
+        return redirect(url_for("careers.job_detail", job_id=job.id)), 303
+    except services.JobNotOpen:
+        flash(_("This job is no longer taking applications."), "error")
+        return job_page(job, form, 409)
+    except services.CertificateNotYours:
+        abort(403)
+    db.session.commit()
+    flash(_("Your application is sent. The employer will see your note and certificates."), "success")
+    return redirect(url_for("careers.application_list"), 303)
+
+
+@bp.get("/applications")
+@role_required(Role.STUDENT)
+def application_list():
+    return render_template("careers/application_list.html",
+                           applications=services.my_applications(current_user.id))
+
+
+# ---------------------------------------------------------------- employers
+
+@bp.route("/employer/profile", methods=["GET", "POST"])
+@role_required(Role.EMPLOYER)
+def profile_edit():
+    profile = services.get_profile(current_user.id)
+    form = EmployerProfileForm(obj=profile)
+    if form.validate_on_submit():
+        try:
+            services.save_profile(current_user, form.company_name.data.strip(), form.about.data or None,
+                                  form.location.data or None, form.website.data or None, logo=form.logo.data or None)
+        except services.InvalidLogo:
+            form.logo.errors.append(_("That file is not an image we can read."))
+        else:
+            db.session.commit()
+            flash(_("Your company profile is saved."), "success")
+            return redirect(url_for("careers.profile_edit"), 303)
+    return render_template("careers/profile_edit.html", form=form, profile=profile), 422 if form.errors else 200
+
+
+@bp.get("/employer/jobs")
+@role_required(Role.EMPLOYER)
+def employer_job_list():
+    return render_template("careers/employer_job_list.html", jobs=services.employer_jobs(current_user.id),
+                           verify_form=VerifyCodeForm(formdata=None))
+
+
+def job_form_page(form: JobForm, job=None):
+    if not form.validate_on_submit():
+        return render_template("careers/job_form.html", form=form, job=job), 422 if form.errors else 200
+    job = services.save_job(
+        current_user, job, title=form.title.data.strip(), description=form.description.data,
+        location=form.location.data or None, is_remote=form.is_remote.data, kind=JobKind(form.kind.data),
+        salary_min=form.salary_min.data, salary_max=form.salary_max.data, skills=form.skill_list(),
+        deadline=form.deadline.data, required_course_ids=[uuid.UUID(v) for v in form.required_courses.data or []],
+        preferred_course_ids=[uuid.UUID(v) for v in form.preferred_courses.data or []],
+    )
+    db.session.commit()
+    flash(_("The job is saved."), "success")
+    return redirect(url_for("careers.job_detail", job_id=job.id), 303)
+
+
+@bp.route("/employer/jobs/new", methods=["GET", "POST"])
+@role_required(Role.EMPLOYER)
+def job_create():
+    form = JobForm()
+    form.set_course_choices(services.course_choices())
+    return job_form_page(form)
+
+
+@bp.route("/employer/jobs/<uuid:job_id>/edit", methods=["GET", "POST"])
+@role_required(Role.EMPLOYER)
+def job_edit(job_id: uuid.UUID):
+    job = owned_job(job_id)
+    form = JobForm(obj=job)
+    form.set_course_choices(services.course_choices())
+    if request.method == "GET":
+        form.skills.data = ", ".join(job.skills or [])
+        form.required_courses.data = [str(jc.course_id) for jc in job.courses if jc.is_required]
+        form.preferred_courses.data = [str(jc.course_id) for jc in job.courses if not jc.is_required]
+    return job_form_page(form, job)
+
+
+@bp.post("/employer/jobs/<uuid:job_id>/close")
+@role_required(Role.EMPLOYER)
+def job_close(job_id: uuid.UUID):
+    services.close_job(owned_job(job_id))
+    db.session.commit()
+    flash(_("The job is closed to new applications."), "success")
+    return redirect(url_for("careers.employer_job_list"), 303)
+
+
+@bp.get("/employer/jobs/<uuid:job_id>/applicants")
+@role_required(Role.EMPLOYER)
+def applicant_list(job_id: uuid.UUID):
+    job = owned_job(job_id)
+    return render_template("careers/applicant_list.html", job=job, applicants=services.job_applicants(job))
+
+
+@bp.post("/employer/applications/<uuid:application_id>/status")
+@role_required(Role.EMPLOYER)
+def application_status(application_id: uuid.UUID):
+    application = services.get_application(application_id)
+    if application is None:
+        abort(404)
+    require_owner(application.job.employer_id)
+    form = ApplicationStatusForm()
+    if not form.validate_on_submit():
+        abort(422)
+    services.change_status(application, ApplicationStatus(form.status.data))
+    db.session.commit()
+    if is_htmx():
+        certificates = services.attached_certificates([application.id])[application.id]
+        return render("careers/_applicant.html", application=application, certificates=certificates, saved=True)
+    flash(_("Status saved; the applicant has been emailed."), "success")
+    return redirect(url_for("careers.applicant_list", job_id=application.job_id), 303)
+
+
+@bp.get("/employer/candidates")
+@role_required(Role.EMPLOYER)
+def candidate_list():
+    query = services.PoolQuery.from_args(request.args)
+    pagination, certificates = services.candidate_pool(query)
+    contactable = services.contactable_applicants(current_user.id, (u.id for u in pagination.items))
+    courses, categories = services.pool_filters()
+    return render("careers/candidate_list.html", "careers/_candidate_results.html", pagination=pagination,
+                  certificates=certificates, contactable=contactable, query=query, courses=courses,
+                  categories=categories)
+
+
+@bp.get("/employer/verify")
+@role_required(Role.EMPLOYER)
+def certificate_verify():
+    form = VerifyCodeForm(request.args)
+    if not form.validate():
+        return render_template("careers/employer_job_list.html", jobs=services.employer_jobs(current_user.id),
+                               verify_form=form), 422
+    return redirect(url_for("certificates.certificate_detail", code=form.code.data.strip()), 303)
