@@ -226,7 +226,7 @@ def main() -> None:
     server = start_gunicorn(url, port, args.workers)
     paths = [("catalog page 1", "/courses"), ("search 'python'", "/courses?q=python"),
              ("search + filters", "/courses?q=poultry+farming&level=BEGINNER&price=paid&sort=rating"),
-             ("typo fallback", "/courses?q=pyhton"), ("deep page", "/courses?page=500&sort=price_asc"),
+             ("typo fallback", "/courses?q=pythn"), ("deep page", "/courses?page=500&sort=price_asc"),
              ("course page", "/courses/bench-course-0")]
     try:
         for _label, path in paths:  # warm up every worker
