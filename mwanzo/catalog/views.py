@@ -32,8 +32,8 @@ def thumbnail(course) -> dict | None:
         return None
 
     def srcset(ext: str) -> str:
-        return ", ".join(f"{url_for('catalog.thumbnail_file', course_id=course.id, version=version, width=w, ext=ext)} {w}w"
-                         for w in widths)
+        urls = (url_for("catalog.thumbnail_file", course_id=course.id, version=version, width=w, ext=ext) for w in widths)
+        return ", ".join(f"{url} {w}w" for url, w in zip(urls, widths))
 
     width = widths[0]
     return {"webp": srcset("webp"), "jpg": srcset("jpg"), "width": width, "height": width * 9 // 16,

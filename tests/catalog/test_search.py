@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from mwanzo.catalog.models import Category, CourseStatus, Level
+from mwanzo.catalog.models import Category, Course, CourseStatus, Level
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 
@@ -186,7 +186,7 @@ def test_gzipped_course_list_with_12_results_and_thumbnails_fits_in_14kb(client,
 def test_renaming_a_category_or_instructor_updates_search_on_postgres(client, make, postgres):
     category = make.category(name="Crafts", slug="crafts")
     teacher = make.user(name="Achieng Odhiambo")
-    make.course(title="Beadwork", category_id=category.id, instructor_id=teacher.id)
+    course = make.course(title="Beadwork", category_id=category.id, instructor_id=teacher.id)
     assert titles(client.get("/courses?q=crafts")) == ["Beadwork"]
     db.session.get(Category, category.id).name = "Jewellery"
     teacher.name = "Njeri Maina"
@@ -194,6 +194,9 @@ def test_renaming_a_category_or_instructor_updates_search_on_postgres(client, ma
     assert titles(client.get("/courses?q=jewellery")) == ["Beadwork"]
     assert titles(client.get("/courses?q=njeri")) == ["Beadwork"]
     assert titles(client.get("/courses?q=crafts")) == []
+    db.session.get(Course, course.id).title = "Kiondo weaving"
+    db.session.commit()
+    assert titles(client.get("/courses?q=kiondo")) == ["Kiondo weaving"]
 
 
 def test_postgres_search_stems_words_and_falls_back_to_similar_titles(client, make, postgres):
