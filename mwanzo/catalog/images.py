@@ -13,6 +13,7 @@ from typing import BinaryIO
 
 from PIL import Image, ImageOps
 
+from mwanzo import jobs
 from mwanzo.catalog.models import Course
 from mwanzo.storage import get_storage
 
@@ -60,6 +61,7 @@ def store_course_thumbnail(course: Course, upload: BinaryIO) -> dict:
     Raises InvalidImage for anything that is not a readable picture. Returns the new renditions.
     """
     image = _decode(upload)
+    previous = (course.thumbnail_renditions or {}).get("version")
     version = secrets.token_hex(6)
     storage = get_storage()
     renditions: dict = {"version": version, "widths": list(WIDTHS)}
@@ -73,6 +75,8 @@ def store_course_thumbnail(course: Course, upload: BinaryIO) -> dict:
             storage.save(thumbnail_key(course.id, version, width, ext), buffer, content_type)
     course.thumbnail_key = f"courses/{course.id}/thumb/{version}"
     course.thumbnail_renditions = renditions
+    if previous:  # removed only once this change has committed, and only if nothing points at it any more
+        jobs.enqueue("mwanzo.catalog.tasks.delete_old_thumbnail", str(course.id), previous)
     return renditions
 
 

@@ -48,11 +48,26 @@ def test_a_bmp_is_refused_even_though_pillow_reads_it(make):
         store_course_thumbnail(make.course(), image_bytes("BMP"))
 
 
-def test_a_new_upload_gets_new_urls(make):
+def test_a_new_upload_gets_new_urls_and_the_old_files_go_after_commit(client, make):
     course = make.course()
     first = store_course_thumbnail(course, image_bytes("PNG"))["version"]
+    db.session.commit()
     second = store_course_thumbnail(course, image_bytes("PNG", color=(0, 0, 255)))["version"]
     assert first != second
+    assert client.get(f"/thumbs/{course.id}/{first}/320.jpg").status_code == 200  # not before the commit
+    db.session.commit()
+    assert client.get(f"/thumbs/{course.id}/{first}/320.jpg").status_code == 404
+    assert client.get(f"/thumbs/{course.id}/{second}/320.jpg").status_code == 200
+
+
+def test_a_replacement_that_rolls_back_keeps_the_old_thumbnail(client, make):
+    course = make.course()
+    first = store_course_thumbnail(course, image_bytes("PNG"))["version"]
+    db.session.commit()
+    store_course_thumbnail(course, image_bytes("PNG", color=(0, 0, 255)))
+    db.session.rollback()
+    db.session.commit()
+    assert client.get(f"/thumbs/{course.id}/{first}/320.jpg").status_code == 200
 
 
 def test_cards_and_course_page_use_srcset_with_size_and_lazy_loading(client, make):
