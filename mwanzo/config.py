@@ -113,6 +113,9 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "PAYHERO_API_PASSWORD": os.environ.get("PAYHERO_API_PASSWORD") or None,
         "PAYHERO_CHANNEL_ID": os.environ.get("PAYHERO_CHANNEL_ID") or None,
         "PAYMENT_CALLBACK_TOKEN": os.environ.get("PAYMENT_CALLBACK_TOKEN") or None,
+        "PAYHERO_TIMEOUT_SECONDS": env_int("PAYHERO_TIMEOUT_SECONDS", 15),
+        # Each checkout sends a prompt to a phone: a cap per learner stops prompt spam.
+        "CHECKOUT_RATE_LIMIT": os.environ.get("CHECKOUT_RATE_LIMIT", "6 per 10 minutes"),
     }
     return config
 

@@ -31,6 +31,10 @@ def home_page_data(limit: int = 8) -> dict:
     return {"featured": featured, "newest": newest, "popular": popular, "categories": categories}
 
 
+def published_course_by_slug(slug: str) -> Course | None:
+    return db.session.scalar(published_course_rows().where(Course.slug == slug))
+
+
 def category_by_slug(slug: str) -> Category | None:
     return db.session.scalar(select(Category).where(Category.slug == slug))
 

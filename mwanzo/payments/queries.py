@@ -1,0 +1,80 @@
+"""Reading payments for pages: the learner's own, and the admin's filtered list, totals and timeline."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from mwanzo.catalog.models import Course
+from mwanzo.extensions import db
+from mwanzo.payments.models import Payment, PaymentStatus
+
+
+def payment_for_page(payment_id: uuid.UUID) -> Payment | None:
+    return db.session.scalar(select(Payment).where(Payment.id == payment_id).options(joinedload(Payment.course)))
+
+
+def learner_payments(student_id: uuid.UUID) -> list[Payment]:
+    return list(db.session.scalars(
+        select(Payment).where(Payment.student_id == student_id).options(joinedload(Payment.course))
+        .order_by(Payment.created_at.desc())
+    ))
+
+
+@dataclass
+class PaymentFilter:
+    status: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    course_id: uuid.UUID | None = None
+    phone: str | None = None
+
+    def apply(self, query):
+        if self.status:
+            query = query.where(Payment.status == self.status)
+        if self.date_from:
+            query = query.where(Payment.created_at >= day_start(self.date_from))
+        if self.date_to:
+            query = query.where(Payment.created_at < day_start(self.date_to) + timedelta(days=1))
+        if self.course_id:
+            query = query.where(Payment.course_id == self.course_id)
+        if self.phone:
+            query = query.where(Payment.phone_number.contains(self.phone))
+        return query
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=timezone.utc)
+
+
+def admin_payments(filters: PaymentFilter, page: int, per_page: int = 50):
+    query = filters.apply(select(Payment)).options(joinedload(Payment.student), joinedload(Payment.course))
+    return db.paginate(query.order_by(Payment.created_at.desc()), page=page, per_page=per_page, error_out=False)
+
+
+def daily_totals(filters: PaymentFilter, days: int = 31) -> list[tuple]:
+    """Per UTC day over the filtered payments: (day, payments, paid count, paid amount)."""
+    day = func.date(Payment.created_at)
+    paid = Payment.status == PaymentStatus.SUCCESS
+    query = filters.apply(select(
+        day.label("day"), func.count(Payment.id),
+        func.sum(case((paid, 1), else_=0)), func.sum(case((paid, Payment.amount), else_=0)),
+    )).group_by(day).order_by(day.desc()).limit(days)
+    return [(row[0], row[1], int(row[2] or 0), Decimal(str(row[3] or 0))) for row in db.session.execute(query)]
+
+
+def payment_with_timeline(payment_id: uuid.UUID) -> Payment | None:
+    return db.session.scalar(
+        select(Payment).where(Payment.id == payment_id)
+        .options(joinedload(Payment.student), joinedload(Payment.course), selectinload(Payment.events))
+    )
+
+
+def courses_with_payments() -> list[tuple[uuid.UUID, str]]:
+    return list(db.session.execute(
+        select(Course.id, Course.title).where(Course.id.in_(select(Payment.course_id))).order_by(Course.title)
+    ).all())

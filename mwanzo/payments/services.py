@@ -1,0 +1,386 @@
+"""M-Pesa payments: checkout, settlement (callback or status query), reconciliation, refunds.
+
+Money rules, all enforced here:
+- the amount always comes from the course price on the server;
+- one payment in flight per learner and course;
+- access is granted only after PayHero's transaction-status says SUCCESS for our stored reference
+  and every amount we were told equals ours; the body of a callback alone never grants anything;
+- every status change is one conditional UPDATE (`transition`), so duplicate and concurrent
+  callbacks settle once; the M-Pesa receipt is unique across payments.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+import uuid
+from datetime import datetime, timedelta
+from decimal import ROUND_CEILING, Decimal
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from mwanzo import jobs
+from mwanzo.admin.models import AuditLog
+from mwanzo.auth.models import User
+from mwanzo.catalog.models import Course
+from mwanzo.database import utcnow
+from mwanzo.extensions import db
+from mwanzo.learning import services as learning
+from mwanzo.learning.models import Enrollment
+from mwanzo.notifications.services import send_email
+from mwanzo.payments.callbacks import CallbackData, UnreadableCallback, parse_callback
+from mwanzo.payments.models import Payment, PaymentEvent, PaymentStatus
+from mwanzo.payments.payhero import PayHeroClient, Provider, PushError, StatusResult, StatusUnavailable
+from mwanzo.urls import absolute_url
+from mwanzo.web.filters import format_kes
+
+log = logging.getLogger(__name__)
+
+S = PaymentStatus
+FIRST_CHECK_AFTER = timedelta(seconds=60)
+EXPIRE_AFTER = timedelta(minutes=15)
+MAX_CHECK_INTERVAL = timedelta(minutes=5)
+# Where a payment may go from where: the one state machine every change passes through.
+TRANSITIONS = {
+    # Money M-Pesa confirms it took is never left unpaid for: a verified success also settles a
+    # payment a failure callback, a push timeout or expiry had closed (not an amount mismatch).
+    S.SUCCESS: (S.PENDING, S.PUSH_FAILED, S.EXPIRED, S.CANCELLED, S.FAILED),
+    S.FAILED: (S.PENDING,),
+    S.CANCELLED: (S.PENDING,),
+    S.EXPIRED: (S.PENDING,),
+    S.PUSH_FAILED: (S.PENDING,),
+    S.REFUNDED: (S.SUCCESS,),
+}
+UNREADABLE = "callback_unreadable"
+AMOUNT_MISMATCH = "AMOUNT_MISMATCH"
+
+
+class PaymentError(Exception):
+    pass
+
+
+class AlreadyEnrolled(PaymentError):
+    pass
+
+
+class FreeCourse(PaymentError):
+    pass
+
+
+class InvalidTransition(PaymentError):
+    pass
+
+
+# ---------------------------------------------------------------- configuration
+
+def get_provider() -> Provider:
+    if current_app.config["PAYMENT_PROVIDER"] == "payhero":
+        return PayHeroClient.from_config(current_app.config)
+    from mwanzo.payments.sandbox import SandboxProvider
+
+    return SandboxProvider()
+
+
+def callback_token() -> str:
+    """PAYMENT_CALLBACK_TOKEN, or (development) one derived from SECRET_KEY so it is stable."""
+    configured = current_app.config.get("PAYMENT_CALLBACK_TOKEN")
+    if configured:
+        return configured
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"mwanzo-payment-callback", hashlib.sha256).hexdigest()[:40]
+
+
+def callback_token_matches(token: str) -> bool:
+    return hmac.compare_digest(token.encode(), callback_token().encode())
+
+
+def callback_url() -> str:
+    return absolute_url("payments.callback", token=callback_token())
+
+
+def charge_amount(course: Course) -> Decimal:
+    """M-Pesa takes whole shillings only: a price with cents is rounded up to the next shilling."""
+    return Decimal(course.price).quantize(Decimal(1), rounding=ROUND_CEILING)
+
+
+def record_event(payment_id: uuid.UUID | None, kind: str, payload=None, note: str | None = None) -> PaymentEvent:
+    if kind in ("review", UNREADABLE) or (kind == "callback" and payment_id is None):
+        log.warning("payment %s needs a look: %s %s", payment_id, kind, note)
+    event = PaymentEvent(payment_id=payment_id, kind=kind, payload=payload, note=note)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def transition(payment: Payment, to: PaymentStatus, **values) -> bool:
+    """Move ``payment`` to ``to`` if (and only if) it is still in an allowed state. Returns True for
+    the one caller that made the change; everyone racing it gets False."""
+    guard = Payment.status.in_(TRANSITIONS[to])
+    if to == S.SUCCESS:
+        guard &= Payment.result_code.is_(None) | (Payment.result_code != AMOUNT_MISMATCH)
+    result = db.session.execute(
+        update(Payment)
+        .where(Payment.id == payment.id, guard)
+        .values(status=to, updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(payment)
+    return result.rowcount == 1
+
+
+# ---------------------------------------------------------------- checkout
+
+def pending_payment(student_id: uuid.UUID, course_id: uuid.UUID) -> Payment | None:
+    """The payment in flight, if any. One older than EXPIRE_AFTER no longer blocks a new checkout
+    (reconciliation expires it, or still settles it should M-Pesa say it was paid)."""
+    return db.session.scalar(
+        select(Payment).where(Payment.student_id == student_id, Payment.course_id == course_id,
+                              Payment.status == S.PENDING, Payment.created_at > utcnow() - EXPIRE_AFTER)
+        .order_by(Payment.created_at.desc()).limit(1)
+    )
+
+
+def start_checkout(student: User, course: Course, phone: str) -> tuple[Payment, bool]:
+    """The PENDING payment for this learner and course: the one in flight, or a new one (True)."""
+    if course.is_free:
+        raise FreeCourse()
+    enrollment = learning.start_paid_enrollment(student, course)
+    if enrollment.grants_access:
+        raise AlreadyEnrolled()
+    # Lock the enrolment row until commit: a double-clicked checkout waits here, then sees the
+    # first one's payment instead of sending a second prompt.
+    db.session.execute(update(Enrollment).where(Enrollment.id == enrollment.id).values(updated_at=utcnow())
+                       .execution_options(synchronize_session=False))
+    existing = pending_payment(student.id, course.id)
+    if existing is not None:
+        return existing, False
+    payment = Payment(
+        enrollment_id=enrollment.id, student_id=student.id, course_id=course.id, amount=charge_amount(course),
+        currency="KES", status=S.PENDING, provider=current_app.config["PAYMENT_PROVIDER"], phone_number=phone,
+        external_reference=f"MWZ-{secrets.token_hex(6).upper()}", next_check_at=utcnow() + FIRST_CHECK_AFTER,
+    )
+    db.session.add(payment)
+    db.session.flush()
+    record_event(payment.id, "created", note=f"checkout for {course.title}")
+    return payment, True
+
+
+def send_push(payment: Payment, customer_name: str) -> None:
+    """Ask M-Pesa to prompt the phone, once. A failure or timeout ends this payment (PUSH_FAILED);
+    only the learner can start another."""
+    provider = get_provider()
+    values = dict(amount=int(payment.amount), phone=payment.phone_number, external_reference=payment.external_reference,
+                  customer_name=customer_name[:100])
+    try:
+        result = provider.start_push(callback_url=callback_url(), **values)
+    except PushError as exc:
+        code = "TIMEOUT" if exc.timed_out else "PUSH_ERROR"
+        transition(payment, S.PUSH_FAILED, result_code=code, result_desc=exc.message, next_check_at=None)
+        record_event(payment.id, "push_failed", payload={"request": values, "response": exc.raw}, note=exc.message)
+        return
+    payment.provider_reference = result.reference
+    payment.checkout_request_id = result.checkout_request_id
+    record_event(payment.id, "push", payload={"request": values, "response": result.raw})
+
+
+# ---------------------------------------------------------------- callbacks
+
+def find_payment(data: CallbackData) -> Payment | None:
+    for column, value in ((Payment.external_reference, data.external_reference),
+                          (Payment.checkout_request_id, data.checkout_request_id),
+                          (Payment.provider_reference, data.reference)):
+        if value:
+            payment = db.session.scalar(select(Payment).where(column == value))
+            if payment is not None:
+                return payment
+    return None
+
+
+def record_callback(payload: dict) -> PaymentEvent:
+    """Keep the raw body first (kind `callback`, or UNREADABLE); settling happens in a job after commit."""
+    try:
+        data = parse_callback(payload)
+    except UnreadableCallback as exc:
+        return record_event(None, UNREADABLE, payload=payload, note=str(exc))
+    payment = find_payment(data)
+    note = None if payment else "no payment with this reference"
+    event = record_event(payment.id if payment else None, "callback", payload=payload, note=note)
+    if payment is not None:
+        jobs.enqueue("mwanzo.payments.tasks.settle_callback", str(event.id))
+    return event
+
+
+def settle_callback_event(event_id) -> None:
+    event = db.session.get(PaymentEvent, uuid.UUID(str(event_id)))
+    if event is None or event.payment_id is None or event.kind != "callback":
+        return
+    payment = db.session.get(Payment, event.payment_id)
+    data = parse_callback(event.payload)
+    if not data.succeeded:
+        fail(payment, data.result_code, data.result_desc, source="callback", raw_callback=event.payload)
+        return
+    if payment.status not in TRANSITIONS[S.SUCCESS] or payment.result_code == AMOUNT_MISMATCH:
+        record_event(payment.id, "ignored", note=f"success callback for a payment already {payment.status}")
+        return
+    reference = payment.provider_reference or data.reference
+    if not reference:
+        record_event(payment.id, "review", note="success callback without a reference to verify it: not granted")
+        return
+    status = query_status(payment, reference)
+    if status is None:
+        return  # unknown for now: reconciliation asks again
+    apply_status(payment, status, receipt=data.receipt, raw_callback=event.payload,
+                 claimed_amounts=[data.amount] if data.amount is not None else [])
+
+
+# ---------------------------------------------------------------- settling
+
+def query_status(payment: Payment, reference: str) -> StatusResult | None:
+    try:
+        status = get_provider().transaction_status(reference)
+    except StatusUnavailable as exc:
+        record_event(payment.id, "status_query", note=str(exc)[:500])
+        return None
+    record_event(payment.id, "status_query", payload=status.raw, note=status.status)
+    return status
+
+
+def apply_status(payment: Payment, status: StatusResult, receipt: str | None = None,
+                 claimed_amounts: list[Decimal] | None = None, raw_callback: dict | None = None) -> None:
+    """Act on an answer from transaction-status: pay, fail, or (still queued) do nothing."""
+    if status.status == "FAILED":
+        fail(payment, status.result_code, status.description or "M-Pesa reported that the payment failed.",
+             source="status query", raw_callback=raw_callback)
+        return
+    if status.status != "SUCCESS":
+        return
+    amounts = list(claimed_amounts or []) + ([status.amount] if status.amount is not None else [])
+    wrong = [amount for amount in amounts if amount != payment.amount]
+    if wrong:
+        if transition(payment, S.FAILED, result_code=AMOUNT_MISMATCH, settled_at=utcnow(), next_check_at=None,
+                      result_desc=f"Amount mismatch: M-Pesa reported {wrong[0]}, expected {payment.amount}",
+                      raw_callback=raw_callback):
+            record_event(payment.id, "review", note=payment.result_desc + ": access not granted")
+        return
+    mark_paid(payment, receipt or status.receipt, raw_callback)
+
+
+def mark_paid(payment: Payment, receipt: str | None, raw_callback: dict | None = None) -> bool:
+    try:
+        with db.session.begin_nested():
+            changed = transition(payment, S.SUCCESS, mpesa_receipt=receipt, result_code="0", settled_at=utcnow(),
+                                 next_check_at=None, result_desc="The service request is processed successfully.",
+                                 raw_callback=raw_callback)
+    except IntegrityError:
+        record_event(payment.id, "review", note=f"receipt {receipt} is already on another payment: not granted")
+        return False
+    if not changed:
+        return False
+    record_event(payment.id, "settled", note=f"paid, receipt {receipt}")
+    learning.activate_enrollment(payment.enrollment_id, allow_from_revoked=True)
+    send_receipt(payment)
+    return True
+
+
+def fail(payment: Payment, code: str | None, desc: str | None, source: str, raw_callback: dict | None = None) -> None:
+    to = S.CANCELLED if code == "1032" else S.FAILED
+    if transition(payment, to, result_code=code, result_desc=desc, settled_at=utcnow(), next_check_at=None,
+                  raw_callback=raw_callback):
+        record_event(payment.id, "settled", note=f"{to} by {source}: {code} {desc}")
+    else:
+        record_event(payment.id, "ignored", note=f"{source} says {code} but the payment is already {payment.status}")
+
+
+def send_receipt(payment: Payment) -> None:
+    student = db.session.get(User, payment.student_id)
+    course = db.session.get(Course, payment.course_id)
+    send_email(student.email, "payment_receipt", locale=student.locale, dedupe_key=f"payment-receipt:{payment.id}",
+               user=student, course=course, payment=payment,
+               receipt_url=absolute_url("payments.payment_receipt", payment_id=payment.id),
+               learn_url=absolute_url("learning.course_resume", slug=course.slug))
+
+
+# ---------------------------------------------------------------- reconciliation
+
+def check_interval(checks_done: int) -> timedelta:
+    return min(timedelta(seconds=30 * 2 ** max(checks_done - 1, 0)), MAX_CHECK_INTERVAL)
+
+
+def due_for_check(now: datetime, limit: int = 100) -> list[uuid.UUID]:
+    return list(db.session.scalars(
+        select(Payment.id).where(
+            Payment.status == S.PENDING, Payment.created_at <= now - FIRST_CHECK_AFTER,
+            (Payment.next_check_at.is_(None)) | (Payment.next_check_at <= now),
+        ).order_by(Payment.created_at).limit(limit)
+    ))
+
+
+def reconcile_payment(payment_id: uuid.UUID, now: datetime | None = None) -> None:
+    """Ask PayHero about a payment no callback has settled; expire it after EXPIRE_AFTER."""
+    now = now or utcnow()
+    payment = db.session.get(Payment, payment_id)
+    if payment is None or payment.status != S.PENDING:
+        return
+    status = query_status(payment, payment.provider_reference) if payment.provider_reference else None
+    if status is not None and status.status in ("SUCCESS", "FAILED"):
+        apply_status(payment, status)
+        return
+    if now - payment.created_at >= EXPIRE_AFTER:
+        if transition(payment, S.EXPIRED, settled_at=now, next_check_at=None,
+                      result_desc="No answer from M-Pesa within 15 minutes."):
+            record_event(payment.id, "expired", note="no outcome after 15 minutes")
+        return
+    payment.status_checks += 1
+    payment.next_check_at = now + check_interval(payment.status_checks)
+
+
+# ---------------------------------------------------------------- refunds
+
+def refund_payment(payment: Payment, actor: User, reason: str) -> None:
+    """Record a refund made in M-Pesa/PayHero: access ends, and who and why is kept."""
+    if not transition(payment, S.REFUNDED, refunded_by_id=actor.id, refund_reason=reason):
+        raise InvalidTransition(payment.status)
+    enrollment = db.session.get(Enrollment, payment.enrollment_id)
+    learning.revoke_enrollment(enrollment)
+    record_event(payment.id, "refunded", payload={"by": actor.email}, note=reason)
+    db.session.add(AuditLog(actor_id=actor.id, action="payment.refund", target_type="payment",
+                            target_id=str(payment.id),
+                            details={"reason": reason, "amount": str(payment.amount), "receipt": payment.mpesa_receipt}))
+
+
+# ---------------------------------------------------------------- wording
+
+def status_message(payment: Payment) -> str:
+    """What the learner is told, by outcome and M-Pesa ResultCode."""
+    code, status = payment.result_code, payment.status
+    if status == S.PENDING:
+        return _("Check your phone and enter your M-Pesa PIN to pay %(amount)s.", amount=format_kes(payment.amount))
+    if status == S.SUCCESS:
+        return _("Payment received. Your M-Pesa receipt number is %(receipt)s.", receipt=payment.mpesa_receipt or "—")
+    if status == S.REFUNDED:
+        return _("This payment was refunded and the course access was removed.")
+    if status == S.EXPIRED:
+        return _("We did not hear back from M-Pesa in time. If money left your account, contact us with the "
+                 "M-Pesa message; otherwise try again.")
+    if status == S.PUSH_FAILED:
+        if code == "TIMEOUT":
+            return _("M-Pesa did not answer our request in time. If a prompt still appears on your phone, "
+                     "ignore it and try again here so that you are not charged twice.")
+        return _("We could not send the payment request to M-Pesa: %(reason)s", reason=payment.result_desc or "")
+    if code == "1032":
+        return _("You cancelled the M-Pesa request. No money was taken.")
+    if code == "2001":
+        return _("The M-Pesa PIN was wrong. No money was taken.")
+    if code == "1":
+        return _("Your M-Pesa balance is not enough for this payment. Top up and try again.")
+    if code in ("1037", "1019"):
+        return _("We could not reach your phone, or the request timed out. Make sure your phone is on and has "
+                 "network, then try again.")
+    if code == AMOUNT_MISMATCH:
+        return _("The amount M-Pesa reported does not match the course price, so we could not give access. "
+                 "Our team will review it and contact you.")
+    return _("The payment did not go through: %(reason)s", reason=payment.result_desc or _("unknown error"))

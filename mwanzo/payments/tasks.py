@@ -1,0 +1,34 @@
+"""Payment jobs: settle a stored callback, reconcile what no callback settled, play the sandbox phone."""
+from __future__ import annotations
+
+import logging
+
+from mwanzo.database import utcnow
+from mwanzo.extensions import db
+from mwanzo.payments import sandbox, services
+
+log = logging.getLogger(__name__)
+
+
+def settle_callback(event_id: str) -> None:
+    """Idempotent: settling the same callback twice changes nothing the second time."""
+    services.settle_callback_event(event_id)
+    db.session.commit()
+
+
+def reconcile_payments() -> int:
+    """Periodic: query transaction-status for payments still PENDING after a minute (with backoff)."""
+    now = utcnow()
+    ids = services.due_for_check(now)
+    for payment_id in ids:
+        try:
+            services.reconcile_payment(payment_id, now)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("reconciling payment %s failed", payment_id)
+    return len(ids)
+
+
+def deliver_sandbox_callback(event_id: str) -> None:
+    sandbox.deliver_callback(event_id)

@@ -1,0 +1,192 @@
+"""A local stand-in for PayHero's HTTP API, for testing the real client over real HTTP.
+
+Implements what the reference documents: POST /api/v2/payments (Basic auth, JSON body, answers
+201 {success, status: QUEUED, reference, CheckoutRequestID}) and GET /api/v2/transaction-status
+?reference=… ({status: QUEUED|SUCCESS|FAILED, provider_reference, ...}). `answer()` plays the
+customer's phone: it records the outcome and POSTs PayHero's callback JSON to the callback_url the
+app sent — as many times as asked, one after another or all at the same instant.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import threading
+import time
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+REQUIRED = {"amount": int, "phone_number": str, "channel_id": int, "provider": str}
+
+
+class FakePayHero:
+    def __init__(self, username: str = "api-user", password: str = "api-pass"):
+        self.authorization = "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+        self.requests: list[dict] = []
+        self.transactions: dict[str, dict] = {}
+        self.push_mode = "ok"  # ok | timeout | reject | http_error
+        self.hang_seconds = 3.0
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.server.fake = self
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}"
+
+    def start(self) -> FakePayHero:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def pushes(self) -> list[dict]:
+        return [r for r in self.requests if r["path"] == "/api/v2/payments"]
+
+    def status_queries(self) -> list[dict]:
+        return [r for r in self.requests if r["path"] == "/api/v2/transaction-status"]
+
+    # ---- the customer's phone
+    def answer(self, reference: str, result_code: int = 0, desc: str | None = None, callback_amount=None,
+               times: int = 1, concurrent: bool = False, send: bool = True) -> list[int]:
+        """Settle the transaction and (unless send=False: a lost callback) POST the callback."""
+        body = self.settle(reference, result_code, desc, callback_amount)
+        if not send:
+            return []
+        url = self.transactions[reference]["body"]["callback_url"]
+        return self.post_callback(url, body, times, concurrent)
+
+    def settle(self, reference: str, result_code: int = 0, desc: str | None = None, callback_amount=None) -> dict:
+        """The customer answered: the status query now tells the outcome; returns the callback body."""
+        tx = self.transactions[reference]
+        paid = result_code == 0
+        tx["status"] = "SUCCESS" if paid else "FAILED"
+        tx["receipt"] = ("T" + secrets.token_hex(5).upper()[:9]) if paid else ""
+        body = {
+            "forward_url": "",
+            "response": {
+                "Amount": tx["body"]["amount"] if callback_amount is None else callback_amount,
+                "CheckoutRequestID": tx["checkout_request_id"],
+                "ExternalReference": tx["body"].get("external_reference"),
+                "MerchantRequestID": "3202-70921557-1",
+                "MpesaReceiptNumber": tx["receipt"],
+                "Phone": "254" + tx["body"]["phone_number"][1:],
+                "ResultCode": result_code,
+                "ResultDesc": desc or ("The service request is processed successfully." if paid else "Failed"),
+                "Status": "Success" if paid else "Failed",
+                "ServiceWalletBalance": 100, "PaymentWalletBalance": 5000, "ChannelID": tx["body"]["channel_id"],
+            },
+            "status": paid,
+        }
+        return body
+
+    @staticmethod
+    def post_callback(url: str, body: dict, times: int = 1, concurrent: bool = False) -> list[int]:
+        data = json.dumps(body).encode()
+        results: list[int] = []
+        barrier = threading.Barrier(times) if concurrent else None
+
+        def send():
+            if barrier:
+                barrier.wait()
+            request = urllib.request.Request(url, data=data, method="POST", headers={"Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    results.append(response.status)
+            except urllib.error.HTTPError as exc:
+                results.append(exc.code)
+
+        if not concurrent:
+            for _ in range(times):
+                send()
+            return results
+        threads = [threading.Thread(target=send) for _ in range(times)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return results
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: ThreadingHTTPServer
+
+    def log_message(self, *args) -> None:  # keep test output quiet
+        pass
+
+    @property
+    def fake(self) -> FakePayHero:
+        return self.server.fake
+
+    def reply(self, status: int, body: dict) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def record(self, body=None) -> dict:
+        parts = urlsplit(self.path)
+        entry = {"method": self.command, "path": parts.path, "query": parse_qs(parts.query),
+                 "headers": dict(self.headers), "body": body}
+        with self.fake.lock:
+            self.fake.requests.append(entry)
+        return entry
+
+    def authorised(self) -> bool:
+        if self.headers.get("Authorization") != self.fake.authorization:
+            self.reply(401, {"error_message": "Unauthorized"})
+            return False
+        return True
+
+    def do_POST(self) -> None:
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = None
+        entry = self.record(body)
+        if entry["path"] != "/api/v2/payments":
+            return self.reply(404, {"error_message": "Not found"})
+        if not self.authorised():
+            return None
+        problems = [k for k, t in REQUIRED.items() if not isinstance((body or {}).get(k), t)]
+        if problems or self.headers.get("Content-Type") != "application/json":
+            return self.reply(400, {"error_message": f"invalid fields: {problems}"})
+        mode = self.fake.push_mode
+        if mode == "timeout":
+            time.sleep(self.fake.hang_seconds)
+        if mode == "reject":
+            return self.reply(201, {"success": False, "error_message": "Insufficient service wallet balance"})
+        if mode == "http_error":
+            return self.reply(500, {"error_message": "Internal error"})
+        reference = secrets.token_hex(5).upper()
+        checkout = "ws_CO_" + secrets.token_hex(10)
+        with self.fake.lock:
+            self.fake.transactions[reference] = {"status": "QUEUED", "receipt": "", "body": body,
+                                                 "checkout_request_id": checkout}
+        self.reply(201, {"success": True, "status": "QUEUED", "reference": reference, "CheckoutRequestID": checkout})
+
+    def do_GET(self) -> None:
+        entry = self.record()
+        if entry["path"] != "/api/v2/transaction-status":
+            return self.reply(404, {"error_message": "Not found"})
+        if not self.authorised():
+            return None
+        reference = (entry["query"].get("reference") or [""])[0]
+        tx = self.fake.transactions.get(reference)
+        if tx is None:
+            return self.reply(404, {"error_message": "Transaction not found"})
+        self.reply(200, {
+            "transaction_date": "2026-11-25T08:41:14.160604Z", "provider": "m-pesa", "success": True,
+            "merchant": "Mwanzo", "payment_reference": "", "third_party_reference": tx["receipt"],
+            "status": tx["status"], "reference": reference, "CheckoutRequestID": "",
+            "provider_reference": tx["receipt"],
+        })
