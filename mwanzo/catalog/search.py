@@ -151,16 +151,26 @@ def search_courses(criteria: SearchCriteria) -> ResultPage:
                 total = _count(conditions + [match], joined)
         else:
             match, rank = _like_match(criteria.q)
-            total = _count(conditions + [match], joined=True)
+            joined = True
+            total = _count(conditions + [match], joined)
         conditions.append(match)
     else:
         total = _count(conditions, joined)
     items = []
     if total > (criteria.page - 1) * PER_PAGE:
-        stmt = (published_course_rows().where(*conditions).order_by(*search_order(criteria.sort, rank))
-                .limit(PER_PAGE).offset((criteria.page - 1) * PER_PAGE))
-        items = list(db.session.scalars(stmt).unique())
+        items = _page_rows(conditions, joined, search_order(criteria.sort, rank), criteria.page)
     return ResultPage(items=items, total=total, page=criteria.page, similar_only=similar_only)
+
+
+def _page_rows(conditions: list, joined: bool, order: tuple, page: int) -> list[Course]:
+    """Pick the page's ids from narrow rows first, then load those twelve courses whole (in one query)."""
+    position = func.row_number().over(order_by=order).label("position")
+    picked = select(Course.id, position).where(Course.status == CourseStatus.PUBLISHED, *conditions)
+    if joined:
+        picked = picked.join(Course.category).join(Course.instructor)
+    picked = picked.order_by(*order).limit(PER_PAGE).offset((page - 1) * PER_PAGE).subquery()
+    stmt = published_course_rows().join(picked, picked.c.id == Course.id).order_by(picked.c.position)
+    return list(db.session.scalars(stmt))
 
 
 def facets() -> tuple[list[tuple[Category, int]], list[str]]:
