@@ -64,7 +64,8 @@ def register_blueprints(app: Flask) -> None:
     from mwanzo.media.delivery import bp as media_bp
     from mwanzo.notifications.views import bp as notifications_bp
     from mwanzo.payments.views import bp as payments_bp
+    from mwanzo.quizzes.views import bp as quizzes_bp
 
     for bp in (admin_bp, analytics_bp, auth_bp, careers_bp, catalog_bp, certificates_bp, learning_bp, media_bp,
-               notifications_bp, payments_bp):
+               notifications_bp, payments_bp, quizzes_bp):
         app.register_blueprint(bp)

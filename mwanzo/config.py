@@ -86,6 +86,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;60 per hour"),
         "LOGIN_ACCOUNT_RATE_LIMIT": os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "8 per 15 minutes"),
         "RESET_RATE_LIMIT": os.environ.get("RESET_RATE_LIMIT", "5 per 15 minutes"),
+        # Certificate look-ups by code (page, PDF, /verify) per IP: codes cannot be enumerated.
+        "VERIFY_RATE_LIMIT": os.environ.get("VERIFY_RATE_LIMIT", "30 per minute;300 per day"),
         "MAX_FAILED_LOGINS": env_int("MAX_FAILED_LOGINS", 5),
         "BCRYPT_ROUNDS": env_int("BCRYPT_ROUNDS", 12),
         "MAX_CONTENT_LENGTH": env_int("MAX_REQUEST_BYTES", 16 * 1024 * 1024),

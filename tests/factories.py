@@ -150,6 +150,30 @@ def payment(enrollment_row, amount, status, **kwargs):
     return row
 
 
+# ---------------------------------------------------------------- quizzes and certificates
+
+def quiz(course: Course, **kwargs):
+    from mwanzo.quizzes.models import Quiz
+
+    quiz = Quiz(course_id=course.id, title=kwargs.pop("title", "Check your understanding"), **kwargs)
+    db.session.add(quiz)
+    db.session.commit()
+    return quiz
+
+
+def question(quiz, answers: list[tuple[str, bool]] | None = None, **kwargs):
+    """answers: [(text, is_correct), ...]; defaults to a single-choice question with one right answer."""
+    from mwanzo.quizzes.models import Answer, Question
+
+    answers = answers or [("Right", True), ("Wrong", False)]
+    question = Question(quiz_id=quiz.id, text=kwargs.pop("text", "Which one is right?"),
+                        answers=[Answer(text=t, is_correct=c, display_order=i) for i, (t, c) in enumerate(answers)],
+                        **kwargs)
+    db.session.add(question)
+    db.session.commit()
+    return question
+
+
 # ---------------------------------------------------------------- catalog reviews (issue 3)
 
 def review(course: Course, rating: int = 5, text: str | None = None, student: User | None = None, **kwargs):

@@ -13,6 +13,7 @@ from mwanzo.catalog.models import Category, Course, CourseStatus, Lesson, Review
 from mwanzo.catalog.search import facets, published_course_rows, search_order
 from mwanzo.extensions import db
 from mwanzo.learning import services as learning
+from mwanzo.learning.models import EnrollmentStatus
 
 REVIEWS_PER_PAGE = 10
 
@@ -89,6 +90,7 @@ class Visitor:
     has_access: bool
     can_review: bool
     review: Review | None
+    payment_pending: bool = False
 
 
 def visitor_state(viewer: User | None, course: Course) -> Visitor:
@@ -97,7 +99,8 @@ def visitor_state(viewer: User | None, course: Course) -> Visitor:
     enrollment = learning.get_enrollment(viewer.id, course.id)
     enrolled = enrollment is not None and enrollment.grants_access
     return Visitor(signed_in=True, has_access=enrolled or learning.has_access(viewer, course),
-                   can_review=enrolled, review=review_by(viewer, course) if enrolled else None)
+                   can_review=enrolled, review=review_by(viewer, course) if enrolled else None,
+                   payment_pending=enrollment is not None and enrollment.status == EnrollmentStatus.PENDING_PAYMENT)
 
 
 def save_review(student: User, course: Course, rating: int, text: str | None) -> tuple[Review, bool]:

@@ -61,3 +61,113 @@ def issue_certificate(enrollment: Enrollment) -> Certificate:
 
 def find_by_code(raw_code: str) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.verification_code == normalise_code(raw_code)))
+
+
+class CertificateError(Exception):
+    pass
+
+
+class AlreadyRevoked(CertificateError):
+    pass
+
+
+def certificates_of(student_id) -> list[Certificate]:
+    return list(db.session.scalars(
+        select(Certificate).where(Certificate.student_id == student_id).order_by(Certificate.issued_at.desc())
+    ))
+
+
+def revoke_certificate(certificate: Certificate, admin: User, reason: str) -> Certificate:
+    """Revoked for good: the verification page says so from now on. Recorded in the audit log."""
+    from mwanzo.admin.services import record
+
+    if certificate.revoked_at is not None:
+        raise AlreadyRevoked()
+    certificate.revoked_at = utcnow()
+    certificate.revoke_reason = reason
+    certificate.revoked_by_id = admin.id
+    record(admin, "certificate.revoke", certificate, code=certificate.verification_code, reason=reason)
+    db.session.flush()
+    return certificate
+
+
+def pdf_key(certificate: Certificate) -> str:
+    return f"certificates/{certificate.verification_code}.pdf"
+
+
+def certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
+    """The PDF, made once and kept in storage (what it states never changes after issue)."""
+    import io
+
+    from mwanzo.storage import get_storage
+
+    storage = get_storage()
+    key = pdf_key(certificate)
+    if storage.exists(key):
+        with storage.open(key) as handle:
+            return handle.read()
+    data = render_pdf(certificate, verify_url)
+    storage.save(key, io.BytesIO(data), "application/pdf")
+    return data
+
+
+def render_pdf(certificate: Certificate, verify_url: str) -> bytes:
+    """A4 landscape: who, what, when, the code and a QR code that opens the verification page."""
+    import io
+
+    import segno
+    from flask_babel import format_date
+    from flask_babel import gettext as _
+    from fpdf import FPDF
+
+    qr_png = io.BytesIO()
+    segno.make(verify_url, error="m").save(qr_png, kind="png", scale=10, border=2)
+    qr_png.seek(0)
+
+    pdf = FPDF(orientation="L", unit="mm", format="A4")
+    pdf.set_title(f"Certificate {certificate.verification_code}")
+    pdf.set_author("Mwanzo Skills Campus")
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    pdf.set_draw_color(11, 110, 79)
+    pdf.set_line_width(1.5)
+    pdf.rect(10, 10, 277, 190)
+    pdf.set_line_width(0.4)
+    pdf.rect(14, 14, 269, 182)
+
+    def line(text: str, size: int, style: str = "", gap: float = 4, color=(29, 42, 36)) -> None:
+        pdf.set_font("Helvetica", style, size)
+        pdf.set_text_color(*color)
+        pdf.cell(0, size * 0.5, _latin1(text), align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(gap)
+
+    pdf.set_y(30)
+    line("MWANZO SKILLS CAMPUS", 14, "B", color=(11, 110, 79))
+    line(_("Certificate of completion"), 30, "B", gap=10)
+    line(_("This certifies that"), 13)
+    line(certificate.learner_name, 26, "B", gap=6)
+    line(_("has completed the course"), 13)
+    line(certificate.course_title, 20, "B", gap=6)
+    line(_("taught by %(name)s, with %(hours)s hours of content, on %(date)s.",
+           name=certificate.instructor_name, hours=certificate.content_hours,
+           date=format_date(certificate.completed_on, "long")), 12, gap=8)
+
+    pdf.image(qr_png, x=30, y=140, w=42, h=42)
+    pdf.set_xy(78, 150)
+    pdf.set_font("Helvetica", "", 11)
+    pdf.set_text_color(91, 107, 99)
+    pdf.cell(0, 6, _latin1(_("Verification code")), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_x(78)
+    pdf.set_font("Courier", "B", 18)
+    pdf.set_text_color(29, 42, 36)
+    pdf.cell(0, 9, certificate.verification_code, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_x(78)
+    pdf.set_font("Helvetica", "", 10)
+    pdf.set_text_color(91, 107, 99)
+    pdf.cell(0, 6, _latin1(_("Scan the code or open %(url)s to check this certificate.", url=verify_url)))
+    return bytes(pdf.output())
+
+
+def _latin1(text: str) -> str:
+    """The PDF's core fonts cover Latin-1; anything else (rare in names here) becomes '?'."""
+    return text.encode("latin-1", "replace").decode("latin-1")

@@ -1,7 +1,9 @@
 """Enrolment and course progress: who may learn, and how far they have come."""
 from __future__ import annotations
 
+import posixpath
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -10,9 +12,11 @@ from mwanzo.auth.models import User
 from mwanzo.catalog.models import Course, CourseStatus, Lesson, LessonKind, ProcessingStatus
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
+from mwanzo.learning import progress
 from mwanzo.learning.models import Enrollment, EnrollmentStatus, VideoProgress
 from mwanzo.notifications.services import send_email
 from mwanzo.quizzes.models import Quiz, QuizAttempt
+from mwanzo.storage import get_storage
 from mwanzo.urls import absolute_url
 
 
@@ -40,11 +44,18 @@ def get_enrollment(student_id: uuid.UUID, course_id: uuid.UUID) -> Enrollment | 
 
 def has_access(user: User | None, course: Course) -> bool:
     """Enrolled learners (active or completed), the course's instructor and admins."""
+    enrollment = None
+    if user is not None and user.is_authenticated and not user.is_admin and course.instructor_id != user.id:
+        enrollment = get_enrollment(user.id, course.id)
+    return access_given(user, course, enrollment)
+
+
+def access_given(user: User | None, course: Course, enrollment: Enrollment | None) -> bool:
+    """has_access when the learner's enrolment is already loaded."""
     if user is None or not user.is_authenticated:
         return False
     if user.is_admin or course.instructor_id == user.id:
         return True
-    enrollment = get_enrollment(user.id, course.id)
     return enrollment is not None and enrollment.grants_access
 
 
@@ -214,3 +225,186 @@ def resume_lesson(user: User | None, course: Course) -> Lesson | None:
             if lesson.is_published:
                 return lesson
     return None
+
+
+# ---------------------------------------------------------------- lessons and the player
+
+class LessonNotFound(Exception):
+    pass
+
+
+class LessonLocked(Exception):
+    """The learner may not open this lesson; they belong on the course page."""
+
+
+@dataclass
+class LessonAccess:
+    course: Course
+    lesson: Lesson
+    enrollment: Enrollment | None
+    full_access: bool  # enrolled (active/completed), instructor or admin
+
+    @property
+    def can_view(self) -> bool:
+        return self.full_access or self.lesson.is_preview
+
+
+def lesson_access(user: User | None, slug: str, lesson_id: uuid.UUID) -> LessonAccess:
+    """Course, lesson and the learner's enrolment in ONE query, plus who may see what.
+
+    Raises LessonNotFound for a missing/unpublished lesson, or a course this user may not see."""
+    authenticated = user is not None and user.is_authenticated
+    enrollment_join = and_(Enrollment.course_id == Course.id,
+                           Enrollment.student_id == (user.id if authenticated else None))
+    row = db.session.execute(
+        select(Lesson, Course, Enrollment)
+        .join(Course, Course.id == Lesson.course_id)
+        .outerjoin(Enrollment, enrollment_join)
+        .where(Lesson.id == lesson_id, Course.slug == slug)
+    ).first()
+    if row is None:
+        raise LessonNotFound()
+    lesson, course, enrollment = row
+    full = access_given(user, course, enrollment)
+    if not lesson.is_published or (course.status != CourseStatus.PUBLISHED and not full):
+        raise LessonNotFound()
+    return LessonAccess(course, lesson, enrollment, full)
+
+
+def viewable_lesson(user: User | None, slug: str, lesson_id: uuid.UUID) -> LessonAccess:
+    access = lesson_access(user, slug, lesson_id)
+    if not access.can_view:
+        raise LessonLocked()
+    return access
+
+
+@dataclass
+class LessonPage:
+    access: LessonAccess
+    outline: list
+    completed_ids: set
+    position: int
+    previous: Lesson | None
+    next: Lesson | None
+
+
+def open_lesson(user: User | None, slug: str, lesson_id: uuid.UUID) -> LessonPage:
+    """Everything the lesson page shows; remembers the lesson as where the learner left off."""
+    access = viewable_lesson(user, slug, lesson_id)
+    outline = course_outline(access.course.id)
+    lessons = [item for section in outline for item in section.lessons if item.is_published]
+    index = next(i for i, item in enumerate(lessons) if item.id == access.lesson.id)
+    completed_ids, position = set(), 0
+    if user is not None and user.is_authenticated:
+        rows = db.session.execute(
+            select(VideoProgress.lesson_id, VideoProgress.completed, VideoProgress.position_seconds)
+            .where(VideoProgress.student_id == user.id, VideoProgress.lesson_id.in_([item.id for item in lessons]))
+        ).all()
+        completed_ids = {row.lesson_id for row in rows if row.completed}
+        position = next((row.position_seconds for row in rows if row.lesson_id == access.lesson.id), 0)
+    if access.enrollment is not None and access.enrollment.grants_access:
+        access.enrollment.last_lesson_id = access.lesson.id
+        access.enrollment.last_activity_at = utcnow()
+    return LessonPage(access, outline, completed_ids, position,
+                      lessons[index - 1] if index > 0 else None,
+                      lessons[index + 1] if index + 1 < len(lessons) else None)
+
+
+def _after_lesson_completed(access: LessonAccess, newly_completed: bool) -> None:
+    """Enrolment progress moves only when a lesson becomes complete, so ordinary saves stay cheap."""
+    if newly_completed and access.enrollment is not None and access.enrollment.grants_access:
+        refresh_progress(access.enrollment)
+
+
+def record_position(user: User, slug: str, lesson_id: uuid.UUID, position: float, now=None) -> bool:
+    """A player's progress save: one query to authorise, one upsert (and rarely the course progress)."""
+    access = viewable_lesson(user, slug, lesson_id)
+    if access.lesson.kind != LessonKind.VIDEO:
+        raise LessonNotFound()
+    completed = progress.save_position(user.id, access.lesson.id, access.lesson.duration_seconds, position, now)
+    _after_lesson_completed(access, completed)
+    return completed
+
+
+def complete_text_lesson(user: User, slug: str, lesson_id: uuid.UUID) -> LessonAccess:
+    access = viewable_lesson(user, slug, lesson_id)
+    if access.lesson.kind != LessonKind.TEXT:
+        raise LessonNotFound()
+    _after_lesson_completed(access, progress.mark_complete(user.id, access.lesson.id))
+    return access
+
+
+def playlist_name(lesson: Lesson, key: str) -> str | None:
+    """The path of a playlist below the lesson's media folder, or None if it is not one of its playlists."""
+    prefix = (lesson.media_prefix or "").rstrip("/")
+    key = posixpath.normpath(key)
+    if not prefix or not key.startswith(prefix + "/") or not key.endswith(".m3u8"):
+        return None
+    return key[len(prefix) + 1:]
+
+
+def playlist_key(lesson: Lesson, name: str) -> str:
+    """The storage key of one of the lesson's playlists; anything else is not found."""
+    key = posixpath.normpath(posixpath.join(lesson.media_prefix or "", name))
+    if playlist_name(lesson, key) is None or not get_storage().exists(key):
+        raise LessonNotFound()
+    return key
+
+
+def downloadable_lesson(user: User | None, slug: str, lesson_id: uuid.UUID) -> LessonAccess:
+    """Offline copies are for learners with full access, not preview visitors."""
+    access = lesson_access(user, slug, lesson_id)
+    if not access.full_access:
+        raise LessonLocked()
+    if not access.lesson.download_key:
+        raise LessonNotFound()
+    return access
+
+
+# ---------------------------------------------------------------- dashboard
+
+@dataclass
+class Dashboard:
+    resume: tuple | None  # (VideoProgress, Lesson, Course)
+    active: list[Enrollment]
+    completed: list[Enrollment]
+    pending_payments: list
+    certificates: list
+
+
+def dashboard_for(user: User) -> Dashboard:
+    """Five queries whatever the number of courses."""
+    from sqlalchemy.orm import joinedload
+
+    from mwanzo.certificates.models import Certificate
+    from mwanzo.payments.models import Payment, PaymentStatus
+
+    enrollments = db.session.scalars(
+        select(Enrollment).where(Enrollment.student_id == user.id,
+                                 Enrollment.status.in_([EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED]))
+        .options(joinedload(Enrollment.course)).order_by(Enrollment.last_activity_at.desc().nulls_last(),
+                                                         Enrollment.created_at.desc())
+    ).all()
+    resume = db.session.execute(
+        select(VideoProgress, Lesson, Course)
+        .join(Lesson, Lesson.id == VideoProgress.lesson_id).join(Course, Course.id == Lesson.course_id)
+        .join(Enrollment, and_(Enrollment.course_id == Course.id, Enrollment.student_id == user.id))
+        .where(VideoProgress.student_id == user.id, Lesson.is_published.is_(True),
+               Enrollment.status.in_([EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED]))
+        .order_by(VideoProgress.updated_at.desc()).limit(1)
+    ).first()
+    payments = db.session.scalars(
+        select(Payment).where(Payment.student_id == user.id, Payment.status == PaymentStatus.PENDING)
+        .options(joinedload(Payment.course)).order_by(Payment.created_at.desc())
+    ).all()
+    certificates = db.session.scalars(
+        select(Certificate).where(Certificate.student_id == user.id, Certificate.revoked_at.is_(None))
+        .order_by(Certificate.issued_at.desc())
+    ).all()
+    return Dashboard(
+        resume=tuple(resume) if resume else None,
+        active=[e for e in enrollments if e.status == EnrollmentStatus.ACTIVE],
+        completed=[e for e in enrollments if e.status == EnrollmentStatus.COMPLETED],
+        pending_payments=list(payments),
+        certificates=list(certificates),
+    )

@@ -48,16 +48,25 @@ def signature_is_valid(key: str, expires: str | None, signature: str | None) -> 
     return hmac.compare_digest(_signature(key, int(expires)), signature)
 
 
-def media_url(key: str, ttl: int | None = None) -> str:
-    """A URL for one stored object that stops working after ttl seconds (MEDIA_URL_TTL_SECONDS)."""
+def media_url(key: str, ttl: int | None = None, download_name: str | None = None) -> str:
+    """A URL for one stored object that stops working after ttl seconds (MEDIA_URL_TTL_SECONDS).
+
+    With download_name the response is an attachment saved under that name."""
     ttl = ttl or current_app.config["MEDIA_URL_TTL_SECONDS"]
     expires = int(time.time()) + ttl
     if key.endswith(".m3u8") or current_app.config["STORAGE_BACKEND"] == "local":
-        return url_for("media.serve", key=key, exp=expires, sig=_signature(key, expires))
+        extra = {"dl": download_name} if download_name else {}
+        return url_for("media.serve", key=key, exp=expires, sig=_signature(key, expires), **extra)
     storage = get_storage()
-    return storage.client.generate_presigned_url(
-        "get_object", Params={"Bucket": storage.bucket, "Key": key}, ExpiresIn=ttl
-    )
+    params = {"Bucket": storage.bucket, "Key": key}
+    if download_name:
+        params["ResponseContentDisposition"] = attachment(download_name)
+    return storage.client.generate_presigned_url("get_object", Params=params, ExpiresIn=ttl)
+
+
+def attachment(filename: str) -> str:
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", filename).strip("-") or "download"
+    return f'attachment; filename="{safe}"'
 
 
 def content_type_for(key: str) -> str:
@@ -65,14 +74,17 @@ def content_type_for(key: str) -> str:
     return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(key)[0] or "application/octet-stream"
 
 
-def rewrite_playlist(key: str, text: str, ttl: int | None = None) -> str:
-    """Replace every URI in an HLS playlist (relative to the playlist) with a signed URL."""
+def rewrite_playlist(key: str, text: str, ttl: int | None = None, url_for_key=None) -> str:
+    """Replace every URI in an HLS playlist (relative to the playlist) with a signed URL.
+
+    url_for_key(key) may build the URL instead (e.g. an access-checked route for nested playlists)."""
     base = posixpath.dirname(key)
 
     def signed(uri: str) -> str:
         if "://" in uri or uri.startswith("/"):
             return uri
-        return media_url(posixpath.normpath(posixpath.join(base, uri)), ttl)
+        target = posixpath.normpath(posixpath.join(base, uri))
+        return (url_for_key and url_for_key(target)) or media_url(target, ttl)
 
     lines = []
     for line in text.splitlines():
@@ -84,6 +96,15 @@ def rewrite_playlist(key: str, text: str, ttl: int | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def playlist_response(key: str, ttl: int | None = None, url_for_key=None) -> Response:
+    """A stored playlist, rewritten for this request and never cached."""
+    with get_storage().open(key) as handle:
+        body = rewrite_playlist(key, handle.read().decode(), ttl, url_for_key)
+    response = Response(body, mimetype=content_type_for(key))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @bp.get("/media/<path:key>")
 def serve(key: str):
     if not signature_is_valid(key, request.args.get("exp"), request.args.get("sig")):
@@ -93,18 +114,17 @@ def serve(key: str):
         abort(404)
     private_cache = "private, max-age=300"
     if key.endswith(".m3u8"):
-        with storage.open(key) as handle:
-            body = rewrite_playlist(key, handle.read().decode())
-        response = Response(body, mimetype=content_type_for(key))
-        response.headers["Cache-Control"] = "private, no-store"
-        return response
+        return playlist_response(key)
     accel = current_app.config.get("MEDIA_X_ACCEL_PREFIX")
     if accel and isinstance(storage, LocalStorage):
         response = Response(mimetype=content_type_for(key))
         response.headers["X-Accel-Redirect"] = f"{accel.rstrip('/')}/{key}"
         response.headers["Cache-Control"] = private_cache
-        return response
-    return ranged_response(storage, key, private_cache)
+    else:
+        response = ranged_response(storage, key, private_cache)
+    if request.args.get("dl"):
+        response.headers["Content-Disposition"] = attachment(request.args["dl"])
+    return response
 
 
 def ranged_response(storage, key: str, cache_control: str) -> Response:

@@ -5,17 +5,9 @@ from sqlalchemy import select
 from mwanzo.auth.models import Role
 from mwanzo.careers.models import ApplicationCertificate, JobApplication
 from mwanzo.extensions import db
-from tests.factories import PASSWORD
+from tests.browser.helpers import log_in
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, email):
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("link", name="Profile").wait_for()
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js-on", "js-off"])

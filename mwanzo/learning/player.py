@@ -1,0 +1,62 @@
+"""What the player offers for a ready video lesson: the qualities, what each costs in data, the default."""
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from mwanzo.catalog.models import Lesson, LessonKind, ProcessingStatus
+
+MASTER_PLAYLIST = "master.m3u8"  # <media_prefix>/master.m3u8, written by the transcoding pipeline
+
+
+@dataclass
+class Quality:
+    value: str  # "auto", a rung name, or "audio"
+    label: str
+    playlist: str  # path below the lesson's media_prefix
+    bytes: int | None
+    approximate_max: bool = False  # Auto: what the best rung would cost
+
+
+def is_audio(rendition: dict) -> bool:
+    return not rendition.get("height")
+
+
+def is_playable(lesson: Lesson) -> bool:
+    return lesson.kind == LessonKind.VIDEO and lesson.processing_status == ProcessingStatus.READY
+
+
+def qualities(lesson: Lesson) -> list[Quality]:
+    """Auto (the master playlist), every video rung from low to high, then audio only."""
+    if not is_playable(lesson) or not lesson.media_prefix or not lesson.renditions:
+        return []
+    video = sorted((r for r in lesson.renditions if not is_audio(r)), key=lambda r: r.get("height") or 0)
+    audio = [r for r in lesson.renditions if is_audio(r)]
+    def below_prefix(key: str) -> str:
+        return posixpath.relpath(key, lesson.media_prefix)
+
+    options = [Quality("auto", str(_l("Auto")), MASTER_PLAYLIST,
+                       max((r.get("bytes") or 0 for r in video), default=None) or None, approximate_max=True)]
+    options += [Quality(r["name"], r["name"], below_prefix(r["playlist"]), r.get("bytes")) for r in video]
+    options += [Quality("audio", str(_l("Audio only (saves data)")), below_prefix(r["playlist"]),
+                        r.get("bytes")) for r in audio[:1]]
+    return options
+
+
+def default_quality(options: list[Quality], data_saver: bool) -> Quality | None:
+    """Auto, unless the learner saves data: then audio only, or the lowest rung."""
+    if not options:
+        return None
+    if not data_saver:
+        return options[0]
+    return next((q for q in options if q.value == "audio"), options[1] if len(options) > 1 else options[0])
+
+
+def data_cost(lesson: Lesson, data_saver: bool) -> int | None:
+    """Bytes a lesson costs at the quality the learner would start with (curriculum labels)."""
+    choice = default_quality(qualities(lesson), data_saver)
+    if choice is not None:
+        return choice.bytes
+    return lesson.download_bytes if is_playable(lesson) else None

@@ -1,0 +1,123 @@
+"""Lesson progress: one atomic upsert per save, watched time counted on the database side.
+
+A save reports the player's position. The server credits the forward distance since the last
+report, but never more than the wall-clock time since that report allows (at up to 2× speed), so
+seeking to the end does not count as watching. Two tabs saving at once cannot lose progress:
+the arithmetic happens inside a single INSERT .. ON CONFLICT DO UPDATE, never in Python.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+
+from mwanzo.database import UTCDateTime, utcnow
+from mwanzo.extensions import db
+from mwanzo.learning.models import VideoProgress
+
+# A lesson counts as watched at 80 % (the design's rule): watched * 5 >= duration * 4.
+COMPLETE_NUMERATOR, COMPLETE_DENOMINATOR = 4, 5
+MAX_PLAYBACK_RATE = 2  # the fastest speed the player offers
+SLACK_SECONDS = 2  # rounding of positions and network delay
+
+
+class seconds_between(FunctionElement):
+    """Seconds from `earlier` to `later` (two timestamps), on PostgreSQL and SQLite."""
+
+    type = sa.Float()
+    inherit_cache = True
+    name = "seconds_between"
+
+
+@compiles(seconds_between, "postgresql")
+def _seconds_between_pg(element, compiler, **kw):
+    later, earlier = list(element.clauses)
+    return f"EXTRACT(EPOCH FROM ({compiler.process(later, **kw)} - {compiler.process(earlier, **kw)}))"
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_between_sqlite(element, compiler, **kw):
+    later, earlier = list(element.clauses)
+    return f"((julianday({compiler.process(later, **kw)}) - julianday({compiler.process(earlier, **kw)})) * 86400.0)"
+
+
+def _insert():
+    return (postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert)(VideoProgress.__table__)
+
+
+class greatest(sa.sql.functions.ReturnTypeFromArgs):
+    """GREATEST(a, b) on PostgreSQL, max(a, b) on SQLite: short SQL where CASE would repeat its arguments."""
+
+    inherit_cache = True
+
+
+class least(sa.sql.functions.ReturnTypeFromArgs):
+    inherit_cache = True
+
+
+@compiles(greatest, "sqlite")
+def _greatest_sqlite(element, compiler, **kw):
+    return f"max({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(least, "sqlite")
+def _least_sqlite(element, compiler, **kw):
+    return f"min({compiler.process(element.clauses, **kw)})"
+
+
+def _base_values(student_id: uuid.UUID, lesson_id: uuid.UUID, now: datetime) -> dict:
+    return {"id": uuid.uuid4(), "student_id": student_id, "lesson_id": lesson_id,
+            "created_at": now, "updated_at": now}
+
+
+def save_position(student_id: uuid.UUID, lesson_id: uuid.UUID, duration: int, position: float,
+                  now: datetime | None = None) -> bool:
+    """Record where the player is. Returns True when this save completed the lesson."""
+    now = now or utcnow()
+    duration = max(int(duration or 0), 0)
+    position = max(0, min(int(position), duration)) if duration else max(0, int(position))
+    table = VideoProgress.__table__
+    old = table.c
+    now_param = sa.literal(now, UTCDateTime())
+    elapsed = sa.func.coalesce(seconds_between(now_param, old.last_reported_at), 0)
+    forward = greatest(sa.literal(position) - old.position_seconds, 0)
+    allowance = greatest(sa.cast(elapsed * MAX_PLAYBACK_RATE + SLACK_SECONDS, sa.Integer), 0)  # clocks may step back
+    credited = least(forward, allowance)
+    watched = least(old.watched_seconds + credited, duration)
+    reached = (watched * COMPLETE_DENOMINATOR >= duration * COMPLETE_NUMERATOR) if duration else sa.false()
+    statement = _insert().values(
+        **_base_values(student_id, lesson_id, now),
+        position_seconds=position, watched_seconds=0, last_reported_at=now, completed=False,
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[old.student_id, old.lesson_id],
+        set_={
+            "position_seconds": position,
+            "watched_seconds": watched,
+            "last_reported_at": now,
+            "completed": old.completed | reached,
+            "completed_at": sa.case((old.completed, old.completed_at), (reached, now_param), else_=None),
+            "updated_at": now,
+        },
+    ).returning(old.completed_at)
+    completed_at = db.session.execute(statement).scalar_one()
+    return completed_at == now
+
+
+def mark_complete(student_id: uuid.UUID, lesson_id: uuid.UUID, now: datetime | None = None) -> bool:
+    """A text lesson read to the end. Returns True the first time only."""
+    now = now or utcnow()
+    table = VideoProgress.__table__
+    statement = _insert().values(**_base_values(student_id, lesson_id, now), completed=True, completed_at=now,
+                                 position_seconds=0, watched_seconds=0)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.student_id, table.c.lesson_id],
+        set_={"completed": True,
+              "completed_at": sa.func.coalesce(table.c.completed_at, sa.literal(now, UTCDateTime())),
+              "updated_at": now},
+    ).returning(table.c.completed_at)
+    return db.session.execute(statement).scalar_one() == now

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import uuid
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, FieldList, Form, FormField, IntegerField, SelectField, StringField,
+                     TextAreaField)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from mwanzo.quizzes.models import QuestionKind
+from mwanzo.quizzes.services import AnswerDraft, QuestionDraft, QuizSettings, answer_rule_errors
+
+ANSWER_ROWS = 6
+KIND_LABELS = {
+    QuestionKind.SINGLE: _l("Single choice (one correct answer)"),
+    QuestionKind.MULTIPLE: _l("Multiple choice (partial credit)"),
+    QuestionKind.TRUE_FALSE: _l("True / false"),
+}
+
+
+class QuizSettingsForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    instructions = TextAreaField(_l("Instructions (optional)"), validators=[Optional(), Length(max=5000)])
+    section_id = SelectField(_l("Show in section"), default="", validate_choice=False)  # checked in settings()
+    passing_score = IntegerField(_l("Passing score (%)"), default=70,
+                                 validators=[InputRequired(), NumberRange(min=0, max=100)])
+    max_attempts = IntegerField(_l("Attempts allowed (empty: unlimited)"),
+                                validators=[Optional(), NumberRange(min=1, max=100)])
+    time_limit_minutes = IntegerField(_l("Time limit in minutes (empty: none)"),
+                                      validators=[Optional(), NumberRange(min=1, max=600)])
+    shuffle = BooleanField(_l("Shuffle questions and answers for each learner"))
+    is_required = BooleanField(_l("Required to complete the course"), default=True)
+
+    def __init__(self, sections, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.section_id.choices = [SelectChoice("", _l("After the last section"))] + [
+            SelectChoice(str(section.id), section.title) for section in sections
+        ]
+
+    @classmethod
+    def from_quiz(cls, sections, quiz):
+        form = cls(sections, obj=quiz)
+        if not form.is_submitted():
+            form.section_id.data = str(quiz.section_id) if quiz.section_id else ""
+            form.time_limit_minutes.data = quiz.time_limit_seconds // 60 if quiz.time_limit_seconds else None
+        return form
+
+    def settings(self, section_ids) -> QuizSettings:
+        section = str(self.section_id.data or "") or None
+        return QuizSettings(
+            title=self.title.data.strip(), instructions=self.instructions.data or None,
+            section_id=uuid.UUID(section) if section and section in section_ids else None,
+            passing_score=self.passing_score.data, max_attempts=self.max_attempts.data,
+            time_limit_seconds=self.time_limit_minutes.data * 60 if self.time_limit_minutes.data else None,
+            shuffle=self.shuffle.data, is_required=self.is_required.data,
+        )
+
+
+class AnswerRowForm(Form):
+    text = StringField(_l("Answer"), validators=[Optional(), Length(max=1000)])
+    is_correct = BooleanField(_l("Correct"))
+
+
+class QuestionForm(FlaskForm):
+    text = TextAreaField(_l("Question"), validators=[DataRequired(), Length(max=5000)])
+    kind = SelectField(_l("Kind"), default=QuestionKind.SINGLE.value,
+                       choices=[SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()])
+    points = IntegerField(_l("Points"), default=1, validators=[InputRequired(), NumberRange(min=1, max=100)])
+    explanation = TextAreaField(_l("Explanation shown after submitting (optional)"),
+                                validators=[Optional(), Length(max=5000)])
+    answers = FieldList(FormField(AnswerRowForm), min_entries=ANSWER_ROWS, max_entries=ANSWER_ROWS)
+
+    @classmethod
+    def for_new(cls, fresh: bool = False):
+        """The add-question form: the request's data, or (fresh, or on GET) an empty one. Its fields are
+        prefixed "new-" so they never share an id with a question being edited on the same page."""
+        form = cls(formdata=None, prefix="new") if fresh else cls(prefix="new")
+        if fresh or not form.is_submitted():
+            # Ready for the common true/false case; single choice ignores the empty rows.
+            form.answers[0].form.text.data, form.answers[1].form.text.data = str(_l("True")), str(_l("False"))
+        return form
+
+    @classmethod
+    def from_question(cls, question):
+        form = cls()
+        if not form.is_submitted():
+            form.text.data, form.kind.data = question.text, question.kind.value
+            form.points.data, form.explanation.data = question.points, question.explanation
+            for row, answer in zip(form.answers, question.answers):
+                row.form.text.data, row.form.is_correct.data = answer.text, answer.is_correct
+        return form
+
+    def filled_answers(self) -> list[AnswerDraft]:
+        return [AnswerDraft(text=row.form.text.data.strip(), is_correct=bool(row.form.is_correct.data))
+                for row in self.answers if (row.form.text.data or "").strip()]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.kind.data in QuestionKind.__members__:
+            errors = answer_rule_errors(QuestionKind(self.kind.data), self.filled_answers())
+            if errors:
+                self.form_errors.extend(errors)
+                valid = False
+        return valid
+
+    def draft(self) -> QuestionDraft:
+        return QuestionDraft(text=self.text.data.strip(), kind=QuestionKind(self.kind.data), points=self.points.data,
+                             explanation=self.explanation.data or None, answers=self.filled_answers())
+

@@ -1,0 +1,143 @@
+// Lesson player: HLS natively where the browser can, hls.js (fetched only then) where it cannot,
+// the MP4 in <source> as last resort. Quality and speed menus, resume, and progress saves.
+(function () {
+  "use strict";
+  var video = document.querySelector("video[data-player]");
+  if (!video) return;
+  var controls = document.querySelector("[data-player-controls]");
+  var qualityMenu = document.querySelector("[data-quality-menu]");
+  var speedMenu = document.querySelector("[data-speed-menu]");
+  var HLS_TYPE = "application/vnd.apple.mpegurl";
+  var hls = null, started = false, retries = 0;
+  var pendingTime = parseFloat(video.dataset.start || "0") || 0;
+  var playAfterLoad = false;
+
+  function engine() {
+    if (!video.dataset.src) return "mp4";
+    if (video.canPlayType(HLS_TYPE)) return "native";
+    if (window.MediaSource && MediaSource.isTypeSupported('video/mp4; codecs="avc1.42E01E,mp4a.40.2"')) return "hlsjs";
+    return "mp4";
+  }
+
+  function loadScript(src, done, fail) {
+    if (window.Hls) return done();
+    var script = document.createElement("script");
+    script.src = src;
+    script.onload = done;
+    script.onerror = fail;
+    document.head.appendChild(script);
+  }
+
+  var sourceElement = video.querySelector("source");
+  var fallback = sourceElement ? sourceElement.src : null;
+
+  function useMp4() {
+    // Last resort: the low-quality MP4 (what browsers without this script play from <source>).
+    if (hls) { hls.destroy(); hls = null; }
+    video.dataset.engine = "mp4";
+    if (qualityMenu) qualityMenu.disabled = true;
+    if (!fallback) return;
+    if (started) { pendingTime = video.currentTime; playAfterLoad = !video.paused; }
+    video.dataset.current = video.src = fallback;
+  }
+
+  function takeOver(url) {
+    // HLS takes over from the MP4 <source>, which stays for browsers without this script.
+    if (sourceElement) sourceElement.remove();
+    setSource(url);
+  }
+
+  function setSource(url) {
+    video.dataset.current = url;
+    if (video.dataset.engine === "native") {
+      video.src = url;
+      if (started) video.load();
+      return;
+    }
+    if (hls) hls.destroy();
+    hls = new window.Hls({ autoStartLoad: false, startPosition: pendingTime, capLevelToPlayerSize: true });
+    hls.on(window.Hls.Events.ERROR, function (event, data) {
+      if (!data.fatal) return;
+      if (data.type === window.Hls.ErrorTypes.MEDIA_ERROR && retries < 3) { retries += 1; hls.recoverMediaError(); return; }
+      if (data.type === window.Hls.ErrorTypes.NETWORK_ERROR && retries < 3) {
+        // Signed segment URLs expire and access is checked on each playlist fetch: ask again.
+        retries += 1; pendingTime = video.currentTime; setSource(video.dataset.current); return;
+      }
+      useMp4();
+    });
+    hls.attachMedia(video);
+    hls.loadSource(url);
+    if (started) hls.startLoad(pendingTime);
+  }
+
+  function switchTo(url) {
+    if (started) {
+      pendingTime = video.currentTime;
+      playAfterLoad = !video.paused;
+    }
+    setSource(url);
+  }
+
+  video.addEventListener("loadedmetadata", function () {
+    if (pendingTime > 0 && (!video.duration || pendingTime < video.duration - 1)) video.currentTime = pendingTime;
+    pendingTime = 0;
+    if (speedMenu) video.playbackRate = parseFloat(speedMenu.value);
+    if (playAfterLoad) { playAfterLoad = false; video.play(); }
+  });
+  video.addEventListener("play", function () {
+    if (!started) {
+      started = true;
+      if (hls) hls.startLoad(pendingTime);
+    }
+  });
+
+  // --- progress: every ~15 s while playing, on pause, and when the page is hidden
+  var progressUrl = video.dataset.progressUrl, lastSaved = null;
+  function save() {
+    if (!progressUrl || !started) return;
+    var position = Math.floor(video.currentTime);
+    if (pendingTime > 0) return;  // still seeking to the resume point
+    if (position === lastSaved && video.paused) return;
+    lastSaved = position;
+    var body = new FormData();
+    body.append("csrf_token", video.dataset.csrf);
+    body.append("position", String(position));
+    if (window.fetch) {
+      fetch(progressUrl, { method: "POST", body: body, keepalive: true, credentials: "same-origin" }).catch(function () {});
+    } else if (navigator.sendBeacon) {
+      navigator.sendBeacon(progressUrl, body);
+    }
+  }
+  setInterval(function () { if (!video.paused) save(); }, 15000);
+  video.addEventListener("playing", save);
+  video.addEventListener("pause", save);
+  video.addEventListener("ended", save);
+  document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden") save(); });
+  window.addEventListener("pagehide", save);
+
+  // --- menus
+  if (speedMenu) {
+    speedMenu.addEventListener("change", function () {
+      video.defaultPlaybackRate = video.playbackRate = parseFloat(speedMenu.value);
+    });
+  }
+  if (qualityMenu) {
+    qualityMenu.addEventListener("change", function () {
+      var option = qualityMenu.options[qualityMenu.selectedIndex];
+      video.dataset.quality = option.dataset.quality;
+      retries = 0;
+      switchTo(option.value);
+    });
+  }
+  if (controls) controls.hidden = false;
+
+  var kind = engine();
+  video.dataset.engine = kind;
+  if (kind === "mp4") { if (qualityMenu) qualityMenu.disabled = true; return; }
+  if (kind === "native") { takeOver(video.dataset.src); return; }
+  function noHlsJs() { video.dataset.engine = "mp4"; if (qualityMenu) qualityMenu.disabled = true; }
+  loadScript(video.dataset.hlsJs, function () {
+    if (window.Hls && window.Hls.isSupported()) takeOver(video.dataset.src);
+    else noHlsJs();
+  }, noHlsJs);
+})();
