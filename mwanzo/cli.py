@@ -78,8 +78,9 @@ def seed_demo() -> list[tuple[str, str, Role]]:
         slug = slugify(title)
         if db.session.scalar(select(Course.id).where(Course.slug == slug)):
             continue
-        add_demo_course(index, title, slug, categories[category_slug], users[instructor_email],
-                        Decimal(price), Decimal(original) if original else None, level, featured)
+        course = add_demo_course(index, title, slug, categories[category_slug], users[instructor_email],
+                                 Decimal(price), Decimal(original) if original else None, level, featured)
+        add_demo_thumbnail(course, index)
     return [(email, DEMO_PASSWORD, role) for _, email, role in DEMO_USERS]
 
 
@@ -117,6 +118,23 @@ def add_demo_course(index, title, slug, category, instructor, price, original, l
     course.lecture_count = lesson_count
     course.duration_minutes = round(seconds / 60)
     return course
+
+
+def add_demo_thumbnail(course: Course, index: int) -> None:
+    """A plain generated picture (two colour bands), stored through the same code as an instructor upload."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from mwanzo.catalog.images import store_course_thumbnail
+
+    palette = [(11, 110, 79), (183, 121, 31), (42, 93, 160), (164, 22, 26), (94, 60, 130), (20, 120, 130)]
+    picture = Image.new("RGB", (640, 360), palette[index % len(palette)])
+    ImageDraw.Draw(picture).rectangle((0, 250, 640, 360), fill=palette[(index + 2) % len(palette)])
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG")
+    buffer.seek(0)
+    store_course_thumbnail(course, buffer)
 
 
 def add_demo_quiz(course: Course, section: Section) -> None:

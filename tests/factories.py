@@ -181,3 +181,17 @@ def instructor(**kwargs) -> User:
 def draft_course(owner: User, **kwargs) -> Course:
     kwargs.setdefault("status", CourseStatus.DRAFT)
     return CourseFactory(instructor_id=owner.id, published_at=None, **kwargs)
+
+
+def review(course: Course, rating: int = 5, text: str | None = None, student: User | None = None, **kwargs):
+    """A review by a learner; the course's rating fields are recounted as the service does."""
+    from mwanzo.catalog.models import Review
+    from mwanzo.catalog.services import recount_rating
+
+    student = student or UserFactory()
+    row = Review(course_id=course.id, student_id=student.id, rating=rating, text=text, **kwargs)
+    db.session.add(row)
+    db.session.flush()
+    recount_rating(course.id)
+    db.session.commit()
+    return row

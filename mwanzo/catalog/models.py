@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mwanzo.auth.models import User
@@ -53,6 +54,14 @@ class Course(TimestampedModel):
         sa.CheckConstraint("original_price IS NULL OR original_price >= 0", name="original_price_not_negative"),
         sa.CheckConstraint("average_rating >= 0 AND average_rating <= 5", name="rating_range"),
         sa.Index("ix_courses_status_published_at", "status", "published_at"),
+        # The catalog's default order ("most popular"), walked backwards; and narrow indexes for its facets.
+        sa.Index("ix_courses_status_popularity", "status", "enrollment_count", "published_at", "id"),
+        sa.Index("ix_courses_status_category", "status", "category_id"),
+        sa.Index("ix_courses_status_language", "status", "language"),
+        # Full-text search (PostgreSQL): the vector is kept current by triggers (migration 0003).
+        sa.Index("ix_courses_search_vector", "search_vector", postgresql_using="gin"),
+        # Typo-tolerant fallback: pg_trgm similarity on titles.
+        sa.Index("ix_courses_title_trgm", "title", postgresql_using="gin", postgresql_ops={"title": "gin_trgm_ops"}),
     )
 
     title: Mapped[str] = mapped_column(sa.String(200))
@@ -80,6 +89,11 @@ class Course(TimestampedModel):
     is_featured: Mapped[bool] = mapped_column(default=False, index=True)
     published_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None]
+    # Weighted document (title A; short description, category B; instructor C; description D), written by
+    # database triggers on PostgreSQL; unused on SQLite, where search falls back to LIKE.
+    search_vector: Mapped[str | None] = mapped_column(
+        TSVECTOR().with_variant(sa.Text(), "sqlite"), deferred=True, deferred_raiseload=True
+    )
 
     category: Mapped[Category] = relationship(lazy="raise_on_sql")
     instructor: Mapped[User] = relationship(lazy="raise_on_sql")

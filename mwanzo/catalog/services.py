@@ -1,40 +1,149 @@
-"""Reading the public catalog."""
+"""The public catalog: home page, course pages, visibility, reviews and ratings."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+import uuid
+from dataclasses import dataclass
 
-from mwanzo.catalog.models import Category, Course, CourseStatus
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+
+from mwanzo.auth.models import User
+from mwanzo.catalog.models import Category, Course, CourseStatus, Lesson, Review, Section
+from mwanzo.catalog.search import facets, published_course_rows, search_order
 from mwanzo.extensions import db
+from mwanzo.learning import services as learning
+from mwanzo.learning.models import EnrollmentStatus
+
+REVIEWS_PER_PAGE = 10
 
 
-def published_courses():
-    return (
-        select(Course)
-        .where(Course.status == CourseStatus.PUBLISHED)
-        .options(joinedload(Course.instructor), joinedload(Course.category))
-    )
+class NotEnrolled(Exception):
+    """Only learners enrolled in a course may rate it."""
 
 
 def home_page_data(limit: int = 8) -> dict:
-    featured = db.session.scalars(
-        published_courses().where(Course.is_featured.is_(True)).order_by(Course.published_at.desc()).limit(limit)
-    ).all()
-    newest = db.session.scalars(published_courses().order_by(Course.published_at.desc()).limit(limit)).all()
-    popular = db.session.scalars(published_courses().order_by(Course.enrollment_count.desc()).limit(limit)).all()
-    categories = db.session.execute(
-        select(Category, func.count(Course.id))
-        .outerjoin(Course, (Course.category_id == Category.id) & (Course.status == CourseStatus.PUBLISHED))
-        .group_by(Category.id)
-        .order_by(Category.display_order, Category.name)
-    ).all()
+    rows = published_course_rows().limit(limit)
+    newest_first = (Course.published_at.desc(), Course.id.desc())
+    featured = db.session.scalars(rows.where(Course.is_featured.is_(True)).order_by(*newest_first)).all()
+    newest = db.session.scalars(rows.order_by(*newest_first)).all()
+    popular = db.session.scalars(rows.order_by(*search_order("popular"))).all()
+    categories, _languages = facets()
     return {"featured": featured, "newest": newest, "popular": popular, "categories": categories}
 
 
-def list_published(page: int, per_page: int = 12):
-    return db.paginate(published_courses().order_by(Course.published_at.desc()), page=page, per_page=per_page,
-                       error_out=False, count=True)
-
-
 def published_course_by_slug(slug: str) -> Course | None:
-    return db.session.scalar(published_courses().where(Course.slug == slug))
+    return db.session.scalar(published_course_rows().where(Course.slug == slug))
+
+
+def category_by_slug(slug: str) -> Category | None:
+    return db.session.scalar(select(Category).where(Category.slug == slug))
+
+
+def can_see_unpublished(viewer: User | None, course: Course) -> bool:
+    return viewer is not None and viewer.is_authenticated and (viewer.is_admin or viewer.id == course.instructor_id)
+
+
+def visible_course(slug: str, viewer: User | None) -> Course | None:
+    """The course with everything its page shows, or None when the viewer may not see it.
+
+    Drafts, courses in review and rejected courses are shown only to their instructor and to admins.
+    """
+    course = db.session.scalar(
+        select(Course).where(Course.slug == slug).options(
+            joinedload(Course.instructor), joinedload(Course.category),
+            selectinload(Course.sections).selectinload(Section.lessons.and_(Lesson.is_published.is_(True))),
+        )
+    )
+    if course is None or (course.status != CourseStatus.PUBLISHED and not can_see_unpublished(viewer, course)):
+        return None
+    return course
+
+
+@dataclass
+class ReviewPage:
+    items: list[Review]
+    page: int
+    has_more: bool
+
+
+def review_page(course_id: uuid.UUID, page: int = 1, per_page: int = REVIEWS_PER_PAGE) -> ReviewPage:
+    """Newest first; one query (one row more than shown tells whether there is a next page)."""
+    rows = db.session.scalars(
+        select(Review).where(Review.course_id == course_id).options(joinedload(Review.student))
+        .order_by(Review.created_at.desc(), Review.id.desc()).limit(per_page + 1).offset((page - 1) * per_page)
+    ).all()
+    return ReviewPage(items=list(rows[:per_page]), page=page, has_more=len(rows) > per_page)
+
+
+def review_by(student: User | None, course: Course) -> Review | None:
+    if student is None or not student.is_authenticated:
+        return None
+    return db.session.scalar(select(Review).where(Review.course_id == course.id, Review.student_id == student.id))
+
+
+@dataclass
+class Visitor:
+    """What the course page offers this visitor: its call to action and the review form."""
+
+    signed_in: bool
+    has_access: bool
+    can_review: bool
+    review: Review | None
+    payment_pending: bool = False
+
+
+def visitor_state(viewer: User | None, course: Course) -> Visitor:
+    if viewer is None or not viewer.is_authenticated:
+        return Visitor(signed_in=False, has_access=False, can_review=False, review=None)
+    enrollment = learning.get_enrollment(viewer.id, course.id)
+    enrolled = enrollment is not None and enrollment.grants_access
+    return Visitor(signed_in=True, has_access=enrolled or learning.has_access(viewer, course),
+                   can_review=enrolled, review=review_by(viewer, course) if enrolled else None,
+                   payment_pending=enrollment is not None and enrollment.status == EnrollmentStatus.PENDING_PAYMENT)
+
+
+def save_review(student: User, course: Course, rating: int, text: str | None) -> tuple[Review, bool]:
+    """Create the learner's review, or update it if they already wrote one. Returns (review, created).
+
+    The course row is locked first, so concurrent reviews of one course run one after the other and the
+    recount below always sees every committed review: average_rating and rating_count stay exact.
+    """
+    enrollment = learning.get_enrollment(student.id, course.id)
+    if enrollment is None or not enrollment.grants_access:
+        raise NotEnrolled()
+    db.session.execute(select(Course.id).where(Course.id == course.id).with_for_update())
+    review = review_by(student, course)
+    created = review is None
+    if created:
+        review = Review(course_id=course.id, student_id=student.id, rating=rating, text=text or None)
+        try:
+            with db.session.begin_nested():
+                db.session.add(review)
+        except IntegrityError:  # the same learner, twice at once: the first one wins, this becomes an edit
+            review, created = review_by(student, course), False
+    if not created:
+        review.rating, review.text = rating, text or None
+    db.session.flush()
+    recount_rating(course.id)
+    return review, created
+
+
+def recount_rating(course_id: uuid.UUID) -> None:
+    reviews = select(Review).where(Review.course_id == course_id).subquery()
+    db.session.execute(
+        update(Course).where(Course.id == course_id).values(
+            rating_count=select(func.count()).select_from(reviews).scalar_subquery(),
+            average_rating=select(func.coalesce(func.round(func.avg(reviews.c.rating), 2), 0)).scalar_subquery(),
+        ).execution_options(synchronize_session=False)
+    )
+    db.session.expire_all()
+
+
+def sitemap_entries() -> tuple[list[Category], list[tuple[str, object]]]:
+    categories = db.session.scalars(select(Category).order_by(Category.display_order, Category.name)).all()
+    courses = db.session.execute(
+        select(Course.slug, Course.updated_at).where(Course.status == CourseStatus.PUBLISHED)
+        .order_by(Course.published_at.desc())
+    ).all()
+    return list(categories), [tuple(row) for row in courses]

@@ -1,24 +1,164 @@
-from flask import Blueprint, abort, render_template, request
+"""Public catalog pages: home, search, categories, course pages, reviews, thumbnails, sitemap and robots."""
+from __future__ import annotations
 
-from mwanzo.catalog import services
+import re
+import uuid
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wsgi import wrap_file
+
+from mwanzo.auth.access import login_required
+from mwanzo.catalog import images, search, services
+from mwanzo.catalog.forms import LEVEL_LABELS, CatalogSearchForm, ReviewForm
+from mwanzo.extensions import db
+from mwanzo.storage import get_storage
+from mwanzo.urls import absolute_url
+from mwanzo.web.htmx import render
 
 bp = Blueprint("catalog", __name__)
+
+ONE_YEAR = 365 * 24 * 3600
+VERSION = re.compile(r"^[0-9a-f]{12}$")
+
+
+@bp.app_template_global()
+def thumbnail(course) -> dict | None:
+    """srcset data for a course's thumbnail, or None when it has none."""
+    renditions = course.thumbnail_renditions or {}
+    version, widths = renditions.get("version"), renditions.get("widths")
+    if not version or not widths:
+        return None
+
+    def srcset(ext: str) -> str:
+        urls = (url_for("catalog.thumbnail_file", course_id=course.id, version=version, width=w, ext=ext) for w in widths)
+        return ", ".join(f"{url} {w}w" for url, w in zip(urls, widths))
+
+    width = widths[0]
+    return {"webp": srcset("webp"), "jpg": srcset("jpg"), "width": width, "height": width * 9 // 16,
+            "src": url_for("catalog.thumbnail_file", course_id=course.id, version=version, width=width, ext="jpg"),
+            "large": absolute_url("catalog.thumbnail_file", course_id=course.id, version=version,
+                                  width=widths[-1], ext="jpg")}
+
+
+@bp.app_template_global()
+def search_url(external: bool = False, **changes) -> str:
+    """This search page's URL with some settings changed; empty and default settings left out."""
+    args = {name: request.args.get(name, "") for name in search.SearchCriteria.__dataclass_fields__}
+    args.update(changes)
+    defaults = {"page": "1"}
+    args = {name: value for name, value in args.items() if str(value) not in ("", "None", defaults.get(name))}
+    values = {**(request.view_args or {}), **args}
+    return absolute_url(request.endpoint, **values) if external else url_for(request.endpoint, **values)
 
 
 @bp.get("/")
 def home():
-    return render_template("catalog/home.html", **services.home_page_data())
+    return render_template("catalog/home.html", canonical=absolute_url("catalog.home"), **services.home_page_data())
+
+
+def _search_page(page: str, fixed: dict, **context):
+    form = CatalogSearchForm(formdata=request.args)
+    categories, languages = search.facets()
+    form.set_facets(categories, languages)
+    if not form.validate():
+        bad = ", ".join(sorted(form.errors))
+        abort(400, _("These search settings could not be understood: %(fields)s.", fields=bad))
+    criteria = form.criteria(**fixed)
+    results = search.search_courses(criteria)
+    return render(page, "catalog/_course_results.html", form=form, criteria=criteria, results=results,
+                  categories=categories, **context)
 
 
 @bp.get("/courses")
 def course_list():
-    page = request.args.get("page", 1, type=int)
-    return render_template("catalog/course_list.html", pagination=services.list_published(max(page, 1)))
+    return _search_page("catalog/course_list.html", {}, category=None)
+
+
+@bp.get("/categories/<slug>")
+def category_detail(slug: str):
+    category = services.category_by_slug(slug)
+    if category is None:
+        abort(404)
+    return _search_page("catalog/course_list.html", {"category": category.slug}, category=category)
 
 
 @bp.get("/courses/<slug>")
 def course_detail(slug: str):
-    course = services.published_course_by_slug(slug)
+    course = services.visible_course(slug, current_user)
     if course is None:
         abort(404)
-    return render_template("catalog/course_detail.html", course=course)
+    visitor = services.visitor_state(current_user, course)
+    form = ReviewForm(obj=visitor.review) if visitor.can_review else None
+    return render_template("catalog/course_detail.html", course=course, visitor=visitor, review_form=form,
+                           reviews=services.review_page(course.id), level_label=LEVEL_LABELS[course.level],
+                           canonical=absolute_url("catalog.course_detail", slug=course.slug))
+
+
+@bp.get("/courses/<slug>/reviews")
+def review_list(slug: str):
+    course = services.visible_course(slug, current_user)
+    page = request.args.get("page", 1, type=int)
+    if course is None:
+        abort(404)
+    if page < 1:
+        abort(400)
+    return render("catalog/review_list.html", "catalog/_reviews.html", course=course,
+                  reviews=services.review_page(course.id, page),
+                  canonical=absolute_url("catalog.review_list", slug=course.slug, page=page))
+
+
+@bp.route("/courses/<slug>/review", methods=["GET", "POST"])
+@login_required
+def review_edit(slug: str):
+    """Write or edit one's review: one per learner, so a second review edits the first."""
+    course = services.visible_course(slug, current_user)
+    if course is None:
+        abort(404)
+    visitor = services.visitor_state(current_user, course)
+    if not visitor.can_review:
+        abort(403, _("Only learners enrolled in this course can review it."))
+    form = ReviewForm(obj=visitor.review)
+    if form.validate_on_submit():
+        try:
+            _review, created = services.save_review(current_user, course, form.rating.data, form.text.data)
+        except services.NotEnrolled:
+            abort(403, _("Only learners enrolled in this course can review it."))
+        db.session.commit()
+        flash(_("Thank you for your review.") if created else _("Your review has been updated."), "success")
+        return redirect(url_for("catalog.course_detail", slug=course.slug, _anchor="reviews"))
+    status = 422 if form.errors else 200
+    return render_template("catalog/review_edit.html", course=course, form=form, existing=visitor.review), status
+
+
+@bp.get("/thumbs/<uuid:course_id>/<version>/<int:width>.<ext>")
+def thumbnail_file(course_id: uuid.UUID, version: str, width: int, ext: str):
+    content_type = images.content_type_for(ext)
+    if content_type is None or width not in images.WIDTHS or not VERSION.match(version):
+        abort(404)
+    storage = get_storage()
+    key = images.thumbnail_key(course_id, version, width, ext)
+    if not storage.exists(key):
+        abort(404)
+    response = Response(wrap_file(request.environ, storage.open(key)), mimetype=content_type,
+                        direct_passthrough=True)
+    response.headers["Cache-Control"] = f"public, max-age={ONE_YEAR}, immutable"
+    return response
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    categories, courses = services.sitemap_entries()
+    course_url = absolute_url("catalog.course_detail", slug="SLUG")  # built once, not 10,000 times
+    urls = [(absolute_url("catalog.home"), None), (absolute_url("catalog.course_list"), None)]
+    urls += [(absolute_url("catalog.category_detail", slug=category.slug), None) for category in categories]
+    urls += [(course_url.replace("SLUG", slug), updated_at) for slug, updated_at in courses]
+    body = render_template("catalog/sitemap.xml", urls=urls)
+    return Response(body, mimetype="application/xml", headers={"Cache-Control": "public, max-age=3600"})
+
+
+@bp.get("/robots.txt")
+def robots():
+    body = render_template("catalog/robots.txt", sitemap_url=absolute_url("catalog.sitemap"))
+    return Response(body, mimetype="text/plain", headers={"Cache-Control": "public, max-age=86400"})

@@ -22,14 +22,6 @@ bp = Blueprint("learning", __name__)
 add_nav_link((Role.STUDENT, Role.INSTRUCTOR), "learning.dashboard", _l("My learning"))
 
 
-@bp.app_template_global()
-def learner_enrollment(course: Course):
-    """The current learner's enrolment in a course, for the course page's call to action."""
-    if not current_user.is_authenticated:
-        return None
-    return services.get_enrollment(current_user.id, course.id)
-
-
 def visible_course_or_404(slug: str) -> Course:
     course = db.session.scalar(select(Course).where(Course.slug == slug))
     if course is None:

@@ -25,7 +25,7 @@ def test_learner_pays_with_the_sandbox_and_reaches_the_lesson(new_page, make, ja
     page.get_by_role("link", name="Profile").wait_for()
 
     page.goto(f"/courses/{course.slug}")
-    page.get_by_role("link", name="Buy with M-Pesa").click()
+    page.get_by_role("link", name="Buy for KES 1,500").click()
     page.get_by_label("M-Pesa phone number").fill("0712 345 678")
     page.get_by_role("button", name="Send the M-Pesa request").click()
     page.get_by_text("Check your phone and enter your M-Pesa PIN to pay KES 1,500").wait_for()

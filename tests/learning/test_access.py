@@ -69,7 +69,7 @@ def test_anonymous_visitor_sees_only_the_preview(client, course_with_video):
     assert_refused(client, course, locked)
     assert_allowed(client, course, preview, download=False)
     course_page = client.get(client.get(urls(course, locked)["page"]).location).get_data(as_text=True)
-    assert f'href="/courses/{course.slug}/checkout"' in course_page  # the call to action
+    assert f'href="/login?next=/courses/{course.slug}"' in course_page  # the call to action: log in to enrol
 
 
 def test_learner_without_enrolment_or_with_pending_payment_is_sent_to_the_course_page(client, login, make,
