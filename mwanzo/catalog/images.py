@@ -11,6 +11,7 @@ import secrets
 import warnings
 from typing import BinaryIO
 
+from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps
 
 from mwanzo import jobs
@@ -37,20 +38,20 @@ def thumbnail_key(course_id, version: str, width: int, ext: str) -> str:
 def _decode(upload: BinaryIO) -> Image.Image:
     data = upload.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
-        raise InvalidImage("image larger than 8 MB")
+        raise InvalidImage(_l("The image is larger than 8 MB."))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if image.format not in ACCEPTED:
-                raise InvalidImage(f"unsupported image type {image.format}")
+                raise InvalidImage(_l("Upload a JPEG, PNG or WebP image."))
             if image.width * image.height > MAX_PIXELS:
-                raise InvalidImage("image has too many pixels")
+                raise InvalidImage(_l("The image is too large."))
             image.load()
     except InvalidImage:
         raise
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise InvalidImage("not an image we can read") from exc
+        raise InvalidImage(_l("This file is not an image we can read. Upload a JPEG, PNG or WebP.")) from exc
     image = ImageOps.exif_transpose(image)
     return image.convert("RGB")
 

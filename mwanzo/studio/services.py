@@ -1,7 +1,6 @@
 """The instructor's course builder and the review workflow. No commits here; views commit once."""
 from __future__ import annotations
 
-import io
 import math
 import re
 import uuid
@@ -34,10 +33,6 @@ class SubmissionIncomplete(Exception):
     def __init__(self, missing: list[str]):
         super().__init__("; ".join(missing))
         self.missing = missing
-
-
-class InvalidImage(Exception):
-    pass
 
 
 # ---------------------------------------------------------------- courses
@@ -145,50 +140,6 @@ def _apply_details(course: Course, details: CourseDetails) -> None:
 
 
 # ---------------------------------------------------------------- thumbnails
-
-THUMBNAIL_WIDTHS = (320, 640)
-MAX_IMAGE_PIXELS = 40_000_000
-
-
-def store_course_thumbnail(course: Course, file_storage) -> None:
-    """Check the upload is an image by its content (not its name), cut it to 16:9, and store small
-    WebP and JPEG sizes. Sets course.thumbnail_key (largest JPEG) and course.thumbnail_renditions:
-    {"width": .., "height": .., "webp": {"320": key, ...}, "jpeg": {...}}. Old sizes are removed."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    data = file_storage.read(20 * 1024 * 1024 + 1)
-    if len(data) > 20 * 1024 * 1024:
-        raise InvalidImage(_("The image is larger than 20 MB."))
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            if probe.format not in ("JPEG", "PNG", "WEBP", "GIF"):
-                raise InvalidImage(_("Upload a JPEG, PNG or WebP image."))
-            if probe.width * probe.height > MAX_IMAGE_PIXELS:
-                raise InvalidImage(_("The image is too large."))
-            image = ImageOps.exif_transpose(probe).convert("RGB")
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        raise InvalidImage(_("This file is not an image we can read. Upload a JPEG, PNG or WebP.")) from None
-    prefix = f"courses/{course.id}/thumb/{uuid.uuid4().hex[:10]}"
-    storage = get_storage()
-    renditions: dict = {"webp": {}, "jpeg": {}}
-    for width in THUMBNAIL_WIDTHS:
-        height = width * 9 // 16
-        sized = ImageOps.fit(image, (width, height), Image.Resampling.LANCZOS)
-        for fmt, ext, options in (("webp", "webp", {"quality": 70, "method": 4}),
-                                  ("jpeg", "jpg", {"quality": 72, "optimize": True, "progressive": True})):
-            buffer = io.BytesIO()
-            sized.save(buffer, format=fmt.upper(), **options)
-            buffer.seek(0)
-            key = f"{prefix}/{width}.{ext}"
-            storage.save(key, buffer, f"image/{fmt}")
-            renditions[fmt][str(width)] = key
-    renditions["width"], renditions["height"] = THUMBNAIL_WIDTHS[-1], THUMBNAIL_WIDTHS[-1] * 9 // 16
-    old_key = course.thumbnail_key
-    course.thumbnail_key = renditions["jpeg"][str(THUMBNAIL_WIDTHS[-1])]
-    course.thumbnail_renditions = renditions
-    if old_key:
-        storage.delete_prefix(old_key.rsplit("/", 1)[0])
-
 
 # ---------------------------------------------------------------- sections and lessons
 

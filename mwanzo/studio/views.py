@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from mwanzo.auth.access import role_required
 from mwanzo.auth.models import Role
+from mwanzo.catalog import images
 from mwanzo.catalog.models import Category, CourseStatus, LessonKind, Level
 from mwanzo.extensions import db
 from mwanzo.media import services as media
@@ -19,8 +20,8 @@ from mwanzo.media import uploads
 from mwanzo.studio import services
 from mwanzo.studio.forms import (ConfirmForm, CourseForm, LessonForm, MoveForm, NewLessonForm, SectionForm,
                                  VideoUploadForm, lines)
-from mwanzo.web.htmx import is_htmx, render
 from mwanzo.web.errors import render_error
+from mwanzo.web.htmx import is_htmx, render
 from mwanzo.web.nav import add_nav_link
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
@@ -85,8 +86,8 @@ def save_course_form(form: CourseForm, course=None):
         else:
             services.update_course(course, details_from(form))
         if form.thumbnail.data:
-            services.store_course_thumbnail(course, form.thumbnail.data)
-    except services.InvalidImage as exc:
+            images.store_course_thumbnail(course, form.thumbnail.data)
+    except images.InvalidImage as exc:
         db.session.rollback()
         form.thumbnail.errors.append(str(exc))
         return None

@@ -3,7 +3,6 @@ import threading
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-import pytest
 from sqlalchemy import func, select
 
 from mwanzo.extensions import db
