@@ -81,7 +81,32 @@ def seed_demo() -> list[tuple[str, str, Role]]:
         course = add_demo_course(index, title, slug, categories[category_slug], users[instructor_email],
                                  Decimal(price), Decimal(original) if original else None, level, featured)
         add_demo_thumbnail(course, index)
+    add_demo_jobs(users["safaritech@example.com"])
     return [(email, DEMO_PASSWORD, role) for _, email, role in DEMO_USERS]
+
+
+def add_demo_jobs(employer) -> None:
+    """A company profile and two open jobs, so the jobs board and candidate pool have something to show."""
+    from mwanzo.careers.models import EmployerProfile, Job, JobCourse, JobKind
+
+    if db.session.scalar(select(EmployerProfile.id).where(EmployerProfile.user_id == employer.id)):
+        return
+    db.session.add(EmployerProfile(user_id=employer.id, company_name="Safari Tech Ltd", location="Nairobi",
+                                   about="A growing Nairobi software and data company.",
+                                   website="https://safaritech.example.com"))
+    excel = db.session.scalar(select(Course).where(Course.slug == slugify("Excel for Small Business")))
+    python = db.session.scalar(select(Course).where(Course.slug == slugify("Python Programming from Zero")))
+    for title, kind, location, remote, course in (
+        ("Data entry clerk", JobKind.FULL_TIME, "Nairobi", False, excel),
+        ("Junior Python developer (intern)", JobKind.INTERNSHIP, None, True, python),
+    ):
+        job = Job(employer_id=employer.id, title=title, kind=kind, location=location, is_remote=remote,
+                  description=f"**{title}** at Safari Tech. Show us your Mwanzo certificate.",
+                  salary_min=Decimal("25000"), salary_max=Decimal("45000"), skills=["Attention to detail"])
+        db.session.add(job)
+        db.session.flush()
+        if course is not None:
+            db.session.add(JobCourse(job_id=job.id, course_id=course.id, is_required=True))
 
 
 def add_demo_course(index, title, slug, category, instructor, price, original, level, featured) -> Course:

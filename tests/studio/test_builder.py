@@ -228,3 +228,9 @@ def test_my_courses_shows_badges_counts_and_uses_fixed_queries(client, make, own
     for i in range(5):
         make.draft_course(owner, title=f"Extra {i}")
     assert statements()[0] == many
+
+
+def test_builder_links_to_the_course_quizzes(client, make, owner):
+    course = make.draft_course(owner)
+    page = client.get(f"/studio/courses/{course.id}").get_data(as_text=True)
+    assert f'href="/studio/courses/{course.id}/quizzes"' in page

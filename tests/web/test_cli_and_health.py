@@ -1,5 +1,6 @@
 from sqlalchemy import func, select
 
+from mwanzo.careers.models import Job
 from mwanzo.catalog.models import Course, CourseStatus
 from mwanzo.cli import DEMO_PASSWORD
 from mwanzo.extensions import db
@@ -10,8 +11,8 @@ def test_seed_demo_is_idempotent_and_its_logins_work(app, client):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0 and "admin@example.com" in first.output
-    counts = lambda: (db.session.scalar(select(func.count()).select_from(Course)),  # noqa: E731
-                      db.session.scalar(select(func.count()).select_from(Quiz)))
+    counts = lambda: tuple(db.session.scalar(select(func.count()).select_from(model))  # noqa: E731
+                           for model in (Course, Quiz, Job))
     before = counts()
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     assert counts() == before
@@ -21,6 +22,7 @@ def test_seed_demo_is_idempotent_and_its_logins_work(app, client):
     response = client.post("/login", data={"email": "brian@example.com", "password": DEMO_PASSWORD})
     assert response.status_code == 302
     assert "Free" in client.get("/").get_data(as_text=True)
+    assert "Data entry clerk" in client.get("/jobs").get_data(as_text=True)
 
 
 def test_healthz_checks_redis_when_configured(app, client, redis_url):
