@@ -8,10 +8,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from mwanzo.analytics import reports, services
-from mwanzo.auth.access import require_owner, role_required
+from mwanzo.auth.access import role_required
 from mwanzo.auth.models import Role
-from mwanzo.catalog.models import Course
-from mwanzo.extensions import db
+from mwanzo.catalog.access import course_owned_by_current_user
 from mwanzo.web.nav import add_nav_link
 
 bp = Blueprint("analytics", __name__, url_prefix="/instructor/analytics")
@@ -26,14 +25,6 @@ def date_range() -> services.DateRange:
         abort(400)
 
 
-def own_course(course_id: uuid.UUID) -> Course:
-    course = db.session.get(Course, course_id)
-    if course is None:
-        abort(404)
-    require_owner(course.instructor_id)
-    return course
-
-
 @bp.get("/")
 @role_required(Role.INSTRUCTOR)
 def course_list():
@@ -43,7 +34,7 @@ def course_list():
 @bp.get("/<uuid:course_id>")
 @role_required(Role.INSTRUCTOR)
 def course_report(course_id: uuid.UUID):
-    course = own_course(course_id)
+    course = course_owned_by_current_user(course_id)
     rng = date_range()
     rating, rating_count = services.rating_summary(course.id)
     return render_template("analytics/course_report.html", course=course, rng=rng,
@@ -55,7 +46,7 @@ def course_report(course_id: uuid.UUID):
 @bp.get("/<uuid:course_id>/<name>.csv")
 @role_required(Role.INSTRUCTOR)
 def course_csv(course_id: uuid.UUID, name: str):
-    course = own_course(course_id)
+    course = course_owned_by_current_user(course_id)
     rng = date_range()
     table = reports.find_table(reports.course_report(course, rng), name)
     if table is None:

@@ -8,8 +8,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from mwanzo.auth.access import login_required, require_owner, role_required
+from mwanzo.auth.access import login_required, role_required
 from mwanzo.auth.models import Role
+from mwanzo.catalog.access import course_owned_by_current_user
 from mwanzo.catalog.models import Course, Section
 from mwanzo.extensions import db
 from mwanzo.learning.services import has_access
@@ -24,16 +25,8 @@ builder = role_required(Role.INSTRUCTOR)
 
 # ---------------------------------------------------------------- builder helpers
 
-def owned_course(course_id: uuid.UUID) -> Course:
-    course = db.session.get(Course, course_id)
-    if course is None:
-        abort(404)
-    require_owner(course.instructor_id)
-    return course
-
-
 def owned_quiz(course_id: uuid.UUID, quiz_id: uuid.UUID) -> tuple[Course, Quiz]:
-    course = owned_course(course_id)
+    course = course_owned_by_current_user(course_id)
     quiz = services.quiz_with_questions(quiz_id)
     if quiz is None or quiz.course_id != course.id:
         abort(404)
@@ -62,14 +55,14 @@ def questions_changed(course: Course, quiz: Quiz):
 @bp.get("/studio/courses/<uuid:course_id>/quizzes")
 @builder
 def quiz_list(course_id: uuid.UUID):
-    course = owned_course(course_id)
+    course = course_owned_by_current_user(course_id)
     return render_template("quizzes/quiz_list.html", course=course, quizzes=services.course_quizzes(course.id))
 
 
 @bp.route("/studio/courses/<uuid:course_id>/quizzes/new", methods=["GET", "POST"])
 @builder
 def quiz_create(course_id: uuid.UUID):
-    course = owned_course(course_id)
+    course = course_owned_by_current_user(course_id)
     sections = course_sections(course.id)
     form = QuizSettingsForm(sections)
     if form.validate_on_submit():

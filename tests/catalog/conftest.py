@@ -1,28 +1,9 @@
-import contextlib
-
 import pytest
-from sqlalchemy import event
 
-from mwanzo.extensions import db
+from tests import queries
 
 
 @pytest.fixture
-def count_queries(app):
+def count_queries():
     """with count_queries() as queries: ... → len(queries) SQL statements ran (selects, updates...)."""
-
-    @contextlib.contextmanager
-    def _count():
-        statements: list[str] = []
-
-        def listener(conn, cursor, statement, parameters, context, executemany):
-            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-                statements.append(statement)
-
-        engine = db.engine
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            yield statements
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-
-    return _count
+    return queries.count_queries

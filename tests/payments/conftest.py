@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from mwanzo.extensions import db
 from mwanzo.payments.models import Payment
@@ -62,15 +61,3 @@ def callback_path(token: str = CALLBACK_TOKEN) -> str:
     return f"/api/v1/payments/callback/{token}"
 
 
-@contextmanager
-def count_queries():
-    statements: list[str] = []
-
-    def listener(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)

@@ -13,7 +13,8 @@ from mwanzo.extensions import db
 from mwanzo.learning import services as learning
 from mwanzo.learning.models import Enrollment, EnrollmentStatus
 from mwanzo.payments.models import Payment, PaymentStatus
-from tests.payments.conftest import callback_path, count_queries
+from tests.payments.conftest import callback_path
+from tests.queries import count_queries
 
 
 @pytest.fixture
