@@ -15,7 +15,7 @@ from mwanzo.extensions import db
 from mwanzo.learning import progress
 from mwanzo.learning.models import Enrollment, EnrollmentStatus, VideoProgress
 from mwanzo.notifications.services import send_email
-from mwanzo.quizzes.models import Quiz, QuizAttempt
+from mwanzo.quizzes.models import Question, Quiz, QuizAttempt
 from mwanzo.storage import get_storage
 from mwanzo.urls import absolute_url
 
@@ -157,7 +157,9 @@ def progress_counts(enrollment: Enrollment) -> tuple[int, int]:
             VideoProgress.lesson_id.in_(select(lessons.c.id)),
         )
     )
-    quizzes = select(Quiz.id).where(Quiz.course_id == enrollment.course_id, Quiz.is_required.is_(True))
+    # A required quiz still without questions cannot be passed, so it does not hold completion back.
+    quizzes = select(Quiz.id).where(Quiz.course_id == enrollment.course_id, Quiz.is_required.is_(True),
+                                    exists().where(Question.quiz_id == Quiz.id))
     total_quizzes = db.session.scalar(select(func.count()).select_from(quizzes.subquery()))
     passed_quizzes = db.session.scalar(
         select(func.count()).select_from(Quiz).where(
