@@ -42,7 +42,7 @@ ALLOWED_MOVES: dict[ProcessingStatus | None, set[ProcessingStatus]] = {
 
 
 class InvalidProcessingMove(Exception):
-    pass
+    """The lesson's processing status does not allow this step."""
 
 
 class VideoRejected(Exception):

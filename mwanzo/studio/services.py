@@ -22,11 +22,11 @@ from mwanzo.urls import absolute_url
 
 
 class NotFound(Exception):
-    pass
+    """No such course, section or lesson for this editor (another instructor's work does not exist for them)."""
 
 
 class InvalidTransition(Exception):
-    pass
+    """The course's status does not allow this move."""
 
 
 class SubmissionIncomplete(Exception):
