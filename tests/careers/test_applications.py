@@ -1,7 +1,7 @@
 """Applying for jobs: one application per job, own certificates only, open jobs only; employers review."""
-import pytest
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from mwanzo.auth.models import Role
