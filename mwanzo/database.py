@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -96,3 +97,27 @@ def configure_sqlite(engine: sa.Engine) -> None:
     def _before_savepoint(connection, _name):
         if not connection.connection.dbapi_connection.in_transaction:
             connection.exec_driver_sql("BEGIN")
+
+
+def business_timezone() -> ZoneInfo:
+    """Days in reports are Kenyan days (BABEL_DEFAULT_TIMEZONE, Africa/Nairobi), not UTC days."""
+    from flask import current_app
+
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def local_day(column) -> sa.ColumnElement:
+    """The business-timezone calendar day of a timestamp column, on PostgreSQL and SQLite alike."""
+    from mwanzo.extensions import db
+
+    zone = business_timezone()
+    if db.engine.dialect.name == "postgresql":
+        return sa.cast(sa.func.timezone(zone.key, column), sa.Date)
+    # SQLite stores UTC; East Africa Time has no daylight saving, so one fixed offset is exact.
+    offset_minutes = int(datetime.now(zone).utcoffset().total_seconds() // 60)
+    return sa.func.date(column, f"{offset_minutes:+d} minutes")
+
+
+def local_day_start(day: date) -> datetime:
+    """The moment a business-timezone calendar day begins, as an aware UTC datetime."""
+    return datetime.combine(day, time.min, tzinfo=business_timezone()).astimezone(timezone.utc)

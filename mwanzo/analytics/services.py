@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -15,7 +15,7 @@ from sqlalchemy import case, func, select
 
 from mwanzo.auth.models import User
 from mwanzo.catalog.models import Course, Lesson, Review, Section
-from mwanzo.database import utcnow
+from mwanzo.database import business_timezone, local_day, local_day_start, utcnow
 from mwanzo.extensions import db
 from mwanzo.learning.models import Enrollment, EnrollmentStatus, VideoProgress
 from mwanzo.payments.models import Payment, PaymentStatus
@@ -37,7 +37,7 @@ class DateRange:
     @classmethod
     def from_args(cls, args, today: date | None = None) -> "DateRange":
         """?start=YYYY-MM-DD&end=YYYY-MM-DD; missing values default to the last 30 days."""
-        today = today or utcnow().date()
+        today = today or utcnow().astimezone(business_timezone()).date()
         try:
             end = date.fromisoformat(args["end"]) if args.get("end") else today
             start = date.fromisoformat(args["start"]) if args.get("start") else end - timedelta(days=DEFAULT_DAYS - 1)
@@ -49,11 +49,11 @@ class DateRange:
 
     @property
     def lower(self) -> datetime:
-        return datetime.combine(self.start, time.min, tzinfo=timezone.utc)
+        return local_day_start(self.start)
 
     @property
     def upper(self) -> datetime:
-        return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=timezone.utc)
+        return local_day_start(self.end + timedelta(days=1))
 
     def days(self) -> list[date]:
         return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
@@ -65,20 +65,13 @@ class DateRange:
         return {"start": self.start.isoformat(), "end": self.end.isoformat()}
 
 
-def day_of(column):
-    """The UTC calendar day of a timestamp column, the same on PostgreSQL and SQLite."""
-    if db.engine.dialect.name == "postgresql":
-        return sa.cast(func.timezone("UTC", column), sa.Date)
-    return func.date(column)
-
-
 def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def daily(column, value, rng: DateRange, *where) -> list[tuple[date, Decimal | int]]:
     """[(day, value)] for each day in the range; value is an aggregate such as func.count()."""
-    day = day_of(column).label("day")
+    day = local_day(column).label("day")
     rows = db.session.execute(
         select(day, value).where(rng.contains(column), *where).group_by(day)
     ).all()
@@ -104,7 +97,7 @@ def enrollments_per_day(rng: DateRange, course_id: uuid.UUID | None = None):
 def revenue_per_day(rng: DateRange, course_id: uuid.UUID | None = None):
     where = [Payment.status == PaymentStatus.SUCCESS] + ([Payment.course_id == course_id] if course_id else [])
     column = paid_at()
-    day = day_of(column).label("day")
+    day = local_day(column).label("day")
     rows = db.session.execute(
         select(day, func.sum(Payment.amount)).where(rng.contains(column), *where).group_by(day)
     ).all()

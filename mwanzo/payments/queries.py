@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from mwanzo.catalog.models import Course
+from mwanzo.database import local_day, local_day_start
 from mwanzo.extensions import db
 from mwanzo.payments.models import Payment, PaymentStatus
 
@@ -37,18 +38,14 @@ class PaymentFilter:
         if self.status:
             query = query.where(Payment.status == self.status)
         if self.date_from:
-            query = query.where(Payment.created_at >= day_start(self.date_from))
+            query = query.where(Payment.created_at >= local_day_start(self.date_from))
         if self.date_to:
-            query = query.where(Payment.created_at < day_start(self.date_to) + timedelta(days=1))
+            query = query.where(Payment.created_at < local_day_start(self.date_to) + timedelta(days=1))
         if self.course_id:
             query = query.where(Payment.course_id == self.course_id)
         if self.phone:
             query = query.where(Payment.phone_number.contains(self.phone))
         return query
-
-
-def day_start(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=timezone.utc)
 
 
 def admin_payments(filters: PaymentFilter, page: int, per_page: int = 50):
@@ -57,8 +54,8 @@ def admin_payments(filters: PaymentFilter, page: int, per_page: int = 50):
 
 
 def daily_totals(filters: PaymentFilter, days: int = 31) -> list[tuple]:
-    """Per UTC day over the filtered payments: (day, payments, paid count, paid amount)."""
-    day = func.date(Payment.created_at)
+    """Per Kenyan day over the filtered payments: (day, payments, paid count, paid amount)."""
+    day = local_day(Payment.created_at)
     paid = Payment.status == PaymentStatus.SUCCESS
     query = filters.apply(select(
         day.label("day"), func.count(Payment.id),

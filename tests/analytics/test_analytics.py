@@ -165,3 +165,18 @@ def test_chart_helper_escapes_labels_and_scales_bars():
     assert "<b>" not in svg and "&lt;b&gt;" in svg and 'aria-label="T &amp; C"' in svg
     heights = [float(h) for h in re.findall(r'<rect [^>]*height="([\d.]+)"', svg)]
     assert heights[0] == pytest.approx(2 * heights[1])
+
+
+def test_revenue_is_counted_on_the_kenyan_calendar_day(app, make):
+    """22:30 UTC on 9 March is 01:30 on 10 March in Nairobi: that sale belongs to the 10th."""
+    from datetime import date
+
+    from mwanzo.analytics.services import DateRange, revenue_per_day
+    from mwanzo.payments.models import PaymentStatus
+
+    course = make.course(price=Decimal("900"))
+    enrolment = make.enrollment(make.user(), course)
+    late_evening = datetime(2026, 3, 9, 22, 30, tzinfo=timezone.utc)
+    make.payment(enrolment, "900", PaymentStatus.SUCCESS, created_at=late_evening, settled_at=late_evening)
+    days = dict(revenue_per_day(DateRange(date(2026, 3, 9), date(2026, 3, 10))))
+    assert days[date(2026, 3, 9)] == 0 and days[date(2026, 3, 10)] == Decimal("900")
