@@ -22,3 +22,10 @@ def link_in(email: OutboundEmail, path_part: str) -> str:
         if path_part in url:
             return re.sub(r"^https?://[^/]+", "", url)
     raise AssertionError(f"no link containing {path_part!r} in email {email.subject!r}")
+
+
+def tampered(token: str) -> str:
+    """The token with one character of its signed payload changed. (Changing the last characters is not
+    enough: base64's final character may carry padding bits only, and still decode the same.)"""
+    position = 2
+    return token[:position] + ("A" if token[position] != "A" else "B") + token[position + 1:]
