@@ -25,7 +25,7 @@ class UserFactory(BaseFactory):
     class Meta:
         model = User
 
-    name = factory.Faker("name")
+    name = factory.Sequence(lambda n: f"Test Person {n}")  # predictable: no random name matches a search
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     role = Role.STUDENT
     is_email_verified = True
