@@ -1,7 +1,6 @@
 """Certificates: the PDF and its QR code, public verification, revocation, rate limits, issue once."""
 import re
 import subprocess
-import threading
 
 import zxingcpp
 from PIL import Image
@@ -14,6 +13,7 @@ from mwanzo.certificates.models import Certificate
 from mwanzo.extensions import db
 from mwanzo.learning import services as learning
 from mwanzo.learning.models import EnrollmentStatus, VideoProgress
+from tests.concurrency import run_together
 from tests.emails import emails_to
 from tests.queries import count_queries
 
@@ -189,29 +189,16 @@ def test_certificate_is_issued_once_when_completion_races(postgres, app, make):
     db.session.add(VideoProgress(student_id=student.id, lesson_id=lesson.id, completed=True))
     db.session.commit()
     enrollment_id = enrollment.id
-    barrier = threading.Barrier(4)
-    errors = []
 
-    def complete():
-        with app.app_context():
-            try:
-                from mwanzo.learning.models import Enrollment
+    def complete(barrier):
+        from mwanzo.learning.models import Enrollment
 
-                mine = db.session.get(Enrollment, enrollment_id)
-                barrier.wait()
-                learning.refresh_progress(mine)
-                db.session.commit()
-            except Exception as exc:  # pragma: no cover - reported below
-                errors.append(exc)
-            finally:
-                db.session.remove()
+        mine = db.session.get(Enrollment, enrollment_id)
+        barrier.wait()
+        learning.refresh_progress(mine)
+        db.session.commit()
 
-    threads = [threading.Thread(target=complete) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert errors == []
+    assert run_together(app, complete, 4) == []
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Certificate)) == 1
     assert learning.get_enrollment(student.id, course.id).status == EnrollmentStatus.COMPLETED

@@ -1,5 +1,4 @@
 """Progress saves: resume position, watched time that cannot be faked by seeking, course completion."""
-import threading
 from datetime import timedelta
 
 import pytest
@@ -11,6 +10,7 @@ from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.learning import progress, services
 from mwanzo.learning.models import Enrollment, EnrollmentStatus, VideoProgress
+from tests.concurrency import run_together
 from tests.emails import emails_to
 from tests.learning.media_fixtures import ready_video_lesson
 from tests.queries import count_queries
@@ -163,27 +163,14 @@ def test_two_tabs_saving_at_once_lose_no_progress(app, make, video_course):
     learner = enrolled(make, course)
     lesson_id, student_id, steps = video.id, learner.id, 85
     start = utcnow()
-    errors = []
-    barrier = threading.Barrier(2)
 
-    def tab():
-        with app.app_context():
-            try:
-                for step in range(steps + 1):
-                    barrier.wait()
-                    progress.save_position(student_id, lesson_id, 100, step, now=start + timedelta(seconds=step))
-                    db.session.commit()
-            except Exception as exc:  # noqa: BLE001 (reported below)
-                errors.append(exc)
-                barrier.abort()
-            finally:
-                db.session.remove()
+    def tab(barrier):
+        for step in range(steps + 1):
+            barrier.wait()
+            progress.save_position(student_id, lesson_id, 100, step, now=start + timedelta(seconds=step))
+            db.session.commit()
 
-    threads = [threading.Thread(target=tab) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_together(app, tab, 2, timeout=300)
     assert not errors, errors
     saved = row(learner, video)
     assert saved.watched_seconds == steps and saved.position_seconds == steps and saved.completed

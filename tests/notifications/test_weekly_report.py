@@ -14,6 +14,7 @@ from mwanzo.extensions import db
 from mwanzo.learning.models import EnrollmentStatus
 from mwanzo.notifications import tasks, weekly
 from mwanzo.notifications.models import EmailStatus, OutboundEmail
+from tests.concurrency import run_together
 from tests.emails import emails_to, link_in, tampered
 
 
@@ -126,25 +127,12 @@ def test_profile_checkbox_turns_the_report_back_on(client, make, login):
 
 def test_concurrent_runs_send_exactly_once_on_postgres(app, make, postgres, due_now):
     learners = [active_learner(make, f"race{n}@example.com") for n in range(5)]
-    barrier = threading.Barrier(4)
-    errors = []
 
-    def run():
-        with app.app_context():
-            try:
-                barrier.wait()
-                tasks.send_weekly_reports()
-            except Exception as exc:  # noqa: BLE001  (reported below)
-                errors.append(exc)
-            finally:
-                db.session.remove()
+    def run(barrier):
+        barrier.wait()
+        tasks.send_weekly_reports()
 
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert errors == []
+    assert run_together(app, run, 4) == []
     assert reports() == len(learners)
     for learner in learners:
         assert len(emails_to(learner.email, "weekly_report")) == 1
