@@ -117,8 +117,8 @@ class FakePayHero:
 class Handler(BaseHTTPRequestHandler):
     server: ThreadingHTTPServer
 
-    def log_message(self, *args) -> None:  # keep test output quiet
-        pass
+    def log_message(self, *args) -> None:
+        """Silenced: the standard handler would print every request into the test output."""
 
     @property
     def fake(self) -> FakePayHero:
