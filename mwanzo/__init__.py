@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from mwanzo.config import check_production_safety, development_secret_key, load_config
 
@@ -19,6 +20,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = development_secret_key(instance_path)
 
+    register_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     from mwanzo.web import register_web
@@ -26,6 +28,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from mwanzo.cli import register_cli
     register_cli(app)
     return app
+
+
+def register_proxies(app: Flask) -> None:
+    """Believe X-Forwarded-For/-Proto only for the hops our own proxies added: the client address then
+    feeds the per-IP rate limits. Without trusted proxies the header is ignored, so it cannot be spoofed."""
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def register_extensions(app: Flask) -> None:

@@ -24,6 +24,22 @@ def new_security_stamp() -> str:
     return secrets.token_hex(16)
 
 
+def hash_password(password: str) -> str:
+    rounds = current_app.config["BCRYPT_ROUNDS"]
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds)).decode()
+
+
+# bcrypt verifications run by this process: lets a test or an operator confirm that every login answer,
+# whether or not the email has an account, cost the same bcrypt work.
+password_checks_run = 0
+
+
+def password_matches(password: str, password_hash: str) -> bool:
+    global password_checks_run
+    password_checks_run += 1
+    return bcrypt.checkpw(password.encode(), password_hash.encode())
+
+
 class User(UserMixin, TimestampedModel):
     __tablename__ = "users"
 
@@ -39,7 +55,7 @@ class User(UserMixin, TimestampedModel):
     is_locked: Mapped[bool] = mapped_column(default=False)
     failed_login_attempts: Mapped[int] = mapped_column(default=0)
     last_login_at: Mapped[datetime | None]
-    # Rotated on password change: old sessions, reset links and remember cookies stop working.
+    # Rotated on password change and logout: old sessions, reset links and remember cookies stop working.
     security_stamp: Mapped[str] = mapped_column(sa.String(32), default=new_security_stamp)
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     data_saver: Mapped[bool] = mapped_column(default=False)
@@ -48,11 +64,10 @@ class User(UserMixin, TimestampedModel):
     email_product_updates: Mapped[bool] = mapped_column(default=False)
 
     def set_password(self, password: str) -> None:
-        rounds = current_app.config["BCRYPT_ROUNDS"]
-        self.password_hash = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds)).decode()
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return bcrypt.checkpw(password.encode(), self.password_hash.encode())
+        return password_matches(password, self.password_hash)
 
     def get_id(self) -> str:
         return f"{self.id}:{self.security_stamp}"

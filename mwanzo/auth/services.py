@@ -1,13 +1,15 @@
 """Accounts: registration, tokens, login with lockout, password reset, profile."""
 from __future__ import annotations
 
+import secrets
 import uuid
+from functools import cache
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
-from mwanzo.auth.models import Role, User, new_security_stamp
+from mwanzo.auth.models import Role, User, hash_password, new_security_stamp, password_matches
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.notifications.services import send_email
@@ -16,6 +18,9 @@ from mwanzo.urls import absolute_url
 VERIFY_MAX_AGE = 24 * 3600
 RESET_MAX_AGE = 3600
 SELF_SERVICE_ROLES = (Role.STUDENT, Role.INSTRUCTOR, Role.EMPLOYER)
+# Reset links must work once, so they carry the security stamp that a reset rotates. Verification links
+# need not: verifying twice is harmless, and logging out (which rotates the stamp) must not break them.
+STAMPED_PURPOSES = {"reset-password"}
 
 
 class AuthError(Exception):
@@ -74,13 +79,22 @@ def create_user(name: str, email: str, password: str, role: Role = Role.STUDENT,
     return user
 
 
-def register(name: str, email: str, password: str, role: Role = Role.STUDENT, phone: str | None = None) -> User:
+def register(name: str, email: str, password: str, role: Role = Role.STUDENT, phone: str | None = None) -> None:
+    """Create the account and email its verification link. For an address that already has an account,
+    nothing changes: its owner is told by email instead, so the form never reveals who has an account."""
     if role not in SELF_SERVICE_ROLES:
         raise ValueError("ADMIN accounts are created by an admin or the CLI")
+    owner = find_user_by_email(email)
+    if owner is not None:
+        hash_password(password)  # the same bcrypt work as a new account, so the answer takes as long
+        # One notice a day per address, however often someone tries.
+        send_email(owner.email, "registration_attempt", locale=owner.locale, user=owner,
+                   dedupe_key=f"registration-attempt:{owner.id}:{utcnow():%Y-%m-%d}",
+                   login_url=absolute_url("auth.login"), reset_url=absolute_url("auth.forgot_password"))
+        return
     user = create_user(name, email, password, role=role, phone=phone)
     send_email(user.email, "welcome", locale=user.locale, user=user,
                verify_url=absolute_url("auth.verify_email", token=make_token(user, "verify-email")))
-    return user
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
@@ -88,11 +102,15 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
 
 
 def make_token(user: User, purpose: str) -> str:
-    return _serializer(purpose).dumps({"uid": str(user.id), "stamp": user.security_stamp, "email": user.email})
+    data = {"uid": str(user.id), "email": user.email}
+    if purpose in STAMPED_PURPOSES:
+        data["stamp"] = user.security_stamp
+    return _serializer(purpose).dumps(data)
 
 
 def read_token(token: str, purpose: str, max_age: int) -> User:
-    """The token must be signed for this purpose, unexpired, and minted under the user's current stamp."""
+    """The token must be signed for this purpose, unexpired, for the user's current email and, for
+    one-use purposes, minted under the user's current stamp."""
     try:
         data = _serializer(purpose).loads(token, max_age=max_age)
     except SignatureExpired as exc:
@@ -100,7 +118,8 @@ def read_token(token: str, purpose: str, max_age: int) -> User:
     except BadSignature as exc:
         raise InvalidToken("invalid") from exc
     user = db.session.get(User, uuid.UUID(data["uid"]))
-    if user is None or user.security_stamp != data["stamp"] or user.email != data["email"]:
+    if user is None or user.email != data["email"] or (
+            purpose in STAMPED_PURPOSES and user.security_stamp != data.get("stamp")):
         raise InvalidToken("used")
     return user
 
@@ -123,30 +142,50 @@ def verify_email(token: str) -> User:
     return user
 
 
+@cache
+def dummy_password_hash(rounds: int) -> str:
+    """A real bcrypt hash at the configured cost (one per cost, made once), checked when the email has
+    no account."""
+    return hash_password(secrets.token_urlsafe(16))
+
+
 def authenticate(email: str, password: str) -> User:
-    """Check a login. Each wrong password counts; the MAX_FAILED_LOGINS-th in a row locks the account."""
+    """Check a login. Each wrong password counts; the MAX_FAILED_LOGINS-th in a row locks the account.
+
+    An unknown email, a wrong password and a locked account with a wrong password give the same answer
+    after the same bcrypt work; only someone who knows the password learns that the account is locked
+    or deactivated (the owner is emailed when it locks)."""
     user = find_user_by_email(email)
     if user is None:
+        password_matches(password, dummy_password_hash(current_app.config["BCRYPT_ROUNDS"]))
         raise InvalidCredentials()
-    if user.is_locked:
-        raise AccountLocked()
     if not user.check_password(password):
         # Counted in SQL so two concurrent wrong guesses both count.
         db.session.execute(
             update(User).where(User.id == user.id).values(failed_login_attempts=User.failed_login_attempts + 1)
         )
         db.session.refresh(user)
-        if user.failed_login_attempts >= current_app.config["MAX_FAILED_LOGINS"]:
+        if not user.is_locked and user.failed_login_attempts >= current_app.config["MAX_FAILED_LOGINS"]:
             user.is_locked = True
             send_email(user.email, "account_locked", locale=user.locale, user=user,
                        reset_url=absolute_url("auth.forgot_password"))
-            raise AccountLocked()
         raise InvalidCredentials()
+    if user.is_locked:
+        raise AccountLocked()
     if not user.is_active:
         raise AccountInactive()
     user.failed_login_attempts = 0
     user.last_login_at = utcnow()
     return user
+
+
+def end_sessions(user: User) -> None:
+    """Logging out rotates the stamp, so a copied session or remember cookie stops working everywhere.
+
+    Chosen over a table of per-device sessions: the stamp is already checked on every request (no new
+    query or table), and on the shared and borrowed phones many learners use, logging out should also end
+    a session left open on another device."""
+    user.security_stamp = new_security_stamp()
 
 
 def request_password_reset(email: str) -> None:

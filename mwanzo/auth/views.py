@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from mwanzo.auth import services
@@ -20,47 +21,66 @@ def account_key() -> str:
     return "account:" + services.normalise_email(request.form.get("email", ""))
 
 
+def address_account_key() -> str:
+    """Rate-limit key for one address trying one account."""
+    return f"pair:{get_remote_address()}:{services.normalise_email(request.form.get('email', ''))}"
+
+
+def login_failed(response) -> bool:
+    return response.status_code == 422
+
+
 def login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def pair_limit() -> str:
+    return current_app.config["LOGIN_PAIR_RATE_LIMIT"]
 
 
 def account_limit() -> str:
     return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
 
 
+def register_limit() -> str:
+    return current_app.config["REGISTER_RATE_LIMIT"]
+
+
 def reset_limit() -> str:
     return current_app.config["RESET_RATE_LIMIT"]
 
 
-def start_session(user) -> None:
+def start_session(user, remember: bool = False) -> None:
     # A fresh session on login: nothing from before sign-in carries over (no fixation).
     session.clear()
     session.permanent = True
-    login_user(user)
+    login_user(user, remember=remember)
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(register_limit, methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("catalog.home"))
     form = RegisterForm()
     if form.validate_on_submit():
-        try:
-            user = services.register(form.name.data, form.email.data, form.password.data,
-                                     role=Role(form.role.data), phone=form.phone.data or None)
-        except services.EmailTaken:
-            form.email.errors.append(_("An account with this email already exists. Log in or reset your password."))
-        else:
-            db.session.commit()
-            start_session(user)
-            flash(_("Welcome to Mwanzo! We have emailed you a link to verify your address."), "success")
-            return redirect(url_for("catalog.home"))
+        services.register(form.name.data, form.email.data, form.password.data,
+                          role=Role(form.role.data), phone=form.phone.data or None)
+        db.session.commit()
+        return redirect(url_for("auth.registration_sent"))
     return render_template("auth/register.html", form=form), 422 if form.errors else 200
+
+
+@bp.get("/register/check-email")
+def registration_sent():
+    """The one answer to every valid sign-up, new address or not."""
+    return render_template("auth/registration_sent.html")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
-@limiter.limit(account_limit, key_func=account_key, methods=["POST"])
+@limiter.limit(pair_limit, key_func=address_account_key, methods=["POST"], deduct_when=login_failed)
+@limiter.limit(account_limit, key_func=account_key, methods=["POST"], deduct_when=login_failed)
 def login():
     next_url = request.args.get("next")
     if current_user.is_authenticated:
@@ -79,9 +99,7 @@ def login():
             error = _("Wrong email or password.")
         else:
             db.session.commit()
-            start_session(user)
-            if form.remember.data:
-                login_user(user, remember=True)
+            start_session(user, remember=form.remember.data)
             return redirect(next_url if is_safe_next(next_url) else url_for("catalog.home"))
         db.session.commit()  # keep the failed-attempt count and any lock
     status = 422 if error or form.errors else 200
@@ -90,6 +108,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        services.end_sessions(current_user._get_current_object())
+        db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have logged out."), "info")
@@ -105,7 +126,7 @@ def verify_email(token: str):
         return redirect(url_for("auth.verification_resend"))
     db.session.commit()
     flash(_("Thank you, your email address is verified."), "success")
-    return redirect(url_for("catalog.home"))
+    return redirect(url_for("catalog.home" if current_user.is_authenticated else "auth.login"))
 
 
 @bp.route("/verify-email", methods=["GET", "POST"])

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from mwanzo.auth.models import Role, User
 from mwanzo.extensions import db
+from tests.conftest import IsolatedClient
 from tests.emails import emails_to, link_in
 from tests.factories import PASSWORD
 
@@ -40,17 +41,68 @@ def test_wrong_password_says_so_and_keeps_email(client, make):
     assert client.get("/profile").status_code == 302
 
 
-def test_fifth_failure_in_a_row_locks_and_tells_the_owner_how_to_unlock(client, make):
+def post_login_from(app, address, email, password, **headers):
+    """A login POST from its own device (fresh cookies) at the given client address."""
+    return app.test_client().post("/login", data={"email": email, "password": password},
+                                  environ_base={"REMOTE_ADDR": address}, headers=headers)
+
+
+def test_account_locks_after_max_failures_and_only_the_password_holder_is_told(app, make, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_FAILED_LOGINS", 8)
     user = make.user(email="a@example.com")
-    for _ in range(4):
-        assert "Wrong email or password." in post_login(client, "a@example.com", "Wrong#1234").get_data(as_text=True)
-    page = post_login(client, "a@example.com", "Wrong#1234").get_data(as_text=True)
-    assert "locked" in page and "Reset your password" in page
+    # Four guesses from each of two addresses: under the per-address limit, enough for the account lock.
+    for address in ("10.0.0.1", "10.0.0.2"):
+        for _ in range(4):
+            response = post_login_from(app, address, "a@example.com", "Wrong#1234")
+            assert response.status_code == 422 and "Wrong email or password." in response.get_data(as_text=True)
     db.session.refresh(user)
-    assert user.is_locked and user.failed_login_attempts == 5
-    # Even the right password is refused while locked.
-    assert "locked" in post_login(client, "a@example.com", PASSWORD).get_data(as_text=True)
-    assert emails_to("a@example.com", "account_locked")
+    assert user.is_locked and user.failed_login_attempts == 8
+    assert len(emails_to("a@example.com", "account_locked")) == 1
+    # A wrong guess at a locked account looks like any other wrong guess; no second email.
+    guess = post_login_from(app, "10.0.0.3", "a@example.com", "Wrong#1234").get_data(as_text=True)
+    assert "Wrong email or password." in guess and "locked" not in guess
+    assert len(emails_to("a@example.com", "account_locked")) == 1
+    # The owner, with the right password, is refused and told how to unlock.
+    page = post_login_from(app, "10.0.0.4", "a@example.com", PASSWORD).get_data(as_text=True)
+    assert "locked" in page and "Reset your password" in page
+
+
+def test_five_wrong_passwords_from_one_address_do_not_stop_the_owner_elsewhere(app, make):
+    user = make.user(email="a@example.com")
+    attempts = int(app.config["LOGIN_PAIR_RATE_LIMIT"].split()[0])
+    for _ in range(attempts):
+        assert post_login_from(app, "10.0.0.66", "a@example.com", "Wrong#1234").status_code == 422
+    # That address is stopped trying this account...
+    assert post_login_from(app, "10.0.0.66", "a@example.com", PASSWORD).status_code == 429
+    # ...while the owner signs in from home, and the account was never locked.
+    assert post_login_from(app, "10.0.0.7", "a@example.com", PASSWORD).status_code == 302
+    db.session.refresh(user)
+    assert not user.is_locked and user.failed_login_attempts == 0
+
+
+def test_unknown_email_and_wrong_password_get_the_same_answer(client, make):
+    make.user(email="a@example.com")
+    wrong = post_login(client, "a@example.com", "Wrong#1234")
+    unknown = post_login(client, "nobody@example.com", "Wrong#1234")
+    assert wrong.status_code == unknown.status_code == 422
+    assert wrong.get_data(as_text=True) == unknown.get_data(as_text=True).replace("nobody@example.com",
+                                                                                  "a@example.com")
+
+
+def test_unknown_email_costs_the_same_bcrypt_work_as_a_wrong_password(app, client, make):
+    from mwanzo.auth import models, services
+
+    make.user(email="a@example.com")
+    rounds = app.config["BCRYPT_ROUNDS"]
+    # The stand-in hash is a real bcrypt hash at the accounts' own cost...
+    assert services.dummy_password_hash(rounds).startswith(f"$2b${rounds:02d}$")
+    work = []
+    for email in ("a@example.com", "nobody@example.com"):
+        before = models.password_checks_run
+        post_login(client, email, "Wrong#1234")
+        work.append(models.password_checks_run - before)
+    # ...and each answer ran exactly one bcrypt check.
+    assert work == [1, 1]
 
 
 def test_successful_login_resets_the_failure_count(client, make):
@@ -106,25 +158,51 @@ def test_forgot_password_never_reveals_whether_an_account_exists(client, make):
     assert emails_to("zz@example.com") == []
 
 
-def test_login_is_rate_limited_per_ip(client, app, make):
+def test_login_is_rate_limited_per_ip(client, app, make, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "5 per hour")
     make.user(email="a@example.com")
-    limit = int(app.config["LOGIN_RATE_LIMIT"].split()[0])
-    statuses = [post_login(client, f"x{i}@example.com", "Wrong#1234").status_code for i in range(limit + 1)]
-    assert statuses[:limit] == [422] * limit
-    assert statuses[-1] == 429
+    statuses = [post_login(client, f"x{i}@example.com", "Wrong#1234").status_code for i in range(6)]
+    assert statuses == [422] * 5 + [429]
     assert "Too many attempts" in post_login(client, "a@example.com", PASSWORD).get_data(as_text=True)
 
 
-def test_login_is_rate_limited_per_account_across_ips(app, make):
+def test_a_hundred_learners_behind_one_address_can_all_sign_in(app, make):
+    """Carrier-grade NAT: a whole town shares one address."""
+    users = [make.user(email=f"learner{i}@example.com") for i in range(100)]
+    statuses = {post_login_from(app, "41.90.0.1", user.email, PASSWORD).status_code for user in users}
+    assert statuses == {302}
+
+
+def test_guessing_one_account_is_stopped_by_the_account_limit_but_the_owner_signing_in_is_not_counted(app, make):
     make.user(email="a@example.com")
     limit = int(app.config["LOGIN_ACCOUNT_RATE_LIMIT"].split()[0])
-    statuses = []
-    for i in range(limit + 1):
-        client = app.test_client()
-        response = client.post("/login", data={"email": "a@example.com", "password": "Wrong#1234"},
-                               environ_base={"REMOTE_ADDR": f"10.0.0.{i + 1}"})
-        statuses.append(response.status_code)
-    assert statuses[-1] == 429
+    for _ in range(limit + 2):
+        assert post_login_from(app, "10.1.0.1", "a@example.com", PASSWORD).status_code == 302
+    # Guesses from many addresses, each under the per-address limit.
+    statuses = [post_login_from(app, f"10.2.0.{i}", "a@example.com", f"Guess#{i}0000").status_code
+                for i in range(limit + 1)]
+    assert statuses == [422] * limit + [429]
+
+
+def test_trusted_proxy_count_decides_whose_address_is_limited(app, make, monkeypatch):
+    from mwanzo import create_app
+
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "2 per hour")
+    behind_proxy = create_app({**app.config, "TRUSTED_PROXIES": 1})
+    behind_proxy.test_client_class = IsolatedClient
+    make.user(email="a@example.com")
+
+    def statuses(target, forwarded_for):
+        return [target.test_client().post("/login", data={"email": "a@example.com", "password": "Wrong#1234"},
+                                          environ_base={"REMOTE_ADDR": "10.9.9.9"},
+                                          headers={"X-Forwarded-For": address}).status_code
+                for address in forwarded_for]
+
+    # Two phones behind the same proxy are two clients, each with its own allowance.
+    assert statuses(behind_proxy, ["197.1.1.1", "197.1.1.1", "197.2.2.2", "197.2.2.2"]) == [422] * 4
+    assert statuses(behind_proxy, ["197.1.1.1"]) == [429]
+    # With no trusted proxy, a made-up X-Forwarded-For does not buy a fresh allowance.
+    assert statuses(app, ["198.51.100.1", "198.51.100.2", "198.51.100.3"]) == [422, 422, 429]
 
 
 def test_password_reset_requests_are_rate_limited(client, app):
@@ -157,6 +235,41 @@ def test_logout_needs_post_and_ends_the_session(client, make, login):
     assert client.get("/logout").status_code == 405
     client.post("/logout")
     assert client.get("/profile").status_code == 302
+
+
+def test_a_session_cookie_copied_before_logout_no_longer_signs_in(app, client, make):
+    make.user(email="a@example.com")
+    post_login(client, "a@example.com", PASSWORD)
+    copied = client.get_cookie("session").value
+    client.post("/logout")
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    assert thief.get("/profile").status_code == 302
+
+
+def test_a_remember_cookie_copied_before_logout_no_longer_signs_in(app, client, make):
+    make.user(email="a@example.com")
+    client.post("/login", data={"email": "a@example.com", "password": PASSWORD, "remember": "y"})
+    copied = client.get_cookie("remember_token").value
+    other_device = app.test_client()
+    other_device.set_cookie("remember_token", copied)
+    assert other_device.get("/profile").status_code == 200  # the cookie alone signs in until logout
+    client.post("/logout")
+    thief = app.test_client()
+    thief.set_cookie("remember_token", copied)
+    assert thief.get("/profile").status_code == 302
+
+
+def test_remember_cookie_lasts_the_stated_30_days(client, make):
+    from datetime import UTC, datetime, timedelta
+    from email.utils import parsedate_to_datetime
+
+    make.user(email="a@example.com")
+    response = client.post("/login", data={"email": "a@example.com", "password": PASSWORD, "remember": "y"})
+    [cookie] = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token=")]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    expires = parsedate_to_datetime(cookie.split("Expires=")[1].split(";")[0])
+    assert abs(expires - (datetime.now(UTC) + timedelta(days=30))) < timedelta(minutes=1)
 
 
 def test_deactivated_account_cannot_log_in(client, make):

@@ -1,5 +1,5 @@
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from mwanzo.auth.models import Role, User
 from mwanzo.extensions import db
@@ -15,7 +15,8 @@ def post_register(client, **changes):
 
 def test_register_creates_student_and_sends_welcome_email_with_both_parts(client):
     response = post_register(client)
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.location == "/register/check-email"
+    assert client.get("/profile").status_code == 302  # signed in only once they log in
     user = db.session.scalar(select(User).where(User.email == "achieng@example.com"))
     assert user.role == Role.STUDENT and not user.is_email_verified
     assert user.phone == "254712345678"
@@ -51,11 +52,30 @@ def test_register_rejects_mismatched_confirmation_bad_email_and_bad_phone(client
     assert "Enter a Kenyan mobile number" in page
 
 
-def test_register_duplicate_email_is_a_field_error(client, make):
-    make.user(email="achieng@example.com")
-    response = post_register(client, email="Achieng@Example.com")
-    assert response.status_code == 422
-    assert "already exists" in response.get_data(as_text=True)
+def test_register_with_a_taken_email_looks_like_a_new_sign_up_and_tells_the_owner(client, make):
+    owner = make.user(email="achieng@example.com", name="Achieng Owner", phone=None)
+    before = (owner.name, owner.password_hash, owner.phone, owner.role, owner.security_stamp)
+    new_answer = post_register(client, email="someone.new@example.com")
+    new_page = client.get(new_answer.location).get_data(as_text=True)
+    taken_answer = post_register(client, email="Achieng@Example.com")
+    taken_page = client.get(taken_answer.location).get_data(as_text=True)
+    assert (new_answer.status_code, new_answer.location) == (taken_answer.status_code, taken_answer.location)
+    assert new_page == taken_page and "Check your email" in taken_page
+
+    [notice] = emails_to("achieng@example.com", "registration_attempt")
+    assert "Someone tried to create a new Mwanzo account" in notice.body_text
+    assert "/login" in notice.body_text and "/forgot-password" in notice.body_text
+    assert emails_to("achieng@example.com", "welcome") == []
+    db.session.refresh(owner)
+    assert (owner.name, owner.password_hash, owner.phone, owner.role, owner.security_stamp) == before
+    assert db.session.scalar(select(func.count(User.id)).where(User.email == "achieng@example.com")) == 1
+
+
+def test_registration_is_rate_limited_per_address(client, app):
+    limit = int(app.config["REGISTER_RATE_LIMIT"].split()[0])
+    statuses = [post_register(client, email=f"learner{i}@example.com").status_code for i in range(limit + 1)]
+    assert statuses == [302] * limit + [429]
+    assert "Too many attempts" in post_register(client, email="one.more@example.com").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("role", ["INSTRUCTOR", "EMPLOYER"])
