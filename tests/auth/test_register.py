@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 from mwanzo.auth.models import Role, User
 from mwanzo.extensions import db
 from tests.emails import emails_to, link_in, tampered
+from tests.pages import page_shape
 
 VALID = {"name": "Achieng Otieno", "email": "achieng@example.com", "phone": "0712 345 678",
          "password": "Kenya#2026", "confirm": "Kenya#2026", "role": "STUDENT"}
@@ -60,7 +61,7 @@ def test_register_with_a_taken_email_looks_like_a_new_sign_up_and_tells_the_owne
     taken_answer = post_register(client, email="Achieng@Example.com")
     taken_page = client.get(taken_answer.location).get_data(as_text=True)
     assert (new_answer.status_code, new_answer.location) == (taken_answer.status_code, taken_answer.location)
-    assert new_page == taken_page and "Check your email" in taken_page
+    assert page_shape(new_page) == page_shape(taken_page) and "Check your email" in taken_page
 
     [notice] = emails_to("achieng@example.com", "registration_attempt")
     assert "Someone tried to create a new Mwanzo account" in notice.body_text
