@@ -187,11 +187,12 @@ PHONE_VIEWPORT = {"width": 360, "height": 740}
 
 @pytest.fixture
 def new_page(browser, live_server, app):
-    """new_page(javascript=True) opens a phone-sized tab with its own cookies."""
+    """new_page(javascript=True) opens a phone-sized tab with its own cookies; options go to the browser context."""
     contexts = []
 
-    def _new_page(javascript: bool = True, viewport=PHONE_VIEWPORT):
-        context = browser.new_context(base_url=live_server, viewport=viewport, java_script_enabled=javascript)
+    def _new_page(javascript: bool = True, viewport=PHONE_VIEWPORT, **options):
+        context = browser.new_context(base_url=live_server, viewport=viewport, java_script_enabled=javascript,
+                                      **options)
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()

@@ -97,13 +97,13 @@ def search_users(query: UserQuery):
                        error_out=False, count=True)
 
 
-def _not_self(actor: User, user: User) -> None:
+def refuse_self(actor: User, user: User) -> None:
     if actor.id == user.id:
         raise CannotChangeSelf()
 
 
 def change_role(actor: User, user: User, role: Role) -> bool:
-    _not_self(actor, user)
+    refuse_self(actor, user)
     if user.role == role:
         return False
     record(actor, "user.role_changed", user, old=user.role.value, new=role.value)
@@ -113,7 +113,7 @@ def change_role(actor: User, user: User, role: Role) -> bool:
 
 def _switch(actor: User, user: User, attribute: str, value: bool, action: str) -> bool:
     """Set one of the user's on/off flags and record it; False when it already had that value."""
-    _not_self(actor, user)
+    refuse_self(actor, user)
     if getattr(user, attribute) == value:
         return False
     setattr(user, attribute, value)

@@ -14,6 +14,7 @@ from mwanzo.analytics.services import DateRange, InvalidRange
 from mwanzo.auth.models import Role, User
 from mwanzo.catalog.models import Category, Course
 from mwanzo.extensions import db, login_manager
+from mwanzo.web.confirmation import confirmation_token, require_confirmation, require_page_visit
 from mwanzo.web.listing import page_number
 from mwanzo.web.nav import add_nav_link
 
@@ -67,17 +68,43 @@ def user_page(user, error: str | None = None, status: int = 200):
                            entries=services.audit_entries(1, "users", str(user.id)).items, error=error), status
 
 
-def user_change(user_id: uuid.UUID, change):
-    """Run one change on a user and record it; one's own account is refused with 409."""
+def own_account_refused(user):
+    return user_page(user, _("You cannot change your own account here; ask another administrator."), 409)
+
+
+def confirm_page(user_id: uuid.UUID, change: str, field: str, value: str, endpoint: str):
+    """The page that asks before `change`; its form posts `field`=`value` with the confirmation token."""
+    require_page_visit()
+    user = get_user_or_404(user_id)
+    try:
+        services.refuse_self(current_user, user)
+    except services.CannotChangeSelf:
+        return own_account_refused(user)
+    return render_template("admin/user_confirm.html", user=user, change=change, field=field, value=value,
+                           action_url=url_for(endpoint, user_id=user.id),
+                           token=confirmation_token(f"{change}:{value}", user.id))
+
+
+def user_change(user_id: uuid.UUID, confirmed: str, change):
+    """Run one confirmed change on a user and record it; one's own account is refused with 409."""
+    require_confirmation(confirmed, user_id)
     user = get_user_or_404(user_id)
     try:
         changed = change(user)
     except services.CannotChangeSelf:
-        return user_page(user, _("You cannot change your own account here; ask another administrator."), 409)
+        return own_account_refused(user)
     db.session.commit()
     if changed:
         flash(_("Saved and recorded in the audit log."), "success")
     return redirect(url_for("admin.user_detail", user_id=user.id), 303)
+
+
+@bp.get("/users/<uuid:user_id>/role")
+def user_role_confirm(user_id: uuid.UUID):
+    form = RoleForm(request.args, meta={"csrf": False})
+    if not form.validate():
+        abort(422)
+    return confirm_page(user_id, "role", "role", form.role.data, "admin.user_role")
 
 
 @bp.post("/users/<uuid:user_id>/role")
@@ -85,25 +112,45 @@ def user_role(user_id: uuid.UUID):
     form = RoleForm()
     if not form.validate_on_submit():
         abort(422)
-    return user_change(user_id, lambda u: services.change_role(current_user, u, Role(form.role.data)))
+    return user_change(user_id, f"role:{form.role.data}",
+                       lambda u: services.change_role(current_user, u, Role(form.role.data)))
 
 
-def user_switch(user_id: uuid.UUID, actions: dict[str, bool], setter):
-    """A form button named action, e.g. lock/unlock, mapped to True/False for the setter."""
-    value = actions.get(request.form.get("action", ""))
-    if value is None:
+LOCK_ACTIONS = {"lock": True, "unlock": False}
+ACTIVE_ACTIONS = {"activate": True, "deactivate": False}
+
+
+def switch_action(args, actions: dict[str, bool]) -> str:
+    """The button's action, e.g. lock or unlock; 400 for anything else."""
+    action = args.get("action", "")
+    if action not in actions:
         abort(400)
-    return user_change(user_id, lambda u: setter(current_user, u, value))
+    return action
+
+
+@bp.get("/users/<uuid:user_id>/lock")
+def user_lock_confirm(user_id: uuid.UUID):
+    return confirm_page(user_id, "switch", "action", switch_action(request.args, LOCK_ACTIONS), "admin.user_lock")
 
 
 @bp.post("/users/<uuid:user_id>/lock")
 def user_lock(user_id: uuid.UUID):
-    return user_switch(user_id, {"lock": True, "unlock": False}, services.set_locked)
+    action = switch_action(request.form, LOCK_ACTIONS)
+    return user_change(user_id, f"switch:{action}",
+                       lambda u: services.set_locked(current_user, u, LOCK_ACTIONS[action]))
+
+
+@bp.get("/users/<uuid:user_id>/active")
+def user_active_confirm(user_id: uuid.UUID):
+    return confirm_page(user_id, "switch", "action", switch_action(request.args, ACTIVE_ACTIONS),
+                        "admin.user_active")
 
 
 @bp.post("/users/<uuid:user_id>/active")
 def user_active(user_id: uuid.UUID):
-    return user_switch(user_id, {"activate": True, "deactivate": False}, services.set_active)
+    action = switch_action(request.form, ACTIVE_ACTIONS)
+    return user_change(user_id, f"switch:{action}",
+                       lambda u: services.set_active(current_user, u, ACTIVE_ACTIONS[action]))
 
 
 @bp.get("/audit")

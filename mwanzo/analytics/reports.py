@@ -7,6 +7,7 @@ import io
 from dataclasses import dataclass, field
 
 from flask import Response
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -69,7 +70,8 @@ def course_report(course: Course, rng: DateRange) -> list[Table]:
               [[f.title, f.started, f.completed] for f in funnel], value_column=2),
     ]
     for number, quiz in enumerate(services.quiz_score_distribution(course.id), start=1):
-        tables.append(Table(f"quiz-{number}", _l("Scores in %(quiz)s", quiz=quiz.title),
+        # gettext, not lazy: a lazy string counts as safe markup, and the quiz title is the instructor's text.
+        tables.append(Table(f"quiz-{number}", _("Scores in %(quiz)s", quiz=quiz.title),
                             [_l("Score band"), _l("Attempts")], [[band, n] for band, n in quiz.buckets],
                             summary=[(_l("Attempts"), quiz.attempts), (_l("Average score"), quiz.average or "–")]))
     return tables

@@ -12,6 +12,7 @@ from mwanzo.certificates import services
 from mwanzo.certificates.forms import RevokeForm, VerifyForm
 from mwanzo.extensions import db, limiter
 from mwanzo.urls import absolute_url
+from mwanzo.web.confirmation import confirmation_token, require_confirmation, require_page_visit
 from mwanzo.web.nav import add_nav_link
 
 bp = Blueprint("certificates", __name__)
@@ -81,6 +82,10 @@ def certificate_revoke(code: str):
     certificate = services.find_by_code(code)
     if certificate is None:
         abort(404)
+    if request.method == "POST":
+        require_confirmation("revoke", certificate.id)
+    else:
+        require_page_visit()
     form = RevokeForm()
     if form.validate_on_submit():
         try:
@@ -91,4 +96,5 @@ def certificate_revoke(code: str):
         flash(_("Certificate %(code)s revoked.", code=certificate.verification_code), "success")
         return redirect(url_for("certificates.certificate_detail", code=certificate.verification_code))
     status = 409 if certificate.revoked_at else 422 if form.errors else 200
-    return render_template("certificates/certificate_revoke.html", certificate=certificate, form=form), status
+    return render_template("certificates/certificate_revoke.html", certificate=certificate, form=form,
+                           token=confirmation_token("revoke", certificate.id)), status

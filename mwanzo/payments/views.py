@@ -22,6 +22,7 @@ from mwanzo.payments import queries, sandbox, services
 from mwanzo.payments.forms import CheckoutForm, PaymentFilterForm, RefundForm
 from mwanzo.payments.models import Payment, PaymentStatus
 from mwanzo.phones import InvalidPhone, normalise_kenyan_phone
+from mwanzo.web.confirmation import confirmation_token, require_confirmation, require_page_visit
 from mwanzo.web.htmx import render
 from mwanzo.web.nav import add_nav_link
 
@@ -186,12 +187,14 @@ def admin_detail_page(payment_id: uuid.UUID, form: RefundForm, status: int = 200
     if payment is None:
         abort(404)
     return render_template("payments/admin_payment_detail.html", payment=payment, form=form,
-                           message=services.status_message(payment)), status
+                           message=services.status_message(payment),
+                           confirm_token=confirmation_token("refund", payment.id)), status
 
 
 @bp.get("/admin/payments/<uuid:payment_id>")
 @role_required(Role.ADMIN)
 def admin_payment_detail(payment_id: uuid.UUID):
+    require_page_visit()  # the page carries the refund's confirmation token
     return admin_detail_page(payment_id, RefundForm())
 
 
@@ -201,6 +204,7 @@ def admin_payment_refund(payment_id: uuid.UUID):
     form = RefundForm()
     if not form.validate_on_submit():
         return admin_detail_page(payment_id, form, 422)
+    require_confirmation("refund", payment_id)
     payment = db.session.get(Payment, payment_id)
     if payment is None:
         abort(404)

@@ -5,19 +5,40 @@ from urllib.parse import urlsplit
 
 from flask import Flask, request
 
-CSP = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data: blob: https:",
-    "media-src 'self' blob: https:",
-    "connect-src 'self' https:",
-    "font-src 'none'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+
+def media_origins(config) -> list[str]:
+    """The outside hosts the browser may load media from or upload to: the bucket and CloudFront, none locally.
+
+    Presigned URLs name the bucket path-style on a custom S3 endpoint and virtual-hosted on AWS, where the
+    global host may redirect to the regional one, so both AWS hosts are allowed."""
+    origins = []
+    if config["STORAGE_BACKEND"] == "s3":
+        if config["S3_ENDPOINT_URL"]:
+            endpoint = urlsplit(config["S3_ENDPOINT_URL"])
+            origins.append(f"{endpoint.scheme}://{endpoint.netloc}")
+        else:
+            bucket, region = config["S3_BUCKET"], config["AWS_REGION"]
+            origins += [f"https://{bucket}.s3.amazonaws.com", f"https://{bucket}.s3.{region}.amazonaws.com"]
+    if config.get("CLOUDFRONT_DOMAIN"):
+        origins.append(f"https://{config['CLOUDFRONT_DOMAIN'].strip('/')}")
+    return origins
+
+
+def content_security_policy(config) -> str:
+    hosts = "".join(f" {origin}" for origin in media_origins(config))
+    return "; ".join([
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        f"img-src 'self'{hosts}",
+        f"media-src 'self' blob:{hosts}",  # blob: for hls.js, which feeds the video element through MediaSource
+        f"connect-src 'self'{hosts}",     # hls.js segment fetches and direct uploads to the bucket
+        "font-src 'none'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
 
 
 def is_safe_next(target: str | None) -> bool:
@@ -29,9 +50,11 @@ def is_safe_next(target: str | None) -> bool:
 
 
 def init_app(app: Flask) -> None:
+    csp = content_security_policy(app.config)
+
     @app.after_request
     def set_security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Content-Security-Policy", csp)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")

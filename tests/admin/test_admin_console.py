@@ -6,6 +6,7 @@ from mwanzo.admin.models import AuditLog
 from mwanzo.auth.models import Role, User
 from mwanzo.catalog.models import Category, Course
 from mwanzo.extensions import db
+from tests.confirmations import post_confirmed
 from tests.factories import PASSWORD
 from tests.queries import count_queries
 
@@ -38,10 +39,10 @@ def audit(action):
 def test_role_lock_and_deactivate_are_audited(client, make, login):
     admin = login(make.user(role=Role.ADMIN, name="Amina Admin"))
     user = make.user(name="Brian Kiptoo")
-    assert client.post(f"/admin/users/{user.id}/role", data={"role": "INSTRUCTOR"}).status_code == 303
-    assert client.post(f"/admin/users/{user.id}/lock", data={"action": "lock"}).status_code == 303
-    assert client.post(f"/admin/users/{user.id}/lock", data={"action": "unlock"}).status_code == 303
-    assert client.post(f"/admin/users/{user.id}/active", data={"action": "deactivate"}).status_code == 303
+    assert post_confirmed(client, f"/admin/users/{user.id}/role", role="INSTRUCTOR").status_code == 303
+    assert post_confirmed(client, f"/admin/users/{user.id}/lock", action="lock").status_code == 303
+    assert post_confirmed(client, f"/admin/users/{user.id}/lock", action="unlock").status_code == 303
+    assert post_confirmed(client, f"/admin/users/{user.id}/active", action="deactivate").status_code == 303
     db.session.expire_all()
     user = db.session.get(User, user.id)
     assert (user.role, user.is_locked, user.is_active) == (Role.INSTRUCTOR, False, False)
@@ -61,10 +62,10 @@ def test_a_deactivated_or_locked_user_is_signed_out_and_cannot_log_in(app, clien
         session["_user_id"] = user.get_id()
     assert other.get("/profile").status_code == 200
     login(make.user(role=Role.ADMIN))
-    client.post(f"/admin/users/{user.id}/lock", data={"action": "lock"})
+    post_confirmed(client, f"/admin/users/{user.id}/lock", action="lock")
     assert other.get("/profile").status_code == 302
-    client.post(f"/admin/users/{user.id}/lock", data={"action": "unlock"})
-    client.post(f"/admin/users/{user.id}/active", data={"action": "deactivate"})
+    post_confirmed(client, f"/admin/users/{user.id}/lock", action="unlock")
+    post_confirmed(client, f"/admin/users/{user.id}/active", action="deactivate")
     response = app.test_client().post("/login", data={"email": "locked@example.com", "password": PASSWORD})
     assert response.status_code == 422 and "deactivated" in response.get_data(as_text=True)
 
@@ -72,16 +73,18 @@ def test_a_deactivated_or_locked_user_is_signed_out_and_cannot_log_in(app, clien
 def test_no_change_no_audit_entry_and_admins_cannot_change_themselves(client, make, login):
     admin = login(make.user(role=Role.ADMIN))
     user = make.user(role=Role.EMPLOYER)
-    client.post(f"/admin/users/{user.id}/role", data={"role": "EMPLOYER"})
+    post_confirmed(client, f"/admin/users/{user.id}/role", role="EMPLOYER")
     assert db.session.scalar(select(AuditLog)) is None
     for url, data in [(f"/admin/users/{admin.id}/role", {"role": "STUDENT"}),
                       (f"/admin/users/{admin.id}/active", {"action": "deactivate"}),
                       (f"/admin/users/{admin.id}/lock", {"action": "lock"})]:
-        response = client.post(url, data=data)
+        response = client.get(url, query_string=data)
         assert response.status_code == 409 and "cannot change your own account" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(User, admin.id).role == Role.ADMIN and db.session.get(User, admin.id).is_active
+    assert client.get(f"/admin/users/{user.id}/role", query_string={"role": "KING"}).status_code == 422
     assert client.post(f"/admin/users/{user.id}/role", data={"role": "KING"}).status_code == 422
+    assert client.get(f"/admin/users/{user.id}/lock", query_string={"action": "maybe"}).status_code == 400
     assert client.post(f"/admin/users/{user.id}/lock", data={"action": "maybe"}).status_code == 400
 
 

@@ -16,6 +16,7 @@ from mwanzo.learning.models import EnrollmentStatus, VideoProgress
 from tests.concurrency import run_together
 from tests.emails import emails_to
 from tests.queries import count_queries
+from tests.confirmations import confirmation_token
 
 
 def completed_certificate(make, email="wanjiru@example.com", name="Wanjiru Kamau", title="Digital Marketing"):
@@ -99,8 +100,10 @@ def test_admin_revokes_with_a_reason_and_verification_then_says_revoked(client, 
     code = certificate.verification_code
     admin = login(make.user(role=Role.ADMIN))
     assert "Revoke this certificate" in client.get(f"/certificates/{code}").text
-    assert client.post(f"/certificates/{code}/revoke", data={"reason": ""}).status_code == 422
-    response = client.post(f"/certificates/{code}/revoke", data={"reason": "Exam taken by someone else"})
+    token = confirmation_token(client, f"/certificates/{code}/revoke")
+    assert client.post(f"/certificates/{code}/revoke", data={"reason": "", "confirm_token": token}).status_code == 422
+    response = client.post(f"/certificates/{code}/revoke",
+                           data={"reason": "Exam taken by someone else", "confirm_token": token})
     assert response.status_code == 302
 
     db.session.expire_all()
@@ -114,7 +117,8 @@ def test_admin_revokes_with_a_reason_and_verification_then_says_revoked(client, 
         assert "Certificate revoked" in page.text and "Revoked" in page.text
         assert "Wanjiru Kamau" not in page.text and "someone else" not in page.text
     assert client.get(f"/certificates/{code}/pdf").status_code == 410
-    assert client.post(f"/certificates/{code}/revoke", data={"reason": "Twice over"}).status_code == 409
+    again = client.post(f"/certificates/{code}/revoke", data={"reason": "Twice over", "confirm_token": token})
+    assert again.status_code == 409
     assert db.session.scalar(select(func.count()).select_from(AuditLog)) == 1
 
 
@@ -134,8 +138,9 @@ def test_revoke_form_needs_the_csrf_token(client, make, login, csrf_enabled):
     _, certificate = completed_certificate(make)
     login(make.user(role=Role.ADMIN))
     url = f"/certificates/{certificate.verification_code}/revoke"
+    token = confirmation_token(client, url)
     assert 'name="csrf_token"' in client.get(url).text
-    assert client.post(url, data={"reason": "Exam taken by someone else"}).status_code == 400
+    assert client.post(url, data={"reason": "Exam taken by someone else", "confirm_token": token}).status_code == 400
     db.session.expire_all()
     assert db.session.get(Certificate, certificate.id).revoked_at is None
 

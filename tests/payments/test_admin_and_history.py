@@ -13,6 +13,7 @@ from mwanzo.extensions import db
 from mwanzo.learning import services as learning
 from mwanzo.learning.models import Enrollment, EnrollmentStatus
 from mwanzo.payments.models import Payment, PaymentStatus
+from tests.confirmations import confirmation_token
 from tests.payments.conftest import callback_path
 from tests.queries import count_queries
 
@@ -41,7 +42,11 @@ def test_refund_revokes_access_and_records_who_and_why(client, login, paid, admi
     learner_id = payment.student_id
     assert client.get(f"/learn/{paid_course.slug}/lessons/{lesson.id}").status_code == 200
     login(admin)
-    response = client.post(f"/admin/payments/{payment.id}/refund", data={"reason": "Charged twice by mistake"})
+    unconfirmed = client.post(f"/admin/payments/{payment.id}/refund", data={"reason": "Charged twice by mistake"})
+    assert unconfirmed.status_code == 400 and "needs confirming" in unconfirmed.get_data(as_text=True)
+    confirm = confirmation_token(client, f"/admin/payments/{payment.id}")
+    response = client.post(f"/admin/payments/{payment.id}/refund",
+                           data={"reason": "Charged twice by mistake", "confirm_token": confirm})
     assert response.status_code == 303
     db.session.expire_all()
     payment = db.session.get(Payment, payment.id)
@@ -71,15 +76,19 @@ def test_refund_needs_a_reason_an_admin_and_a_successful_payment(client, login, 
     assert client.post(f"/admin/payments/{payment.id}/refund", data={"reason": ""}).status_code == 400  # no CSRF token
     page = client.get(f"/admin/payments/{payment.id}").get_data(as_text=True)
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    confirm = page.split('name="confirm_token" value="')[1].split('"')[0]
     assert client.post(f"/admin/payments/{payment.id}/refund", data={"reason": "", "csrf_token": token}).status_code == 422
     login(make.user(email="student2@example.com"))
     assert client.post(f"/admin/payments/{payment.id}/refund", data={"reason": "x", "csrf_token": token}).status_code == 403
     assert client.get("/admin/payments").status_code == 403
     login(admin)
-    assert client.post(f"/admin/payments/{pending.id}/refund", data={"reason": "x", "csrf_token": token}).status_code == 409
+    assert client.post(f"/admin/payments/{pending.id}/refund", data={"reason": "x", "csrf_token": token}).status_code == 400
+    refund = {"reason": "Charged twice", "csrf_token": token, "confirm_token": confirm}
+    assert client.post(f"/admin/payments/{payment.id}/refund", data=refund).status_code == 303
+    assert client.post(f"/admin/payments/{payment.id}/refund", data=refund).status_code == 409  # already refunded
     db.session.expire_all()
-    assert db.session.get(Payment, payment.id).status == PaymentStatus.SUCCESS
-    assert db.session.scalar(select(AuditLog)) is None
+    assert db.session.get(Payment, pending.id).status == PaymentStatus.PENDING
+    assert len(db.session.scalars(select(AuditLog)).all()) == 1
 
 
 def test_admin_list_filters_and_totals_per_day(client, login, paid, checkout, admin, make):

@@ -13,6 +13,7 @@ from mwanzo.extensions import db
 from mwanzo.studio import services
 from tests.emails import emails_to, link_in
 from tests.queries import count_queries
+from tests.confirmations import confirmation_token
 
 
 def ready_course(make, owner, **kwargs):
@@ -49,13 +50,15 @@ def test_submit_then_approve_publishes_and_emails_instructor(client, make, login
     admin = login(make.user(role=Role.ADMIN, name="Amina Admin"))
     queue = client.get("/admin/reviews/").get_data(as_text=True)
     assert "Tailoring basics" in queue
-    assert client.post(f"/admin/reviews/{course.id}/approve").status_code == 302
+    token = confirmation_token(client, f"/admin/reviews/{course.id}/approve")
+    assert client.post(f"/admin/reviews/{course.id}/approve", data={"confirm_token": token}).status_code == 302
     course = reload(course)
     assert course.status == CourseStatus.PUBLISHED and course.published_at is not None
     assert course.lecture_count == 1
     email = emails_to("teacher@example.com", "course_approved")[0]
     assert "Tailoring basics" in email.subject and link_in(email, f"/courses/{course.slug}")
-    assert client.post(f"/admin/reviews/{course.id}/approve").status_code == 409  # no double decision
+    again = client.post(f"/admin/reviews/{course.id}/approve", data={"confirm_token": token})
+    assert again.status_code == 409  # no double decision
     decisions = db.session.scalars(select(CourseReviewDecision).order_by(CourseReviewDecision.created_at)).all()
     assert [(d.from_status, d.to_status) for d in decisions] == [
         (CourseStatus.DRAFT, CourseStatus.PENDING_REVIEW), (CourseStatus.PENDING_REVIEW, CourseStatus.PUBLISHED)]
@@ -66,12 +69,14 @@ def test_reject_needs_reason_emails_it_and_instructor_can_resubmit(client, make,
     owner = make.instructor(email="teacher@example.com")
     course = ready_course(make, owner, status=CourseStatus.PENDING_REVIEW)
     login(make.user(role=Role.ADMIN, name="Amina Admin"))
-    empty = client.post(f"/admin/reviews/{course.id}/reject", data={"reason": ""})
+    token = confirmation_token(client, f"/admin/reviews/{course.id}/reject")
+    empty = client.post(f"/admin/reviews/{course.id}/reject", data={"reason": "", "confirm_token": token})
     assert empty.status_code == 422 and "This field is required" in empty.get_data(as_text=True)
     assert reload(course).status == CourseStatus.PENDING_REVIEW and not emails_to("teacher@example.com")
 
     reason = "The audio in lesson 2 is too quiet."
-    assert client.post(f"/admin/reviews/{course.id}/reject", data={"reason": reason}).status_code == 302
+    response = client.post(f"/admin/reviews/{course.id}/reject", data={"reason": reason, "confirm_token": token})
+    assert response.status_code == 302
     course = reload(course)
     assert course.status == CourseStatus.REJECTED and course.rejection_reason == reason
     email = emails_to("teacher@example.com", "course_rejected")[0]
