@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from mwanzo.auth.forms import kenyan_phone
 from mwanzo.payments.models import PaymentStatus
+
+RECEIPT = re.compile(r"^[A-Z0-9]{8,20}$")
 
 
 class CheckoutForm(FlaskForm):
@@ -29,3 +33,21 @@ class PaymentFilterForm(FlaskForm):
     date_to = DateField(_l("To"), validators=[Optional()])
     course = SelectField(_l("Course"), validators=[Optional()], default="")
     phone = StringField(_l("Phone contains"), validators=[Optional(), Length(max=15)])
+
+
+class AttentionSettleForm(FlaskForm):
+    """One operator decision about money M-Pesa may have taken without the learner getting the course."""
+
+    action = RadioField(_l("What happened"), validators=[DataRequired()], choices=[
+        ("grant", _l("M-Pesa took the money: give the learner the course")),
+        ("refund", _l("The money was sent back: record the refund")),
+        ("no_charge", _l("No money was taken")),
+    ])
+    receipt = StringField(_l("M-Pesa receipt number"), filters=[lambda value: (value or "").strip().upper()])
+    note = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=1000)])
+
+    def validate_receipt(self, field) -> None:
+        if self.action.data in ("grant", "refund") and not field.data:
+            raise ValidationError(_l("Enter the M-Pesa receipt number from the statement."))
+        if field.data and not RECEIPT.match(field.data):
+            raise ValidationError(_l("Enter the receipt as it appears in the M-Pesa message, for example SKQ96C7K7H."))

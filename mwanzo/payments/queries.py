@@ -75,3 +75,12 @@ def courses_with_payments() -> list[tuple[uuid.UUID, str]]:
     return list(db.session.execute(
         select(Course.id, Course.title).where(Course.id.in_(select(Payment.course_id))).order_by(Course.title)
     ).all())
+
+
+def payments_needing_attention(limit: int = 200) -> list[Payment]:
+    """Open cases, oldest first: M-Pesa may have taken money the learner got no course for."""
+    return list(db.session.scalars(
+        select(Payment).where(Payment.attention.is_not(None), Payment.resolved_at.is_(None))
+        .options(joinedload(Payment.student), joinedload(Payment.course))
+        .order_by(Payment.created_at).limit(limit)
+    ))

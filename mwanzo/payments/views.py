@@ -19,8 +19,8 @@ from mwanzo.catalog.services import published_course_by_slug
 from mwanzo.extensions import csrf, db, limiter
 from mwanzo.learning import services as learning
 from mwanzo.payments import queries, sandbox, services
-from mwanzo.payments.forms import CheckoutForm, PaymentFilterForm, RefundForm
-from mwanzo.payments.models import Payment, PaymentStatus
+from mwanzo.payments.forms import AttentionSettleForm, CheckoutForm, PaymentFilterForm, RefundForm
+from mwanzo.payments.models import Attention, Payment, PaymentStatus
 from mwanzo.phones import InvalidPhone, normalise_kenyan_phone
 from mwanzo.web.htmx import render
 from mwanzo.web.nav import add_nav_link
@@ -29,9 +29,16 @@ bp = Blueprint("payments", __name__)
 
 CALLBACK_MAX_BYTES = 16 * 1024
 POLL_SECONDS = 3
+ATTENTION_REASONS = {
+    Attention.PUSH_UNKNOWN.value: _l("The payment request timed out and M-Pesa has not told us the outcome."),
+    Attention.UNVERIFIED_SUCCESS.value: _l("M-Pesa reported a payment we could not confirm."),
+    Attention.AMOUNT_MISMATCH.value: _l("M-Pesa reported a different amount from the course price."),
+    Attention.DUPLICATE_SUCCESS.value: _l("The learner paid twice for the same course."),
+}
 
 add_nav_link((Role.STUDENT,), "payments.payment_history", _l("Payments"))
 add_nav_link((Role.ADMIN,), "payments.admin_payment_list", _l("All payments"))
+add_nav_link((Role.ADMIN,), "payments.admin_attention_list", _l("Payments to settle"))
 jobs.periodic("mwanzo.payments.tasks.reconcile_payments", 30)
 
 
@@ -63,12 +70,14 @@ def checkout(slug: str):
         abort(404)
     if course.is_free:
         return redirect(url_for("catalog.course_detail", slug=slug))
+    in_flight = services.payment_in_flight(current_user.id, course.id)
+    db.session.commit()  # an overdue earlier payment may just have been reconciled
     if learning.has_access(current_user, course):
         flash(_("You already have this course."), "info")
         return redirect(url_for("learning.course_resume", slug=slug))
-    in_flight = services.pending_payment(current_user.id, course.id)
     if request.method == "GET" and in_flight is not None:
-        return redirect(url_for("payments.payment_status", payment_id=in_flight.id))
+        return render_template("payments/checkout.html", course=course, in_flight=in_flight,
+                               retry_at=services.retry_at(in_flight), amount=services.charge_amount(course))
     form = CheckoutForm() if request.method == "POST" else CheckoutForm(phone=current_user.phone)
     if form.validate_on_submit():
         try:
@@ -211,3 +220,51 @@ def admin_payment_refund(payment_id: uuid.UUID):
     db.session.commit()
     flash(_("Payment marked refunded; the learner's access was removed."), "success")
     return redirect(url_for("payments.admin_payment_detail", payment_id=payment_id), code=303)
+
+
+@bp.get("/admin/payments/attention")
+@role_required(Role.ADMIN)
+def admin_attention_list():
+    return render_template("payments/admin_attention_list.html", payments=queries.payments_needing_attention(),
+                           reasons=ATTENTION_REASONS)
+
+
+def attention_page(payment_id: uuid.UUID, form: AttentionSettleForm, status: int = 200):
+    payment = queries.payment_with_timeline(payment_id)
+    if payment is None:
+        abort(404)
+    form.action.choices = [choice for choice in form.action.choices
+                           if payment.attention and choice[0] in services.SETTLE_ACTIONS[payment.attention]]
+    return render_template("payments/admin_attention_settle.html", payment=payment, form=form,
+                           reasons=ATTENTION_REASONS, message=services.status_message(payment)), status
+
+
+@bp.get("/admin/payments/<uuid:payment_id>/settle")
+@role_required(Role.ADMIN)
+def admin_attention_settle(payment_id: uuid.UUID):
+    return attention_page(payment_id, AttentionSettleForm())
+
+
+@bp.post("/admin/payments/<uuid:payment_id>/settle")
+@role_required(Role.ADMIN)
+def admin_attention_settle_post(payment_id: uuid.UUID):
+    form = AttentionSettleForm()
+    if not form.validate_on_submit():
+        return attention_page(payment_id, form, 422)
+    try:
+        services.settle_attention(payment_id, current_user._get_current_object(), form.action.data,
+                                  form.receipt.data or None, form.note.data.strip())
+    except services.AlreadySettled:
+        db.session.rollback()
+        flash(_("This payment was already settled; nothing was changed."), "info")
+        return redirect(url_for("payments.admin_attention_list"), code=303)
+    except services.ReceiptInUse:
+        db.session.rollback()
+        form.receipt.errors.append(_("This M-Pesa receipt already paid for another payment."))
+        return attention_page(payment_id, form, 409)
+    except services.InvalidTransition:
+        db.session.rollback()
+        abort(409, _("This action does not apply to this payment."))
+    db.session.commit()
+    flash(_("Payment settled."), "success")
+    return redirect(url_for("payments.admin_attention_list"), code=303)
