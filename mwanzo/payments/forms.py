@@ -39,9 +39,9 @@ class AttentionSettleForm(FlaskForm):
     """One operator decision about money M-Pesa may have taken without the learner getting the course."""
 
     action = RadioField(_l("What happened"), validators=[DataRequired()], choices=[
-        ("grant", _l("M-Pesa took the money: give the learner the course")),
-        ("refund", _l("The money was sent back: record the refund")),
-        ("no_charge", _l("No money was taken")),
+        SelectChoice("grant", _l("M-Pesa took the money: give the learner the course")),
+        SelectChoice("refund", _l("The money was sent back: record the refund")),
+        SelectChoice("no_charge", _l("No money was taken")),
     ])
     receipt = StringField(_l("M-Pesa receipt number"), filters=[lambda value: (value or "").strip().upper()])
     note = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=1000)])

@@ -234,7 +234,7 @@ def attention_page(payment_id: uuid.UUID, form: AttentionSettleForm, status: int
     if payment is None:
         abort(404)
     form.action.choices = [choice for choice in form.action.choices
-                           if payment.attention and choice[0] in services.SETTLE_ACTIONS[payment.attention]]
+                           if payment.attention and choice.value in services.SETTLE_ACTIONS[payment.attention]]
     return render_template("payments/admin_attention_settle.html", payment=payment, form=form,
                            reasons=ATTENTION_REASONS, message=services.status_message(payment)), status
 
