@@ -2,7 +2,8 @@
 
 A push that timed out is PUSH_UNKNOWN (the prompt may still reach the phone), not PUSH_FAILED.
 Payments where M-Pesa may have taken money without the learner getting the course carry an
-``attention`` reason until an answer from M-Pesa or an operator settles them.
+``attention`` reason until an answer from M-Pesa or an operator settles them; a success callback
+that matched no payment stays listed until an operator records its refund (``resolved_at``).
 
 Revision ID: 0107
 Revises: 0003
@@ -35,10 +36,14 @@ def upgrade():
         batch_op.add_column(sa.Column("resolved_by_id", sa.Uuid(), nullable=True))
         batch_op.create_foreign_key(batch_op.f("fk_payments_resolved_by_id_users"), "users", ["resolved_by_id"], ["id"])
         batch_op.create_index(batch_op.f("ix_payments_attention"), ["attention"], unique=False)
+    with op.batch_alter_table("payment_events", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade():
     op.execute("UPDATE payments SET status = 'PUSH_FAILED' WHERE status = 'PUSH_UNKNOWN'")
+    with op.batch_alter_table("payment_events", schema=None) as batch_op:
+        batch_op.drop_column("resolved_at")
     with op.batch_alter_table("payments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_payments_attention"))
         batch_op.drop_constraint(batch_op.f("fk_payments_resolved_by_id_users"), type_="foreignkey")

@@ -35,7 +35,23 @@ class PaymentFilterForm(FlaskForm):
     phone = StringField(_l("Phone contains"), validators=[Optional(), Length(max=15)])
 
 
-class AttentionSettleForm(FlaskForm):
+class CallbackRefundForm(FlaskForm):
+    """The refund of money a success callback reported for no payment of ours."""
+
+    receipt = StringField(_l("M-Pesa receipt number"), filters=[lambda value: (value or "").strip().upper()])
+    note = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=1000)])
+
+    def receipt_required(self) -> bool:
+        return True
+
+    def validate_receipt(self, field) -> None:
+        if self.receipt_required() and not field.data:
+            raise ValidationError(_l("Enter the M-Pesa receipt number from the statement."))
+        if field.data and not RECEIPT.match(field.data):
+            raise ValidationError(_l("Enter the receipt as it appears in the M-Pesa message, for example SKQ96C7K7H."))
+
+
+class AttentionSettleForm(CallbackRefundForm):
     """One operator decision about money M-Pesa may have taken without the learner getting the course."""
 
     action = RadioField(_l("What happened"), validators=[DataRequired()], choices=[
@@ -43,11 +59,6 @@ class AttentionSettleForm(FlaskForm):
         SelectChoice("refund", _l("The money was sent back: record the refund")),
         SelectChoice("no_charge", _l("No money was taken")),
     ])
-    receipt = StringField(_l("M-Pesa receipt number"), filters=[lambda value: (value or "").strip().upper()])
-    note = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=1000)])
 
-    def validate_receipt(self, field) -> None:
-        if self.action.data in ("grant", "refund") and not field.data:
-            raise ValidationError(_l("Enter the M-Pesa receipt number from the statement."))
-        if field.data and not RECEIPT.match(field.data):
-            raise ValidationError(_l("Enter the receipt as it appears in the M-Pesa message, for example SKQ96C7K7H."))
+    def receipt_required(self) -> bool:
+        return self.action.data in ("grant", "refund")

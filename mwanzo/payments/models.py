@@ -84,3 +84,5 @@ class PaymentEvent(TimestampedModel):
     kind: Mapped[str] = mapped_column(sa.String(30))
     payload: Mapped[dict | None] = mapped_column(sa.JSON)
     note: Mapped[str | None] = mapped_column(sa.Text)
+    # Set when an operator settled a success callback that matched no payment.
+    resolved_at: Mapped[datetime | None]

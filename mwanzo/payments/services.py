@@ -472,6 +472,20 @@ def settle_attention(payment_id: uuid.UUID, actor: User, action: str, receipt: s
     return payment
 
 
+def refund_unmatched_callback(event_id: uuid.UUID, actor: User, receipt: str, note: str) -> None:
+    """Record the refund of money a success callback reported for no payment of ours. Audited;
+    a second submission raises AlreadySettled and changes nothing."""
+    settled = db.session.execute(
+        update(PaymentEvent).where(PaymentEvent.id == event_id, PaymentEvent.kind == "callback",
+                                   PaymentEvent.payment_id.is_(None), PaymentEvent.resolved_at.is_(None))
+        .values(resolved_at=utcnow()).execution_options(synchronize_session=False)
+    )
+    if settled.rowcount != 1:
+        raise AlreadySettled()
+    db.session.add(AuditLog(actor_id=actor.id, action="payment.callback.refund", target_type="payment_event",
+                            target_id=str(event_id), details={"receipt": receipt, "note": note}))
+
+
 # ---------------------------------------------------------------- wording
 
 def status_message(payment: Payment) -> str:

@@ -19,8 +19,9 @@ from mwanzo.catalog.services import published_course_by_slug
 from mwanzo.extensions import csrf, db, limiter
 from mwanzo.learning import services as learning
 from mwanzo.payments import queries, sandbox, services
-from mwanzo.payments.forms import AttentionSettleForm, CheckoutForm, PaymentFilterForm, RefundForm
-from mwanzo.payments.models import Attention, Payment, PaymentStatus
+from mwanzo.payments.callbacks import parse_callback
+from mwanzo.payments.forms import AttentionSettleForm, CallbackRefundForm, CheckoutForm, PaymentFilterForm, RefundForm
+from mwanzo.payments.models import Attention, Payment, PaymentEvent, PaymentStatus
 from mwanzo.phones import InvalidPhone, normalise_kenyan_phone
 from mwanzo.web.htmx import render
 from mwanzo.web.nav import add_nav_link
@@ -226,7 +227,7 @@ def admin_payment_refund(payment_id: uuid.UUID):
 @role_required(Role.ADMIN)
 def admin_attention_list():
     return render_template("payments/admin_attention_list.html", payments=queries.payments_needing_attention(),
-                           reasons=ATTENTION_REASONS)
+                           callbacks=queries.unmatched_success_callbacks(), reasons=ATTENTION_REASONS)
 
 
 def attention_page(payment_id: uuid.UUID, form: AttentionSettleForm, status: int = 200):
@@ -267,4 +268,35 @@ def admin_attention_settle_post(payment_id: uuid.UUID):
         abort(409, _("This action does not apply to this payment."))
     db.session.commit()
     flash(_("Payment settled."), "success")
+    return redirect(url_for("payments.admin_attention_list"), code=303)
+
+
+def callback_refund_page(event_id: uuid.UUID, form: CallbackRefundForm, status: int = 200):
+    event = db.session.get(PaymentEvent, event_id)
+    if event is None or event.payment_id is not None or event.kind != "callback":
+        abort(404)
+    return render_template("payments/admin_callback_refund.html", event=event, form=form,
+                           data=parse_callback(event.payload)), status
+
+
+@bp.get("/admin/payments/callbacks/<uuid:event_id>/refund")
+@role_required(Role.ADMIN)
+def admin_callback_refund(event_id: uuid.UUID):
+    return callback_refund_page(event_id, CallbackRefundForm())
+
+
+@bp.post("/admin/payments/callbacks/<uuid:event_id>/refund")
+@role_required(Role.ADMIN)
+def admin_callback_refund_post(event_id: uuid.UUID):
+    form = CallbackRefundForm()
+    if not form.validate_on_submit():
+        return callback_refund_page(event_id, form, 422)
+    try:
+        services.refund_unmatched_callback(event_id, current_user._get_current_object(), form.receipt.data,
+                                           form.note.data.strip())
+    except services.AlreadySettled:
+        flash(_("This payment was already settled; nothing was changed."), "info")
+        return redirect(url_for("payments.admin_attention_list"), code=303)
+    db.session.commit()
+    flash(_("Refund recorded."), "success")
     return redirect(url_for("payments.admin_attention_list"), code=303)

@@ -149,3 +149,26 @@ def test_settling_needs_an_admin_a_csrf_token_a_receipt_and_a_note(client, check
     assert missing.status_code == 422 and "Enter the M-Pesa receipt number" in body and "This field is required" in body
     assert settle(client, payment, action="no_charge", note="x", csrf_token=token).status_code == 409
     assert reloaded(payment).status == PaymentStatus.FAILED and audits() == []
+
+
+def test_a_success_callback_matching_no_payment_is_listed_until_its_refund_is_recorded(
+        client, checkout, payhero, login, admin):
+    payment = checkout()
+    body = payhero.settle(payment.provider_reference)
+    body["response"].update(ExternalReference="MWZ-UNKNOWN", CheckoutRequestID="ws_CO_unknown")
+    assert client.post(callback_path(), json=body).status_code == 200
+    receipt = body["response"]["MpesaReceiptNumber"]
+    login(admin)
+    listing = client.get(ATTENTION).get_data(as_text=True)
+    assert "MWZ-UNKNOWN" in listing and receipt in listing
+    link = listing.split('href="/admin/payments/callbacks/')[1].split('"')[0]
+    confirm = client.get(f"/admin/payments/callbacks/{link}")
+    assert confirm.status_code == 200 and f'value="{receipt}"' in confirm.get_data(as_text=True)
+    path = f"/admin/payments/callbacks/{link}"
+    assert client.post(path, data={"receipt": receipt, "note": ""}).status_code == 422
+    assert client.post(path, data={"receipt": receipt, "note": "Sent back to 0712345678"}).status_code == 303
+    assert client.post(path, data={"receipt": receipt, "note": "again"}).status_code == 303
+    [audit] = audits()
+    assert (audit.action, audit.details) == ("payment.callback.refund",
+                                             {"receipt": receipt, "note": "Sent back to 0712345678"})
+    assert "MWZ-UNKNOWN" not in client.get(ATTENTION).get_data(as_text=True)
