@@ -50,6 +50,7 @@ def downgrade():
         batch_op.drop_column("resolved_by_id")
         batch_op.drop_column("resolved_at")
         batch_op.drop_column("claimed_receipt")
+        batch_op.drop_constraint(batch_op.f("ck_payments_attention"), type_="check")
         batch_op.drop_column("attention")
         batch_op.alter_column("status", existing_type=status_type(NEW_STATUSES), type_=status_type(OLD_STATUSES),
                               existing_nullable=False)
