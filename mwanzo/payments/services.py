@@ -165,23 +165,30 @@ def lock_payment(payment_id: uuid.UUID) -> Payment | None:
                              .execution_options(populate_existing=True))
 
 
-def latest_in_flight(student_id: uuid.UUID, course_id: uuid.UUID) -> Payment | None:
+def awaiting_review(payment: Payment) -> bool:
+    """M-Pesa said it was paid but we could not confirm it: an operator decides, the learner waits."""
+    return payment.attention == Attention.UNVERIFIED_SUCCESS and payment.resolved_at is None
+
+
+def blocking_payment(student_id: uuid.UUID, course_id: uuid.UUID) -> Payment | None:
+    """The newest payment that may still take (or has taken) money for this course unconfirmed."""
     return db.session.scalar(
         select(Payment).where(Payment.student_id == student_id, Payment.course_id == course_id,
-                              Payment.status.in_(IN_FLIGHT))
+                              Payment.status.in_(IN_FLIGHT)
+                              | ((Payment.attention == Attention.UNVERIFIED_SUCCESS) & Payment.resolved_at.is_(None)))
         .order_by(Payment.created_at.desc()).limit(1)
     )
 
 
 def payment_in_flight(student_id: uuid.UUID, course_id: uuid.UUID, now: datetime | None = None) -> Payment | None:
-    """The payment that may still complete, if any: it blocks a new charge. One past EXPIRE_AFTER
-    is reconciled here and now, so a stalled scheduler never opens the door to paying twice."""
+    """The payment that blocks a new charge, if any. One past EXPIRE_AFTER is reconciled here and
+    now, so a stalled scheduler never opens the door to paying twice."""
     now = now or utcnow()
-    payment = latest_in_flight(student_id, course_id)
-    if payment is not None and now - payment.created_at >= EXPIRE_AFTER:
+    payment = blocking_payment(student_id, course_id)
+    if payment is not None and payment.status in IN_FLIGHT and now - payment.created_at >= EXPIRE_AFTER:
         reconcile_payment(payment.id, now)
-        if payment.status not in IN_FLIGHT:
-            return None
+    if payment is not None and payment.status not in IN_FLIGHT and not awaiting_review(payment):
+        return None
     return payment
 
 
@@ -201,7 +208,7 @@ def start_checkout(student: User, course: Course, phone: str) -> tuple[Payment, 
     # first one's payment instead of sending a second prompt.
     db.session.execute(update(Enrollment).where(Enrollment.id == enrollment.id).values(updated_at=utcnow())
                        .execution_options(synchronize_session=False))
-    existing = latest_in_flight(student.id, course.id)
+    existing = blocking_payment(student.id, course.id)
     if existing is not None:
         return existing, False
     payment = Payment(
@@ -459,16 +466,18 @@ def settle_attention(payment_id: uuid.UUID, actor: User, action: str, receipt: s
             raise InvalidTransition(payment.status)
     elif action == "refund":
         refund_payment(payment, actor, note, receipt)  # audits the refund itself
-        payment.resolved_at, payment.resolved_by_id = utcnow(), actor.id
-        return payment
     elif payment.status in IN_FLIGHT:
         transition(payment, S.EXPIRED, settled_at=utcnow(), next_check_at=None, result_desc=note)
-    payment.resolved_at, payment.resolved_by_id = utcnow(), actor.id
-    record_event(payment.id, "operator", payload={"by": actor.email, "action": action, "receipt": receipt}, note=note)
-    db.session.add(AuditLog(actor_id=actor.id, action=f"payment.attention.{action}", target_type="payment",
-                            target_id=str(payment.id),
-                            details={"reason": reason.value, "receipt": receipt, "note": note,
-                                     "amount": str(payment.amount)}))
+    if action != "refund":
+        record_event(payment.id, "operator", payload={"by": actor.email, "action": action, "receipt": receipt},
+                     note=note)
+        db.session.add(AuditLog(actor_id=actor.id, action=f"payment.attention.{action}", target_type="payment",
+                                target_id=str(payment.id),
+                                details={"reason": reason.value, "receipt": receipt, "note": note,
+                                         "amount": str(payment.amount)}))
+    # A grant for an enrolment another payment had paid leaves this money listed, waiting for its refund.
+    if payment.attention != Attention.DUPLICATE_SUCCESS or reason == Attention.DUPLICATE_SUCCESS:
+        payment.resolved_at, payment.resolved_by_id = utcnow(), actor.id
     return payment
 
 
@@ -491,11 +500,16 @@ def refund_unmatched_callback(event_id: uuid.UUID, actor: User, receipt: str, no
 def status_message(payment: Payment) -> str:
     """What the learner is told, by outcome and M-Pesa ResultCode."""
     code, status = payment.result_code, payment.status
+    if awaiting_review(payment):
+        return _("M-Pesa told us about this payment but we could not confirm it yet. Our team is checking it and "
+                 "will give you the course or contact you; please do not pay again.")
     if status == S.PENDING:
         return _("Check your phone and enter your M-Pesa PIN to pay %(amount)s.", amount=format_kes(payment.amount))
     if status == S.SUCCESS:
         return _("Payment received. Your M-Pesa receipt number is %(receipt)s.", receipt=payment.mpesa_receipt or "—")
     if status == S.REFUNDED:
+        if payment.attention == Attention.DUPLICATE_SUCCESS:
+            return _("This payment was refunded because you had already paid for the course. You keep the course.")
         return _("This payment was refunded and the course access was removed.")
     if status == S.EXPIRED:
         return _("We did not hear back from M-Pesa in time. If money left your account, contact us with the "

@@ -78,6 +78,7 @@ def checkout(slug: str):
         return redirect(url_for("learning.course_resume", slug=slug))
     if request.method == "GET" and in_flight is not None:
         return render_template("payments/checkout.html", course=course, in_flight=in_flight,
+                               awaiting_review=services.awaiting_review(in_flight),
                                retry_at=services.retry_at(in_flight), amount=services.charge_amount(course))
     form = CheckoutForm() if request.method == "POST" else CheckoutForm(phone=current_user.phone)
     if form.validate_on_submit():
@@ -103,6 +104,7 @@ def payment_status(payment_id: uuid.UUID):
     payment = own_payment_or_404(payment_id)
     return render("payments/payment_status.html", "payments/_status.html", payment=payment,
                   message=services.status_message(payment), poll_seconds=POLL_SECONDS,
+                  awaiting_review=services.awaiting_review(payment),
                   sandbox_phone=payment.provider == "sandbox" and sandbox.sandbox_active())
 
 
@@ -230,6 +232,13 @@ def admin_attention_list():
                            callbacks=queries.unmatched_success_callbacks(), reasons=ATTENTION_REASONS)
 
 
+def back_to_attention_list(message: str, category: str = "success"):
+    """After a settle form: rolls back whatever a refused action left (nothing when committed)."""
+    db.session.rollback()
+    flash(message, category)
+    return redirect(url_for("payments.admin_attention_list"), code=303)
+
+
 def attention_page(payment_id: uuid.UUID, form: AttentionSettleForm, status: int = 200):
     payment = queries.payment_with_timeline(payment_id)
     if payment is None:
@@ -256,9 +265,7 @@ def admin_attention_settle_post(payment_id: uuid.UUID):
         services.settle_attention(payment_id, current_user._get_current_object(), form.action.data,
                                   form.receipt.data or None, form.note.data.strip())
     except services.AlreadySettled:
-        db.session.rollback()
-        flash(_("This payment was already settled; nothing was changed."), "info")
-        return redirect(url_for("payments.admin_attention_list"), code=303)
+        return back_to_attention_list(_("This payment was already settled; nothing was changed."), "info")
     except services.ReceiptInUse:
         db.session.rollback()
         form.receipt.errors.append(_("This M-Pesa receipt already paid for another payment."))
@@ -267,8 +274,7 @@ def admin_attention_settle_post(payment_id: uuid.UUID):
         db.session.rollback()
         abort(409, _("This action does not apply to this payment."))
     db.session.commit()
-    flash(_("Payment settled."), "success")
-    return redirect(url_for("payments.admin_attention_list"), code=303)
+    return back_to_attention_list(_("Payment settled."))
 
 
 def callback_refund_page(event_id: uuid.UUID, form: CallbackRefundForm, status: int = 200):
@@ -295,8 +301,6 @@ def admin_callback_refund_post(event_id: uuid.UUID):
         services.refund_unmatched_callback(event_id, current_user._get_current_object(), form.receipt.data,
                                            form.note.data.strip())
     except services.AlreadySettled:
-        flash(_("This payment was already settled; nothing was changed."), "info")
-        return redirect(url_for("payments.admin_attention_list"), code=303)
+        return back_to_attention_list(_("This payment was already settled; nothing was changed."), "info")
     db.session.commit()
-    flash(_("Refund recorded."), "success")
-    return redirect(url_for("payments.admin_attention_list"), code=303)
+    return back_to_attention_list(_("Refund recorded."))

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from mwanzo.admin.models import AuditLog
 from mwanzo.auth.models import Role
@@ -50,9 +50,18 @@ def audits() -> list[AuditLog]:
 
 
 def test_a_timed_out_push_that_was_paid_is_listed_and_the_operator_grants_the_course(
-        timed_out_then_paid, client, login, admin):
+        timed_out_then_paid, client, login, admin, paid_course):
     payment, receipt = timed_out_then_paid
     assert reloaded(payment).status == PaymentStatus.PUSH_UNKNOWN  # PayHero's reference never reached us
+    # However long the confirmation takes, the learner is never asked to pay a second time.
+    db.session.execute(update(Payment).values(created_at=utcnow() - timedelta(minutes=16)))
+    db.session.commit()
+    blocked = client.get(f"/courses/{paid_course.slug}/checkout").get_data(as_text=True)
+    assert "please do not pay again" in blocked and 'name="phone"' not in blocked
+    status_page = client.get(f"/payments/{payment.id}").get_data(as_text=True)
+    assert "please do not pay again" in status_page and "Try again" not in status_page
+    client.post(f"/courses/{paid_course.slug}/checkout", data={"phone": "0712345678"})
+    assert db.session.scalar(select(func.count()).select_from(Payment)) == 1
     login(admin)
     listing = client.get(ATTENTION).get_data(as_text=True)
     assert f'data-payment="{payment.id}"' in listing and receipt in listing
@@ -130,6 +139,33 @@ def test_a_second_success_for_a_paid_enrolment_is_flagged_and_refunded_without_r
     [audit] = audits()
     assert audit.action == "payment.refund" and audit.details["receipt"] == first.mpesa_receipt
     assert audit.details["reason"] == "Sent back through PayHero"
+    login(db.session.get(type(admin), first.student_id))
+    assert "You keep the course" in client.get(f"/payments/{first.id}").get_data(as_text=True)
+
+
+def test_granting_money_for_an_enrolment_already_paid_keeps_it_listed_for_a_refund(
+        payhero, client, login, admin, checkout, app):
+    payhero.push_mode = "timeout"
+    app.config["PAYHERO_TIMEOUT_SECONDS"] = 0.2
+    unknown = checkout()  # no callback ever comes: after 15 minutes a new charge is allowed
+    payhero.push_mode = "ok"
+    db.session.execute(update(Payment).values(created_at=utcnow() - timedelta(minutes=16)))
+    db.session.commit()
+    learner = db.session.get(type(admin), unknown.student_id)
+    paid_again = checkout(learner=learner)  # the unknown push expired, so a new charge was allowed
+    client.post(callback_path(), json=payhero.settle(paid_again.provider_reference))
+    assert reloaded(paid_again).status == PaymentStatus.SUCCESS
+    receipt = "SKQ96C7K7H"  # the operator finds the first charge on the M-Pesa statement too
+    login(admin)
+    assert settle(client, unknown, action="grant", receipt=receipt, note="On the statement").status_code == 303
+    unknown = reloaded(unknown)
+    assert unknown.status == PaymentStatus.SUCCESS and unknown.attention == "DUPLICATE_SUCCESS"
+    listing = client.get(ATTENTION).get_data(as_text=True)
+    assert f'data-payment="{unknown.id}"' in listing and "paid twice" in listing
+    assert settle(client, unknown, action="refund", receipt=receipt, note="Returned").status_code == 303
+    assert f'data-payment="{unknown.id}"' not in client.get(ATTENTION).get_data(as_text=True)
+    assert db.session.get(Enrollment, unknown.enrollment_id).status == EnrollmentStatus.ACTIVE
+    assert [a.action for a in audits()] == ["payment.attention.grant", "payment.refund"]
 
 
 def test_settling_needs_an_admin_a_csrf_token_a_receipt_and_a_note(client, checkout, payhero, login, admin, make,
