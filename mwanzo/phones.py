@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _SEPARATORS = re.compile(r"[\s\-().]")
-_CANONICAL = re.compile(r"^254[17]\d{8}$")
+# ASCII digits only: `\d` would also match full-width and other scripts' digits.
+_CANONICAL = re.compile(r"^254[17][0-9]{8}$", re.ASCII)
 
 
 class InvalidPhone(ValueError):
@@ -12,8 +14,9 @@ class InvalidPhone(ValueError):
 
 
 def normalise_kenyan_phone(raw: str) -> str:
-    """Accept 07.., 01.., 7.., 1.., 2547.., +254 7.. (spaces, dashes allowed); return 2547XXXXXXXX."""
-    digits = _SEPARATORS.sub("", raw or "")
+    """Accept 07.., 01.., 7.., 1.., 2547.., +254 7.. (spaces, dashes allowed); return 2547XXXXXXXX.
+    NFKC first, so digits typed on a full-width keyboard (０７１２…) become ASCII."""
+    digits = _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw or ""))
     if digits.startswith("+"):
         digits = digits[1:]
     if digits.startswith("0") and len(digits) == 10:

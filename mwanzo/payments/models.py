@@ -17,11 +17,21 @@ from mwanzo.learning.models import Enrollment
 class PaymentStatus(enum.StrEnum):
     PENDING = "PENDING"
     PUSH_FAILED = "PUSH_FAILED"
+    PUSH_UNKNOWN = "PUSH_UNKNOWN"  # the push timed out: the prompt may still have reached the phone
     SUCCESS = "SUCCESS"
     FAILED = "FAILED"
     CANCELLED = "CANCELLED"
     EXPIRED = "EXPIRED"
     REFUNDED = "REFUNDED"
+
+
+class Attention(enum.StrEnum):
+    """Why an operator must look: M-Pesa may have taken money the learner got no course for."""
+
+    PUSH_UNKNOWN = "PUSH_UNKNOWN"  # the push timed out and no outcome was learnt
+    UNVERIFIED_SUCCESS = "UNVERIFIED_SUCCESS"  # a success callback we could not confirm
+    AMOUNT_MISMATCH = "AMOUNT_MISMATCH"
+    DUPLICATE_SUCCESS = "DUPLICATE_SUCCESS"  # paid for an enrolment another payment had paid
 
 
 class Payment(TimestampedModel):
@@ -51,6 +61,11 @@ class Payment(TimestampedModel):
     status_checks: Mapped[int] = mapped_column(default=0)
     refunded_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
     refund_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # Open while set and resolved_at is empty; cleared when an answer from M-Pesa settles it.
+    attention: Mapped[Attention | None] = mapped_column(str_enum(Attention), index=True)
+    claimed_receipt: Mapped[str | None] = mapped_column(sa.String(40))
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
 
     enrollment: Mapped[Enrollment] = relationship(lazy="raise_on_sql")
     student: Mapped[User] = relationship(foreign_keys=[student_id], lazy="raise_on_sql")
@@ -69,3 +84,5 @@ class PaymentEvent(TimestampedModel):
     kind: Mapped[str] = mapped_column(sa.String(30))
     payload: Mapped[dict | None] = mapped_column(sa.JSON)
     note: Mapped[str | None] = mapped_column(sa.Text)
+    # Set when an operator settled a success callback that matched no payment.
+    resolved_at: Mapped[datetime | None]

@@ -12,7 +12,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from mwanzo.catalog.models import Course
 from mwanzo.database import local_day, local_day_start
 from mwanzo.extensions import db
-from mwanzo.payments.models import Payment, PaymentStatus
+from mwanzo.payments.callbacks import CallbackData, parse_callback
+from mwanzo.payments.models import Payment, PaymentEvent, PaymentStatus
 
 
 def payment_for_page(payment_id: uuid.UUID) -> Payment | None:
@@ -75,3 +76,22 @@ def courses_with_payments() -> list[tuple[uuid.UUID, str]]:
     return list(db.session.execute(
         select(Course.id, Course.title).where(Course.id.in_(select(Payment.course_id))).order_by(Course.title)
     ).all())
+
+
+def payments_needing_attention(limit: int = 200) -> list[Payment]:
+    """Open cases, oldest first: M-Pesa may have taken money the learner got no course for."""
+    return list(db.session.scalars(
+        select(Payment).where(Payment.attention.is_not(None), Payment.resolved_at.is_(None))
+        .options(joinedload(Payment.student), joinedload(Payment.course))
+        .order_by(Payment.created_at).limit(limit)
+    ))
+
+
+def unmatched_success_callbacks(limit: int = 200) -> list[tuple[PaymentEvent, CallbackData]]:
+    """Success callbacks that named no payment of ours and no operator has settled yet."""
+    events = db.session.scalars(
+        select(PaymentEvent).where(PaymentEvent.kind == "callback", PaymentEvent.payment_id.is_(None),
+                                   PaymentEvent.resolved_at.is_(None))
+        .order_by(PaymentEvent.created_at).limit(limit)
+    )
+    return [(event, data) for event in events if (data := parse_callback(event.payload)).succeeded]

@@ -2,11 +2,16 @@
 
 Money rules, all enforced here:
 - the amount always comes from the course price on the server;
-- one payment in flight per learner and course;
+- one payment in flight per learner and course: a second charge is refused while an earlier one
+  (PENDING, or PUSH_UNKNOWN after a push timeout) may still complete;
 - access is granted only after PayHero's transaction-status says SUCCESS for our stored reference
   and every amount we were told equals ours; the body of a callback alone never grants anything;
 - every status change is one conditional UPDATE (`transition`), so duplicate and concurrent
-  callbacks settle once; the M-Pesa receipt is unique across payments.
+  callbacks settle once; the M-Pesa receipt is unique across payments;
+- settling locks the payment row first (`lock_payment`), then touches the enrolment: one lock
+  order, so concurrent settlements queue instead of deadlocking;
+- money M-Pesa may have taken without the learner getting the course is flagged (`attention`)
+  until M-Pesa's answer or an operator (`settle_attention`) settles it.
 """
 from __future__ import annotations
 
@@ -19,8 +24,9 @@ from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, Decimal
 
 from flask import current_app
+from flask_babel import format_time
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 
 from mwanzo import jobs
@@ -33,7 +39,7 @@ from mwanzo.learning import services as learning
 from mwanzo.learning.models import Enrollment
 from mwanzo.notifications.services import send_email
 from mwanzo.payments.callbacks import CallbackData, UnreadableCallback, parse_callback
-from mwanzo.payments.models import Payment, PaymentEvent, PaymentStatus
+from mwanzo.payments.models import Attention, Payment, PaymentEvent, PaymentStatus
 from mwanzo.payments.payhero import PayHeroClient, Provider, PushError, StatusResult, StatusUnavailable
 from mwanzo.urls import absolute_url
 from mwanzo.web.filters import format_kes
@@ -44,17 +50,25 @@ S = PaymentStatus
 FIRST_CHECK_AFTER = timedelta(seconds=60)
 EXPIRE_AFTER = timedelta(minutes=15)
 MAX_CHECK_INTERVAL = timedelta(minutes=5)
+FAST_CHECKS = 4
 # Where a payment may go from where: the one state machine every change passes through.
 TRANSITIONS = {
     # Money M-Pesa confirms it took is never left unpaid for: a verified success also settles a
     # payment a failure callback, a push timeout or expiry had closed (not an amount mismatch).
-    S.SUCCESS: (S.PENDING, S.PUSH_FAILED, S.EXPIRED, S.CANCELLED, S.FAILED),
-    S.FAILED: (S.PENDING,),
-    S.CANCELLED: (S.PENDING,),
-    S.EXPIRED: (S.PENDING,),
+    S.SUCCESS: (S.PENDING, S.PUSH_UNKNOWN, S.PUSH_FAILED, S.EXPIRED, S.CANCELLED, S.FAILED),
+    S.FAILED: (S.PENDING, S.PUSH_UNKNOWN),
+    S.CANCELLED: (S.PENDING, S.PUSH_UNKNOWN),
+    S.EXPIRED: (S.PENDING, S.PUSH_UNKNOWN),
     S.PUSH_FAILED: (S.PENDING,),
-    S.REFUNDED: (S.SUCCESS,),
+    S.PUSH_UNKNOWN: (S.PENDING,),
+    # A refund is recorded for money M-Pesa took, also where the course was never granted for it.
+    S.REFUNDED: (S.SUCCESS, S.PUSH_UNKNOWN, S.EXPIRED, S.FAILED, S.CANCELLED),
 }
+# Payments that may still take money: they block a second checkout for the course.
+IN_FLIGHT = (S.PENDING, S.PUSH_UNKNOWN)
+# An answer from M-Pesa resolves a timed-out push; the other reasons need an operator.
+ANSWERED_BY_SUCCESS = (Attention.PUSH_UNKNOWN, Attention.UNVERIFIED_SUCCESS)
+CLEAR_PUSH_UNKNOWN = case((Payment.attention == Attention.PUSH_UNKNOWN, None), else_=Payment.attention)
 UNREADABLE = "callback_unreadable"
 AMOUNT_MISMATCH = "AMOUNT_MISMATCH"
 
@@ -73,6 +87,14 @@ class FreeCourse(PaymentError):
 
 class InvalidTransition(PaymentError):
     """The payment's current status does not allow this change."""
+
+
+class ReceiptInUse(PaymentError):
+    """This M-Pesa receipt already paid for another payment."""
+
+
+class AlreadySettled(PaymentError):
+    """Nothing is open on this payment any more (settled by M-Pesa's answer or another operator)."""
 
 
 # ---------------------------------------------------------------- configuration
@@ -116,11 +138,12 @@ def record_event(payment_id: uuid.UUID | None, kind: str, payload=None, note: st
     return event
 
 
-def transition(payment: Payment, to: PaymentStatus, **values) -> bool:
+def transition(payment: Payment, to: PaymentStatus, reviewed: bool = False, **values) -> bool:
     """Move ``payment`` to ``to`` if (and only if) it is still in an allowed state. Returns True for
-    the one caller that made the change; everyone racing it gets False."""
+    the one caller that made the change; everyone racing it gets False. Only an operator's
+    ``reviewed`` decision may pay a payment whose amounts did not match."""
     guard = Payment.status.in_(TRANSITIONS[to])
-    if to == S.SUCCESS:
+    if to == S.SUCCESS and not reviewed:
         guard &= Payment.result_code.is_(None) | (Payment.result_code != AMOUNT_MISMATCH)
     result = db.session.execute(
         update(Payment)
@@ -134,14 +157,44 @@ def transition(payment: Payment, to: PaymentStatus, **values) -> bool:
 
 # ---------------------------------------------------------------- checkout
 
-def pending_payment(student_id: uuid.UUID, course_id: uuid.UUID) -> Payment | None:
-    """The payment in flight, if any. One older than EXPIRE_AFTER no longer blocks a new checkout
-    (reconciliation expires it, or still settles it should M-Pesa say it was paid)."""
+def lock_payment(payment_id: uuid.UUID) -> Payment | None:
+    """The payment, its row locked until commit. Every settlement takes this lock before writing
+    anything else (events, enrolment): inserting an event first takes a key-share lock on the
+    payment that two settlements would then each wait on, a deadlock."""
+    return db.session.scalar(select(Payment).where(Payment.id == payment_id).with_for_update()
+                             .execution_options(populate_existing=True))
+
+
+def awaiting_review(payment: Payment) -> bool:
+    """M-Pesa said it was paid but we could not confirm it: an operator decides, the learner waits."""
+    return payment.attention == Attention.UNVERIFIED_SUCCESS and payment.resolved_at is None
+
+
+def blocking_payment(student_id: uuid.UUID, course_id: uuid.UUID) -> Payment | None:
+    """The newest payment that may still take (or has taken) money for this course unconfirmed."""
     return db.session.scalar(
         select(Payment).where(Payment.student_id == student_id, Payment.course_id == course_id,
-                              Payment.status == S.PENDING, Payment.created_at > utcnow() - EXPIRE_AFTER)
+                              Payment.status.in_(IN_FLIGHT)
+                              | ((Payment.attention == Attention.UNVERIFIED_SUCCESS) & Payment.resolved_at.is_(None)))
         .order_by(Payment.created_at.desc()).limit(1)
     )
+
+
+def payment_in_flight(student_id: uuid.UUID, course_id: uuid.UUID, now: datetime | None = None) -> Payment | None:
+    """The payment that blocks a new charge, if any. One past EXPIRE_AFTER is reconciled here and
+    now, so a stalled scheduler never opens the door to paying twice."""
+    now = now or utcnow()
+    payment = blocking_payment(student_id, course_id)
+    if payment is not None and payment.status in IN_FLIGHT and now - payment.created_at >= EXPIRE_AFTER:
+        reconcile_payment(payment.id, now)
+    if payment is not None and payment.status not in IN_FLIGHT and not awaiting_review(payment):
+        return None
+    return payment
+
+
+def retry_at(payment: Payment) -> datetime:
+    """When a new charge is allowed if M-Pesa has not answered about ``payment`` by then."""
+    return payment.created_at + EXPIRE_AFTER
 
 
 def start_checkout(student: User, course: Course, phone: str) -> tuple[Payment, bool]:
@@ -155,7 +208,7 @@ def start_checkout(student: User, course: Course, phone: str) -> tuple[Payment, 
     # first one's payment instead of sending a second prompt.
     db.session.execute(update(Enrollment).where(Enrollment.id == enrollment.id).values(updated_at=utcnow())
                        .execution_options(synchronize_session=False))
-    existing = pending_payment(student.id, course.id)
+    existing = blocking_payment(student.id, course.id)
     if existing is not None:
         return existing, False
     payment = Payment(
@@ -170,16 +223,21 @@ def start_checkout(student: User, course: Course, phone: str) -> tuple[Payment, 
 
 
 def send_push(payment: Payment, customer_name: str) -> None:
-    """Ask M-Pesa to prompt the phone, once. A failure or timeout ends this payment (PUSH_FAILED);
-    only the learner can start another."""
+    """Ask M-Pesa to prompt the phone, once. A refusal ends this payment (PUSH_FAILED). After a
+    timeout the prompt may still reach the phone (PUSH_UNKNOWN): it blocks a second charge until a
+    callback tells the outcome or it expires, and stays on the operators' list until then."""
     provider = get_provider()
     values = dict(amount=int(payment.amount), phone=payment.phone_number, external_reference=payment.external_reference,
                   customer_name=customer_name[:100])
     try:
         result = provider.start_push(callback_url=callback_url(), **values)
     except PushError as exc:
-        code = "TIMEOUT" if exc.timed_out else "PUSH_ERROR"
-        transition(payment, S.PUSH_FAILED, result_code=code, result_desc=exc.message, next_check_at=None)
+        if exc.timed_out:
+            transition(payment, S.PUSH_UNKNOWN, result_code="TIMEOUT", result_desc=exc.message,
+                       attention=Attention.PUSH_UNKNOWN, next_check_at=retry_at(payment))
+            record_event(payment.id, "push_unknown", payload={"request": values}, note=exc.message)
+            return
+        transition(payment, S.PUSH_FAILED, result_code="PUSH_ERROR", result_desc=exc.message, next_check_at=None)
         record_event(payment.id, "push_failed", payload={"request": values, "response": exc.raw}, note=exc.message)
         return
     payment.provider_reference = result.reference
@@ -218,7 +276,7 @@ def settle_callback_event(event_id) -> None:
     event = db.session.get(PaymentEvent, uuid.UUID(str(event_id)))
     if event is None or event.payment_id is None or event.kind != "callback":
         return
-    payment = db.session.get(Payment, event.payment_id)
+    payment = lock_payment(event.payment_id)
     data = parse_callback(event.payload)
     if not data.succeeded:
         fail(payment, data.result_code, data.result_desc, source="callback", raw_callback=event.payload)
@@ -228,8 +286,14 @@ def settle_callback_event(event_id) -> None:
         return
     reference = payment.provider_reference or data.reference
     if not reference:
-        record_event(payment.id, "review", note="success callback without a reference to verify it: not granted")
+        # Typically a timed-out push: PayHero's reference never reached us, and transaction-status
+        # takes nothing else. M-Pesa may have the money, so an operator must settle it.
+        payment.attention = Attention.UNVERIFIED_SUCCESS
+        payment.claimed_receipt = data.receipt
+        record_event(payment.id, "review", note="success callback without a reference to verify it: "
+                                                "not granted, listed for an operator")
         return
+    payment.provider_reference = reference  # so reconciliation can ask again if this query fails
     status = query_status(payment, reference)
     if status is None:
         return  # unknown for now: reconciliation asks again
@@ -263,33 +327,51 @@ def apply_status(payment: Payment, status: StatusResult, receipt: str | None = N
     if wrong:
         if transition(payment, S.FAILED, result_code=AMOUNT_MISMATCH, settled_at=utcnow(), next_check_at=None,
                       result_desc=f"Amount mismatch: M-Pesa reported {wrong[0]}, expected {payment.amount}",
-                      raw_callback=raw_callback):
+                      raw_callback=raw_callback, attention=Attention.AMOUNT_MISMATCH,
+                      claimed_receipt=receipt or status.receipt):
             record_event(payment.id, "review", note=payment.result_desc + ": access not granted")
         return
-    mark_paid(payment, receipt or status.receipt, raw_callback)
+    receipt = receipt or status.receipt
+    try:
+        mark_paid(payment, receipt, raw_callback)
+    except ReceiptInUse:
+        record_event(payment.id, "review", note=f"receipt {receipt} is already on another payment: not granted")
 
 
-def mark_paid(payment: Payment, receipt: str | None, raw_callback: dict | None = None) -> bool:
+def mark_paid(payment: Payment, receipt: str | None, raw_callback: dict | None = None, reviewed: bool = False) -> bool:
+    """Pay ``payment`` (its row locked by the caller) and grant the course. Raises ReceiptInUse
+    when another payment holds this receipt. A second payment for an enrolment another payment
+    already paid is flagged for a refund."""
     try:
         with db.session.begin_nested():
-            changed = transition(payment, S.SUCCESS, mpesa_receipt=receipt, result_code="0", settled_at=utcnow(),
-                                 next_check_at=None, result_desc="The service request is processed successfully.",
-                                 raw_callback=raw_callback)
+            changed = transition(payment, S.SUCCESS, reviewed=reviewed, mpesa_receipt=receipt, result_code="0",
+                                 settled_at=utcnow(), next_check_at=None, raw_callback=raw_callback,
+                                 result_desc="The service request is processed successfully.",
+                                 attention=case((Payment.attention.in_(ANSWERED_BY_SUCCESS), None),
+                                                else_=Payment.attention))
     except IntegrityError:
-        record_event(payment.id, "review", note=f"receipt {receipt} is already on another payment: not granted")
-        return False
+        raise ReceiptInUse(receipt) from None
     if not changed:
         return False
     record_event(payment.id, "settled", note=f"paid, receipt {receipt}")
-    learning.activate_enrollment(payment.enrollment_id, allow_from_revoked=True)
+    if not learning.activate_enrollment(payment.enrollment_id, allow_from_revoked=True) and paid_by_another(payment):
+        payment.attention = Attention.DUPLICATE_SUCCESS
+        payment.resolved_at = payment.resolved_by_id = None
+        record_event(payment.id, "review", note="the enrolment was already paid by another payment: refund this one")
     send_receipt(payment)
     return True
+
+
+def paid_by_another(payment: Payment) -> bool:
+    return db.session.scalar(select(Payment.id).where(
+        Payment.enrollment_id == payment.enrollment_id, Payment.id != payment.id, Payment.status == S.SUCCESS,
+    ).limit(1)) is not None
 
 
 def fail(payment: Payment, code: str | None, desc: str | None, source: str, raw_callback: dict | None = None) -> None:
     to = S.CANCELLED if code == "1032" else S.FAILED
     if transition(payment, to, result_code=code, result_desc=desc, settled_at=utcnow(), next_check_at=None,
-                  raw_callback=raw_callback):
+                  raw_callback=raw_callback, attention=CLEAR_PUSH_UNKNOWN):
         record_event(payment.id, "settled", note=f"{to} by {source}: {code} {desc}")
     else:
         record_event(payment.id, "ignored", note=f"{source} says {code} but the payment is already {payment.status}")
@@ -307,23 +389,27 @@ def send_receipt(payment: Payment) -> None:
 # ---------------------------------------------------------------- reconciliation
 
 def check_interval(checks_done: int) -> timedelta:
-    return min(timedelta(seconds=30 * 2 ** max(checks_done - 1, 0)), MAX_CHECK_INTERVAL)
+    """Every 30 s for the first FAST_CHECKS checks (the M-Pesa prompt lasts about a minute, so a
+    lost callback is found within 3 minutes of checkout), then doubling up to MAX_CHECK_INTERVAL."""
+    return min(timedelta(seconds=30 * 2 ** max(checks_done - FAST_CHECKS, 0)), MAX_CHECK_INTERVAL)
 
 
 def due_for_check(now: datetime, limit: int = 100) -> list[uuid.UUID]:
     return list(db.session.scalars(
         select(Payment.id).where(
-            Payment.status == S.PENDING, Payment.created_at <= now - FIRST_CHECK_AFTER,
+            Payment.status.in_(IN_FLIGHT), Payment.created_at <= now - FIRST_CHECK_AFTER,
             (Payment.next_check_at.is_(None)) | (Payment.next_check_at <= now),
         ).order_by(Payment.created_at).limit(limit)
     ))
 
 
 def reconcile_payment(payment_id: uuid.UUID, now: datetime | None = None) -> None:
-    """Ask PayHero about a payment no callback has settled; expire it after EXPIRE_AFTER."""
+    """Ask PayHero about a payment no callback has settled; expire it after EXPIRE_AFTER. A timed-out
+    push PayHero's reference never reached us for cannot be asked about (transaction-status takes
+    only that reference): it waits for a callback, then expires and stays on the operators' list."""
     now = now or utcnow()
-    payment = db.session.get(Payment, payment_id)
-    if payment is None or payment.status != S.PENDING:
+    payment = lock_payment(payment_id)
+    if payment is None or payment.status not in IN_FLIGHT:
         return
     status = query_status(payment, payment.provider_reference) if payment.provider_reference else None
     if status is not None and status.status in ("SUCCESS", "FAILED"):
@@ -335,21 +421,78 @@ def reconcile_payment(payment_id: uuid.UUID, now: datetime | None = None) -> Non
             record_event(payment.id, "expired", note="no outcome after 15 minutes")
         return
     payment.status_checks += 1
-    payment.next_check_at = now + check_interval(payment.status_checks)
+    payment.next_check_at = now + check_interval(payment.status_checks) if payment.provider_reference else retry_at(payment)
 
 
 # ---------------------------------------------------------------- refunds
 
-def refund_payment(payment: Payment, actor: User, reason: str) -> None:
-    """Record a refund made in M-Pesa/PayHero: access ends, and who and why is kept."""
+def refund_payment(payment: Payment, actor: User, reason: str, receipt: str | None = None) -> None:
+    """Record a refund made in M-Pesa/PayHero; who and why is kept. Access ends unless another
+    payment paid for the same enrolment."""
+    was_paid = payment.status == S.SUCCESS
     if not transition(payment, S.REFUNDED, refunded_by_id=actor.id, refund_reason=reason):
         raise InvalidTransition(payment.status)
-    enrollment = db.session.get(Enrollment, payment.enrollment_id)
-    learning.revoke_enrollment(enrollment)
-    record_event(payment.id, "refunded", payload={"by": actor.email}, note=reason)
+    if was_paid and not paid_by_another(payment):
+        learning.revoke_enrollment(db.session.get(Enrollment, payment.enrollment_id))
+    record_event(payment.id, "refunded", payload={"by": actor.email, "receipt": receipt}, note=reason)
     db.session.add(AuditLog(actor_id=actor.id, action="payment.refund", target_type="payment",
                             target_id=str(payment.id),
-                            details={"reason": reason, "amount": str(payment.amount), "receipt": payment.mpesa_receipt}))
+                            details={"reason": reason, "amount": str(payment.amount),
+                                     "receipt": receipt or payment.mpesa_receipt}))
+
+
+# ---------------------------------------------------------------- operator queue
+
+# What an operator may do about each reason, after checking the M-Pesa statement.
+SETTLE_ACTIONS = {
+    Attention.PUSH_UNKNOWN: ("grant", "refund", "no_charge"),
+    Attention.UNVERIFIED_SUCCESS: ("grant", "refund", "no_charge"),
+    Attention.AMOUNT_MISMATCH: ("grant", "refund"),
+    Attention.DUPLICATE_SUCCESS: ("refund",),
+}
+
+
+def settle_attention(payment_id: uuid.UUID, actor: User, action: str, receipt: str | None, note: str) -> Payment:
+    """Close one open case: grant the course for money M-Pesa took, record its refund, or record
+    that no money was taken. Audited; a second submission raises AlreadySettled and changes nothing."""
+    payment = lock_payment(payment_id)
+    if payment is None or payment.attention is None or payment.resolved_at is not None:
+        raise AlreadySettled()
+    reason = payment.attention
+    if action not in SETTLE_ACTIONS[reason]:
+        raise InvalidTransition(payment.status)
+    if action == "grant":
+        if not mark_paid(payment, receipt, reviewed=True):
+            raise InvalidTransition(payment.status)
+    elif action == "refund":
+        refund_payment(payment, actor, note, receipt)  # audits the refund itself
+    elif payment.status in IN_FLIGHT:
+        transition(payment, S.EXPIRED, settled_at=utcnow(), next_check_at=None, result_desc=note)
+    if action != "refund":
+        record_event(payment.id, "operator", payload={"by": actor.email, "action": action, "receipt": receipt},
+                     note=note)
+        db.session.add(AuditLog(actor_id=actor.id, action=f"payment.attention.{action}", target_type="payment",
+                                target_id=str(payment.id),
+                                details={"reason": reason.value, "receipt": receipt, "note": note,
+                                         "amount": str(payment.amount)}))
+    # A grant for an enrolment another payment had paid leaves this money listed, waiting for its refund.
+    if payment.attention != Attention.DUPLICATE_SUCCESS or reason == Attention.DUPLICATE_SUCCESS:
+        payment.resolved_at, payment.resolved_by_id = utcnow(), actor.id
+    return payment
+
+
+def refund_unmatched_callback(event_id: uuid.UUID, actor: User, receipt: str, note: str) -> None:
+    """Record the refund of money a success callback reported for no payment of ours. Audited;
+    a second submission raises AlreadySettled and changes nothing."""
+    settled = db.session.execute(
+        update(PaymentEvent).where(PaymentEvent.id == event_id, PaymentEvent.kind == "callback",
+                                   PaymentEvent.payment_id.is_(None), PaymentEvent.resolved_at.is_(None))
+        .values(resolved_at=utcnow()).execution_options(synchronize_session=False)
+    )
+    if settled.rowcount != 1:
+        raise AlreadySettled()
+    db.session.add(AuditLog(actor_id=actor.id, action="payment.callback.refund", target_type="payment_event",
+                            target_id=str(event_id), details={"receipt": receipt, "note": note}))
 
 
 # ---------------------------------------------------------------- wording
@@ -357,19 +500,25 @@ def refund_payment(payment: Payment, actor: User, reason: str) -> None:
 def status_message(payment: Payment) -> str:
     """What the learner is told, by outcome and M-Pesa ResultCode."""
     code, status = payment.result_code, payment.status
+    if awaiting_review(payment):
+        return _("M-Pesa told us about this payment but we could not confirm it yet. Our team is checking it and "
+                 "will give you the course or contact you; please do not pay again.")
     if status == S.PENDING:
         return _("Check your phone and enter your M-Pesa PIN to pay %(amount)s.", amount=format_kes(payment.amount))
     if status == S.SUCCESS:
         return _("Payment received. Your M-Pesa receipt number is %(receipt)s.", receipt=payment.mpesa_receipt or "—")
     if status == S.REFUNDED:
+        if payment.attention == Attention.DUPLICATE_SUCCESS:
+            return _("This payment was refunded because you had already paid for the course. You keep the course.")
         return _("This payment was refunded and the course access was removed.")
     if status == S.EXPIRED:
         return _("We did not hear back from M-Pesa in time. If money left your account, contact us with the "
                  "M-Pesa message; otherwise try again.")
+    if status == S.PUSH_UNKNOWN:
+        return _("M-Pesa did not confirm our request in time, but the prompt may still reach your phone. If it "
+                 "does, you can pay; we will confirm it. You can start a new payment after %(time)s.",
+                 time=format_time(retry_at(payment), "HH:mm"))
     if status == S.PUSH_FAILED:
-        if code == "TIMEOUT":
-            return _("M-Pesa did not answer our request in time. If a prompt still appears on your phone, "
-                     "ignore it and try again here so that you are not charged twice.")
         return _("We could not send the payment request to M-Pesa: %(reason)s", reason=payment.result_desc or "")
     if code == "1032":
         return _("You cancelled the M-Pesa request. No money was taken.")

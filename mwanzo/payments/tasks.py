@@ -17,7 +17,9 @@ def settle_callback(event_id: str) -> None:
 
 
 def reconcile_payments() -> int:
-    """Periodic: query transaction-status for payments still PENDING after a minute (with backoff)."""
+    """Periodic (every 30 s): query transaction-status for payments still in flight a minute after
+    checkout, every 30 s for four checks, then backing off to every 5 minutes; expire them after
+    15 minutes without an outcome."""
     now = utcnow()
     ids = services.due_for_check(now)
     for payment_id in ids:

@@ -19,8 +19,9 @@ from mwanzo.catalog.services import published_course_by_slug
 from mwanzo.extensions import csrf, db, limiter
 from mwanzo.learning import services as learning
 from mwanzo.payments import queries, sandbox, services
-from mwanzo.payments.forms import CheckoutForm, PaymentFilterForm, RefundForm
-from mwanzo.payments.models import Payment, PaymentStatus
+from mwanzo.payments.callbacks import parse_callback
+from mwanzo.payments.forms import AttentionSettleForm, CallbackRefundForm, CheckoutForm, PaymentFilterForm, RefundForm
+from mwanzo.payments.models import Attention, Payment, PaymentEvent, PaymentStatus
 from mwanzo.phones import InvalidPhone, normalise_kenyan_phone
 from mwanzo.web.confirmation import confirmation_token, require_confirmation, require_page_visit
 from mwanzo.web.htmx import render
@@ -30,9 +31,16 @@ bp = Blueprint("payments", __name__)
 
 CALLBACK_MAX_BYTES = 16 * 1024
 POLL_SECONDS = 3
+ATTENTION_REASONS = {
+    Attention.PUSH_UNKNOWN.value: _l("The payment request timed out and M-Pesa has not told us the outcome."),
+    Attention.UNVERIFIED_SUCCESS.value: _l("M-Pesa reported a payment we could not confirm."),
+    Attention.AMOUNT_MISMATCH.value: _l("M-Pesa reported a different amount from the course price."),
+    Attention.DUPLICATE_SUCCESS.value: _l("The learner paid twice for the same course."),
+}
 
 add_nav_link((Role.STUDENT,), "payments.payment_history", _l("Payments"))
 add_nav_link((Role.ADMIN,), "payments.admin_payment_list", _l("All payments"))
+add_nav_link((Role.ADMIN,), "payments.admin_attention_list", _l("Payments to settle"))
 jobs.periodic("mwanzo.payments.tasks.reconcile_payments", 30)
 
 
@@ -64,12 +72,15 @@ def checkout(slug: str):
         abort(404)
     if course.is_free:
         return redirect(url_for("catalog.course_detail", slug=slug))
+    in_flight = services.payment_in_flight(current_user.id, course.id)
+    db.session.commit()  # an overdue earlier payment may just have been reconciled
     if learning.has_access(current_user, course):
         flash(_("You already have this course."), "info")
         return redirect(url_for("learning.course_resume", slug=slug))
-    in_flight = services.pending_payment(current_user.id, course.id)
     if request.method == "GET" and in_flight is not None:
-        return redirect(url_for("payments.payment_status", payment_id=in_flight.id))
+        return render_template("payments/checkout.html", course=course, in_flight=in_flight,
+                               awaiting_review=services.awaiting_review(in_flight),
+                               retry_at=services.retry_at(in_flight), amount=services.charge_amount(course))
     form = CheckoutForm() if request.method == "POST" else CheckoutForm(phone=current_user.phone)
     if form.validate_on_submit():
         try:
@@ -94,6 +105,7 @@ def payment_status(payment_id: uuid.UUID):
     payment = own_payment_or_404(payment_id)
     return render("payments/payment_status.html", "payments/_status.html", payment=payment,
                   message=services.status_message(payment), poll_seconds=POLL_SECONDS,
+                  awaiting_review=services.awaiting_review(payment),
                   sandbox_phone=payment.provider == "sandbox" and sandbox.sandbox_active())
 
 
@@ -215,3 +227,84 @@ def admin_payment_refund(payment_id: uuid.UUID):
     db.session.commit()
     flash(_("Payment marked refunded; the learner's access was removed."), "success")
     return redirect(url_for("payments.admin_payment_detail", payment_id=payment_id), code=303)
+
+
+@bp.get("/admin/payments/attention")
+@role_required(Role.ADMIN)
+def admin_attention_list():
+    return render_template("payments/admin_attention_list.html", payments=queries.payments_needing_attention(),
+                           callbacks=queries.unmatched_success_callbacks(), reasons=ATTENTION_REASONS)
+
+
+def back_to_attention_list(message: str, category: str = "success"):
+    """After a settle form: rolls back whatever a refused action left (nothing when committed)."""
+    db.session.rollback()
+    flash(message, category)
+    return redirect(url_for("payments.admin_attention_list"), code=303)
+
+
+def attention_page(payment_id: uuid.UUID, form: AttentionSettleForm, status: int = 200):
+    payment = queries.payment_with_timeline(payment_id)
+    if payment is None:
+        abort(404)
+    form.action.choices = [choice for choice in form.action.choices
+                           if payment.attention and choice.value in services.SETTLE_ACTIONS[payment.attention]]
+    return render_template("payments/admin_attention_settle.html", payment=payment, form=form,
+                           reasons=ATTENTION_REASONS, message=services.status_message(payment)), status
+
+
+@bp.get("/admin/payments/<uuid:payment_id>/settle")
+@role_required(Role.ADMIN)
+def admin_attention_settle(payment_id: uuid.UUID):
+    return attention_page(payment_id, AttentionSettleForm())
+
+
+@bp.post("/admin/payments/<uuid:payment_id>/settle")
+@role_required(Role.ADMIN)
+def admin_attention_settle_post(payment_id: uuid.UUID):
+    form = AttentionSettleForm()
+    if not form.validate_on_submit():
+        return attention_page(payment_id, form, 422)
+    try:
+        services.settle_attention(payment_id, current_user._get_current_object(), form.action.data,
+                                  form.receipt.data or None, form.note.data.strip())
+    except services.AlreadySettled:
+        return back_to_attention_list(_("This payment was already settled; nothing was changed."), "info")
+    except services.ReceiptInUse:
+        db.session.rollback()
+        form.receipt.errors.append(_("This M-Pesa receipt already paid for another payment."))
+        return attention_page(payment_id, form, 409)
+    except services.InvalidTransition:
+        db.session.rollback()
+        abort(409, _("This action does not apply to this payment."))
+    db.session.commit()
+    return back_to_attention_list(_("Payment settled."))
+
+
+def callback_refund_page(event_id: uuid.UUID, form: CallbackRefundForm, status: int = 200):
+    event = db.session.get(PaymentEvent, event_id)
+    if event is None or event.payment_id is not None or event.kind != "callback":
+        abort(404)
+    return render_template("payments/admin_callback_refund.html", event=event, form=form,
+                           data=parse_callback(event.payload)), status
+
+
+@bp.get("/admin/payments/callbacks/<uuid:event_id>/refund")
+@role_required(Role.ADMIN)
+def admin_callback_refund(event_id: uuid.UUID):
+    return callback_refund_page(event_id, CallbackRefundForm())
+
+
+@bp.post("/admin/payments/callbacks/<uuid:event_id>/refund")
+@role_required(Role.ADMIN)
+def admin_callback_refund_post(event_id: uuid.UUID):
+    form = CallbackRefundForm()
+    if not form.validate_on_submit():
+        return callback_refund_page(event_id, form, 422)
+    try:
+        services.refund_unmatched_callback(event_id, current_user._get_current_object(), form.receipt.data,
+                                           form.note.data.strip())
+    except services.AlreadySettled:
+        return back_to_attention_list(_("This payment was already settled; nothing was changed."), "info")
+    db.session.commit()
+    return back_to_attention_list(_("Refund recorded."))

@@ -5,6 +5,8 @@ Implements what the reference documents: POST /api/v2/payments (Basic auth, JSON
 ?reference=… ({status: QUEUED|SUCCESS|FAILED, provider_reference, ...}). `answer()` plays the
 customer's phone: it records the outcome and POSTs PayHero's callback JSON to the callback_url the
 app sent — as many times as asked, one after another or all at the same instant.
+With push_mode "timeout" the push is answered only after hang_seconds, longer than the app waits:
+the transaction still exists and the phone still gets the prompt (`latest_reference` finds it).
 """
 from __future__ import annotations
 
@@ -51,6 +53,16 @@ class FakePayHero:
 
     def status_queries(self) -> list[dict]:
         return [r for r in self.requests if r["path"] == "/api/v2/transaction-status"]
+
+    def latest_reference(self, wait: float = 10.0) -> str:
+        """PayHero's reference of the newest transaction, waiting for a hung push to create it."""
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            with self.lock:
+                if self.transactions:
+                    return list(self.transactions)[-1]
+            time.sleep(0.05)
+        raise AssertionError("no transaction was created")
 
     # ---- the customer's phone
     def answer(self, reference: str, result_code: int = 0, desc: str | None = None, callback_amount=None,
@@ -130,7 +142,10 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # a hung push: the app stopped waiting for this answer
 
     def record(self, body=None) -> dict:
         parts = urlsplit(self.path)

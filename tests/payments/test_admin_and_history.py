@@ -151,3 +151,18 @@ def test_learner_history_and_printable_receipt(client, login, paid, checkout, ma
     assert "Njeri Wambui" in html and "data-print" in html
     other = checkout(learner=make.user(email="x@example.com"))
     assert client.get(f"/payments/{other.id}/receipt").status_code == 404  # pending: no receipt yet
+
+
+def test_admin_list_pages_through_more_than_fifty_payments(client, login, admin, make, paid_course):
+    enrolment = make.enrollment(make.user(email="busy@example.com"), paid_course)
+    for _ in range(51):
+        make.payment(enrolment, "1500", PaymentStatus.FAILED)
+    login(admin)
+    first = client.get("/admin/payments")
+    assert first.status_code == 200
+    html = first.get_data(as_text=True)
+    assert "(51)" in html and "page=2" in html and "Older" in html and html.count("<td>254712345678</td>") == 50
+    second = client.get("/admin/payments?page=2")
+    assert second.status_code == 200
+    html = second.get_data(as_text=True)
+    assert "page=1" in html and "Newer" in html and html.count("<td>254712345678</td>") == 1

@@ -31,12 +31,21 @@ def payment_count() -> int:
     ("+254-712-345-678", "254712345678"),
     ("0712 345 678", "254712345678"),
     ("0110-123-456", "254110123456"),
+    ("+2547３０７９８１８５", "254730798185"),
+    ("０７１２\u3000３４５\u3000６７８", "254712345678"),
 ])
 def test_accepted_phone_formats_are_stored_in_one_canonical_form(checkout, typed, stored):
     assert checkout(phone=typed).phone_number == stored
 
 
-@pytest.mark.parametrize("typed", ["", "0812345678", "071234567", "07123456789", "+255712345678", "phone", "2540712345678"])
+def test_full_width_digits_are_pushed_to_m_pesa_as_ascii(checkout, payhero):
+    checkout(phone="+2547３０７９８１８５")
+    [push] = payhero.pushes()
+    assert push["body"]["phone_number"] == "0730798185"
+
+
+@pytest.mark.parametrize("typed", ["", "0812345678", "071234567", "07123456789", "+255712345678", "phone", "2540712345678",
+                                   "٠٧١٢٣٤٥٦٧٨", "07१२३४५६७८"])
 def test_other_phone_numbers_are_refused_with_a_clear_message(client, login, make, paid_course, typed):
     login(make.user())
     response = client.post(f"/courses/{paid_course.slug}/checkout", data={"phone": typed})
@@ -82,14 +91,14 @@ def test_stk_push_request_is_exactly_as_documented_and_identifiers_are_stored(ch
     assert enrollment.status == EnrollmentStatus.PENDING_PAYMENT
 
 
-def test_push_timeout_marks_the_payment_and_never_pushes_again(checkout, payhero, client, app):
+def test_push_timeout_leaves_the_outcome_unknown_and_never_pushes_again(checkout, payhero, client, app):
     payhero.push_mode = "timeout"
     app.config["PAYHERO_TIMEOUT_SECONDS"] = 0.3
     payment = checkout()
-    assert payment.status == PaymentStatus.PUSH_FAILED and payment.result_code == "TIMEOUT"
+    assert payment.status == PaymentStatus.PUSH_UNKNOWN and payment.result_code == "TIMEOUT"
     page = client.get(f"/payments/{payment.id}").get_data(as_text=True)
-    assert "M-Pesa did not answer our request in time" in page and "Try again" in page
-    assert "hx-trigger" not in page
+    assert "the prompt may still reach your phone" in page and "You can start a new payment after" in page
+    assert "Try again" not in page and "hx-trigger" in page  # keeps listening for the outcome
     from mwanzo.payments import tasks
 
     tasks.reconcile_payments()
@@ -116,18 +125,57 @@ def test_wrong_credentials_are_a_push_failure_not_a_crash(checkout, payhero, app
 def test_one_payment_in_flight_per_learner_and_course(checkout, client, paid_course, payhero):
     first = checkout()
     again = client.get(f"/courses/{paid_course.slug}/checkout")
-    assert again.status_code == 302 and again.location.endswith(f"/payments/{first.id}")
+    page = again.get_data(as_text=True)
+    assert again.status_code == 200 and f"/payments/{first.id}" in page and 'name="phone"' not in page
+    assert "may still go through" in page and "You can try again after" in page
     repost = client.post(f"/courses/{paid_course.slug}/checkout", data={"phone": "0711111111"})
     assert repost.location.endswith(f"/payments/{first.id}")
     assert payment_count() == 1 and len(payhero.pushes()) == 1
 
 
-def test_a_payment_pending_for_over_15_minutes_no_longer_blocks_checkout(checkout, client, paid_course, payhero):
+def test_a_payment_m_pesa_still_has_no_outcome_for_after_15_minutes_expires_and_unblocks(checkout, client, paid_course,
+                                                                                          payhero):
     first = checkout()
     db.session.execute(update(Payment).values(created_at=utcnow() - timedelta(minutes=16)))
     db.session.commit()
-    assert client.get(f"/courses/{paid_course.slug}/checkout").status_code == 200
+    page = client.get(f"/courses/{paid_course.slug}/checkout")
+    assert page.status_code == 200 and 'name="phone"' in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Payment, first.id).status == PaymentStatus.EXPIRED
     client.post(f"/courses/{paid_course.slug}/checkout", data={"phone": first.phone_number})
+    assert payment_count() == 2 and len(payhero.pushes()) == 2
+
+
+def test_a_lost_callback_is_never_paid_twice_even_when_reconciliation_did_not_run(checkout, client, paid_course,
+                                                                                   payhero):
+    first = checkout()
+    payhero.answer(first.provider_reference, send=False)  # paid; the callback is lost, no job ran since
+    db.session.execute(update(Payment).values(created_at=utcnow() - timedelta(minutes=16)))
+    db.session.commit()
+    response = client.get(f"/courses/{paid_course.slug}/checkout")
+    assert response.status_code == 302 and response.location.endswith(f"/learn/{paid_course.slug}")
+    db.session.expire_all()
+    assert db.session.get(Payment, first.id).status == PaymentStatus.SUCCESS
+    assert payment_count() == 1 and len(payhero.pushes()) == 1
+
+
+def test_a_timed_out_push_blocks_a_second_charge_until_m_pesa_reports_it_failed(checkout, client, paid_course,
+                                                                                payhero, app):
+    payhero.push_mode, payhero.hang_seconds = "timeout", 0.6
+    app.config["PAYHERO_TIMEOUT_SECONDS"] = 0.2
+    first = checkout()
+    reference = payhero.latest_reference()  # PayHero created it after we gave up: the prompt is on the phone
+    payhero.push_mode = "ok"
+    blocked = client.get(f"/courses/{paid_course.slug}/checkout").get_data(as_text=True)
+    assert "may still go through" in blocked and 'name="phone"' not in blocked
+    repost = client.post(f"/courses/{paid_course.slug}/checkout", data={"phone": "0712345678"})
+    assert repost.location.endswith(f"/payments/{first.id}") and len(payhero.pushes()) == 1
+    failure = payhero.settle(reference, 1032, "Request cancelled by user.")
+    assert client.post(f"/api/v1/payments/callback/{CALLBACK_TOKEN}", json=failure).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Payment, first.id).status == PaymentStatus.CANCELLED
+    assert 'name="phone"' in client.get(f"/courses/{paid_course.slug}/checkout").get_data(as_text=True)
+    client.post(f"/courses/{paid_course.slug}/checkout", data={"phone": "0712345678"})
     assert payment_count() == 2 and len(payhero.pushes()) == 2
 
 

@@ -1,7 +1,7 @@
 """Payments no callback settled: status queries with backoff, and expiry after 15 minutes."""
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
@@ -38,6 +38,15 @@ def test_a_lost_callback_is_settled_by_the_status_query(checkout, payhero):
     assert tasks.reconcile_payments() == 0 and len(payhero.status_queries()) == 1
 
 
+def elapse(seconds: float) -> None:
+    """Let time pass for every payment: shift its clock back instead of sleeping."""
+    shift = timedelta(seconds=seconds)
+    for payment in db.session.scalars(select(Payment)):
+        payment.created_at -= shift
+        payment.next_check_at = payment.next_check_at and payment.next_check_at - shift
+    db.session.commit()
+
+
 def test_still_queued_payments_are_asked_again_later_with_backoff(checkout, payhero):
     payment = checkout()
     age(payment, 2)
@@ -48,11 +57,29 @@ def test_still_queued_payments_are_asked_again_later_with_backoff(checkout, payh
     assert timedelta(seconds=20) < first_wait <= timedelta(seconds=30)
     tasks.reconcile_payments()
     assert len(payhero.status_queries()) == 1  # not due yet
-    db.session.execute(update(Payment).values(next_check_at=utcnow()))
-    db.session.commit()
-    tasks.reconcile_payments()
+    for checks in range(2, 7):
+        db.session.execute(update(Payment).values(next_check_at=utcnow()))
+        db.session.commit()
+        tasks.reconcile_payments()
+        wait = reloaded(payment).next_check_at - utcnow()
+        expected = {2: 30, 3: 30, 4: 30, 5: 60, 6: 120}[checks]
+        assert timedelta(seconds=expected - 10) < wait <= timedelta(seconds=expected), checks
+    assert len(payhero.status_queries()) == 6
+
+
+def test_a_lost_callback_is_settled_within_three_minutes_of_checkout(checkout, payhero):
+    """The job runs every 30 s. PayHero learns the outcome late (150 s after checkout) and its
+    callback to us is lost: the payment is still paid by the 180 s tick."""
+    payment = checkout()
+    for tick in range(1, 7):  # 30 s, 60 s, ... 180 s after checkout
+        elapse(30)
+        tasks.reconcile_payments()
+        if tick == 5:  # just after our 150 s query
+            payhero.answer(payment.provider_reference, send=False)
     payment = reloaded(payment)
-    assert payment.status_checks == 2 and payment.next_check_at - utcnow() > timedelta(seconds=50)
+    assert payment.status == PaymentStatus.SUCCESS
+    assert db.session.get(Enrollment, payment.enrollment_id).status == EnrollmentStatus.ACTIVE
+    assert len(payhero.status_queries()) == 5  # at 60, 90, 120, 150 and 180 s
 
 
 def test_a_failure_found_by_the_status_query_closes_the_payment(checkout, payhero):
