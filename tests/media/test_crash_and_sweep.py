@@ -20,6 +20,7 @@ from mwanzo.extensions import db
 from mwanzo.media import tasks
 from mwanzo.storage import get_storage
 from tests.media.clips import make_clip
+from tests.processes import wait_for
 
 
 @pytest.fixture(scope="module")
@@ -55,15 +56,6 @@ def ffmpeg_pids_for(lesson_id) -> list[int]:
             if "ffmpeg" in cmdline and f"lessons/{lesson_id}/" in cmdline and "-progress" in cmdline:
                 pids.append(int(entry.name))
     return pids
-
-
-def wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_ffmpeg_killed_mid_job_is_retried_by_the_runner(app, make, long_clip):
