@@ -220,7 +220,9 @@ def settle_callback_event(event_id) -> None:
     event = db.session.get(PaymentEvent, uuid.UUID(str(event_id)))
     if event is None or event.payment_id is None or event.kind != "callback":
         return
-    payment = db.session.get(Payment, event.payment_id)
+    # Locked first: concurrent callbacks for one payment settle one after another instead of deadlocking
+    # (each one's event row holds a key-share lock on the payment that the other's update waits for).
+    payment = db.session.get(Payment, event.payment_id, with_for_update=True)
     data = parse_callback(event.payload)
     if not data.succeeded:
         fail(payment, data.result_code, data.result_desc, source="callback", raw_callback=event.payload)
