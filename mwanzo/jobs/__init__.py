@@ -26,6 +26,7 @@ from uuid import UUID, uuid4
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import event, func, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
@@ -173,10 +174,14 @@ def hand_over(jobs: list[PendingJob]) -> None:
     except RedisError as exc:
         log.warning("Redis unreachable (%s): %d job(s) left in the outbox", exc.__class__.__name__,
                     len(jobs) - len(delivered))
-    if delivered:
-        # The session that wrote the rows has just committed and cannot run SQL here: a connection of its own.
-        with db.engine.begin() as connection:
+    if not delivered:
+        return
+    try:
+        with db.engine.begin() as connection:  # the session's own transaction has just ended
             connection.execute(update(OutboxJob).where(OutboxJob.id.in_(delivered)).values(delivered_at=utcnow()))
+    except SQLAlchemyError as exc:
+        log.warning("could not mark %d outbox row(s) delivered (%s): the relay sends them again",
+                    len(delivered), exc.__class__.__name__)
 
 
 class ThreadRunner:

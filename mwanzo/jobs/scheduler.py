@@ -7,7 +7,6 @@ processes (a standby, or two started by mistake) enqueue each tick's job once.
 from __future__ import annotations
 
 import threading
-import time
 from datetime import datetime, timezone
 
 from flask import Flask
@@ -63,19 +62,20 @@ def run(app: Flask) -> None:
     Scheduler(app, connection).start()
 
 
-def start_in_process(app: Flask) -> threading.Thread:
-    """Without Redis: the same ticks, handed to the in-process job thread."""
+def start_in_process(app: Flask, stop: threading.Event | None = None) -> threading.Thread:
+    """Without Redis: the same ticks, handed to the in-process job thread (until ``stop`` is set)."""
     ticks = [Tick(app, task) for task in periodic_tasks()]
     runner = app.extensions["mwanzo_thread_runner"]
+    stop = stop or threading.Event()
 
     def loop() -> None:
-        while True:
+        while not stop.is_set():
             for tick in ticks:
                 if tick.should_run():
                     tick.set_enqueue_time(now())
                     runner.submit(PendingJob(tick.task.name, (), tick.task.queue))
             app.extensions[LAST_TICK] = now()
-            time.sleep(max(0.5, (min(tick.next_enqueue_time for tick in ticks) - now()).total_seconds()))
+            stop.wait(max(0.5, (min(tick.next_enqueue_time for tick in ticks) - now()).total_seconds()))
 
     thread = threading.Thread(target=loop, name="mwanzo-periodic", daemon=True)
     thread.start()

@@ -1,8 +1,10 @@
 """The job pipeline as production runs it: `flask scheduler` and `python worker.py` processes on real Redis
-and PostgreSQL, with jobs written to the outbox so that a Redis outage at commit time loses none."""
+and PostgreSQL, with jobs written to the outbox so that a Redis outage at commit time loses none; and the
+embedded default, where the web process runs the periodic tasks itself."""
 from __future__ import annotations
 
 import socket
+import threading
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -13,6 +15,7 @@ from sqlalchemy import select, update
 from mwanzo import jobs
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
+from mwanzo.jobs import scheduler
 from mwanzo.jobs.models import OutboxJob
 from mwanzo.jobs.tasks import relay_outbox
 from mwanzo.learning.models import Enrollment, EnrollmentStatus
@@ -21,8 +24,7 @@ from mwanzo.payments.models import Payment, PaymentStatus
 from tests.emails import emails_to
 from tests.payments.conftest import callback_path
 from tests.payments.test_reconciliation import age
-
-pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+from tests.processes import wait_for
 
 
 def status_of(payment: Payment) -> PaymentStatus:
@@ -36,6 +38,8 @@ def closed_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.postgres
+@pytest.mark.redis
 def test_scheduler_and_worker_settle_a_lost_callback_and_expire_a_silent_payment(
         pipeline, checkout, payhero, make, client):
     paid = checkout()
@@ -60,6 +64,8 @@ def test_scheduler_and_worker_settle_a_lost_callback_and_expire_a_silent_payment
     assert set(health["jobs"]["queues"]) == {"transcode", "email", "default"}
 
 
+@pytest.mark.postgres
+@pytest.mark.redis
 def test_two_schedulers_enqueue_each_tick_once(pipeline, payhero):
     schedulers = pipeline.start("scheduler", "scheduler")
     pids = {process.pid for process in schedulers}
@@ -85,6 +91,8 @@ def test_two_schedulers_enqueue_each_tick_once(pipeline, payhero):
     assert {task for task, _ in ticks} == set(intervals)  # and every periodic task enqueued
 
 
+@pytest.mark.postgres
+@pytest.mark.redis
 def test_a_callback_committed_while_redis_is_down_is_settled_once_it_is_back(
         pipeline, checkout, payhero, client):
     payment = checkout()
@@ -105,3 +113,21 @@ def test_a_callback_committed_while_redis_is_down_is_settled_once_it_is_back(
     assert row.delivered_at is not None
     # The settling job's own emails follow through the outbox as soon as their commit is handed over.
     pipeline.wait_for(lambda: client.get("/healthz").get_json()["jobs"]["outbox_undelivered"] == 0, 10)
+
+
+def test_without_redis_the_web_process_runs_the_periodic_tasks_itself(app, checkout, payhero, client):
+    silent = checkout()
+    age(silent, 16)
+    app.config.update(JOB_RUNNER="thread", THREAD_RETRY_SLEEP=False)  # the embedded default (`make run`)
+    stop = threading.Event()
+    try:
+        ticking = scheduler.start_in_process(app, stop)
+        assert wait_for(lambda: status_of(silent) == PaymentStatus.EXPIRED, 30)
+        health = client.get("/healthz").get_json()["jobs"]
+        assert utcnow() - datetime.fromisoformat(health["scheduler_last_tick"]) < timedelta(seconds=30)
+    finally:
+        stop.set()
+        ticking.join(5)
+        jobs.wait_for_background_jobs(app)
+        app.config["JOB_RUNNER"] = "sync"
+        del app.config["THREAD_RETRY_SLEEP"]
