@@ -108,12 +108,11 @@ def enqueue(task: Callable, *args) -> None:
     from mwanzo.jobs.models import OutboxJob
 
     session = db.session()
-    pending = PendingJob(spec.name, tuple(args), spec.queue)
+    outbox_id = None
     if current_app.config["JOB_RUNNER"] == "rq":
-        row = OutboxJob(id=uuid4(), task=spec.name, args=list(args), queue_name=spec.queue)
-        session.add(row)
-        pending = PendingJob(spec.name, tuple(args), spec.queue, row.id)
-    session.info.setdefault(PENDING_KEY, []).append(pending)
+        outbox_id = uuid4()
+        session.add(OutboxJob(id=outbox_id, task=spec.name, args=list(args), queue_name=spec.queue))
+    session.info.setdefault(PENDING_KEY, []).append(PendingJob(spec.name, tuple(args), spec.queue, outbox_id))
 
 
 def run_task(name: str, *args):
