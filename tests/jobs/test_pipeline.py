@@ -120,8 +120,8 @@ def test_without_redis_the_web_process_runs_the_periodic_tasks_itself(app, check
     age(silent, 16)
     app.config.update(JOB_RUNNER="thread", THREAD_RETRY_SLEEP=False)  # the embedded default (`make run`)
     stop = threading.Event()
+    ticking = scheduler.start_in_process(app, stop)
     try:
-        ticking = scheduler.start_in_process(app, stop)
         assert wait_for(lambda: status_of(silent) == PaymentStatus.EXPIRED, 30)
         health = client.get("/healthz").get_json()["jobs"]
         assert utcnow() - datetime.fromisoformat(health["scheduler_last_tick"]) < timedelta(seconds=30)
