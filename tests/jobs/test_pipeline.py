@@ -129,5 +129,6 @@ def test_without_redis_the_web_process_runs_the_periodic_tasks_itself(app, check
         stop.set()
         ticking.join(5)
         jobs.wait_for_background_jobs(app)
+        app.extensions.pop(scheduler.LAST_TICK)
         app.config["JOB_RUNNER"] = "sync"
         del app.config["THREAD_RETRY_SLEEP"]
