@@ -1,4 +1,4 @@
-"""Operator commands: flask seed-demo, flask create-user."""
+"""Operator commands: flask seed-demo, flask create-user, flask scheduler."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -206,3 +206,13 @@ def register_cli(app: Flask) -> None:
             raise click.ClickException(f"{email} already has an account") from None
         db.session.commit()
         click.echo(f"Created {user.role.value} {user.email}")
+
+    @app.cli.command("scheduler")
+    def scheduler_command():
+        """Enqueue the periodic tasks on their timers to RQ (the Procfile's scheduler process)."""
+        if app.config["JOB_RUNNER"] != "rq":
+            raise click.ClickException("The scheduler needs REDIS_URL; without it the web process runs "
+                                       "the periodic tasks itself")
+        from mwanzo.jobs import scheduler
+
+        scheduler.run(app)

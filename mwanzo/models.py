@@ -4,6 +4,7 @@ from mwanzo.auth.models import Role, User
 from mwanzo.careers.models import ApplicationCertificate, EmployerProfile, Job, JobApplication, JobCourse
 from mwanzo.catalog.models import Category, Course, CourseReviewDecision, Lesson, Review, Section
 from mwanzo.certificates.models import Certificate
+from mwanzo.jobs.models import OutboxJob
 from mwanzo.learning.models import Enrollment, VideoProgress
 from mwanzo.notifications.models import OutboundEmail
 from mwanzo.payments.models import Payment, PaymentEvent
@@ -12,6 +13,6 @@ from mwanzo.quizzes.models import Answer, Question, Quiz, QuizAttempt, StudentAn
 __all__ = [
     "Answer", "ApplicationCertificate", "AuditLog", "Category", "Certificate", "Course",
     "CourseReviewDecision", "EmployerProfile", "Enrollment", "Job", "JobApplication", "JobCourse",
-    "Lesson", "OutboundEmail", "Payment", "PaymentEvent", "Question", "Quiz", "QuizAttempt",
+    "Lesson", "OutboundEmail", "OutboxJob", "Payment", "PaymentEvent", "Question", "Quiz", "QuizAttempt",
     "Review", "Role", "Section", "StudentAnswer", "User", "VideoProgress",
 ]

@@ -77,7 +77,9 @@ def store_course_thumbnail(course: Course, upload: BinaryIO) -> dict:
     course.thumbnail_key = f"courses/{course.id}/thumb/{version}"
     course.thumbnail_renditions = renditions
     if previous:  # removed only once this change has committed, and only if nothing points at it any more
-        jobs.enqueue("mwanzo.catalog.tasks.delete_old_thumbnail", str(course.id), previous)
+        from mwanzo.catalog.tasks import delete_old_thumbnail
+
+        jobs.enqueue(delete_old_thumbnail, str(course.id), previous)
     return renditions
 
 

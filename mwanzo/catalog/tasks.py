@@ -5,9 +5,11 @@ import uuid
 
 from mwanzo.catalog.models import Course
 from mwanzo.extensions import db
+from mwanzo.jobs import job
 from mwanzo.storage import get_storage
 
 
+@job()
 def delete_old_thumbnail(course_id: str, version: str) -> None:
     """Remove a replaced thumbnail version; does nothing if the course still uses it (safe to retry)."""
     course = db.session.get(Course, uuid.UUID(course_id))

@@ -27,10 +27,6 @@ from mwanzo.media import ffmpeg
 from mwanzo.media.delivery import content_type_for
 from mwanzo.storage import LocalStorage, get_storage
 
-TRANSCODE_TASK = "mwanzo.media.tasks.transcode_lesson"
-SWEEP_TASK = "mwanzo.media.tasks.sweep_stale_lessons"
-jobs.periodic(SWEEP_TASK, 300)
-
 S = ProcessingStatus
 ALLOWED_MOVES: dict[ProcessingStatus | None, set[ProcessingStatus]] = {
     None: {S.UPLOADED, S.FAILED},
@@ -160,7 +156,9 @@ def _queue_source(lesson: Lesson, key: str) -> None:
     lesson.source_key = key
     set_processing_status(lesson, S.UPLOADED)
     db.session.flush()
-    jobs.enqueue(TRANSCODE_TASK, str(lesson.id), queue_name="transcode")
+    from mwanzo.media.tasks import transcode_lesson
+
+    jobs.enqueue(transcode_lesson, str(lesson.id))
 
 
 @dataclass
@@ -302,6 +300,8 @@ def stale_lessons() -> list[Lesson]:
 
 def sweep_stale_lessons() -> dict[str, int]:
     """Send stuck lessons back to the queue, or fail them once they have used their attempts."""
+    from mwanzo.media.tasks import transcode_lesson
+
     counts = {"requeued": 0, "failed": 0}
     limit = current_app.config["MEDIA_MAX_ATTEMPTS"]
     for lesson in stale_lessons():
@@ -311,6 +311,6 @@ def sweep_stale_lessons() -> dict[str, int]:
             counts["failed"] += 1
         else:
             set_processing_status(lesson, S.UPLOADED)
-            jobs.enqueue(TRANSCODE_TASK, str(lesson.id), queue_name="transcode")
+            jobs.enqueue(transcode_lesson, str(lesson.id))
             counts["requeued"] += 1
     return counts

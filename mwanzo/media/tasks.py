@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -13,12 +14,14 @@ from sqlalchemy import update
 from mwanzo.catalog.models import Lesson, ProcessingStatus
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
+from mwanzo.jobs import job, periodic
 from mwanzo.media import services
 from mwanzo.storage import get_storage
 
 log = logging.getLogger(__name__)
 
 
+@job(queue="transcode")
 def transcode_lesson(lesson_id: str) -> None:
     """UPLOADED → PROCESSING → READY or FAILED. A crash (worker killed, storage down) leaves the lesson
     PROCESSING and raises, so the queue's retry or the sweeper runs it again from the start."""
@@ -69,6 +72,7 @@ def transcode_lesson(lesson_id: str) -> None:
         get_storage().delete_prefix(previous)
 
 
+@periodic(every=timedelta(minutes=5))
 def sweep_stale_lessons() -> None:
     counts = services.sweep_stale_lessons()
     db.session.commit()

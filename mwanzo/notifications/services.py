@@ -46,7 +46,9 @@ def send_email(to: str, template: str, locale: str | None = None, dedupe_key: st
     else:
         db.session.add(email)
         db.session.flush()
-    jobs.enqueue("mwanzo.notifications.tasks.deliver_email", str(email.id), queue_name="email")
+    from mwanzo.notifications.tasks import deliver_email
+
+    jobs.enqueue(deliver_email, str(email.id))
     return email
 
 

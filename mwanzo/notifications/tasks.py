@@ -1,12 +1,16 @@
 import uuid
+from datetime import timedelta
 
+from mwanzo.jobs import job, periodic
 from mwanzo.notifications import services
 
 
+@job(queue="email")
 def deliver_email(email_id: str) -> str:
     return services.deliver(uuid.UUID(email_id)).value
 
 
+@periodic(every=timedelta(hours=1))
 def send_weekly_reports() -> int:
     """Hourly: once the week's report is due, email each active learner who has not had it yet.
     Commits per learner, so a crash halfway loses nothing and a rerun only sends the rest."""

@@ -16,7 +16,6 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from mwanzo import jobs
 from mwanzo.auth.models import User
 from mwanzo.catalog.models import Lesson
 from mwanzo.extensions import db
@@ -24,8 +23,6 @@ from mwanzo.learning.models import Enrollment, EnrollmentStatus, VideoProgress
 from mwanzo.notifications.models import OutboundEmail
 from mwanzo.notifications.services import send_email
 from mwanzo.urls import absolute_url
-
-jobs.periodic("mwanzo.notifications.tasks.send_weekly_reports", 3600)
 
 ACTIVITY_WINDOW = timedelta(days=7)
 

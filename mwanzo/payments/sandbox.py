@@ -106,7 +106,9 @@ def answer_prompt(payment: Payment, action: str) -> PaymentEvent | None:
                          note=f"sandbox phone: {action} (as {local_phone(payment.phone_number)})")
     db.session.add(event)
     db.session.flush()
-    jobs.enqueue("mwanzo.payments.tasks.deliver_sandbox_callback", str(event.id))
+    from mwanzo.payments.tasks import deliver_sandbox_callback
+
+    jobs.enqueue(deliver_sandbox_callback, str(event.id))
     return event
 
 

@@ -268,7 +268,9 @@ def record_callback(payload: dict) -> PaymentEvent:
     note = None if payment else "no payment with this reference"
     event = record_event(payment.id if payment else None, "callback", payload=payload, note=note)
     if payment is not None:
-        jobs.enqueue("mwanzo.payments.tasks.settle_callback", str(event.id))
+        from mwanzo.payments.tasks import settle_callback
+
+        jobs.enqueue(settle_callback, str(event.id))
     return event
 
 

@@ -2,20 +2,24 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
+from mwanzo.jobs import job, periodic
 from mwanzo.payments import sandbox, services
 
 log = logging.getLogger(__name__)
 
 
+@job()
 def settle_callback(event_id: str) -> None:
     """Idempotent: settling the same callback twice changes nothing the second time."""
     services.settle_callback_event(event_id)
     db.session.commit()
 
 
+@periodic(every=timedelta(seconds=30))
 def reconcile_payments() -> int:
     """Periodic (every 30 s): query transaction-status for payments still in flight a minute after
     checkout, every 30 s for four checks, then backing off to every 5 minutes; expire them after
@@ -32,5 +36,6 @@ def reconcile_payments() -> int:
     return len(ids)
 
 
+@job()
 def deliver_sandbox_callback(event_id: str) -> None:
     sandbox.deliver_callback(event_id)

@@ -12,7 +12,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from mwanzo import jobs
 from mwanzo.auth.access import login_required, role_required, verified_email_required
 from mwanzo.auth.models import Role
 from mwanzo.catalog.services import published_course_by_slug
@@ -41,7 +40,6 @@ ATTENTION_REASONS = {
 add_nav_link((Role.STUDENT,), "payments.payment_history", _l("Payments"))
 add_nav_link((Role.ADMIN,), "payments.admin_payment_list", _l("All payments"))
 add_nav_link((Role.ADMIN,), "payments.admin_attention_list", _l("Payments to settle"))
-jobs.periodic("mwanzo.payments.tasks.reconcile_payments", 30)
 
 
 def checkout_limit() -> str:

@@ -17,9 +17,10 @@ from mwanzo import jobs
 from mwanzo.catalog.models import Lesson, LessonKind, ProcessingStatus
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
-from mwanzo.media.services import TRANSCODE_TASK
+from mwanzo.media import tasks
 from mwanzo.storage import get_storage
 from tests.media.clips import make_clip
+from tests.processes import wait_for
 
 
 @pytest.fixture(scope="module")
@@ -57,15 +58,6 @@ def ffmpeg_pids_for(lesson_id) -> list[int]:
     return pids
 
 
-def wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_ffmpeg_killed_mid_job_is_retried_by_the_runner(app, make, long_clip):
     lesson_id = uploaded_lesson(make, long_clip).id
     killed = []
@@ -79,7 +71,14 @@ def test_ffmpeg_killed_mid_job_is_retried_by_the_runner(app, make, long_clip):
 
     watcher = threading.Thread(target=kill_first_ffmpeg)
     watcher.start()
-    jobs.dispatch(app, [jobs.PendingJob(TRANSCODE_TASK, (str(lesson_id),), "transcode")])
+    app.config.update(JOB_RUNNER="thread", THREAD_RETRY_SLEEP=False)  # the runner that retries in-process
+    try:
+        jobs.enqueue(tasks.transcode_lesson, str(lesson_id))
+        db.session.commit()
+        jobs.wait_for_background_jobs(app, timeout=120)
+    finally:
+        app.config["JOB_RUNNER"] = "sync"
+        del app.config["THREAD_RETRY_SLEEP"]
     watcher.join()
     assert killed, "the test never saw ffmpeg running"
     lesson = reload(lesson_id)
@@ -93,7 +92,8 @@ def test_worker_killed_mid_job_is_swept_back_to_the_queue_and_finishes(app, make
     env = {**os.environ, "DATABASE_URL": database_url, "MEDIA_ROOT": app.config["MEDIA_ROOT"],
            "SECRET_KEY": app.config["SECRET_KEY"], "JOB_RUNNER": "sync", "REDIS_URL": ""}
     worker = subprocess.Popen(
-        [sys.executable, "-c", f"from mwanzo import jobs; jobs.run_task({TRANSCODE_TASK!r}, {str(lesson.id)!r})"],
+        [sys.executable, "-c", f"from mwanzo import jobs; jobs.run_task({jobs.task_name(tasks.transcode_lesson)!r}, "
+                            f"{str(lesson.id)!r})"],
         env=env, start_new_session=True, cwd=Path(__file__).parents[2])
     try:
         assert wait_for(lambda: reload(lesson.id).processing_progress >= 5), "the worker never made progress"
@@ -105,7 +105,7 @@ def test_worker_killed_mid_job_is_swept_back_to_the_queue_and_finishes(app, make
 
     app.config["MEDIA_STALL_SECONDS"] = 0
     try:
-        jobs.run_task("mwanzo.media.tasks.sweep_stale_lessons")  # requeues; the sync runner runs it at commit
+        tasks.sweep_stale_lessons()  # requeues; the sync runner runs it at commit
     finally:
         app.config["MEDIA_STALL_SECONDS"] = 1800
     lesson = reload(lesson.id)
@@ -121,11 +121,8 @@ def test_sweeper_fails_lessons_out_of_attempts_and_leaves_live_jobs_alone(app, m
     db.session.execute(update(Lesson).where(Lesson.id == live.id).values(
         processing_status=ProcessingStatus.PROCESSING, processing_attempts=1, processing_progress=40))
     db.session.commit()
-    jobs.run_task("mwanzo.media.tasks.sweep_stale_lessons")
+    tasks.sweep_stale_lessons()
     stuck, live = reload(stuck.id), reload(live.id)
     assert stuck.processing_status == ProcessingStatus.FAILED and "without finishing" in stuck.processing_error
     assert live.processing_status == ProcessingStatus.PROCESSING and live.processing_progress == 40
 
-
-def test_sweeper_is_registered_to_run_periodically():
-    assert any(task == "mwanzo.media.tasks.sweep_stale_lessons" for task, _ in jobs.PERIODIC_TASKS)

@@ -4,6 +4,7 @@ import socket
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
+from sqlalchemy import select
 
 from mwanzo import jobs
 from mwanzo.auth.models import User
@@ -59,12 +60,31 @@ def test_smtp_backend_delivers_both_parts(make, smtp_inbox):
     assert email.status == EmailStatus.SENT and email.attempts == 1
 
 
-def test_unreachable_smtp_is_retried_then_recorded_as_failed(app, make):
+def test_unreachable_smtp_fails_the_job_in_the_sync_runner(app, make):
+    """Scripts and tests see a failing job fail: the sync runner raises what the task raised."""
     saved = dict(app.config)
     app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=free_port(), SMTP_STARTTLS=False)
+    user = make.user(email="offline@example.com")
+    try:
+        with pytest.raises(ConnectionRefusedError):
+            queue_welcome(user)
+    finally:
+        app.config.update(saved)
+    db.session.rollback()
+    [email] = db.session.scalars(select(OutboundEmail).where(OutboundEmail.to_address == "offline@example.com"))
+    assert email.status == EmailStatus.QUEUED and email.attempts == 1  # left for the queue's retry
+    assert "ConnectionRefusedError" in email.last_error
+
+
+def test_unreachable_smtp_is_retried_then_recorded_as_failed(app, make):
+    saved = dict(app.config)
+    app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=free_port(), SMTP_STARTTLS=False,
+                      JOB_RUNNER="thread", THREAD_RETRY_SLEEP=False)
     try:
         email = queue_welcome(make.user())
+        jobs.wait_for_background_jobs(app)
     finally:
+        app.config.clear()
         app.config.update(saved)
     db.session.refresh(email)
     assert email.status == EmailStatus.FAILED

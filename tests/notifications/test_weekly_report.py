@@ -7,7 +7,6 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
-from mwanzo import jobs
 from mwanzo.auth.models import User
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
@@ -37,10 +36,6 @@ def active_learner(make, email, **kwargs):
 def reports():
     return db.session.scalar(select(func.count()).select_from(OutboundEmail)
                              .where(OutboundEmail.template == "weekly_report"))
-
-
-def test_registered_as_a_periodic_job():
-    assert ("mwanzo.notifications.tasks.send_weekly_reports", 3600) in jobs.PERIODIC_TASKS
 
 
 def test_running_twice_sends_one_report_per_active_learner(make, due_now):

@@ -109,8 +109,3 @@ def test_an_unreachable_payhero_leaves_the_payment_pending(checkout, payhero, ap
     payment = reloaded(payment)
     assert payment.status == PaymentStatus.PENDING and payment.status_checks == 1
 
-
-def test_reconciliation_is_a_registered_periodic_task():
-    from mwanzo.jobs import PERIODIC_TASKS
-
-    assert ("mwanzo.payments.tasks.reconcile_payments", 30) in PERIODIC_TASKS

@@ -1,4 +1,6 @@
 """The embedded sandbox provider: its phone page, callbacks over HTTP, status queries, refusal in production."""
+from urllib.error import URLError
+
 import pytest
 from sqlalchemy import select, update
 
@@ -60,8 +62,9 @@ def test_the_other_sandbox_answers_fail_with_their_message(client, checkout, rea
 
 
 def test_the_sandbox_answers_status_queries_when_its_callback_is_lost(client, checkout):
-    payment = checkout()  # PUBLIC_BASE_URL points nowhere here, so the callback cannot arrive
-    client.post(f"/payments/{payment.id}/sandbox-phone", data={"action": "pay"})
+    payment = checkout()
+    with pytest.raises(URLError):  # PUBLIC_BASE_URL points nowhere here: the callback job fails
+        client.post(f"/payments/{payment.id}/sandbox-phone", data={"action": "pay"})
     assert reloaded(payment).status == PaymentStatus.PENDING
     db.session.execute(update(Payment).values(created_at=utcnow().replace(year=2025), next_check_at=None))
     db.session.commit()

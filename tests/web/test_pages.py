@@ -73,7 +73,9 @@ def test_error_pages_use_the_layout(client):
 def test_healthz_reports_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "checks": {"database": "ok"}}
+    assert response.get_json() == {"status": "ok", "checks": {"database": "ok"}, "jobs": {
+        "runner": "sync", "scheduler_last_tick": None, "queues": {"transcode": 0, "email": 0, "default": 0},
+        "outbox_undelivered": 0}}
 
 
 def test_request_bodies_over_the_limit_get_413(client, app):
