@@ -6,13 +6,13 @@ Payments where M-Pesa may have taken money without the learner getting the cours
 that matched no payment stays listed until an operator records its refund (``resolved_at``).
 
 Revision ID: 0107
-Revises: 0003
+Revises: 0106
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0107"
-down_revision = "0003"
+down_revision = "0106"
 branch_labels = None
 depends_on = None
 
