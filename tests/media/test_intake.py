@@ -107,3 +107,21 @@ def test_still_image_named_mp4_is_refused_before_ffmpeg_opens_it(client, make, l
     response = upload(client, lesson, b"\x89PNG\r\n\x1a\n" + b"\0" * 64, filename="x.mp4")
     assert_refused_and_nothing_kept(client, lesson, response)
     assert "still image" in reload(lesson).processing_error
+
+
+def test_transcode_job_refuses_a_playlist_stored_before_uploads_were_checked(make, tmp_path, victim_video):
+    """A source already in storage (accepted before this check, then requeued by the sweeper) is
+    checked again by the transcode job itself: it fails with the reason and writes nothing."""
+    from mwanzo.extensions import db
+    from mwanzo.media.tasks import transcode_lesson
+    from tests.media.test_crash_and_sweep import uploaded_lesson
+
+    playlist = tmp_path / "x.mp4"
+    playlist.write_text(f"#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:3.0,\n{victim_video}\n#EXT-X-ENDLIST\n")
+    lesson = uploaded_lesson(make, playlist)
+    transcode_lesson(str(lesson.id))
+    db.session.expire_all()
+    failed = reload(lesson)
+    assert failed.processing_status == ProcessingStatus.FAILED and "playlist" in failed.processing_error
+    assert failed.media_prefix is None and failed.renditions == []
+    assert [p.name for p in get_storage().root.glob(f"lessons/{lesson.id}/**/*") if p.is_file()] == ["source.mp4"]
