@@ -140,8 +140,9 @@ def accept_stored_upload(lesson: Lesson, key: str, size: int) -> None:
     storage = get_storage()
     url = storage.client.generate_presigned_url("get_object", Params={"Bucket": storage.bucket, "Key": key},
                                                 ExpiresIn=600)
+    head = b"".join(storage.iter_range(key, 0, ffmpeg.HEAD_BYTES - 1)) if size else b""  # no range in nothing
     try:
-        check_source(url, size, b"".join(storage.iter_range(key, 0, ffmpeg.HEAD_BYTES - 1)) if size else b"")
+        check_source(url, size, head)
     except VideoRejected as exc:
         storage.delete_prefix(key)
         reject_upload(lesson, str(exc))
