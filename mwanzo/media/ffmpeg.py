@@ -5,9 +5,9 @@ static build shipped as a Python dependency), so a laptop needs nothing from apt
 carries no ffprobe: without one, ``probe`` reads the stream summary ``ffmpeg -i`` prints instead.
 
 ffmpeg only ever opens an upload as one of the containers ``sniff`` recognises from its first bytes,
-forced to that demuxer and to the one protocol needed to read it. An upload's own format choice
-would let a text file named ``x.mp4`` be read as an HLS playlist, a concat list or an SDP session
-that makes ffmpeg open other files on the server (another lesson's video) or listen on the network.
+forced to that demuxer and to the one protocol needed to read it. Left to guess, ffmpeg would read
+a text file named ``x.mp4`` as an HLS playlist, a concat list or an SDP session and open other files
+on the server (another lesson's video) or listen on the network.
 """
 from __future__ import annotations
 
