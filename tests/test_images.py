@@ -49,11 +49,14 @@ def stored_files(prefix: str) -> list[Path]:
     return sorted(p for p in get_storage().root.glob(f"{prefix}/**/*") if p.is_file())
 
 
+def post_logo(client, picture: bytes, filename: str):
+    return client.post("/employer/profile", data={"company_name": "Safari Tech", "logo": (io.BytesIO(picture), filename)},
+                       content_type="multipart/form-data")
+
+
 def test_pixel_bomb_is_refused_as_employer_logo(client, make, login):
     employer = login(make.user(role=Role.EMPLOYER))
-    response = client.post("/employer/profile", data={
-        "company_name": "Safari Tech", "logo": (io.BytesIO(pixel_bomb()), "logo.png"),
-    }, content_type="multipart/form-data")
+    response = post_logo(client, pixel_bomb(), "logo.png")
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "This image has too many pixels: the largest we accept is 25 megapixels." in page
@@ -76,9 +79,7 @@ def test_pixel_cap_comes_from_configuration(app, client, make, login):
     login(make.user(role=Role.EMPLOYER))
     app.config["MAX_IMAGE_PIXELS"] = 1_000_000
     try:
-        response = client.post("/employer/profile", data={
-            "company_name": "Safari Tech", "logo": (io.BytesIO(photo_with_location()), "logo.jpg"),
-        }, content_type="multipart/form-data")
+        response = post_logo(client, photo_with_location(), "logo.jpg")
     finally:
         app.config["MAX_IMAGE_PIXELS"] = 25_000_000
     assert response.status_code == 422 and "largest we accept is 1 megapixels" in response.get_data(as_text=True)
@@ -126,9 +127,7 @@ def test_refusing_the_bomb_keeps_the_worker_memory_flat(tmp_path):
 
 def test_normal_pictures_are_stored_without_their_metadata(client, make, login):
     employer = login(make.user(role=Role.EMPLOYER))
-    response = client.post("/employer/profile", data={
-        "company_name": "Safari Tech", "logo": (io.BytesIO(photo_with_location()), "logo.jpg"),
-    }, content_type="multipart/form-data")
+    response = post_logo(client, photo_with_location(), "logo.jpg")
     assert response.status_code == 303
     profile = db.session.scalar(select(EmployerProfile).where(EmployerProfile.user_id == employer.id))
     with get_storage().open(profile.logo_key) as handle:
