@@ -118,6 +118,10 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL") or None,
         "MEDIA_URL_TTL_SECONDS": env_int("MEDIA_URL_TTL_SECONDS", 3600),
         "MEDIA_X_ACCEL_PREFIX": os.environ.get("MEDIA_X_ACCEL_PREFIX") or None,
+        # Largest picture upload, checked from its header before decoding. 25 MP covers a 24 MP camera
+        # photo (thumbnails and logos are at most 640 px wide); decoded as RGBA that is 100 MB at most,
+        # so two uploads at once keep a web worker well inside its memory.
+        "MAX_IMAGE_PIXELS": env_int("MAX_IMAGE_PIXELS", 25_000_000),
         "MAX_VIDEO_BYTES": env_int("MAX_VIDEO_BYTES", 2 * 1024**3),
         "MAX_VIDEO_SECONDS": env_int("MAX_VIDEO_SECONDS", 3 * 3600),
         # A PROCESSING lesson whose job reported no progress for this long is requeued (or failed

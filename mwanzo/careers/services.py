@@ -11,7 +11,6 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import force_locale
-from PIL import Image, UnidentifiedImageError
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -24,6 +23,7 @@ from mwanzo.catalog.models import Category, Course, CourseStatus
 from mwanzo.certificates.models import Certificate
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
+from mwanzo.images import open_upload
 from mwanzo.notifications.services import send_email
 from mwanzo.storage import get_storage
 from mwanzo.urls import absolute_url
@@ -35,10 +35,6 @@ PER_PAGE = 20
 
 class CareersError(Exception):
     """Base of the refusals of employer and job actions."""
-
-
-class InvalidLogo(CareersError):
-    """The upload is not an image we can use as a logo."""
 
 
 class JobNotOpen(CareersError):
@@ -62,16 +58,12 @@ def get_profile(user_id: uuid.UUID) -> EmployerProfile | None:
 
 
 def store_logo(user_id: uuid.UUID, upload) -> str:
-    """Check the upload really is an image, shrink it to at most 256 px and store it as WebP."""
-    try:
-        with Image.open(upload) as image:
-            image.load()
-            image = image.convert("RGBA") if image.mode in ("P", "LA", "RGBA") else image.convert("RGB")
-            image.thumbnail((LOGO_SIZE, LOGO_SIZE))
-            out = io.BytesIO()
-            image.save(out, "WEBP", quality=80)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise InvalidLogo() from exc
+    """Shrink an uploaded picture to at most 256 px and store it as WebP (mwanzo.images.InvalidImage
+    if it is not one we accept)."""
+    image = open_upload(upload)
+    image.thumbnail((LOGO_SIZE, LOGO_SIZE))
+    out = io.BytesIO()
+    image.save(out, "WEBP", quality=80)
     data = out.getvalue()
     key = f"employers/{user_id}/logo-{hashlib.sha256(data).hexdigest()[:12]}.webp"
     out.seek(0)

@@ -16,6 +16,7 @@ from mwanzo.careers.forms import (ApplicationStatusForm, ApplyForm, EmployerProf
 from mwanzo.careers.labels import KIND_LABELS, STATUS_LABELS
 from mwanzo.careers.models import ApplicationStatus, JobKind
 from mwanzo.extensions import db
+from mwanzo.images import InvalidImage
 from mwanzo.media.delivery import media_url
 from mwanzo.web.htmx import is_htmx, render
 from mwanzo.web.nav import add_nav_link
@@ -120,8 +121,9 @@ def profile_edit():
         try:
             services.save_profile(current_user, form.company_name.data.strip(), form.about.data or None,
                                   form.location.data or None, form.website.data or None, logo=form.logo.data or None)
-        except services.InvalidLogo:
-            form.logo.errors.append(_("That file is not an image we can read."))
+        except InvalidImage as exc:
+            db.session.rollback()
+            form.logo.errors.append(str(exc))
         else:
             db.session.commit()
             flash(_("Your company profile is saved."), "success")

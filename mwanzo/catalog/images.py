@@ -1,67 +1,38 @@
 """Course thumbnails: decoded and re-encoded at upload into small WebP and JPEG sizes.
 
 The instructor course builder calls ``store_course_thumbnail(course, upload)`` with the uploaded file;
-the kind of image is decided by its bytes (Pillow), never by its name or the browser's content type.
+``mwanzo.images.open_upload`` checks and decodes it like every other uploaded picture.
 Each upload gets a fresh version folder, so the public URLs can be cached for a year.
 """
 from __future__ import annotations
 
 import io
 import secrets
-import warnings
 from typing import BinaryIO
 
-from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps
 
 from mwanzo import jobs
 from mwanzo.catalog.models import Course
+from mwanzo.images import open_upload
 from mwanzo.storage import get_storage
 
 WIDTHS = (320, 480, 640)  # 16:9 crops; cards use 320/480, the course page and OpenGraph 640
 ASPECT = (16, 9)
 FORMATS = {"webp": ("WEBP", "image/webp", {"quality": 72, "method": 4}),
            "jpg": ("JPEG", "image/jpeg", {"quality": 78, "optimize": True, "progressive": True})}
-ACCEPTED = {"JPEG", "PNG", "WEBP", "GIF"}
-MAX_UPLOAD_BYTES = 8 * 1024 * 1024
-MAX_PIXELS = 40_000_000
-
-
-class InvalidImage(ValueError):
-    """The upload is not a JPEG, PNG, WebP or GIF picture we can read, or it is too large."""
 
 
 def thumbnail_key(course_id, version: str, width: int, ext: str) -> str:
     return f"courses/{course_id}/thumb/{version}/{width}.{ext}"
 
 
-def _decode(upload: BinaryIO) -> Image.Image:
-    data = upload.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise InvalidImage(_l("The image is larger than 8 MB."))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            if image.format not in ACCEPTED:
-                raise InvalidImage(_l("Upload a JPEG, PNG or WebP image."))
-            if image.width * image.height > MAX_PIXELS:
-                raise InvalidImage(_l("The image is too large."))
-            image.load()
-    except InvalidImage:
-        raise
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise InvalidImage(_l("This file is not an image we can read. Upload a JPEG, PNG or WebP.")) from exc
-    image = ImageOps.exif_transpose(image)
-    return image.convert("RGB")
-
-
 def store_course_thumbnail(course: Course, upload: BinaryIO) -> dict:
     """Write the thumbnail sizes to storage and point the course at them (the caller commits).
 
-    Raises InvalidImage for anything that is not a readable picture. Returns the new renditions.
+    Raises mwanzo.images.InvalidImage for anything that is not a picture we accept. Returns the new renditions.
     """
-    image = _decode(upload)
+    image = open_upload(upload).convert("RGB")
     previous = (course.thumbnail_renditions or {}).get("version")
     version = secrets.token_hex(6)
     storage = get_storage()

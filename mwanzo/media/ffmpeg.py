@@ -3,6 +3,11 @@
 ffmpeg comes from the system PATH when installed, otherwise from the imageio-ffmpeg package (a
 static build shipped as a Python dependency), so a laptop needs nothing from apt. That package
 carries no ffprobe: without one, ``probe`` reads the stream summary ``ffmpeg -i`` prints instead.
+
+ffmpeg only ever opens an upload as one of the containers ``sniff`` recognises from its first bytes,
+forced to that demuxer and to the one protocol needed to read it. Left to guess, ffmpeg would read
+a text file named ``x.mp4`` as an HLS playlist, a concat list or an SDP session and open other files
+on the server (another lesson's video) or listen on the network.
 """
 from __future__ import annotations
 
@@ -12,11 +17,13 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 PROBE_TIMEOUT = 60
+HEAD_BYTES = 4096  # enough for every signature below (MPEG-TS needs three 188-byte packets)
 
 
 @dataclass(frozen=True)
@@ -47,11 +54,77 @@ class ProbeResult:
     width: int
     height: int
     has_audio: bool
-    format_name: str
+    demuxer: str  # what sniff found, forced on every later ffmpeg run over the same file
 
 
 class ProbeError(Exception):
     """The file is not a video we can use; the message is meant for the instructor."""
+
+
+NOT_A_PLAYLIST = _l("it is a playlist or a list of other files, not a video file. Upload the video itself, "
+                    "such as an MP4.")
+NOT_SDP = _l("it describes a network stream (SDP), not a video file. Upload the video itself, such as an MP4.")
+NOT_TEXT = _l("it is a text file. Upload a video file such as an MP4, MOV or WebM.")
+NOT_IMAGE = _l("it is a still image. Upload a video such as an MP4.")
+NOT_ALLOWED = _l("its format is not one we accept. Upload an MP4, MOV, WebM, MKV, AVI or MPEG-TS video.")
+MOV_ATOMS = {b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip"}  # the first box of MP4, M4A, 3GP, MOV
+IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM")
+
+
+def unusable(reason) -> ProbeError:
+    return ProbeError(_("This file is not a video we can use: %(reason)s", reason=str(reason)))
+
+
+def sniff(head: bytes) -> str:
+    """The ffmpeg demuxer for a file's first bytes, from the containers we accept for video and audio.
+
+    None of these can make ffmpeg open another file (mov's external data references stay off, as
+    ffmpeg ships them). Anything else, above all text (HLS, ffconcat, SDP), is refused here, before
+    ffmpeg ever opens it."""
+    if head[4:8] in MOV_ATOMS:
+        return "mov"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):  # EBML: Matroska and WebM
+        return "matroska"
+    if head.startswith(b"RIFF") and head[8:12] in (b"AVI ", b"WAVE"):
+        return "avi" if head[8:12] == b"AVI " else "wav"
+    if head.startswith(b"OggS"):
+        return "ogg"
+    if len(head) > 376 and head[0] == head[188] == head[376] == 0x47:  # MPEG-TS sync bytes
+        return "mpegts"
+    if head.startswith(b"ID3") or _mpeg_audio_frame(head):
+        return "mp3"
+    raise unusable(_refusal(head))
+
+
+def _mpeg_audio_frame(head: bytes) -> bool:
+    """An MPEG audio frame header: 11 sync bits, then a layer (III, II or I) that is not reserved.
+    ADTS AAC has layer 00 and is left out."""
+    return len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0 and head[1] & 0x06 != 0
+
+
+def _refusal(head: bytes):
+    if head.startswith(IMAGE_MAGIC) or (head.startswith(b"RIFF") and head[8:12] == b"WEBP"):
+        return NOT_IMAGE
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith((b"#EXTM3U", b"ffconcat")) or b"#EXT-X-" in head or b"#EXTINF" in head:
+        return NOT_A_PLAYLIST
+    if text.startswith(b"v=0") or b"\nm=video" in head or b"\nm=audio" in head:
+        return NOT_SDP
+    if b"\0" not in head:
+        return NOT_TEXT
+    return NOT_ALLOWED
+
+
+def read_head(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(HEAD_BYTES)
+
+
+def input_args(location: str | Path, demuxer: str) -> list[str]:
+    """``-i`` for an upload: the sniffed demuxer forced, and only the protocol that reads it
+    (a local file, or a presigned URL in s3 mode)."""
+    protocols = {"http": "http,tcp", "https": "https,tls,tcp"}.get(urlsplit(str(location)).scheme, "file")
+    return ["-protocol_whitelist", protocols, "-f", demuxer, "-i", str(location)]
 
 
 def ffmpeg_binary() -> str:
@@ -67,24 +140,27 @@ def ffprobe_binary() -> str | None:
     return shutil.which("ffprobe")
 
 
-def probe(path: Path) -> ProbeResult:
-    """Duration, picture size and audio presence of a media file; ProbeError if it has no picture."""
+def probe(location: Path | str, head: bytes | None = None) -> ProbeResult:
+    """Duration, picture size and audio presence of a media file; ProbeError if it has no picture.
+
+    ``head`` is the file's first bytes, read from ``location`` when that is a local path."""
+    demuxer = sniff(read_head(location) if head is None else head)
     binary = ffprobe_binary()
-    result = _probe_with_ffprobe(binary, path) if binary else _probe_with_ffmpeg(path)
+    result = _probe_with_ffprobe(binary, location, demuxer) if binary else _probe_with_ffmpeg(location, demuxer)
     if result.width <= 0 or result.height <= 0:
         raise ProbeError(_("This file has no video picture (is it an audio file?). Upload a video such as an MP4."))
-    if result.format_name.split(",")[0] in IMAGE_FORMATS or result.duration <= 0:
+    if result.duration <= 0:
         raise ProbeError(_("This file is a still image, not a video. Upload a video such as an MP4."))
     return result
 
 
-IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "webp_pipe", "gif", "bmp_pipe", "tiff_pipe", "svg_pipe"}
 NOT_MEDIA = _l("This file is not a video we can read. Upload a video file such as an MP4, MOV or WebM.")
 
 
-def _probe_with_ffprobe(binary: str, path: Path) -> ProbeResult:
+def _probe_with_ffprobe(binary: str, location: Path | str, demuxer: str) -> ProbeResult:
     run = subprocess.run(
-        [binary, "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
+        [binary, "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
+         *input_args(location, demuxer)],
         capture_output=True, timeout=PROBE_TIMEOUT, check=False,
     )
     if run.returncode != 0:
@@ -100,23 +176,23 @@ def _probe_with_ffprobe(binary: str, path: Path) -> ProbeResult:
         width=int((video or {}).get("width") or 0),
         height=int((video or {}).get("height") or 0),
         has_audio=any(s.get("codec_type") == "audio" for s in streams),
-        format_name=fmt.get("format_name", ""),
+        demuxer=demuxer,
     )
 
 
 _DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
 _VIDEO = re.compile(r"Stream #\S+.*?: Video: .*?(\d{2,5})x(\d{2,5})")
-_INPUT = re.compile(r"Input #0, ([\w,]+), from")
+_INPUT = re.compile(r"Input #0, [\w,]+, from")
 
 
-def _probe_with_ffmpeg(path: Path) -> ProbeResult:
+def _probe_with_ffmpeg(location: Path | str, demuxer: str) -> ProbeResult:
     """Without ffprobe: ``ffmpeg -i file`` exits non-zero (no output named) but prints the streams."""
-    run = subprocess.run([ffmpeg_binary(), "-hide_banner", "-i", str(path)], capture_output=True,
+    run = subprocess.run([ffmpeg_binary(), "-hide_banner", *input_args(location, demuxer)], capture_output=True,
                          timeout=PROBE_TIMEOUT, check=False)
-    return parse_ffmpeg_banner(run.stderr.decode(errors="replace"))
+    return parse_ffmpeg_banner(run.stderr.decode(errors="replace"), demuxer)
 
 
-def parse_ffmpeg_banner(text: str) -> ProbeResult:
+def parse_ffmpeg_banner(text: str, demuxer: str) -> ProbeResult:
     source = _INPUT.search(text)
     if not source:
         raise ProbeError(str(NOT_MEDIA))
@@ -131,7 +207,7 @@ def parse_ffmpeg_banner(text: str) -> ProbeResult:
         width=int(video.group(1)) if video else 0,
         height=int(video.group(2)) if video else 0,
         has_audio=": Audio: " in text,
-        format_name=source.group(1),
+        demuxer=demuxer,
     )
 
 
@@ -162,7 +238,7 @@ def ladder_command(source: Path, out: Path, info: ProbeResult, progress: bool = 
         graph.append(f"[0:a]aresample=async=1,asplit={audio_outputs}" + "".join(f"[a{i}]" for i in range(audio_outputs)))
 
     keyframes = f"expr:gte(t,n_forced*{SEGMENT_SECONDS})"
-    cmd = [ffmpeg_binary(), "-hide_banner", "-nostdin", "-y", "-v", "error", "-i", str(source),
+    cmd = [ffmpeg_binary(), "-hide_banner", "-nostdin", "-y", "-v", "error", *input_args(source, info.demuxer),
            "-filter_complex", ";".join(graph)]
     stream_map = []
     for i, rung in enumerate(rungs):

@@ -84,15 +84,16 @@ def too_large_message() -> str:
              megabytes=current_app.config["MAX_VIDEO_BYTES"] // 1024**2)
 
 
-def check_source(location: str | Path, size: int) -> ffmpeg.ProbeResult:
-    """Probe before accepting: size, a readable container, a picture, a sane length."""
+def check_source(location: str | Path, size: int, head: bytes | None = None) -> ffmpeg.ProbeResult:
+    """Probe before accepting: size, an allowed container, a picture, a sane length. ``head`` is
+    the file's first bytes when ``location`` is a URL."""
     config = current_app.config
     if size > config["MAX_VIDEO_BYTES"]:
         raise VideoTooLarge(too_large_message())
     if size == 0:
         raise VideoRejected(_("The file is empty."))
     try:
-        info = ffmpeg.probe(location)
+        info = ffmpeg.probe(location, head)
     except ffmpeg.ProbeError as exc:
         raise VideoRejected(str(exc)) from None
     if info.duration > config["MAX_VIDEO_SECONDS"]:
@@ -135,8 +136,9 @@ def accept_stored_upload(lesson: Lesson, key: str, size: int) -> None:
     storage = get_storage()
     url = storage.client.generate_presigned_url("get_object", Params={"Bucket": storage.bucket, "Key": key},
                                                 ExpiresIn=600)
+    head = b"".join(storage.iter_range(key, 0, ffmpeg.HEAD_BYTES - 1)) if size else b""  # no range in nothing
     try:
-        check_source(url, size)
+        check_source(url, size, head)
     except VideoRejected as exc:
         storage.delete_prefix(key)
         reject_upload(lesson, str(exc))

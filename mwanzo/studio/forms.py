@@ -35,7 +35,7 @@ class CourseForm(FlaskForm):
     original_price = DecimalField(_l("Original price in KES (optional, shows a discount)"), places=2,
                                   validators=[Optional(), NumberRange(min=0, max=1_000_000, message=_l("Enter a price from 0 to 1,000,000."))])
     thumbnail = FileField(_l("Thumbnail image (JPEG, PNG or WebP)"),
-                          validators=[FileAllowed(["jpg", "jpeg", "png", "webp", "gif"], _l("Upload an image."))])
+                          validators=[FileAllowed(["jpg", "jpeg", "png", "webp"], _l("Upload an image."))])
 
     def validate_original_price(self, field) -> None:
         if field.data is not None and self.price.data is not None and field.data <= self.price.data:

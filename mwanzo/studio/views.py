@@ -15,6 +15,7 @@ from mwanzo.auth.models import Role
 from mwanzo.catalog import images
 from mwanzo.catalog.models import Category, CourseStatus, LessonKind, Level
 from mwanzo.extensions import db
+from mwanzo.images import InvalidImage
 from mwanzo.media import services as media
 from mwanzo.media import uploads
 from mwanzo.studio import services
@@ -87,7 +88,7 @@ def save_course_form(form: CourseForm, course=None):
             services.update_course(course, details_from(form))
         if form.thumbnail.data:
             images.store_course_thumbnail(course, form.thumbnail.data)
-    except images.InvalidImage as exc:
+    except InvalidImage as exc:
         db.session.rollback()
         form.thumbnail.errors.append(str(exc))
         return None

@@ -100,14 +100,14 @@ def test_processing_fragment_keeps_polling(client, video_lesson):
 def test_text_file_renamed_mp4_fails_with_message_and_leaves_nothing(client, video_lesson, app):
     response = upload(client, video_lesson, b"These are my lecture notes, not a video.\n" * 50)
     assert response.status_code == 422
-    assert "not a video we can read" in response.get_data(as_text=True)
+    assert "not a video we can use: it is a text file" in response.get_data(as_text=True)
     lesson = reload(video_lesson)
     assert lesson.processing_status == ProcessingStatus.FAILED
     assert "not a video" in lesson.processing_error
     assert lesson.source_key is None and lesson.renditions == []
     assert not list(get_storage().root.glob(f"lessons/{lesson.id}/*"))  # the refused upload is not kept
     page = client.get(f"/studio/lessons/{lesson.id}/edit").get_data(as_text=True)
-    assert "could not be used" in page and "not a video we can read" in page
+    assert "could not be used" in page and "not a video we can use" in page
 
 
 def test_audio_only_file_is_refused(client, video_lesson, tmp_path):
@@ -160,10 +160,10 @@ def test_ffprobe_fallback_parses_ffmpeg_banner():
   Duration: 00:01:02.50, start: 0.000000, bitrate: 120 kb/s
   Stream #0:0[0x1](und): Video: h264 (High) (avc1 / 0x31637661), yuv420p(progressive), 640x360, 90 kb/s, 25 fps
   Stream #0:1[0x2](und): Audio: aac (LC) (mp4a / 0x6134706D), 44100 Hz, mono, fltp, 48 kb/s"""
-    info = ffmpeg.parse_ffmpeg_banner(banner)
+    info = ffmpeg.parse_ffmpeg_banner(banner, "mov")
     assert (info.duration, info.width, info.height, info.has_audio) == (62.5, 640, 360, True)
     with pytest.raises(ffmpeg.ProbeError):
-        ffmpeg.parse_ffmpeg_banner("x.mp4: Invalid data found when processing input")
+        ffmpeg.parse_ffmpeg_banner("x.mp4: Invalid data found when processing input", "mov")
 
 
 def test_ladder_only_uses_rungs_at_or_below_source():
