@@ -1,4 +1,5 @@
-"""Admin review of submitted courses: /admin/reviews (queue, learner's-eye review page, decisions)."""
+"""Admin review of submitted courses and of changes to published ones: /admin/reviews (queue,
+learner's-eye review page, the old-against-new page of a revision, decisions)."""
 from __future__ import annotations
 
 import uuid
@@ -11,8 +12,8 @@ from flask_login import current_user
 from mwanzo.auth.access import role_required
 from mwanzo.auth.models import Role
 from mwanzo.extensions import db
-from mwanzo.studio import services
-from mwanzo.studio.forms import ConfirmForm, RejectForm
+from mwanzo.studio import revisions, services
+from mwanzo.studio.forms import ConfirmForm, RejectForm, RevisionApproveForm, RevisionRejectForm
 from mwanzo.web.errors import render_error
 from mwanzo.web.nav import add_nav_link
 
@@ -33,7 +34,8 @@ def not_found(_error):
 
 @bp.get("/")
 def review_queue():
-    return render_template("admin/review_queue.html", courses=services.review_queue())
+    return render_template("admin/review_queue.html", courses=services.review_queue(),
+                           revisions=services.pending_revisions())
 
 
 def review_page(course_id: uuid.UUID, reject_form: RejectForm | None = None, status: int = 200):
@@ -77,4 +79,60 @@ def review_reject(course_id: uuid.UUID):
         abort(409)
     db.session.commit()
     flash(_("“%(title)s” was sent back to the instructor with your reason.", title=course.title), "success")
+    return redirect(url_for("reviews.review_queue"))
+
+
+# ---------------------------------------------------------------- changes to published courses
+
+def revision_page(revision_id: uuid.UUID, reject_form: RevisionRejectForm | None = None, status: int = 200):
+    revision, course = services.revision_for_review(revision_id)
+    new_lessons = revisions.new_lessons(revision, course)
+    wanted = request.args.get("lesson")
+    lesson = next((item for item in new_lessons if str(item.id) == wanted), new_lessons[0] if new_lessons else None)
+    return render_template("admin/revision_detail.html", revision=revision, course=course,
+                           diff=revisions.revision_diff(revision, course), new_lessons=new_lessons, lesson=lesson,
+                           approve_form=RevisionApproveForm(version=revision.version),
+                           reject_form=reject_form or RevisionRejectForm(version=revision.version)), status
+
+
+@bp.get("/revisions/<uuid:revision_id>")
+def revision_detail(revision_id: uuid.UUID):
+    return revision_page(revision_id)
+
+
+def stale(revision_id: uuid.UUID):
+    flash(_("The instructor changed this revision, or another admin decided it, since you opened it. "
+            "Read it again."), "error")
+    return revision_page(revision_id, status=409)
+
+
+@bp.post("/revisions/<uuid:revision_id>/approve")
+def revision_approve(revision_id: uuid.UUID):
+    form = RevisionApproveForm()
+    if not form.validate() or form.read_version() is None:
+        abort(400)
+    try:
+        course = services.approve_revision(revision_id, form.read_version(), current_user)
+    except revisions.RevisionChanged:
+        db.session.rollback()
+        return stale(revision_id)
+    db.session.commit()
+    flash(_("The changes to “%(title)s” are live and the instructor has been emailed.", title=course.title),
+          "success")
+    return redirect(url_for("reviews.review_queue"))
+
+
+@bp.post("/revisions/<uuid:revision_id>/reject")
+def revision_reject(revision_id: uuid.UUID):
+    form = RevisionRejectForm()
+    if not form.validate() or form.read_version() is None:
+        return revision_page(revision_id, form, 422)
+    try:
+        course = services.reject_revision(revision_id, form.read_version(), current_user, form.reason.data)
+    except revisions.RevisionChanged:
+        db.session.rollback()
+        return stale(revision_id)
+    db.session.commit()
+    flash(_("The changes to “%(title)s” were sent back to the instructor with your reason.", title=course.title),
+          "success")
     return redirect(url_for("reviews.review_queue"))
