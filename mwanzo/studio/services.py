@@ -468,7 +468,7 @@ def approve_revision(revision_id: uuid.UUID, version: int, admin: User) -> Cours
             lessons[lesson_id].is_published = visible
     db.session.flush()
     recompute_course_counters(course.id)
-    record(admin, "course_revision_approved", revision, course_id=course.id, title=course.title)
+    record(admin, "course_revision.approved", revision, course_id=course.id, title=course.title)
     _tell_instructor(course, "course_changes_approved",
                      course_url=absolute_url("catalog.course_detail", slug=course.slug))
     return course
@@ -479,7 +479,7 @@ def reject_revision(revision_id: uuid.UUID, version: int, admin: User, reason: s
     revision = _decide(revision_id, version, RevisionStatus.REJECTED, admin, reason.strip())
     course = db.session.get(Course, revision.course_id)
     db.session.flush()
-    record(admin, "course_revision_rejected", revision, course_id=course.id, reason=reason.strip())
+    record(admin, "course_revision.rejected", revision, course_id=course.id, reason=reason.strip())
     _tell_instructor(course, "course_changes_rejected", reason=reason.strip(),
                      builder_url=absolute_url("studio.course_builder", course_id=course.id))
     return course
