@@ -91,6 +91,7 @@ def revision_page(revision_id: uuid.UUID, reject_form: RevisionRejectForm | None
     lesson = next((item for item in new_lessons if str(item.id) == wanted), new_lessons[0] if new_lessons else None)
     return render_template("admin/revision_detail.html", revision=revision, course=course,
                            diff=revisions.revision_diff(revision, course), new_lessons=new_lessons, lesson=lesson,
+                           thumbnail=revisions.pending_thumbnail(revision, course),
                            approve_form=RevisionApproveForm(version=revision.version),
                            reject_form=reject_form or RevisionRejectForm(version=revision.version)), status
 
@@ -100,10 +101,19 @@ def revision_detail(revision_id: uuid.UUID):
     return revision_page(revision_id)
 
 
-def stale(revision_id: uuid.UUID):
-    flash(_("The instructor changed this revision, or another admin decided it, since you opened it. "
-            "Read it again."), "error")
-    return revision_page(revision_id, status=409)
+def decide_revision(revision_id: uuid.UUID, decide, done):
+    """Run ``decide()`` on the version the admin read, commit, flash ``done(course)``; when the revision
+    changed meanwhile, nothing is decided and the page is shown again with 409."""
+    try:
+        course = decide()
+    except revisions.RevisionChanged:
+        db.session.rollback()
+        flash(_("The instructor changed this revision, or another admin decided it, since you opened it. "
+                "Read it again."), "error")
+        return revision_page(revision_id, status=409)
+    db.session.commit()
+    flash(done(course), "success")
+    return redirect(url_for("reviews.review_queue"))
 
 
 @bp.post("/revisions/<uuid:revision_id>/approve")
@@ -111,15 +121,10 @@ def revision_approve(revision_id: uuid.UUID):
     form = RevisionApproveForm()
     if not form.validate() or form.read_version() is None:
         abort(400)
-    try:
-        course = services.approve_revision(revision_id, form.read_version(), current_user)
-    except revisions.RevisionChanged:
-        db.session.rollback()
-        return stale(revision_id)
-    db.session.commit()
-    flash(_("The changes to “%(title)s” are live and the instructor has been emailed.", title=course.title),
-          "success")
-    return redirect(url_for("reviews.review_queue"))
+    return decide_revision(
+        revision_id, lambda: services.approve_revision(revision_id, form.read_version(), current_user),
+        lambda course: _("The changes to “%(title)s” are live and the instructor has been emailed.",
+                         title=course.title))
 
 
 @bp.post("/revisions/<uuid:revision_id>/reject")
@@ -127,12 +132,8 @@ def revision_reject(revision_id: uuid.UUID):
     form = RevisionRejectForm()
     if not form.validate() or form.read_version() is None:
         return revision_page(revision_id, form, 422)
-    try:
-        course = services.reject_revision(revision_id, form.read_version(), current_user, form.reason.data)
-    except revisions.RevisionChanged:
-        db.session.rollback()
-        return stale(revision_id)
-    db.session.commit()
-    flash(_("The changes to “%(title)s” were sent back to the instructor with your reason.", title=course.title),
-          "success")
-    return redirect(url_for("reviews.review_queue"))
+    return decide_revision(
+        revision_id, lambda: services.reject_revision(revision_id, form.read_version(), current_user,
+                                                      form.reason.data),
+        lambda course: _("The changes to “%(title)s” were sent back to the instructor with your reason.",
+                         title=course.title))

@@ -19,6 +19,7 @@ import difflib
 import enum
 import uuid
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -35,7 +36,6 @@ LABELS = {
     "title": _l("Title"), "short_description": _l("Short description"), "description": _l("Description"),
     "learning_objectives": _l("What learners will be able to do"), "requirements": _l("Requirements"),
     "kind": _l("Kind"), "body_markdown": _l("Text"), "duration_seconds": _l("Reading time in seconds"),
-    "thumbnail_key": _l("Thumbnail image"),
 }
 
 
@@ -226,3 +226,9 @@ def new_lessons(revision: CourseRevision, course: Course) -> list:
     """The new lessons of the revision still in the course (the admin watches or reads each)."""
     wanted = set(revision.changes.get("new_lessons", {}))
     return [lesson for section in course.sections for lesson in section.lessons if str(lesson.id) in wanted]
+
+
+def pending_thumbnail(revision: CourseRevision, course: Course) -> SimpleNamespace | None:
+    """The held thumbnail in the shape the catalogue's picture macro reads, or None."""
+    held = revision.changes.get("thumbnail")
+    return SimpleNamespace(id=course.id, thumbnail_renditions=held["thumbnail_renditions"]) if held else None

@@ -1,6 +1,7 @@
 """Edits to a published course wait in a revision for an admin; learners keep the approved version."""
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -233,3 +234,26 @@ def test_revision_decisions_need_the_csrf_token(client, login, live, csrf_enable
     page = client.get(f"/admin/reviews/revisions/{held.id}").text
     assert re.search(r'name="csrf_token"', page) and f'name="version" type="hidden" value="{held.version}"' in page
     assert revision().status == RevisionStatus.PENDING
+
+
+def test_a_new_thumbnail_waits_for_review(client, login, live):
+    from tests.studio.test_builder import image_bytes
+
+    course = live["course"]
+    login(live["instructor"])
+    upload = course_form(course, thumbnail=(io.BytesIO(image_bytes()), "cover.png"))
+    assert client.post(f"/studio/courses/{course.id}/edit", data=upload,
+                       content_type="multipart/form-data").status_code == 302
+    db.session.expire_all()
+    course = db.session.get(Course, course.id)
+    assert course.thumbnail_key is None  # the catalogue still shows no picture
+    held = revision()
+    version = held.changes["thumbnail"]["thumbnail_renditions"]["version"]
+    login(live["admin"])
+    page = client.get(f"/admin/reviews/revisions/{held.id}").text
+    assert f"/thumbs/{course.id}/{version}/" in page
+    thumb = re.search(rf'src="(/thumbs/{course.id}/{version}/[^"]+)"', page).group(1)
+    assert client.get(thumb).status_code == 200
+    client.post(f"/admin/reviews/revisions/{held.id}/approve", data={"version": held.version})
+    db.session.expire_all()
+    assert db.session.get(Course, course.id).thumbnail_renditions["version"] == version
