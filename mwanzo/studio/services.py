@@ -134,21 +134,19 @@ def create_course(instructor: User, details: CourseDetails) -> Course:
     return course
 
 
-def update_course(course: Course, details: CourseDetails, author: User) -> bool:
+def update_course(course: Course, details: CourseDetails, author: User) -> None:
     """Save the course form. On a published course the text waits in its revision and the rest applies at
-    once (see ``revisions``); returns True when something now waits for review."""
+    once (see ``revisions``)."""
     if revisions.is_live(course):
         revisions.hold_course_details(course, author, {name: getattr(details, name)
                                                        for name in revisions.HELD_COURSE_FIELDS})
         for name in set(COURSE_FIELDS) - set(revisions.HELD_COURSE_FIELDS):
             setattr(course, name, getattr(details, name))
-        db.session.flush()
-        return bool(revisions.draft_changes(course.id))
-    if details.title != course.title:
-        course.slug = unique_slug(details.title, course.id)
-    _apply_details(course, details)
+    else:
+        if details.title != course.title:
+            course.slug = unique_slug(details.title, course.id)
+        _apply_details(course, details)
     db.session.flush()
-    return False
 
 
 def _apply_details(course: Course, details: CourseDetails) -> None:

@@ -197,8 +197,13 @@ def test_section_rename_by_htmx_is_held_and_the_builder_shows_the_draft(client, 
     assert "<html" not in response.text
     db.session.expire_all()
     assert db.session.get(type(section), section.id).title == "Getting started"
+    added = client.post(f"/studio/courses/{live['course'].id}/sections", data={"title": "Bonus <em>week</em>"})
+    assert added.status_code == 302
     login(live["learner"])
-    assert "Getting started" in client.get("/courses/tailoring-basics").text
+    page = client.get("/courses/tailoring-basics").text
+    assert "Getting started" in page and "Week one" not in page and "Bonus" not in page
+    player = client.get(f"/learn/tailoring-basics/lessons/{live['lesson'].id}").text
+    assert "Getting started" in player and "Bonus" not in player
 
 
 def test_the_video_of_an_approved_lesson_cannot_be_replaced(client, login, live, make):
