@@ -2,7 +2,7 @@
 from mwanzo.admin.models import AuditLog
 from mwanzo.auth.models import Role, User
 from mwanzo.careers.models import ApplicationCertificate, EmployerProfile, Job, JobApplication, JobCourse
-from mwanzo.catalog.models import Category, Course, CourseReviewDecision, Lesson, Review, Section
+from mwanzo.catalog.models import Category, Course, CourseReviewDecision, CourseRevision, Lesson, Review, Section
 from mwanzo.certificates.models import Certificate
 from mwanzo.jobs.models import OutboxJob
 from mwanzo.learning.models import Enrollment, VideoProgress
@@ -12,7 +12,8 @@ from mwanzo.quizzes.models import Answer, Question, Quiz, QuizAttempt, StudentAn
 
 __all__ = [
     "Answer", "ApplicationCertificate", "AuditLog", "Category", "Certificate", "Course",
-    "CourseReviewDecision", "EmployerProfile", "Enrollment", "Job", "JobApplication", "JobCourse",
-    "Lesson", "OutboundEmail", "OutboxJob", "Payment", "PaymentEvent", "Question", "Quiz", "QuizAttempt",
+    "CourseReviewDecision", "CourseRevision", "EmployerProfile", "Enrollment", "Job", "JobApplication",
+    "JobCourse", "Lesson", "OutboundEmail", "OutboxJob", "Payment", "PaymentEvent", "Question", "Quiz",
+    "QuizAttempt",
     "Review", "Role", "Section", "StudentAnswer", "User", "VideoProgress",
 ]

@@ -1,13 +1,13 @@
 """job outbox: jobs written in the transaction that asked for them, kept until Redis has them
 
 Revision ID: 0106
-Revises: 0003
+Revises: 0104
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0106"
-down_revision = "0003"
+down_revision = "0104"
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,5 @@
-"""Admin review of submitted courses: /admin/reviews (queue, learner's-eye review page, decisions)."""
+"""Admin review of submitted courses and of changes to published ones: /admin/reviews (queue,
+learner's-eye review page, the old-against-new page of a revision, decisions)."""
 from __future__ import annotations
 
 import uuid
@@ -12,8 +13,8 @@ from mwanzo.auth.access import role_required
 from mwanzo.auth.models import Role
 from mwanzo.catalog.models import CourseStatus
 from mwanzo.extensions import db
-from mwanzo.studio import services
-from mwanzo.studio.forms import ConfirmForm, RejectForm
+from mwanzo.studio import revisions, services
+from mwanzo.studio.forms import ConfirmForm, RejectForm, RevisionApproveForm, RevisionRejectForm
 from mwanzo.web.confirmation import confirmation_token, require_confirmation, require_page_visit
 from mwanzo.web.errors import render_error
 from mwanzo.web.nav import add_nav_link
@@ -35,7 +36,8 @@ def not_found(_error):
 
 @bp.get("/")
 def review_queue():
-    return render_template("admin/review_queue.html", courses=services.review_queue())
+    return render_template("admin/review_queue.html", courses=services.review_queue(),
+                           revisions=services.pending_revisions())
 
 
 @bp.get("/<uuid:course_id>")
@@ -97,3 +99,66 @@ def review_reject(course_id: uuid.UUID):
     db.session.commit()
     flash(_("“%(title)s” was sent back to the instructor with your reason.", title=course.title), "success")
     return redirect(url_for("reviews.review_queue"))
+
+
+# ---------------------------------------------------------------- changes to published courses
+
+def revision_page(revision_id: uuid.UUID, reject_form: RevisionRejectForm | None = None, status: int = 200):
+    """The old-against-new page is also the decision's confirmation page: only it shows the tokens."""
+    require_page_visit()
+    revision, course = services.revision_for_review(revision_id)
+    new_lessons = revisions.new_lessons(revision, course)
+    wanted = request.args.get("lesson")
+    lesson = next((item for item in new_lessons if str(item.id) == wanted), new_lessons[0] if new_lessons else None)
+    return render_template("admin/revision_detail.html", revision=revision, course=course,
+                           diff=revisions.revision_diff(revision, course), new_lessons=new_lessons, lesson=lesson,
+                           thumbnail=revisions.pending_thumbnail(revision, course),
+                           approve_form=RevisionApproveForm(version=revision.version),
+                           reject_form=reject_form or RevisionRejectForm(version=revision.version),
+                           approve_token=confirmation_token("approve-revision", revision.id),
+                           reject_token=confirmation_token("reject-revision", revision.id)), status
+
+
+@bp.get("/revisions/<uuid:revision_id>")
+def revision_detail(revision_id: uuid.UUID):
+    return revision_page(revision_id)
+
+
+def decide_revision(revision_id: uuid.UUID, decide, done):
+    """Run ``decide()`` on the version the admin read, commit, flash ``done(course)``; when the revision
+    changed meanwhile, nothing is decided and the page is shown again with 409."""
+    try:
+        course = decide()
+    except revisions.RevisionChanged:
+        db.session.rollback()
+        flash(_("The instructor changed this revision, or another admin decided it, since you opened it. "
+                "Read it again."), "error")
+        return revision_page(revision_id, status=409)
+    db.session.commit()
+    flash(done(course), "success")
+    return redirect(url_for("reviews.review_queue"))
+
+
+@bp.post("/revisions/<uuid:revision_id>/approve")
+def revision_approve(revision_id: uuid.UUID):
+    require_confirmation("approve-revision", revision_id)
+    form = RevisionApproveForm()
+    if not form.validate() or form.read_version() is None:
+        abort(400)
+    return decide_revision(
+        revision_id, lambda: services.approve_revision(revision_id, form.read_version(), current_user),
+        lambda course: _("The changes to “%(title)s” are live and the instructor has been emailed.",
+                         title=course.title))
+
+
+@bp.post("/revisions/<uuid:revision_id>/reject")
+def revision_reject(revision_id: uuid.UUID):
+    require_confirmation("reject-revision", revision_id)
+    form = RevisionRejectForm()
+    if not form.validate() or form.read_version() is None:
+        return revision_page(revision_id, form, 422)
+    return decide_revision(
+        revision_id, lambda: services.reject_revision(revision_id, form.read_version(), current_user,
+                                                      form.reason.data),
+        lambda course: _("The changes to “%(title)s” were sent back to the instructor with your reason.",
+                         title=course.title))

@@ -27,13 +27,12 @@ def thumbnail_key(course_id, version: str, width: int, ext: str) -> str:
     return f"courses/{course_id}/thumb/{version}/{width}.{ext}"
 
 
-def store_course_thumbnail(course: Course, upload: BinaryIO) -> dict:
-    """Write the thumbnail sizes to storage and point the course at them (the caller commits).
+def write_thumbnail(course_id, upload: BinaryIO) -> dict:
+    """Write the thumbnail sizes of a new version to storage; returns the course fields that point at it.
 
-    Raises mwanzo.images.InvalidImage for anything that is not a picture we accept. Returns the new renditions.
+    Raises mwanzo.images.InvalidImage for anything that is not a picture we accept.
     """
     image = open_upload(upload).convert("RGB")
-    previous = (course.thumbnail_renditions or {}).get("version")
     version = secrets.token_hex(6)
     storage = get_storage()
     renditions: dict = {"version": version, "widths": list(WIDTHS)}
@@ -44,14 +43,30 @@ def store_course_thumbnail(course: Course, upload: BinaryIO) -> dict:
             buffer = io.BytesIO()
             sized.save(buffer, pil_format, **options)
             buffer.seek(0)
-            storage.save(thumbnail_key(course.id, version, width, ext), buffer, content_type)
-    course.thumbnail_key = f"courses/{course.id}/thumb/{version}"
-    course.thumbnail_renditions = renditions
-    if previous:  # removed only once this change has committed, and only if nothing points at it any more
-        from mwanzo.catalog.tasks import delete_old_thumbnail
+            storage.save(thumbnail_key(course_id, version, width, ext), buffer, content_type)
+    return {"thumbnail_key": f"courses/{course_id}/thumb/{version}", "thumbnail_renditions": renditions}
 
-        jobs.enqueue(delete_old_thumbnail, str(course.id), previous)
-    return renditions
+
+def point_course_at(course: Course, thumbnail: dict) -> None:
+    """Show this thumbnail version (the caller commits); the replaced one's files go after the commit."""
+    previous = (course.thumbnail_renditions or {}).get("version")
+    course.thumbnail_key, course.thumbnail_renditions = thumbnail["thumbnail_key"], thumbnail["thumbnail_renditions"]
+    if previous:
+        forget_thumbnail(course.id, previous)
+
+
+def forget_thumbnail(course_id, version: str) -> None:
+    """Removed only once this change has committed, and only if nothing points at it any more."""
+    from mwanzo.catalog.tasks import delete_old_thumbnail
+
+    jobs.enqueue(delete_old_thumbnail, str(course_id), version)
+
+
+def store_course_thumbnail(course: Course, upload: BinaryIO) -> dict:
+    """Write the thumbnail sizes and point the course at them; returns the new renditions."""
+    thumbnail = write_thumbnail(course.id, upload)
+    point_course_at(course, thumbnail)
+    return thumbnail["thumbnail_renditions"]
 
 
 def content_type_for(ext: str) -> str | None:

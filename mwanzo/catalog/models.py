@@ -26,6 +26,12 @@ class CourseStatus(enum.StrEnum):
     REJECTED = "REJECTED"
 
 
+class RevisionStatus(enum.StrEnum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+
+
 class LessonKind(enum.StrEnum):
     VIDEO = "VIDEO"
     TEXT = "TEXT"
@@ -190,3 +196,33 @@ class CourseReviewDecision(TimestampedModel):
     reason: Mapped[str | None] = mapped_column(sa.Text)
 
     actor: Mapped[User] = relationship(lazy="raise_on_sql")
+
+
+class CourseRevision(TimestampedModel):
+    """Changes to a published course held for review; learners keep the approved rows meanwhile.
+
+    ``changes`` holds only what differs from the live rows, as JSON:
+    ``{"course": {field: value}, "sections": {id: {"title": ..}}, "lessons": {id: {field: value}},
+    "new_sections": [id], "new_lessons": {id: visible}}``. Sections and lessons added meanwhile are real rows
+    (a new video must be transcoded before review) that learners cannot see: a new lesson is unpublished and
+    ``new_lessons`` keeps the visibility the instructor chose for it. A course has at most one PENDING
+    revision; ``version`` grows with every edit, so an admin approves exactly what they read.
+    """
+
+    __tablename__ = "course_revisions"
+    __table_args__ = (
+        sa.Index("uq_course_revisions_pending", "course_id", unique=True,
+                 postgresql_where=sa.text("status = 'PENDING'"), sqlite_where=sa.text("status = 'PENDING'")),
+    )
+
+    course_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"))
+    status: Mapped[RevisionStatus] = mapped_column(str_enum(RevisionStatus), default=RevisionStatus.PENDING)
+    changes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    version: Mapped[int] = mapped_column(default=1)
+    reviewer_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    decided_at: Mapped[datetime | None]
+
+    course: Mapped[Course] = relationship(lazy="raise_on_sql")
+    author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise_on_sql")

@@ -9,7 +9,7 @@ from wtforms import (BooleanField, FieldList, Form, FormField, IntegerField, Sel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from mwanzo.quizzes.models import QuestionKind
+from mwanzo.quizzes.models import AnswersShown, QuestionKind
 from mwanzo.quizzes.services import AnswerDraft, QuestionDraft, QuizSettings, answer_rule_errors
 
 ANSWER_ROWS = 6
@@ -32,6 +32,13 @@ class QuizSettingsForm(FlaskForm):
                                       validators=[Optional(), NumberRange(min=1, max=600)])
     shuffle = BooleanField(_l("Shuffle questions and answers for each learner"))
     is_required = BooleanField(_l("Required to complete the course"), default=True)
+    answers_shown = SelectField(_l("Show correct answers on the result page"),
+                                default=AnswersShown.AFTER_LAST_ATTEMPT.value, choices=[
+                                    SelectChoice(AnswersShown.AFTER_LAST_ATTEMPT.value,
+                                                 _l("After the last attempt or a pass")),
+                                    SelectChoice(AnswersShown.IMMEDIATELY.value, _l("Straight after each attempt")),
+                                    SelectChoice(AnswersShown.NEVER.value, _l("Never")),
+                                ])
 
     def __init__(self, sections, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -45,6 +52,7 @@ class QuizSettingsForm(FlaskForm):
         if not form.is_submitted():
             form.section_id.data = str(quiz.section_id) if quiz.section_id else ""
             form.time_limit_minutes.data = quiz.time_limit_seconds // 60 if quiz.time_limit_seconds else None
+            form.answers_shown.data = quiz.answers_shown.value
         return form
 
     def settings(self, section_ids) -> QuizSettings:
@@ -55,6 +63,7 @@ class QuizSettingsForm(FlaskForm):
             passing_score=self.passing_score.data, max_attempts=self.max_attempts.data,
             time_limit_seconds=self.time_limit_minutes.data * 60 if self.time_limit_minutes.data else None,
             shuffle=self.shuffle.data, is_required=self.is_required.data,
+            answers_shown=AnswersShown(self.answers_shown.data),
         )
 
 

@@ -17,6 +17,14 @@ class QuestionKind(enum.StrEnum):
     TRUE_FALSE = "TRUE_FALSE"
 
 
+class AnswersShown(enum.StrEnum):
+    """When a learner's result page may show the correct answers and explanations."""
+
+    AFTER_LAST_ATTEMPT = "AFTER_LAST_ATTEMPT"  # once the learner has passed or used every attempt
+    IMMEDIATELY = "IMMEDIATELY"
+    NEVER = "NEVER"
+
+
 class Quiz(TimestampedModel):
     __tablename__ = "quizzes"
     __table_args__ = (
@@ -32,6 +40,9 @@ class Quiz(TimestampedModel):
     time_limit_seconds: Mapped[int | None]
     shuffle: Mapped[bool] = mapped_column(default=False)
     is_required: Mapped[bool] = mapped_column(default=True)
+    answers_shown: Mapped[AnswersShown] = mapped_column(
+        str_enum(AnswersShown), default=AnswersShown.AFTER_LAST_ATTEMPT,
+        server_default=AnswersShown.AFTER_LAST_ATTEMPT.value)
     display_order: Mapped[int] = mapped_column(default=0)
 
     questions: Mapped[list[Question]] = relationship(

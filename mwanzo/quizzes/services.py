@@ -24,7 +24,7 @@ from mwanzo.auth.models import User
 from mwanzo.catalog.models import Course
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
-from mwanzo.quizzes.models import Answer, Question, QuestionKind, Quiz, QuizAttempt, StudentAnswer
+from mwanzo.quizzes.models import Answer, AnswersShown, Question, QuestionKind, Quiz, QuizAttempt, StudentAnswer
 
 # Answers saved up to this long after the deadline still count: the request left the phone in time.
 DEADLINE_GRACE = timedelta(seconds=5)
@@ -59,6 +59,7 @@ class QuizSettings:
     time_limit_seconds: int | None
     shuffle: bool
     is_required: bool
+    answers_shown: AnswersShown
 
 
 @dataclass
@@ -402,3 +403,14 @@ def summary_for(quiz: Quiz, student: User) -> QuizSummary:
         attempts=attempts, best=max(scored) if scored else None, passed=any(a.passed for a in attempts),
         left=attempts_left(quiz, attempts), open_attempt=next((a for a in attempts if a.submitted_at is None), None),
     )
+
+
+def answers_revealed(quiz: Quiz, summary: QuizSummary) -> bool:
+    """Whether the result page may show correct answers, explanations and points per question (points on a
+    true/false question give its answer away). By default only once nothing is left to try: the learner
+    passed, or used every attempt and has none open."""
+    if quiz.answers_shown == AnswersShown.IMMEDIATELY:
+        return True
+    if quiz.answers_shown == AnswersShown.NEVER:
+        return False
+    return summary.passed or (summary.left == 0 and summary.open_attempt is None)

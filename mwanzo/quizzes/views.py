@@ -254,5 +254,6 @@ def attempt_result(attempt_id: uuid.UUID):
         return redirect(url_for("quizzes.attempt_view", attempt_id=attempt.id))
     db.session.commit()
     quiz = services.quiz_with_questions(quiz.id)  # reloaded with its questions after the commit
-    return render_attempt("quizzes/attempt_result.html", course, quiz, attempt,
-                          summary=services.summary_for(quiz, current_user))
+    summary = services.summary_for(quiz, current_user)
+    return render_attempt("quizzes/attempt_result.html", course, quiz, attempt, summary=summary,
+                          revealed=services.answers_revealed(quiz, summary))

@@ -11,13 +11,16 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from mwanzo.admin.services import record
 from mwanzo.auth.models import Role, User
-from mwanzo.catalog.models import (Course, CourseReviewDecision, CourseStatus, Lesson, LessonKind, ProcessingStatus,
-                                   Section)
+from mwanzo.catalog import images
+from mwanzo.catalog.models import (Course, CourseReviewDecision, CourseRevision, CourseStatus, Lesson, LessonKind,
+                                   ProcessingStatus, RevisionStatus, Section)
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.notifications.services import send_email
 from mwanzo.storage import get_storage
+from mwanzo.studio import revisions
 from mwanzo.urls import absolute_url
 
 
@@ -27,6 +30,10 @@ class NotFound(Exception):
 
 class InvalidTransition(Exception):
     """The course's status does not allow this move."""
+
+
+class ReviewRequired(Exception):
+    """A published course's approved lesson cannot take a new video; a new lesson goes to review instead."""
 
 
 class SubmissionIncomplete(Exception):
@@ -127,10 +134,18 @@ def create_course(instructor: User, details: CourseDetails) -> Course:
     return course
 
 
-def update_course(course: Course, details: CourseDetails) -> None:
-    if details.title != course.title:
-        course.slug = unique_slug(details.title, course.id)
-    _apply_details(course, details)
+def update_course(course: Course, details: CourseDetails, author: User) -> None:
+    """Save the course form. On a published course the text waits in its revision and the rest applies at
+    once (see ``revisions``)."""
+    if revisions.is_live(course):
+        revisions.hold_course_details(course, author, {name: getattr(details, name)
+                                                       for name in revisions.HELD_COURSE_FIELDS})
+        for name in set(COURSE_FIELDS) - set(revisions.HELD_COURSE_FIELDS):
+            setattr(course, name, getattr(details, name))
+    else:
+        if details.title != course.title:
+            course.slug = unique_slug(details.title, course.id)
+        _apply_details(course, details)
     db.session.flush()
 
 
@@ -139,20 +154,37 @@ def _apply_details(course: Course, details: CourseDetails) -> None:
         setattr(course, name, getattr(details, name))
 
 
-# ---------------------------------------------------------------- thumbnails
+def replace_thumbnail(course: Course, upload, author: User) -> None:
+    """A new thumbnail: shown at once on a course not yet live, held for review on a published one."""
+    if not revisions.is_live(course):
+        images.store_course_thumbnail(course, upload)
+        return
+    replaced = revisions.hold_thumbnail(course, author, images.write_thumbnail(course.id, upload))
+    if replaced:
+        images.forget_thumbnail(course.id, replaced)
+
 
 # ---------------------------------------------------------------- sections and lessons
 
-def add_section(course: Course, title: str) -> Section:
+def add_section(course: Course, title: str, author: User) -> Section:
+    """A new section; on a published course learners see it once it has an approved lesson."""
     last = db.session.scalar(select(func.max(Section.display_order)).where(Section.course_id == course.id))
     section = Section(course_id=course.id, title=title, display_order=(last if last is not None else -1) + 1)
     db.session.add(section)
     db.session.flush()
+    if revisions.is_live(course):
+        revisions.add_new(course, author, "new_sections", section.id)
     return section
 
 
-def rename(item: Section | Lesson, title: str) -> None:
-    item.title = title
+def rename_section(section: Section, title: str, author: User) -> None:
+    course = db.session.get(Course, section.course_id)
+    if revisions.is_live(course) and not revisions.is_new(revisions.draft_changes(course.id), "new_sections",
+                                                           section.id):
+        revisions.hold_section_title(course, section, author, title)
+    else:
+        section.title = title
+    db.session.flush()
 
 
 def delete_section(section: Section) -> None:
@@ -165,12 +197,18 @@ def delete_section(section: Section) -> None:
     _delete_after_commit([p for group in prefixes for p in group])
 
 
-def add_lesson(section: Section, title: str, kind: LessonKind) -> Lesson:
+def add_lesson(section: Section, title: str, kind: LessonKind, author: User) -> Lesson:
+    """A new lesson; on a published course it stays unpublished until its revision is approved."""
+    course = db.session.get(Course, section.course_id)
+    live = revisions.is_live(course)
     last = db.session.scalar(select(func.max(Lesson.display_order)).where(Lesson.section_id == section.id))
     lesson = Lesson(course_id=section.course_id, section_id=section.id, title=title, kind=kind,
-                    display_order=(last if last is not None else -1) + 1, body_markdown="" if kind == LessonKind.TEXT else None)
+                    display_order=(last if last is not None else -1) + 1, is_published=not live,
+                    body_markdown="" if kind == LessonKind.TEXT else None)
     db.session.add(lesson)
     db.session.flush()
+    if live:
+        revisions.add_new(course, author, "new_lessons", lesson.id)
     return lesson
 
 
@@ -185,14 +223,42 @@ class LessonDetails:
     is_published: bool
 
 
-def update_lesson(lesson: Lesson, details: LessonDetails) -> None:
-    for name in ("title", "description", "kind", "body_markdown", "is_preview", "is_published"):
-        setattr(lesson, name, getattr(details, name))
-    if details.kind == LessonKind.TEXT:
-        # A text lesson's length is the instructor's reading-time estimate; a video's comes from the file.
-        lesson.duration_seconds = (details.duration_minutes or 0) * 60
+def update_lesson(lesson: Lesson, details: LessonDetails, author: User) -> bool:
+    """Save the lesson form; returns True when its text waits for review (an approved lesson of a published
+    course). A lesson new to a published course is edited in place but stays unpublished until approval."""
+    # A text lesson's length is the instructor's reading-time estimate; a video's comes from the file.
+    duration = (details.duration_minutes or 0) * 60 if details.kind == LessonKind.TEXT else lesson.duration_seconds
+    text = {"title": details.title, "description": details.description, "kind": details.kind,
+            "body_markdown": details.body_markdown, "duration_seconds": duration}
+    course = db.session.get(Course, lesson.course_id)
+    held = False
+    if not revisions.is_live(course):
+        _apply_lesson(lesson, text, details.is_published)
+    elif revisions.is_new(revisions.draft_changes(course.id), "new_lessons", lesson.id):
+        _apply_lesson(lesson, text, False)
+        revisions.add_new(course, author, "new_lessons", lesson.id, details.is_published)
+    else:
+        revisions.hold_lesson(course, lesson, author, text)
+        lesson.is_published = details.is_published
+        held = bool(revisions.draft_changes(course.id).get("lessons", {}).get(str(lesson.id)))
+    lesson.is_preview = details.is_preview
     db.session.flush()
     recompute_course_counters(lesson.course_id)
+    return held
+
+
+def _apply_lesson(lesson: Lesson, text: dict, published: bool) -> None:
+    for name, value in text.items():
+        setattr(lesson, name, value)
+    lesson.is_published = published
+
+
+def check_video_replaceable(lesson: Lesson) -> None:
+    """On a published course only a lesson added since approval takes a video (it is reviewed with it)."""
+    course = db.session.get(Course, lesson.course_id)
+    if revisions.is_live(course) and not revisions.is_new(revisions.draft_changes(course.id), "new_lessons",
+                                                           lesson.id):
+        raise ReviewRequired
 
 
 def delete_lesson(lesson: Lesson) -> None:
@@ -312,19 +378,15 @@ def submit_for_review(course: Course, actor: User) -> None:
 def approve(course: Course, admin: User) -> None:
     change_course_status(course, CourseStatus.PUBLISHED, admin)
     recompute_course_counters(course.id)
-    instructor = db.session.get(User, course.instructor_id)
-    send_email(instructor.email, "course_approved", locale=instructor.locale, user=instructor,
-               course=course, course_url=absolute_url("catalog.course_detail", slug=course.slug))
+    _tell_instructor(course, "course_approved", course_url=absolute_url("catalog.course_detail", slug=course.slug))
 
 
 def reject(course: Course, admin: User, reason: str) -> None:
     if not reason.strip():
         raise InvalidTransition("a reason is required")
     change_course_status(course, CourseStatus.REJECTED, admin, reason.strip())
-    instructor = db.session.get(User, course.instructor_id)
-    send_email(instructor.email, "course_rejected", locale=instructor.locale, user=instructor,
-               course=course, reason=reason.strip(),
-               builder_url=absolute_url("studio.course_builder", course_id=course.id))
+    _tell_instructor(course, "course_rejected", reason=reason.strip(),
+                     builder_url=absolute_url("studio.course_builder", course_id=course.id))
 
 
 def course_history(course_id: uuid.UUID) -> list[CourseReviewDecision]:
@@ -340,3 +402,87 @@ def review_queue() -> list[Course]:
         .options(selectinload(Course.instructor), selectinload(Course.category))
         .order_by(Course.submitted_at.asc().nulls_first(), Course.created_at)
     ))
+
+
+# ---------------------------------------------------------------- revisions of published courses
+
+def pending_revisions() -> list[CourseRevision]:
+    return list(db.session.scalars(
+        select(CourseRevision).where(CourseRevision.status == RevisionStatus.PENDING)
+        .options(selectinload(CourseRevision.course).selectinload(Course.instructor),
+                 selectinload(CourseRevision.author))
+        .order_by(CourseRevision.updated_at)
+    ))
+
+
+def revision_for_review(revision_id: uuid.UUID) -> tuple[CourseRevision, Course]:
+    """The revision and its course with the full curriculum (hidden and new lessons too); NotFound."""
+    revision = db.session.get(CourseRevision, revision_id)
+    if revision is None:
+        raise NotFound
+    course = db.session.scalar(select(Course).where(Course.id == revision.course_id).options(
+        selectinload(Course.category), selectinload(Course.sections).selectinload(Section.lessons)))
+    return revision, course
+
+
+def _decide(revision_id: uuid.UUID, version: int, to: RevisionStatus, admin: User,
+            reason: str | None) -> CourseRevision:
+    """PENDING → APPROVED or REJECTED, only for the version the admin read: the course row is locked first,
+    as every instructor edit does, so nothing slips in between reading and deciding."""
+    revision = db.session.get(CourseRevision, revision_id)
+    if revision is None:
+        raise NotFound
+    revisions.lock_course(revision.course_id)
+    db.session.refresh(revision)
+    if revision.status != RevisionStatus.PENDING or revision.version != version:
+        raise revisions.RevisionChanged
+    revision.status, revision.reviewer_id, revision.reason, revision.decided_at = to, admin.id, reason, utcnow()
+    return revision
+
+
+def approve_revision(revision_id: uuid.UUID, version: int, admin: User) -> Course:
+    """Apply every held change to the live course at once (one transaction), then tell the instructor."""
+    revision = _decide(revision_id, version, RevisionStatus.APPROVED, admin, None)
+    changes = revision.changes
+    course = db.session.get(Course, revision.course_id)
+    details = changes.get("course", {})
+    if details.get("title", course.title) != course.title:
+        course.slug = unique_slug(details["title"], course.id)
+    for name, value in details.items():
+        setattr(course, name, value)
+    if changes.get("thumbnail"):
+        images.point_course_at(course, changes["thumbnail"])
+    sections = {str(s.id): s for s in db.session.scalars(select(Section).where(Section.course_id == course.id))}
+    for section_id, values in changes.get("sections", {}).items():
+        if section_id in sections:
+            sections[section_id].title = values["title"]
+    lessons = {str(item.id): item for item in db.session.scalars(select(Lesson).where(Lesson.course_id == course.id))}
+    for lesson_id, values in changes.get("lessons", {}).items():
+        if lesson_id in lessons:
+            for name, value in values.items():
+                setattr(lessons[lesson_id], name, LessonKind(value) if name == "kind" else value)
+    for lesson_id, visible in changes.get("new_lessons", {}).items():
+        if lesson_id in lessons:
+            lessons[lesson_id].is_published = visible
+    db.session.flush()
+    recompute_course_counters(course.id)
+    record(admin, "course_revision.approved", revision, course_id=course.id, title=course.title)
+    _tell_instructor(course, "course_changes_approved",
+                     course_url=absolute_url("catalog.course_detail", slug=course.slug))
+    return course
+
+
+def reject_revision(revision_id: uuid.UUID, version: int, admin: User, reason: str) -> Course:
+    """The live course stays as approved; the instructor keeps the draft to edit and is told why."""
+    revision = _decide(revision_id, version, RevisionStatus.REJECTED, admin, reason.strip())
+    course = db.session.get(Course, revision.course_id)
+    db.session.flush()
+    record(admin, "course_revision.rejected", revision, course_id=course.id, reason=reason.strip())
+    _tell_instructor(course, "course_changes_rejected", reason=reason.strip(),
+                     builder_url=absolute_url("studio.course_builder", course_id=course.id))
+    return course
+
+
+def _tell_instructor(course: Course, template: str, **context) -> None:
+    instructor = db.session.get(User, course.instructor_id)
+    send_email(instructor.email, template, locale=instructor.locale, user=instructor, course=course, **context)

@@ -18,7 +18,7 @@ from mwanzo.extensions import db
 from mwanzo.images import InvalidImage
 from mwanzo.media import services as media
 from mwanzo.media import uploads
-from mwanzo.studio import services
+from mwanzo.studio import revisions, services
 from mwanzo.studio.forms import (ConfirmForm, CourseForm, LessonForm, MoveForm, NewLessonForm, SectionForm,
                                  VideoUploadForm, lines)
 from mwanzo.web.errors import render_error
@@ -85,9 +85,9 @@ def save_course_form(form: CourseForm, course=None):
         if course is None:
             course = services.create_course(current_user, details_from(form))
         else:
-            services.update_course(course, details_from(form))
+            services.update_course(course, details_from(form), current_user)
         if form.thumbnail.data:
-            images.store_course_thumbnail(course, form.thumbnail.data)
+            services.replace_thumbnail(course, form.thumbnail.data, current_user)
     except InvalidImage as exc:
         db.session.rollback()
         form.thumbnail.errors.append(str(exc))
@@ -113,20 +113,32 @@ def course_edit(course_id: uuid.UUID):
     course = editable_course(course_id)
     form = CourseForm(obj=course) if request.method == "GET" else CourseForm()
     form.category_id.choices = category_choices()
+    drafted = revisions.drafted(revisions.draft_changes(course.id))
     if request.method == "GET":
         form.category_id.data = str(course.category_id)
         form.level.data = course.level.value
-        form.learning_objectives.data = "\n".join(course.learning_objectives or [])
-        form.requirements.data = "\n".join(course.requirements or [])
+        for name in revisions.HELD_COURSE_FIELDS:  # the draft under review, when there is one
+            value = drafted(course, name)
+            getattr(form, name).data = "\n".join(value or []) if isinstance(value, list) else value
     if form.validate_on_submit() and save_course_form(form, course):
-        flash(_("Course saved."), "success")
+        flash(saved_message(course, _("Course saved.")), "success")
         return redirect(url_for("studio.course_builder", course_id=course_id))
     return render_template("studio/course_form.html", form=form, course=course), 422 if form.errors else 200
 
 
+def saved_message(course, done: str) -> str:
+    if revisions.is_live(course):
+        return _("Saved. New text and pictures wait for an admin's review; learners see the approved version "
+                 "until then.")
+    return done
+
+
 def builder_context(course_id: uuid.UUID, **extra) -> dict:
     course = editable_course(course_id, with_curriculum=True)
-    return {"course": course, "history": services.course_history(course.id),
+    revision = revisions.draft_revision(course.id)
+    changes = revision.changes if revision else {}
+    return {"course": course, "history": services.course_history(course.id), "revision": revision,
+            "drafted": revisions.drafted(changes), "new_lessons": changes.get("new_lessons", {}),
             "missing": services.missing_for_submission(course), "section_form": SectionForm(),
             "lesson_form": NewLessonForm(), "form": ConfirmForm(), **extra}
 
@@ -167,7 +179,7 @@ def section_create(course_id: uuid.UUID):
     if not form.validate():
         return render("studio/course_builder.html", "studio/_curriculum.html", status=422,
                       **builder_context(course_id, section_form=form))
-    services.add_section(course, form.title.data.strip())
+    services.add_section(course, form.title.data.strip(), current_user)
     db.session.commit()
     return back_to_builder(course_id)
 
@@ -178,7 +190,7 @@ def section_rename(section_id: uuid.UUID):
     form = SectionForm()
     if not form.validate():
         abort(422, _("A section needs a title of up to 200 characters."))
-    services.rename(section, form.title.data.strip())
+    services.rename_section(section, form.title.data.strip(), current_user)
     db.session.commit()
     return back_to_builder(section.course_id)
 
@@ -227,7 +239,7 @@ def lesson_create(section_id: uuid.UUID):
     if not form.validate():
         return render("studio/course_builder.html", "studio/_curriculum.html", status=422,
                       **builder_context(section.course_id, lesson_form=form, lesson_form_section=section.id))
-    lesson = services.add_lesson(section, form.title.data.strip(), LessonKind(form.kind.data))
+    lesson = services.add_lesson(section, form.title.data.strip(), LessonKind(form.kind.data), current_user)
     db.session.commit()
     return redirect(url_for("studio.lesson_edit", lesson_id=lesson.id))
 
@@ -246,15 +258,21 @@ def lesson_edit(lesson_id: uuid.UUID):
     lesson = services.lesson_for_editor(current_user, lesson_id)
     form = LessonForm(obj=lesson) if request.method == "GET" else LessonForm()
     if request.method == "GET":
-        form.kind.data = lesson.kind.value
-        form.duration_minutes.data = lesson.duration_seconds // 60 if lesson.kind == LessonKind.TEXT else None
+        changes = revisions.draft_changes(lesson.course_id)
+        drafted = revisions.drafted(changes)  # the draft under review, when there is one
+        form.title.data, form.description.data = drafted(lesson, "title"), drafted(lesson, "description")
+        form.body_markdown.data, kind = drafted(lesson, "body_markdown"), LessonKind(drafted(lesson, "kind"))
+        form.kind.data = kind.value
+        form.duration_minutes.data = drafted(lesson, "duration_seconds") // 60 if kind == LessonKind.TEXT else None
+        form.is_published.data = changes.get("new_lessons", {}).get(str(lesson.id), lesson.is_published)
     if form.validate_on_submit():
-        services.update_lesson(lesson, services.LessonDetails(
+        held = services.update_lesson(lesson, services.LessonDetails(
             title=form.title.data.strip(), description=form.description.data or None, kind=LessonKind(form.kind.data),
             body_markdown=form.body_markdown.data or None, duration_minutes=form.duration_minutes.data,
-            is_preview=form.is_preview.data, is_published=form.is_published.data))
+            is_preview=form.is_preview.data, is_published=form.is_published.data), current_user)
         db.session.commit()
-        flash(_("Lesson saved."), "success")
+        flash(_("Saved. Your changes wait for an admin's review; learners see the approved lesson until then.")
+              if held else _("Lesson saved."), "success")
         return redirect(url_for("studio.lesson_edit", lesson_id=lesson_id))
     return lesson_page(lesson, form, 422 if form.errors else 200)
 
@@ -288,6 +306,19 @@ def lesson_preview(lesson_id: uuid.UUID):
 
 # ---------------------------------------------------------------- video upload
 
+def video_refused(lesson, as_page: bool = False):
+    """None when the lesson may take a video; else the 409 answer (JSON for the upload script)."""
+    try:
+        services.check_video_replaceable(lesson)
+    except services.ReviewRequired:
+        message = _("This lesson is live in a published course, so its video cannot be replaced. Add a new "
+                    "lesson with the new video: it goes to review, and you can then hide or delete this one.")
+        if as_page and request.accept_mimetypes.best != "application/json":
+            return lesson_page(lesson, LessonForm(obj=lesson, formdata=None), 409, upload_error=message)
+        return jsonify(error=message), 409
+    return None
+
+
 def incoming_file():
     """(stream, filename) from a multipart form field ``video`` or from a raw body (X-Filename header)."""
     if request.mimetype == "multipart/form-data":
@@ -305,6 +336,8 @@ def video_upload(lesson_id: uuid.UUID):
     """Local storage: a multipart form (no JS) or the raw file as the body (the progress-bar script).
     Either way the bytes go to disk in chunks; over MAX_VIDEO_BYTES is a 413."""
     lesson = services.lesson_for_editor(current_user, lesson_id)
+    if (refused := video_refused(lesson, as_page=True)) is not None:
+        return refused
     stream, filename = incoming_file()
     if stream is None:
         return lesson_page(lesson, LessonForm(obj=lesson, formdata=None), 422,
@@ -330,6 +363,8 @@ def video_upload_start(lesson_id: uuid.UUID):
     """s3 mode: presigned PUT (or multipart part URLs) for the browser to upload straight to the bucket."""
     lesson = services.lesson_for_editor(current_user, lesson_id)
     payload = request.get_json(silent=True) or {}
+    if (refused := video_refused(lesson)) is not None:
+        return refused
     try:
         plan = uploads.start_direct_upload(lesson, str(payload.get("filename", "")), int(payload.get("size", 0)))
     except (TypeError, ValueError):
@@ -344,6 +379,8 @@ def video_upload_complete(lesson_id: uuid.UUID):
     """s3 mode: the browser says the upload is in the bucket; finish multipart, probe, queue."""
     lesson = services.lesson_for_editor(current_user, lesson_id)
     payload = request.get_json(silent=True) or {}
+    if (refused := video_refused(lesson)) is not None:
+        return refused
     try:
         uploads.complete_direct_upload(lesson, payload)
     except uploads.BadUpload:

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from mwanzo.auth.models import Role
 from mwanzo.extensions import db
-from mwanzo.quizzes.models import Answer, Question, QuestionKind, Quiz
+from mwanzo.quizzes.models import Answer, AnswersShown, Question, QuestionKind, Quiz
 from tests.queries import count_queries
 
 HTMX = {"HX-Request": "true"}
@@ -54,6 +54,21 @@ def test_instructor_creates_a_quiz_with_settings(client, make, login):
     assert (quiz.title, quiz.section_id, quiz.passing_score, quiz.max_attempts, quiz.time_limit_seconds,
             quiz.shuffle, quiz.is_required) == ("Week 1 check", section.id, 80, 3, 600, True, True)
     assert response.headers["Location"].endswith(f"/quizzes/{quiz.id}")
+
+
+def test_instructor_chooses_when_answers_are_shown(client, owner_quiz):
+    course, quiz = owner_quiz
+    page = client.get(base(course, quiz))
+    assert "Show correct answers on the result page" in page.text and "After the last attempt or a pass" in page.text
+    settings = {"title": "Week 1 check", "passing_score": "50"}
+    assert client.post(base(course, quiz), data={**settings, "answers_shown": "NEVER"}).status_code == 302
+    db.session.refresh(quiz)
+    assert quiz.answers_shown == AnswersShown.NEVER
+    assert 'selected value="NEVER"' in client.get(base(course, quiz)).text
+    refused = client.post(base(course, quiz), data={**settings, "answers_shown": "SOMETIMES"})
+    assert refused.status_code == 422 and "Not a valid choice" in refused.text
+    db.session.refresh(quiz)
+    assert quiz.answers_shown == AnswersShown.NEVER
 
 
 def test_bad_settings_re_render_with_422(client, owner_quiz):

@@ -13,7 +13,7 @@ from mwanzo.extensions import db
 from mwanzo.learning import services as learning
 from mwanzo.learning.models import Enrollment, EnrollmentStatus, VideoProgress
 from mwanzo.quizzes import services
-from mwanzo.quizzes.models import Answer, QuestionKind, QuizAttempt, StudentAnswer
+from mwanzo.quizzes.models import Answer, AnswersShown, QuestionKind, QuizAttempt, StudentAnswer
 from tests.emails import emails_to
 from tests.queries import count_queries
 
@@ -92,6 +92,8 @@ def test_multiple_choice_partial_credit_rounds_to_cents(make):
 
 def test_take_a_quiz_without_javascript(client, learner, make):
     student, course, quiz = learner
+    quiz.answers_shown = AnswersShown.IMMEDIATELY
+    db.session.commit()
     single = make.question(quiz, text="2 + 2?", answers=[("4", True), ("5", False)], points=1,
                            explanation=EXPLANATION, display_order=1)
     multi = make.question(quiz, text="Kenyan cities?", kind=QuestionKind.MULTIPLE, points=2, display_order=2,
@@ -168,9 +170,81 @@ def test_correct_answers_never_reach_the_browser_before_submitting(client, learn
     assert len(inputs) == 5
     assert {re.sub(r'value="[^"]+"', "", i) for i in inputs[:3]} == {'type="radio" name="q-%s" ' % re.search(
         r'name="q-([^"]+)"', inputs[0]).group(1)}
-    # The result page of a submitted attempt does show them; another learner cannot open it.
+    # The result page of the last allowed attempt does show them.
+    quiz.max_attempts = 1
+    db.session.commit()
     client.post(f"/quizzes/attempts/{attempt.id}/submit")
     assert EXPLANATION in client.get(f"/quizzes/attempts/{attempt.id}/result").text
+
+
+# ---------------------------------------------------------------- when the result page shows the answers
+
+CORRECT_MARKING = re.compile(r"<span[^>]*>\s*correct answer|Points: ", re.I)
+
+
+def result_html(client, quiz, pick: str) -> str:
+    """Start an attempt, submit one pick for the quiz's only question, return the result page."""
+    question = services.quiz_with_questions(quiz.id).questions[0]
+    attempt = start(client, quiz)
+    client.post(f"/quizzes/attempts/{attempt.id}/submit", data={f"q-{question.id}": answer_id(question, pick)})
+    response = client.get(f"/quizzes/attempts/{attempt.id}/result")
+    assert response.status_code == 200 and "Your score" in response.text
+    return response.text
+
+
+def assert_hidden(html: str) -> None:
+    assert EXPLANATION not in html
+    assert CORRECT_MARKING.search(html) is None, CORRECT_MARKING.search(html).group(0)
+
+
+def assert_shown(html: str) -> None:
+    assert EXPLANATION in html and CORRECT_MARKING.search(html)
+    assert '<span class="badge ok">correct answer</span>' in html
+
+
+@pytest.fixture
+def true_false_quiz(learner, make):
+    """A quiz of one true/false question, two attempts: the points per question alone would give it away."""
+    _, _, quiz = learner
+    quiz.max_attempts = 2
+    make.question(quiz, kind=QuestionKind.TRUE_FALSE, answers=[("True", False), ("False", True)],
+                  explanation=EXPLANATION)
+    return quiz
+
+
+def test_by_default_answers_stay_hidden_while_attempts_remain(client, true_false_quiz):
+    assert true_false_quiz.answers_shown == AnswersShown.AFTER_LAST_ATTEMPT
+    first = result_html(client, true_false_quiz, "True")
+    assert_hidden(first)
+    assert "once you pass or have used every attempt" in first
+    assert_shown(result_html(client, true_false_quiz, "True"))  # the last attempt
+
+
+def test_by_default_a_pass_shows_the_answers(client, true_false_quiz):
+    assert_shown(result_html(client, true_false_quiz, "False"))
+
+
+def test_by_default_an_open_last_attempt_keeps_earlier_results_hidden(client, true_false_quiz):
+    question = services.quiz_with_questions(true_false_quiz.id).questions[0]
+    first = start(client, true_false_quiz)
+    client.post(f"/quizzes/attempts/{first.id}/submit", data={f"q-{question.id}": answer_id(question, "True")})
+    start(client, true_false_quiz)  # the last attempt, still open
+    assert_hidden(client.get(f"/quizzes/attempts/{first.id}/result").text)
+
+
+def test_answers_shown_immediately(client, true_false_quiz):
+    true_false_quiz.answers_shown = AnswersShown.IMMEDIATELY
+    db.session.commit()
+    assert_shown(result_html(client, true_false_quiz, "True"))
+
+
+def test_answers_never_shown(client, true_false_quiz):
+    true_false_quiz.answers_shown = AnswersShown.NEVER
+    db.session.commit()
+    first = result_html(client, true_false_quiz, "True")
+    assert_hidden(first)
+    assert "does not show the correct answers" in first
+    assert_hidden(result_html(client, true_false_quiz, "False"))  # the last attempt, and a pass
 
 
 def test_result_page_is_not_shown_while_the_attempt_is_open(client, learner, make):

@@ -1,0 +1,234 @@
+"""Edits to a published course, held as one pending revision until an admin approves them.
+
+Why a revision rather than sending the course back to review: learners who enrolled keep the course, its
+catalogue page and its search text exactly as approved while an edit waits, and nobody loses access.
+
+Held for review (the words and pictures learners read or watch): the course's title, short description,
+description, objectives, requirements and thumbnail; section titles; lesson titles, descriptions, text,
+kind and reading time; new sections and lessons, with their videos. Applied at once (choices from fixed
+lists and switches that add no new words or pictures): price and original price, category, level, language,
+the order of sections and lessons, the free-preview and published switches of approved lessons, and deleting
+sections or lessons. Replacing the video of an approved lesson is refused: a new lesson goes to review.
+
+No commits here; the studio services call these and views commit once.
+"""
+from __future__ import annotations
+
+import copy
+import difflib
+import enum
+import uuid
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from mwanzo.auth.models import User
+from mwanzo.catalog.models import Course, CourseRevision, CourseStatus, RevisionStatus
+from mwanzo.extensions import db
+
+HELD_COURSE_FIELDS = ("title", "short_description", "description", "learning_objectives", "requirements")
+HELD_LESSON_FIELDS = ("title", "description", "kind", "body_markdown", "duration_seconds")
+THUMBNAIL_FIELDS = ("thumbnail_key", "thumbnail_renditions")
+
+LABELS = {
+    "title": _l("Title"), "short_description": _l("Short description"), "description": _l("Description"),
+    "learning_objectives": _l("What learners will be able to do"), "requirements": _l("Requirements"),
+    "kind": _l("Kind"), "body_markdown": _l("Text"), "duration_seconds": _l("Reading time in seconds"),
+}
+
+
+class RevisionChanged(Exception):
+    """The revision was edited or decided since the admin opened it."""
+
+
+def is_live(course: Course) -> bool:
+    """Edits to this course are held for review."""
+    return course.status == CourseStatus.PUBLISHED
+
+
+def lock_course(course_id: uuid.UUID) -> None:
+    """Instructor edits and admin decisions on one course take turns (FOR UPDATE on its row), so an edit can
+    never land in a revision that is being approved."""
+    db.session.execute(select(Course.id).where(Course.id == course_id).with_for_update())
+
+
+def latest_revision(course_id: uuid.UUID) -> CourseRevision | None:
+    return db.session.scalar(select(CourseRevision).where(CourseRevision.course_id == course_id)
+                             .order_by(CourseRevision.created_at.desc()).limit(1))
+
+
+def draft_revision(course_id: uuid.UUID) -> CourseRevision | None:
+    """The revision the studio shows and edits: waiting for review, or just rejected (still editable)."""
+    latest = latest_revision(course_id)
+    return latest if latest is not None and latest.status != RevisionStatus.APPROVED else None
+
+
+def draft_changes(course_id: uuid.UUID) -> dict:
+    revision = draft_revision(course_id)
+    return revision.changes if revision else {}
+
+
+def _open_revision(course: Course, author: User) -> CourseRevision:
+    """The PENDING revision to write into. After a rejection a new one starts from the rejected changes, so
+    the instructor's work is kept and their next save sends it back to review."""
+    lock_course(course.id)
+    latest = latest_revision(course.id)
+    if latest is not None and latest.status == RevisionStatus.PENDING:
+        return latest
+    changes = copy.deepcopy(latest.changes) if latest is not None and latest.status == RevisionStatus.REJECTED else {}
+    revision = CourseRevision(course_id=course.id, author_id=author.id, status=RevisionStatus.PENDING,
+                              changes=changes, version=1)
+    db.session.add(revision)
+    db.session.flush()
+    return revision
+
+
+def _plain(value):
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def _update(course: Course, author: User, edit) -> None:
+    """Apply ``edit(changes)`` to a copy of the open revision's changes (JSON columns only notice a new
+    value), bump its version; a revision left with nothing in it is dropped."""
+    revision = _open_revision(course, author)
+    changes = copy.deepcopy(revision.changes)
+    edit(changes)
+    changes = {key: value for key, value in changes.items() if value}
+    if not changes:
+        db.session.delete(revision)
+    else:
+        revision.changes, revision.author_id = changes, author.id
+        revision.version += 1
+    db.session.flush()
+
+
+def _hold(course: Course, author: User, path: tuple[str, ...], proposed: dict, live: dict) -> None:
+    """Keep in the revision the proposed values that differ from the live ones, at ``path``."""
+    differing = {name: _plain(value) for name, value in proposed.items() if _plain(value) != _plain(live[name])}
+
+    def edit(changes: dict) -> None:
+        bucket = changes
+        for part in path[:-1]:
+            bucket = bucket.setdefault(part, {})
+        if differing:
+            bucket[path[-1]] = differing
+        else:
+            bucket.pop(path[-1], None)
+
+    _update(course, author, edit)
+
+
+def hold_course_details(course: Course, author: User, proposed: dict) -> None:
+    _hold(course, author, ("course",), proposed, {name: getattr(course, name) for name in proposed})
+
+
+def hold_thumbnail(course: Course, author: User, proposed: dict) -> str | None:
+    """Hold a new thumbnail; returns the version of a replaced pending one, whose files may go."""
+    replaced = draft_changes(course.id).get("thumbnail", {}).get("thumbnail_renditions", {}).get("version")
+    _hold(course, author, ("thumbnail",), proposed, {name: getattr(course, name) for name in THUMBNAIL_FIELDS})
+    return replaced
+
+
+def hold_section_title(course: Course, section, author: User, title: str) -> None:
+    _hold(course, author, ("sections", str(section.id)), {"title": title}, {"title": section.title})
+
+
+def hold_lesson(course: Course, lesson, author: User, proposed: dict) -> None:
+    _hold(course, author, ("lessons", str(lesson.id)), proposed, {name: getattr(lesson, name) for name in proposed})
+
+
+def add_new(course: Course, author: User, kind: str, item_id: uuid.UUID, visible: bool = True) -> None:
+    """Record a section ("new_sections") or lesson ("new_lessons") added to the live course."""
+    def edit(changes: dict) -> None:
+        changes.setdefault(kind, {})[str(item_id)] = visible
+
+    _update(course, author, edit)
+
+
+def is_new(changes: dict, kind: str, item_id: uuid.UUID) -> bool:
+    return str(item_id) in changes.get(kind, {})
+
+
+def drafted(changes: dict):
+    """A template helper: the value the studio shows for a field, the draft's when it has one."""
+    def value(item, name: str):
+        if isinstance(item, Course):
+            bucket = changes.get("course", {})
+        else:
+            bucket = changes.get(f"{item.__tablename__}", {}).get(str(item.id), {})
+        return bucket.get(name, getattr(item, name))
+
+    return value
+
+
+# ---------------------------------------------------------------- what the admin reads
+
+@dataclass
+class FieldChange:
+    label: str
+    lines: list[tuple[str, str]]  # ("-" old, "+" new or " " unchanged, line of text), escaped by the template
+
+
+@dataclass
+class ItemChanges:
+    heading: str
+    name: str | None = None  # the instructor's words: kept out of the translated heading, escaped when shown
+    fields: list[FieldChange] = field(default_factory=list)
+
+
+def _text(value) -> str:
+    if isinstance(value, list):
+        return "\n".join(str(item) for item in value)
+    return "" if value is None else str(value)
+
+
+def _field_change(name: str, old, new) -> FieldChange:
+    lines = [(line[0], line[2:]) for line in difflib.ndiff(_text(old).splitlines(), _text(new).splitlines())
+             if line[0] in "-+ "]
+    return FieldChange(str(LABELS.get(name, name)), lines)
+
+
+def revision_diff(revision: CourseRevision, course: Course) -> list[ItemChanges]:
+    """Old against new for every held change; ``course`` comes with its sections and lessons."""
+    changes = revision.changes
+    items = []
+    course_changes = changes.get("course", {})
+    if course_changes:
+        items.append(ItemChanges(str(_l("Course details")), None, [
+            _field_change(name, getattr(course, name), value) for name, value in course_changes.items()]))
+    sections = {str(section.id): section for section in course.sections}
+    lessons = {str(lesson.id): lesson for section in course.sections for lesson in section.lessons}
+    for section_id, values in changes.get("sections", {}).items():
+        if section_id in sections:
+            items.append(ItemChanges(str(_l("Section")), None, [_field_change("title", sections[section_id].title,
+                                                                          values["title"])]))
+    for section_id in changes.get("new_sections", {}):
+        if section_id in sections:
+            items.append(ItemChanges(str(_l("New section")), None, [_field_change("title", None,
+                                                                              sections[section_id].title)]))
+    for lesson_id, values in changes.get("lessons", {}).items():
+        if lesson_id in lessons:
+            lesson = lessons[lesson_id]
+            items.append(ItemChanges(str(_l("Lesson")), lesson.title, [
+                _field_change(name, getattr(lesson, name), value) for name, value in values.items()]))
+    for lesson_id in changes.get("new_lessons", {}):
+        if lesson_id in lessons:
+            lesson = lessons[lesson_id]
+            items.append(ItemChanges(str(_l("New lesson")), lesson.title, [
+                _field_change(name, None, getattr(lesson, name)) for name in HELD_LESSON_FIELDS
+                if getattr(lesson, name) not in (None, "", 0)]))
+    return items
+
+
+def new_lessons(revision: CourseRevision, course: Course) -> list:
+    """The new lessons of the revision still in the course (the admin watches or reads each)."""
+    wanted = set(revision.changes.get("new_lessons", {}))
+    return [lesson for section in course.sections for lesson in section.lessons if str(lesson.id) in wanted]
+
+
+def pending_thumbnail(revision: CourseRevision, course: Course) -> SimpleNamespace | None:
+    """The held thumbnail in the shape the catalogue's picture macro reads, or None."""
+    held = revision.changes.get("thumbnail")
+    return SimpleNamespace(id=course.id, thumbnail_renditions=held["thumbnail_renditions"]) if held else None
