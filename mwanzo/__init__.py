@@ -23,6 +23,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     from mwanzo.web import register_web
     register_web(app)
+    from mwanzo import ops
+    ops.init_app(app)
     from mwanzo.cli import register_cli
     register_cli(app)
     return app

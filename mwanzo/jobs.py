@@ -11,11 +11,13 @@ import logging
 import queue
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+from mwanzo.ops.logs import job_context, job_metadata
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,7 @@ class PendingJob:
     task: str
     args: tuple
     queue: str
+    meta: dict = field(default_factory=dict)
 
 
 def enqueue(task: str, *args, queue_name: str = "default") -> None:
@@ -44,7 +47,8 @@ def enqueue(task: str, *args, queue_name: str = "default") -> None:
         raise ValueError(f"unknown queue {queue_name!r}")
     from mwanzo.extensions import db
 
-    db.session().info.setdefault(PENDING_KEY, []).append(PendingJob(task, tuple(args), queue_name))
+    db.session().info.setdefault(PENDING_KEY, []).append(
+        PendingJob(task, tuple(args), queue_name, job_metadata()))
 
 
 def periodic(task: str, every_seconds: int) -> None:
@@ -57,8 +61,9 @@ def resolve(task: str):
     return getattr(importlib.import_module(module), name)
 
 
-def run_task(task: str, *args):
-    """What a worker executes: the task inside an app context of its own (fresh DB session)."""
+def run_task(task: str, *args, job_meta: dict | None = None):
+    """What a worker executes: the task inside an app context of its own (fresh DB session), with the
+    metadata captured at enqueue (the request id) restored for its log lines."""
     global _worker_app
     if has_app_context():
         app = current_app._get_current_object()
@@ -67,8 +72,15 @@ def run_task(task: str, *args):
             from mwanzo import create_app
             _worker_app = create_app()
         app = _worker_app
-    with app.app_context():
-        return resolve(task)(*args)
+    with app.app_context(), job_context(job_meta):
+        started, outcome = time.perf_counter(), "failed"
+        try:
+            result = resolve(task)(*args)
+            outcome = "ok"
+            return result
+        finally:
+            log.info("job", extra={"task": task, "outcome": outcome,
+                                   "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
 
 
 def redis_connection():
@@ -121,7 +133,7 @@ def run_with_retries(app: Flask, job: PendingJob, sleep: bool) -> None:
             time.sleep(min(delay, 5))
         try:
             with app.app_context():
-                run_task(job.task, *job.args)
+                run_task(job.task, *job.args, job_meta=job.meta)
             return
         except Exception:
             log.exception("job %s failed (attempt %d)", job.task, attempt + 1)
@@ -134,7 +146,8 @@ def dispatch(app: Flask, jobs: list[PendingJob]) -> None:
             from rq import Retry
 
             rq_queue(job.queue).enqueue(
-                run_task, job.task, *job.args, retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS)
+                run_task, job.task, *job.args, job_meta=job.meta,
+                retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
             )
         elif runner == "thread":
             app.extensions["mwanzo_thread_runner"].submit(job)
