@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
         dsn=dsn,
         release=app.config["SENTRY_RELEASE"] or f"mwanzo@{version('mwanzo')}",
         environment=app.config["MWANZO_ENV"],
-        send_default_pii=False,  # no learner emails, cookies or IPs leave for the error tracker
+        # send_default_pii stays at its default, off: no learner emails, cookies or IPs leave for the
+        # error tracker (the SDK now warns when it is passed at all).
         integrations=[FlaskIntegration()],
     )
