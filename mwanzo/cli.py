@@ -1,7 +1,8 @@
-"""Operator commands: flask seed-demo, flask create-user."""
+"""Operator commands: flask seed-demo, flask create-user, flask backup create|restore."""
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -206,3 +207,33 @@ def register_cli(app: Flask) -> None:
             raise click.ClickException(f"{email} already has an account") from None
         db.session.commit()
         click.echo(f"Created {user.role.value} {user.email}")
+
+    @app.cli.group("backup")
+    def backup_group():
+        """Back up the database and media into a folder, or restore such a folder."""
+
+    @backup_group.command("create")
+    @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+    def backup_create_command(directory: Path):
+        """pg_dump of DATABASE_URL, a tar of local media and a manifest, into a new DIRECTORY."""
+        from mwanzo.ops import backup
+
+        try:
+            manifest = backup.create_backup(directory)
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"Backed up schema {manifest['schema_revision']} into {directory}")
+        if note := manifest["media"].get("note"):
+            click.echo(note)
+
+    @backup_group.command("restore")
+    @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+    def backup_restore_command(directory: Path):
+        """Restore DIRECTORY into the empty database DATABASE_URL names and the empty MEDIA_ROOT."""
+        from mwanzo.ops import backup
+
+        try:
+            manifest = backup.restore_backup(directory)
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"Restored the backup of {manifest['created_at']} (schema {manifest['schema_revision']})")
