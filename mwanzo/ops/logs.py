@@ -13,6 +13,7 @@ import sys
 import time
 import uuid
 
+import sqlalchemy as sa
 from flask import Flask, g, request
 from pythonjsonlogger.json import JsonFormatter
 
@@ -81,9 +82,11 @@ def route_of_request() -> str:
 
 
 def signed_in_user_id() -> str | None:
-    # Only a user this request already loaded: loading one here would cost a query on every asset.
+    """The id of a user this request already loaded (loading one here would cost a query on every asset),
+    read from the identity map: the row may be expired by the view's commit, and refreshing it costs one too."""
     user = g.get("_login_user")
-    return str(user.id) if user is not None and user.is_authenticated else None
+    state = sa.inspect(user, raiseerr=False) if user is not None else None
+    return str(state.identity[0]) if state is not None and state.identity else None
 
 
 def init_app(app: Flask) -> None:

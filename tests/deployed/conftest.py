@@ -178,7 +178,8 @@ class Deployment:
         assert result.returncode == 0, f"release failed:\n{result.stdout}\n{result.stderr}"
 
     def start_nginx(self) -> None:
-        user = f"user {os.environ.get('USER') or 'root'};\n" if os.geteuid() == 0 else ""
+        # Started as root, nginx's workers would run as nobody, who cannot write into this run's folder.
+        user = "user root;\n" if os.geteuid() == 0 else ""
         conf = self.run / "nginx.conf"
         conf.write_text(NGINX_CONF.format(user=user, run=self.run, port=self.port, web_port=self.web_port,
                                           cert=self.certificate[0], key=self.certificate[1]))
@@ -286,9 +287,10 @@ class Deployment:
         """An app bound to the deployed database and Redis, for seeding rows and reading them back."""
         if self._seed_app is None:
             from mwanzo import create_app
+            from mwanzo.config import normalise_database_url
 
             self._seed_app = create_app({
-                "SQLALCHEMY_DATABASE_URI": self.database_url.replace("postgresql://", "postgresql+psycopg://", 1),
+                "SQLALCHEMY_DATABASE_URI": normalise_database_url(self.database_url),
                 "SECRET_KEY": self.environment["SECRET_KEY"], "REDIS_URL": self.redis_url, "JOB_RUNNER": "rq",
                 "RATELIMIT_STORAGE_URI": "memory://", "PUBLIC_BASE_URL": self.url, "BCRYPT_ROUNDS": 4,
                 "STORAGE_BACKEND": "s3", "S3_BUCKET": BUCKET, "S3_ENDPOINT_URL": self.s3_endpoint,
