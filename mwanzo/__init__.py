@@ -19,12 +19,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = development_secret_key(instance_path)
 
+    from mwanzo import ops
+    ops.init_app(app)  # first, so its request hooks see requests that CSRF or a rate limit refuses
     register_extensions(app)
     register_blueprints(app)
     from mwanzo.web import register_web
     register_web(app)
-    from mwanzo import ops
-    ops.init_app(app)
     from mwanzo.cli import register_cli
     register_cli(app)
     return app

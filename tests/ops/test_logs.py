@@ -92,3 +92,11 @@ def test_the_request_id_travels_with_the_job_through_redis_to_the_worker(app, cl
         app.config.update(JOB_RUNNER="sync", REDIS_URL=None, RQ_QUEUE_PREFIX="")
     [job] = [line for line in json_log() if line["message"] == "job"]
     assert job["outcome"] == "ok" and job["request_id"] == response.headers["X-Request-ID"]
+
+
+def test_a_request_refused_before_its_view_is_still_logged(client, csrf_enabled, json_log):
+    response = client.post("/login", data={"email": "someone@example.com", "password": "x"})
+    assert response.status_code == 400
+    [line] = request_lines(json_log())
+    assert line["route"] == "/login" and line["status"] == 400
+    assert line["request_id"] == response.headers["X-Request-ID"]
