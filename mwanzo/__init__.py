@@ -5,7 +5,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from mwanzo.config import check_production_safety, development_secret_key, load_config
 
@@ -20,7 +19,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = development_secret_key(instance_path)
 
-    register_proxies(app)
+    from mwanzo import ops
+    ops.init_app(app)  # first, so its request hooks see requests that CSRF or a rate limit refuses
     register_extensions(app)
     register_blueprints(app)
     from mwanzo.web import register_web
@@ -28,14 +28,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from mwanzo.cli import register_cli
     register_cli(app)
     return app
-
-
-def register_proxies(app: Flask) -> None:
-    """Believe X-Forwarded-For/-Proto only for the hops our own proxies added: the client address then
-    feeds the per-IP rate limits. Without trusted proxies the header is ignored, so it cannot be spoofed."""
-    hops = app.config["TRUSTED_PROXIES"]
-    if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def register_extensions(app: Flask) -> None:

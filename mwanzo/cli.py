@@ -1,7 +1,8 @@
-"""Operator commands: flask seed-demo, flask create-user, flask scheduler."""
+"""Operator commands: flask seed-demo, flask create-user, flask scheduler, flask backup create|restore."""
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -12,6 +13,7 @@ from mwanzo.auth.models import Role
 from mwanzo.catalog.models import Category, Course, CourseStatus, Lesson, LessonKind, Level, Section
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
+from mwanzo.ops import backup
 from mwanzo.quizzes.models import Answer, Question, QuestionKind, Quiz
 
 DEMO_PASSWORD = "Mwanzo#2026"
@@ -175,6 +177,13 @@ def add_demo_quiz(course: Course, section: Section) -> None:
                         Answer(question_id=question.id, text="False", is_correct=False, display_order=1)])
 
 
+def run_backup_step(step, directory: Path) -> dict:
+    try:
+        return step(directory)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def register_cli(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo_command():
@@ -216,3 +225,23 @@ def register_cli(app: Flask) -> None:
         from mwanzo.jobs import scheduler
 
         scheduler.run(app)
+
+    @app.cli.group("backup")
+    def backup_group():
+        """Back up the database and media into a folder, or restore such a folder."""
+
+    @backup_group.command("create")
+    @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+    def backup_create_command(directory: Path):
+        """pg_dump of DATABASE_URL, a tar of local media and a manifest, into a new DIRECTORY."""
+        manifest = run_backup_step(backup.create_backup, directory)
+        click.echo(f"Backed up schema {manifest['schema_revision']} into {directory}")
+        if note := manifest["media"].get("note"):
+            click.echo(note)
+
+    @backup_group.command("restore")
+    @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+    def backup_restore_command(directory: Path):
+        """Restore DIRECTORY into the empty database DATABASE_URL names and the empty MEDIA_ROOT."""
+        manifest = run_backup_step(backup.restore_backup, directory)
+        click.echo(f"Restored the backup of {manifest['created_at']} (schema {manifest['schema_revision']})")

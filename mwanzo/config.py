@@ -65,6 +65,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "SMTP_USER": os.environ.get("SMTP_USER") or None,
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
         "SMTP_STARTTLS": env_bool("SMTP_STARTTLS", production),
+        # A CA bundle to trust for the SMTP server's certificate (else the system's).
+        "SMTP_CA_FILE": os.environ.get("SMTP_CA_FILE") or None,
         "SES_ENDPOINT_URL": os.environ.get("SES_ENDPOINT_URL") or None,
         "AWS_REGION": os.environ.get("AWS_REGION", "af-south-1"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Mwanzo Skills Campus <no-reply@mwanzo.local>"),
@@ -81,8 +83,6 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "REMEMBER_COOKIE_SECURE": env_bool("SESSION_COOKIE_SECURE", production),
         # "Keep me signed in" lasts this long; logging out ends it at once on every device.
         "REMEMBER_COOKIE_DURATION": timedelta(days=env_int("REMEMBER_COOKIE_DAYS", 30)),
-        # How many reverse proxies in front of the app append to X-Forwarded-For; with 0 the header is ignored.
-        "TRUSTED_PROXIES": env_int("TRUSTED_PROXIES", 0),
         "PERMANENT_SESSION_LIFETIME": 24 * 3600,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the 24 h session
         "RATELIMIT_ENABLED": env_bool("RATELIMIT_ENABLED", True),
@@ -142,6 +142,14 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "PAYHERO_CHANNEL_ID": os.environ.get("PAYHERO_CHANNEL_ID") or None,
         "PAYMENT_CALLBACK_TOKEN": os.environ.get("PAYMENT_CALLBACK_TOKEN") or None,
         "PAYHERO_TIMEOUT_SECONDS": env_int("PAYHERO_TIMEOUT_SECONDS", 15),
+        # Reverse proxies in front of the app whose X-Forwarded-* and X-Request-ID headers are believed;
+        # with 0 they are ignored, so a client cannot forge its address past the per-IP limits.
+        "TRUSTED_PROXIES": env_int("TRUSTED_PROXIES", 0),
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT") or ("json" if production else "text"),
+        "SENTRY_DSN": os.environ.get("SENTRY_DSN") or None,
+        "SENTRY_RELEASE": os.environ.get("SENTRY_RELEASE") or None,
+        # Unset: /metrics answers 404. Prometheus sends it as a bearer token.
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
         # Each checkout sends a prompt to a phone: a cap per learner stops prompt spam.
         "CHECKOUT_RATE_LIMIT": os.environ.get("CHECKOUT_RATE_LIMIT", "6 per 10 minutes"),
     }

@@ -19,7 +19,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -28,6 +28,8 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+
+from mwanzo.ops.logs import job_context, job_metadata
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,7 @@ class PendingJob:
     args: tuple
     queue: str
     outbox_id: UUID | None = None
+    meta: dict = field(default_factory=dict)  # captured at enqueue (the request id), restored in the worker
 
 
 TASKS: dict[str, Task] = {}
@@ -112,11 +115,12 @@ def enqueue(task: Callable, *args) -> None:
     if current_app.config["JOB_RUNNER"] == "rq":
         outbox_id = uuid4()
         session.add(OutboxJob(id=outbox_id, task=spec.name, args=list(args), queue_name=spec.queue))
-    session.info.setdefault(PENDING_KEY, []).append(PendingJob(spec.name, tuple(args), spec.queue, outbox_id))
+    session.info.setdefault(PENDING_KEY, []).append(PendingJob(spec.name, tuple(args), spec.queue, outbox_id, job_metadata()))
 
 
-def run_task(name: str, *args):
-    """What a worker executes: the task inside an app context of its own (fresh DB session)."""
+def run_task(name: str, *args, job_meta: dict | None = None):
+    """What a worker executes: the task inside an app context of its own (fresh DB session), with the
+    metadata captured at enqueue (the request id) restored for its log lines."""
     global _worker_app
     if has_app_context():
         app = current_app._get_current_object()
@@ -125,8 +129,15 @@ def run_task(name: str, *args):
             from mwanzo import create_app
             _worker_app = create_app()
         app = _worker_app
-    with app.app_context():
-        return load_tasks()[name].func(*args)
+    with app.app_context(), job_context(job_meta):
+        started, outcome = time.perf_counter(), "failed"
+        try:
+            result = load_tasks()[name].func(*args)
+            outcome = "ok"
+            return result
+        finally:
+            log.info("job", extra={"task": name, "outcome": outcome,
+                                   "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
 
 
 def redis_connection():
@@ -152,7 +163,7 @@ def push(job: PendingJob, connection) -> None:
     from rq import Retry
 
     rq_queue(job.queue, connection).enqueue(
-        run_task, job.task, *job.args, retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS))
+        run_task, job.task, *job.args, job_meta=job.meta, retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS))
 
 
 def hand_over(jobs: list[PendingJob]) -> None:
@@ -223,7 +234,7 @@ def run_with_retries(app: Flask, job: PendingJob, sleep: bool) -> None:
             time.sleep(min(delay, 5))
         try:
             with app.app_context():
-                run_task(job.task, *job.args)
+                run_task(job.task, *job.args, job_meta=job.meta)
             return
         except Exception:
             log.exception("job %s failed (attempt %d)", job.task, attempt + 1)
@@ -238,7 +249,7 @@ def dispatch(app: Flask, jobs: list[PendingJob]) -> None:
             app.extensions["mwanzo_thread_runner"].submit(job)
     else:
         for job in jobs:
-            run_task(job.task, *job.args)
+            run_task(job.task, *job.args, job_meta=job.meta)
 
 
 def wait_for_background_jobs(app: Flask, timeout: float = 30) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import smtplib
+import ssl
 import sys
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -72,7 +73,8 @@ def transmit(message: EmailMessage) -> None:
     elif backend == "smtp":
         with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=30) as smtp:
             if config["SMTP_STARTTLS"]:
-                smtp.starttls()
+                # A verifying context: smtplib's default accepts any certificate, so anyone on the path could read mail.
+                smtp.starttls(context=ssl.create_default_context(cafile=config["SMTP_CA_FILE"]))
             if config["SMTP_USER"]:
                 smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"] or "")
             smtp.send_message(message)

@@ -1,9 +1,5 @@
 """Emails leave through real servers: SMTP (aiosmtpd on loopback), SES (moto's server), via RQ."""
-import socket
-
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message
 from sqlalchemy import select
 
 from mwanzo import jobs
@@ -11,31 +7,15 @@ from mwanzo.auth.models import User
 from mwanzo.extensions import db
 from mwanzo.notifications import services
 from mwanzo.notifications.models import EmailStatus, OutboundEmail
-
-
-class Inbox(Message):
-    def __init__(self):
-        super().__init__()
-        self.messages = []
-
-    def handle_message(self, message):
-        self.messages.append(message)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.servers import Inbox, free_port, self_signed_certificate, start_smtp
 
 
 @pytest.fixture
 def smtp_inbox(app):
     inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
+    controller = start_smtp(inbox)
     saved = {k: app.config[k] for k in ("MAIL_BACKEND", "SMTP_HOST", "SMTP_PORT", "SMTP_STARTTLS")}
-    app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_STARTTLS=False)
+    app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port, SMTP_STARTTLS=False)
     yield inbox
     app.config.update(saved)
     controller.stop()
@@ -90,6 +70,36 @@ def test_unreachable_smtp_is_retried_then_recorded_as_failed(app, make):
     assert email.status == EmailStatus.FAILED
     assert email.attempts == app.config["EMAIL_MAX_ATTEMPTS"]
     assert "ConnectionRefusedError" in email.last_error
+
+
+@pytest.fixture
+def starttls_server(app, tmp_path):
+    """An SMTP server that insists on STARTTLS with a self-signed certificate."""
+    inbox = Inbox()
+    certificate = self_signed_certificate(tmp_path)
+    controller = start_smtp(inbox, certificate)
+    saved = dict(app.config)
+    app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port, SMTP_STARTTLS=True)
+    yield inbox, certificate[0]
+    app.config.update(saved)
+    controller.stop()
+
+
+def test_starttls_delivers_when_the_servers_certificate_is_trusted(app, make, starttls_server):
+    inbox, ca_file = starttls_server
+    app.config["SMTP_CA_FILE"] = str(ca_file)
+    email = queue_welcome(make.user(email="tls@example.com"))
+    db.session.refresh(email)
+    assert email.status == EmailStatus.SENT
+    assert [message["To"] for message in inbox.messages] == ["tls@example.com"]
+
+
+def test_starttls_refuses_a_certificate_nobody_vouches_for(app, make, starttls_server):
+    inbox, _ = starttls_server
+    email = queue_welcome(make.user())
+    db.session.refresh(email)
+    assert email.status == EmailStatus.FAILED and "CERTIFICATE_VERIFY_FAILED" in email.last_error
+    assert inbox.messages == []
 
 
 def test_sent_email_is_not_sent_again_when_its_job_reruns(make, smtp_inbox):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import ssl
 import threading
 import time
 import urllib.error
@@ -24,13 +25,15 @@ REQUIRED = {"amount": int, "phone_number": str, "channel_id": int, "provider": s
 
 
 class FakePayHero:
-    def __init__(self, username: str = "api-user", password: str = "api-pass"):
+    def __init__(self, username: str = "api-user", password: str = "api-pass", ca_file: str | None = None):
         self.authorization = "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
         self.requests: list[dict] = []
         self.transactions: dict[str, dict] = {}
         self.push_mode = "ok"  # ok | timeout | reject | http_error
         self.hang_seconds = 3.0
         self.lock = threading.Lock()
+        # Callbacks to an HTTPS app whose certificate is signed by ca_file (as PayHero trusts public CAs).
+        self.callback_context = ssl.create_default_context(cafile=ca_file) if ca_file else None
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.server.fake = self
@@ -98,8 +101,7 @@ class FakePayHero:
         }
         return body
 
-    @staticmethod
-    def post_callback(url: str, body: dict, times: int = 1, concurrent: bool = False) -> list[int]:
+    def post_callback(self, url: str, body: dict, times: int = 1, concurrent: bool = False) -> list[int]:
         data = json.dumps(body).encode()
         results: list[int] = []
         barrier = threading.Barrier(times) if concurrent else None
@@ -109,7 +111,7 @@ class FakePayHero:
                 barrier.wait()
             request = urllib.request.Request(url, data=data, method="POST", headers={"Content-Type": "application/json"})
             try:
-                with urllib.request.urlopen(request, timeout=30) as response:
+                with urllib.request.urlopen(request, timeout=30, context=self.callback_context) as response:
                     results.append(response.status)
             except urllib.error.HTTPError as exc:
                 results.append(exc.code)
