@@ -4,12 +4,17 @@ from __future__ import annotations
 import uuid
 from functools import wraps
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from mwanzo.auth.models import Role
 from mwanzo.extensions import login_manager
+
+
+def learner_key() -> str:
+    """Rate-limit key for the signed-in account (the address for anonymous callers)."""
+    return f"user:{current_user.id}" if current_user.is_authenticated else request.remote_addr or "anonymous"
 
 
 def role_required(*roles: Role):

@@ -1,9 +1,13 @@
 """Lesson progress: one atomic upsert per save, watched time counted on the database side.
 
 A save reports the player's position. The server credits the forward distance since the last
-report, but never more than the wall-clock time since that report allows (at up to 2× speed), so
-seeking to the end does not count as watching. Two tabs saving at once cannot lose progress:
-the arithmetic happens inside a single INSERT .. ON CONFLICT DO UPDATE, never in Python.
+report, but never more than the server's clock allows: 2× the seconds since the previous save
+(the fastest playback speed) plus a fixed slack of 2 s for rounding and network delay. The slack
+is borrowed, not given: ``last_reported_at`` moves past now by whatever was credited beyond the
+elapsed time, so the next save has that much less to spend. Credit over any run of saves is thus
+at most 2× the wall-clock time plus 2 s once, however many saves are sent; seeking to the end or
+a burst of saves does not count as watching. Two tabs saving at once cannot lose progress: the
+arithmetic happens inside a single INSERT .. ON CONFLICT DO UPDATE, never in Python.
 """
 from __future__ import annotations
 
@@ -45,6 +49,28 @@ def _seconds_between_sqlite(element, compiler, **kw):
     return f"((julianday({compiler.process(later, **kw)}) - julianday({compiler.process(earlier, **kw)})) * 86400.0)"
 
 
+class add_seconds(FunctionElement):
+    """A timestamp moved by a number of seconds, on PostgreSQL and SQLite (in the text form SQLite stores)."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+    name = "add_seconds"
+
+
+@compiles(add_seconds, "postgresql")
+def _add_seconds_pg(element, compiler, **kw):
+    moment, seconds = list(element.clauses)
+    return f"({compiler.process(moment, **kw)} + ({compiler.process(seconds, **kw)}) * INTERVAL '1 second')"
+
+
+@compiles(add_seconds, "sqlite")
+def _add_seconds_sqlite(element, compiler, **kw):
+    moment, seconds = list(element.clauses)
+    # %f gives milliseconds; the stored form has microseconds, and text order must match time order.
+    return (f"(strftime('%Y-%m-%d %H:%M:%f', julianday({compiler.process(moment, **kw)}) "
+            f"+ ({compiler.process(seconds, **kw)}) / 86400.0) || '000')")
+
+
 def _insert():
     return (postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert)(VideoProgress.__table__)
 
@@ -83,10 +109,13 @@ def save_position(student_id: uuid.UUID, lesson_id: uuid.UUID, duration: int, po
     table = VideoProgress.__table__
     old = table.c
     now_param = sa.literal(now, UTCDateTime())
-    elapsed = sa.func.coalesce(seconds_between(now_param, old.last_reported_at), 0)
+    reported_at = sa.func.coalesce(old.last_reported_at, now_param)
+    elapsed = seconds_between(now_param, reported_at)  # below zero while slack is owed
     forward = greatest(sa.literal(position) - old.position_seconds, 0)
-    allowance = greatest(sa.cast(elapsed * MAX_PLAYBACK_RATE + SLACK_SECONDS, sa.Integer), 0)  # clocks may step back
+    allowance = greatest(sa.cast(sa.func.floor(elapsed * MAX_PLAYBACK_RATE + SLACK_SECONDS), sa.Integer), 0)
     credited = least(forward, allowance)
+    # Credit beyond the elapsed time pushes the clock ahead by what it would have taken to play.
+    credited_until = greatest(now_param, add_seconds(reported_at, credited * (1.0 / MAX_PLAYBACK_RATE)))
     watched = least(old.watched_seconds + credited, duration)
     reached = (watched * COMPLETE_DENOMINATOR >= duration * COMPLETE_NUMERATOR) if duration else sa.false()
     statement = _insert().values(
@@ -98,7 +127,7 @@ def save_position(student_id: uuid.UUID, lesson_id: uuid.UUID, duration: int, po
         set_={
             "position_seconds": position,
             "watched_seconds": watched,
-            "last_reported_at": now,
+            "last_reported_at": credited_until,
             "completed": old.completed | reached,
             "completed_at": sa.case((old.completed, old.completed_at), (reached, now_param), else_=None),
             "updated_at": now,

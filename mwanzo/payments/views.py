@@ -13,7 +13,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from mwanzo import jobs
-from mwanzo.auth.access import login_required, role_required, verified_email_required
+from mwanzo.auth.access import learner_key, login_required, role_required, verified_email_required
 from mwanzo.auth.models import Role
 from mwanzo.catalog.services import published_course_by_slug
 from mwanzo.extensions import csrf, db, limiter
@@ -37,10 +37,6 @@ jobs.periodic("mwanzo.payments.tasks.reconcile_payments", 30)
 
 def checkout_limit() -> str:
     return current_app.config["CHECKOUT_RATE_LIMIT"]
-
-
-def learner_key() -> str:
-    return f"user:{current_user.id}" if current_user.is_authenticated else request.remote_addr or "anonymous"
 
 
 def own_payment_or_404(payment_id: uuid.UUID) -> Payment:
