@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from mwanzo.auth.access import role_required
+from mwanzo.auth.access import role_required, verified_email_required
 from mwanzo.auth.models import Role
 from mwanzo.catalog import images
 from mwanzo.catalog.models import Category, CourseStatus, LessonKind, Level
@@ -40,8 +40,9 @@ def allow_large_video_uploads(state) -> None:
 
 @bp.before_request
 @role_required(Role.INSTRUCTOR)
+@verified_email_required
 def guard():
-    """Instructors and admins only; ownership is checked per object in the services."""
+    """Instructors and admins with a verified email only; ownership is checked per object in the services."""
 
 
 @bp.errorhandler(services.NotFound)
