@@ -165,10 +165,10 @@ def job_create():
 @verified_email_required
 def job_edit(job_id: uuid.UUID):
     job = owned_job(job_id)
-    form = JobForm(obj=job)
+    # The form shows skills as text; an empty POST falls back to these values, never to the stored list.
+    form = JobForm(obj=job, skills=", ".join(job.skills or []))
     form.set_course_choices(services.course_choices())
     if request.method == "GET":
-        form.skills.data = ", ".join(job.skills or [])
         form.required_courses.data = [str(jc.course_id) for jc in job.courses if jc.is_required]
         form.preferred_courses.data = [str(jc.course_id) for jc in job.courses if not jc.is_required]
     return job_form_page(form, job)

@@ -2,7 +2,6 @@
 sandbox phone, and the admin's payments console (/admin/payments)."""
 from __future__ import annotations
 
-import json
 import re
 import uuid
 
@@ -23,6 +22,8 @@ from mwanzo.payments.forms import CheckoutForm, PaymentFilterForm, RefundForm
 from mwanzo.payments.models import Payment, PaymentStatus
 from mwanzo.phones import InvalidPhone, normalise_kenyan_phone
 from mwanzo.web.htmx import render
+from mwanzo.web.inputs import json_object
+from mwanzo.web.listing import page_number
 from mwanzo.web.nav import add_nav_link
 
 bp = Blueprint("payments", __name__)
@@ -135,12 +136,7 @@ def callback(token: str):
     request.max_content_length = CALLBACK_MAX_BYTES
     if request.mimetype not in ("", "text/plain") and not request.is_json:
         abort(415)
-    try:
-        payload = json.loads(request.get_data(cache=False))
-    except ValueError:
-        abort(400)
-    if not isinstance(payload, dict):
-        abort(400)
+    payload = json_object(request.get_data(cache=False), CALLBACK_MAX_BYTES)
     event = services.record_callback(payload)
     db.session.commit()  # stored; settling runs as a job after this commit
     if event.kind == services.UNREADABLE:
@@ -172,7 +168,7 @@ def admin_payment_list():
         filters = queries.PaymentFilter(
             status=form.status.data or None, date_from=form.date_from.data, date_to=form.date_to.data,
             course_id=uuid.UUID(form.course.data) if form.course.data else None, phone=phone_fragment(form.phone.data))
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number(request.args)
     return render_template("payments/admin_payment_list.html", form=form, pagination=queries.admin_payments(filters, page),
                            totals=queries.daily_totals(filters)), 200 if valid else 422
 

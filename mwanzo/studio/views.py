@@ -22,6 +22,7 @@ from mwanzo.studio.forms import (ConfirmForm, CourseForm, LessonForm, MoveForm, 
                                  VideoUploadForm, lines)
 from mwanzo.web.errors import render_error
 from mwanzo.web.htmx import is_htmx, render
+from mwanzo.web.inputs import json_object
 from mwanzo.web.nav import add_nav_link
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
@@ -325,11 +326,18 @@ def video_upload(lesson_id: uuid.UUID):
     return redirect(url_for("studio.lesson_edit", lesson_id=lesson_id))
 
 
+def direct_upload_lesson(lesson_id: uuid.UUID):
+    """The lesson for an s3-mode upload call; with local storage those endpoints do not exist."""
+    if not uploads.direct_mode():
+        abort(404)
+    return services.lesson_for_editor(current_user, lesson_id)
+
+
 @bp.post("/lessons/<uuid:lesson_id>/video/start")
 def video_upload_start(lesson_id: uuid.UUID):
     """s3 mode: presigned PUT (or multipart part URLs) for the browser to upload straight to the bucket."""
-    lesson = services.lesson_for_editor(current_user, lesson_id)
-    payload = request.get_json(silent=True) or {}
+    lesson = direct_upload_lesson(lesson_id)
+    payload = json_object(request.get_data())
     try:
         plan = uploads.start_direct_upload(lesson, str(payload.get("filename", "")), int(payload.get("size", 0)))
     except (TypeError, ValueError):
@@ -342,8 +350,8 @@ def video_upload_start(lesson_id: uuid.UUID):
 @bp.post("/lessons/<uuid:lesson_id>/video/complete")
 def video_upload_complete(lesson_id: uuid.UUID):
     """s3 mode: the browser says the upload is in the bucket; finish multipart, probe, queue."""
-    lesson = services.lesson_for_editor(current_user, lesson_id)
-    payload = request.get_json(silent=True) or {}
+    lesson = direct_upload_lesson(lesson_id)
+    payload = json_object(request.get_data())
     try:
         uploads.complete_direct_upload(lesson, payload)
     except uploads.BadUpload:

@@ -70,6 +70,7 @@ def test_bad_saves_are_rejected(client, login, make, video_course):
     login(enrolled(make, course))
     assert client.post(url, data={"position": "soon"}).status_code == 400
     assert client.post(url, data={"position": "nan"}).status_code == 400
+    assert client.post(url, data={"position": "1e309"}).status_code == 400
     assert client.post(url, data={"position": "-3"}).status_code == 400
     assert client.post(f"/learn/{course.slug}/lessons/{text.id}/progress", data={"position": "5"}).status_code == 404
     assert db.session.scalar(select(func.count()).select_from(VideoProgress)) == 0
