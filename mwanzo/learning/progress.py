@@ -30,45 +30,31 @@ SLACK_SECONDS = 2  # rounding of positions and network delay
 
 
 class seconds_between(FunctionElement):
-    """Seconds from `earlier` to `later` (two timestamps), on PostgreSQL and SQLite."""
+    """Seconds from `later` back to `earlier` (two timestamps)."""
 
     type = sa.Float()
     inherit_cache = True
     name = "seconds_between"
-
-
-@compiles(seconds_between, "postgresql")
-def _seconds_between_pg(element, compiler, **kw):
-    later, earlier = list(element.clauses)
-    return f"EXTRACT(EPOCH FROM ({compiler.process(later, **kw)} - {compiler.process(earlier, **kw)}))"
-
-
-@compiles(seconds_between, "sqlite")
-def _seconds_between_sqlite(element, compiler, **kw):
-    later, earlier = list(element.clauses)
-    return f"((julianday({compiler.process(later, **kw)}) - julianday({compiler.process(earlier, **kw)})) * 86400.0)"
+    sql = {"postgresql": "EXTRACT(EPOCH FROM ({0} - {1}))",
+           "sqlite": "((julianday({0}) - julianday({1})) * 86400.0)"}
 
 
 class add_seconds(FunctionElement):
-    """A timestamp moved by a number of seconds, on PostgreSQL and SQLite (in the text form SQLite stores)."""
+    """A timestamp moved by a number of seconds (on SQLite in the text form it stores: %f gives
+    milliseconds, the stored form has microseconds, and text order must match time order)."""
 
     type = UTCDateTime()
     inherit_cache = True
     name = "add_seconds"
+    sql = {"postgresql": "({0} + ({1}) * INTERVAL '1 second')",
+           "sqlite": "(strftime('%Y-%m-%d %H:%M:%f', julianday({0}) + ({1}) / 86400.0) || '000')"}
 
 
-@compiles(add_seconds, "postgresql")
-def _add_seconds_pg(element, compiler, **kw):
-    moment, seconds = list(element.clauses)
-    return f"({compiler.process(moment, **kw)} + ({compiler.process(seconds, **kw)}) * INTERVAL '1 second')"
-
-
-@compiles(add_seconds, "sqlite")
-def _add_seconds_sqlite(element, compiler, **kw):
-    moment, seconds = list(element.clauses)
-    # %f gives milliseconds; the stored form has microseconds, and text order must match time order.
-    return (f"(strftime('%Y-%m-%d %H:%M:%f', julianday({compiler.process(moment, **kw)}) "
-            f"+ ({compiler.process(seconds, **kw)}) / 86400.0) || '000')")
+@compiles(seconds_between)
+@compiles(add_seconds)
+def _timestamp_arithmetic(element, compiler, **kw):
+    """The same timestamp arithmetic written for PostgreSQL and for SQLite."""
+    return element.sql[compiler.dialect.name].format(*(compiler.process(arg, **kw) for arg in element.clauses))
 
 
 def _insert():

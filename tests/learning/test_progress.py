@@ -1,4 +1,5 @@
 """Progress saves: resume position, watched time that cannot be faked by seeking, course completion."""
+import time
 from datetime import timedelta
 
 import pytest
@@ -206,11 +207,14 @@ def test_a_burst_of_saves_does_not_complete_a_video(client, login, make, minute_
     course, video = minute_video
     learner = login(enrolled(make, course))
     url = f"/learn/{course.slug}/lessons/{video.id}/progress"
+    began = time.monotonic()
     for position in range(2, 62, 2):
         assert client.post(url, data={"position": str(position)}).status_code == 204
+    took = time.monotonic() - began  # well under a second, unless the machine is very busy
     saved = row(learner, video)
     assert saved.position_seconds == 60
-    assert not saved.completed and saved.watched_seconds <= progress.SLACK_SECONDS + 2
+    assert not saved.completed
+    assert saved.watched_seconds <= progress.MAX_PLAYBACK_RATE * took + progress.SLACK_SECONDS
     assert db.session.scalar(select(Enrollment.progress_percent)) == 0
 
 
@@ -221,11 +225,12 @@ def test_saves_spaced_by_elapsed_time_complete_a_video(client, login, make, minu
     url = f"/learn/{course.slug}/lessons/{video.id}/progress"
     for position in (0, 15, 30):
         assert client.post(url, data={"position": str(position)}).status_code == 204
-    assert row(learner, video).watched_seconds == progress.SLACK_SECONDS
+    skipped = row(learner, video).watched_seconds
+    assert skipped < 15  # the slack (and the little time the requests took), not the 30 s skipped
     assert client.post(url, data={"position": "0"}).status_code == 204  # back to the start
     shift_last_save(learner, video, 15)
     assert client.post(url, data={"position": "30"}).status_code == 204  # 30 s played at 2× in 15 s
-    assert row(learner, video).watched_seconds == progress.SLACK_SECONDS + 30 and not row(learner, video).completed
+    assert row(learner, video).watched_seconds == skipped + 30 and not row(learner, video).completed
     shift_last_save(learner, video, 15)
     assert client.post(url, data={"position": "60"}).status_code == 204
     saved = row(learner, video)
