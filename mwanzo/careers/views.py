@@ -165,8 +165,9 @@ def job_create():
 @verified_email_required
 def job_edit(job_id: uuid.UUID):
     job = owned_job(job_id)
-    # The form shows skills as text; an empty POST falls back to these values, never to the stored list.
-    form = JobForm(obj=job, skills=", ".join(job.skills or []))
+    form = JobForm(obj=job)
+    if not isinstance(form.skills.data, str):  # the stored list (no form data sent): shown and read as text
+        form.skills.data = ", ".join(job.skills or [])
     form.set_course_choices(services.course_choices())
     if request.method == "GET":
         form.required_courses.data = [str(jc.course_id) for jc in job.courses if jc.is_required]
