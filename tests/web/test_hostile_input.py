@@ -218,3 +218,8 @@ def test_s3_upload_endpoints_do_not_exist_on_local_storage(client, make, login):
     for step in ("start", "complete"):
         response = client.post(f"/studio/lessons/{lesson.id}/video/{step}", json={"filename": "a.mp4", "size": 10})
         assert response.status_code == 404
+
+
+@pytest.mark.parametrize("args", [{"exp": "9" * 12, "sig": "ñ漢字"}, {"exp": "²", "sig": "x"}])
+def test_a_forged_media_signature_in_any_script_is_refused(client, args):
+    assert client.get("/media/lessons/x/source.mp4", query_string=args).status_code == 403
