@@ -98,6 +98,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "RESET_RATE_LIMIT": os.environ.get("RESET_RATE_LIMIT", "5 per 15 minutes"),
         # Certificate look-ups by code (page, PDF, /verify) per IP: codes cannot be enumerated.
         "VERIFY_RATE_LIMIT": os.environ.get("VERIFY_RATE_LIMIT", "30 per minute;300 per day"),
+        # Progress saves per learner and lesson: the player saves every 15 s, plus on pause and page hide.
+        "PROGRESS_RATE_LIMIT": os.environ.get("PROGRESS_RATE_LIMIT", "5 per 10 seconds"),
         "MAX_FAILED_LOGINS": env_int("MAX_FAILED_LOGINS", 20),
         "BCRYPT_ROUNDS": env_int("BCRYPT_ROUNDS", 12),
         "MAX_CONTENT_LENGTH": env_int("MAX_REQUEST_BYTES", 16 * 1024 * 1024),

@@ -217,7 +217,7 @@ def course_featured(course_id: uuid.UUID):
     course = db.get_or_404(Course, course_id)
     services.set_featured(current_user, course, request.form.get("featured") == "1")
     db.session.commit()
-    return redirect(url_for("admin.course_list", page=request.form.get("page", 1, type=int)), 303)
+    return redirect(url_for("admin.course_list", page=page_number(request.form)), 303)
 
 
 # ---------------------------------------------------------------- analytics

@@ -4,12 +4,18 @@ from __future__ import annotations
 import uuid
 from functools import wraps
 
-from flask import abort, flash, redirect, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from mwanzo.auth.models import Role
 from mwanzo.extensions import login_manager
+from mwanzo.web.htmx import is_htmx
+
+
+def learner_key() -> str:
+    """Rate-limit key for the signed-in account (the address for anonymous callers)."""
+    return f"user:{current_user.id}" if current_user.is_authenticated else request.remote_addr or "anonymous"
 
 
 def role_required(*roles: Role):
@@ -35,7 +41,8 @@ def login_required(view):
 
 
 def verified_email_required(view):
-    """Enrolling and paying need a verified email; others are shown how to verify."""
+    """Enrolling, paying, the studio and posting jobs need a verified email; others are sent to the page that
+    explains it and sends the link again (htmx navigates there as a whole page)."""
 
     @wraps(view)
     def wrapped(*args, **kwargs):
@@ -43,7 +50,10 @@ def verified_email_required(view):
             return login_manager.unauthorized()
         if not current_user.is_email_verified:
             flash(_("Please verify your email address first. We can send the link again."), "warning")
-            return redirect(url_for("auth.verification_resend"))
+            target = url_for("auth.verification_resend")
+            if is_htmx():
+                return Response(status=204, headers={"HX-Redirect": target})
+            return redirect(target)
         return view(*args, **kwargs)
 
     return wrapped

@@ -8,7 +8,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from mwanzo.auth.access import require_owner, role_required
+from mwanzo.auth.access import require_owner, role_required, verified_email_required
 from mwanzo.auth.models import Role
 from mwanzo.careers import services
 from mwanzo.careers.forms import (ApplicationStatusForm, ApplyForm, EmployerProfileForm,
@@ -155,6 +155,7 @@ def job_form_page(form: JobForm, job=None):
 
 @bp.route("/employer/jobs/new", methods=["GET", "POST"])
 @role_required(Role.EMPLOYER)
+@verified_email_required
 def job_create():
     form = JobForm()
     form.set_course_choices(services.course_choices())
@@ -163,12 +164,14 @@ def job_create():
 
 @bp.route("/employer/jobs/<uuid:job_id>/edit", methods=["GET", "POST"])
 @role_required(Role.EMPLOYER)
+@verified_email_required
 def job_edit(job_id: uuid.UUID):
     job = owned_job(job_id)
     form = JobForm(obj=job)
+    if not isinstance(form.skills.data, str):  # the stored list (no form data sent): shown and read as text
+        form.skills.data = ", ".join(job.skills or [])
     form.set_course_choices(services.course_choices())
     if request.method == "GET":
-        form.skills.data = ", ".join(job.skills or [])
         form.required_courses.data = [str(jc.course_id) for jc in job.courses if jc.is_required]
         form.preferred_courses.data = [str(jc.course_id) for jc in job.courses if not jc.is_required]
     return job_form_page(form, job)

@@ -16,6 +16,7 @@ from mwanzo.extensions import db
 from mwanzo.storage import get_storage
 from mwanzo.urls import absolute_url
 from mwanzo.web.htmx import render
+from mwanzo.web.listing import MAX_PAGE
 
 bp = Blueprint("catalog", __name__)
 
@@ -102,7 +103,7 @@ def review_list(slug: str):
     page = request.args.get("page", 1, type=int)
     if course is None:
         abort(404)
-    if page < 1:
+    if not 1 <= page <= MAX_PAGE:
         abort(400)
     return render("catalog/review_list.html", "catalog/_reviews.html", course=course,
                   reviews=services.review_page(course.id, page),

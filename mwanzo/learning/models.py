@@ -54,7 +54,8 @@ class VideoProgress(TimestampedModel):
     lesson_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
     position_seconds: Mapped[int] = mapped_column(default=0)
     watched_seconds: Mapped[int] = mapped_column(default=0)
-    # Furthest position reached and when it was reported: watched time grows no faster than the clock.
+    # The server time watched seconds have been credited up to (a little ahead of the last save while the
+    # slack it borrowed is owed): watched time grows no faster than the clock.
     last_reported_at: Mapped[datetime | None]
     completed: Mapped[bool] = mapped_column(default=False)
     completed_at: Mapped[datetime | None]

@@ -1,9 +1,13 @@
 """Lesson progress: one atomic upsert per save, watched time counted on the database side.
 
 A save reports the player's position. The server credits the forward distance since the last
-report, but never more than the wall-clock time since that report allows (at up to 2× speed), so
-seeking to the end does not count as watching. Two tabs saving at once cannot lose progress:
-the arithmetic happens inside a single INSERT .. ON CONFLICT DO UPDATE, never in Python.
+report, but never more than the server's clock allows: 2× the seconds since the previous save
+(the fastest playback speed) plus a fixed slack of 2 s for rounding and network delay. The slack
+is borrowed, not given: ``last_reported_at`` moves past now by whatever was credited beyond the
+elapsed time, so the next save has that much less to spend. Credit over any run of saves is thus
+at most 2× the wall-clock time plus 2 s once, however many saves are sent; seeking to the end or
+a burst of saves does not count as watching. Two tabs saving at once cannot lose progress: the
+arithmetic happens inside a single INSERT .. ON CONFLICT DO UPDATE, never in Python.
 """
 from __future__ import annotations
 
@@ -26,23 +30,31 @@ SLACK_SECONDS = 2  # rounding of positions and network delay
 
 
 class seconds_between(FunctionElement):
-    """Seconds from `earlier` to `later` (two timestamps), on PostgreSQL and SQLite."""
+    """Seconds from `later` back to `earlier` (two timestamps)."""
 
     type = sa.Float()
     inherit_cache = True
     name = "seconds_between"
+    sql = {"postgresql": "EXTRACT(EPOCH FROM ({0} - {1}))",
+           "sqlite": "((julianday({0}) - julianday({1})) * 86400.0)"}
 
 
-@compiles(seconds_between, "postgresql")
-def _seconds_between_pg(element, compiler, **kw):
-    later, earlier = list(element.clauses)
-    return f"EXTRACT(EPOCH FROM ({compiler.process(later, **kw)} - {compiler.process(earlier, **kw)}))"
+class add_seconds(FunctionElement):
+    """A timestamp moved by a number of seconds (on SQLite in the text form it stores: %f gives
+    milliseconds, the stored form has microseconds, and text order must match time order)."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+    name = "add_seconds"
+    sql = {"postgresql": "({0} + ({1}) * INTERVAL '1 second')",
+           "sqlite": "(strftime('%Y-%m-%d %H:%M:%f', julianday({0}) + ({1}) / 86400.0) || '000')"}
 
 
-@compiles(seconds_between, "sqlite")
-def _seconds_between_sqlite(element, compiler, **kw):
-    later, earlier = list(element.clauses)
-    return f"((julianday({compiler.process(later, **kw)}) - julianday({compiler.process(earlier, **kw)})) * 86400.0)"
+@compiles(seconds_between)
+@compiles(add_seconds)
+def _timestamp_arithmetic(element, compiler, **kw):
+    """The same timestamp arithmetic written for PostgreSQL and for SQLite."""
+    return element.sql[compiler.dialect.name].format(*(compiler.process(arg, **kw) for arg in element.clauses))
 
 
 def _insert():
@@ -83,10 +95,13 @@ def save_position(student_id: uuid.UUID, lesson_id: uuid.UUID, duration: int, po
     table = VideoProgress.__table__
     old = table.c
     now_param = sa.literal(now, UTCDateTime())
-    elapsed = sa.func.coalesce(seconds_between(now_param, old.last_reported_at), 0)
+    reported_at = sa.func.coalesce(old.last_reported_at, now_param)
+    elapsed = seconds_between(now_param, reported_at)  # below zero while slack is owed
     forward = greatest(sa.literal(position) - old.position_seconds, 0)
-    allowance = greatest(sa.cast(elapsed * MAX_PLAYBACK_RATE + SLACK_SECONDS, sa.Integer), 0)  # clocks may step back
+    allowance = greatest(sa.cast(sa.func.floor(elapsed * MAX_PLAYBACK_RATE + SLACK_SECONDS), sa.Integer), 0)
     credited = least(forward, allowance)
+    # Credit beyond the elapsed time pushes the clock ahead by what it would have taken to play.
+    credited_until = greatest(now_param, add_seconds(reported_at, credited * (1.0 / MAX_PLAYBACK_RATE)))
     watched = least(old.watched_seconds + credited, duration)
     reached = (watched * COMPLETE_DENOMINATOR >= duration * COMPLETE_NUMERATOR) if duration else sa.false()
     statement = _insert().values(
@@ -98,7 +113,7 @@ def save_position(student_id: uuid.UUID, lesson_id: uuid.UUID, duration: int, po
         set_={
             "position_seconds": position,
             "watched_seconds": watched,
-            "last_reported_at": now,
+            "last_reported_at": credited_until,
             "completed": old.completed | reached,
             "completed_at": sa.case((old.completed, old.completed_at), (reached, now_param), else_=None),
             "updated_at": now,

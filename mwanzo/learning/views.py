@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 import uuid
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -8,10 +9,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from mwanzo.auth.access import verified_email_required
+from mwanzo.auth.access import learner_key, verified_email_required
 from mwanzo.auth.models import Role
 from mwanzo.catalog.models import Course, CourseStatus
-from mwanzo.extensions import db
+from mwanzo.extensions import db, limiter
 from mwanzo.learning import player, services
 from mwanzo.media.delivery import media_url, playlist_response
 from mwanzo.quizzes.services import quizzes_by_section
@@ -113,16 +114,26 @@ def lesson_download(slug: str, lesson_id: uuid.UUID):
                               download_name=f"{access.course.slug}-{access.lesson.title}.mp4"))
 
 
+def progress_limit() -> str:
+    return current_app.config["PROGRESS_RATE_LIMIT"]
+
+
+def progress_key() -> str:
+    """One budget per learner and lesson: a burst on one lesson does not block saving another."""
+    return f"{learner_key()}:progress:{request.view_args['lesson_id']}"
+
+
 @bp.post("/learn/<slug>/lessons/<uuid:lesson_id>/progress")
+@limiter.limit(progress_limit, key_func=progress_key)
 def progress_save(slug: str, lesson_id: uuid.UUID):
-    """The player's beacon: position in whole seconds; 204, nothing to render."""
+    """The player's beacon: position in whole seconds; 204, nothing to render (429 when saved too often)."""
     if not current_user.is_authenticated:
         abort(401)
     try:
         position = float(request.form.get("position", ""))
     except ValueError:
         abort(400)
-    if position != position or position < 0:
+    if not math.isfinite(position) or position < 0:
         abort(400)
     services.record_position(current_user, slug, lesson_id, position)
     db.session.commit()

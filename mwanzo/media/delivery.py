@@ -43,9 +43,10 @@ def _signature(key: str, expires: int) -> str:
 
 
 def signature_is_valid(key: str, expires: str | None, signature: str | None) -> bool:
-    if not expires or not signature or not expires.isdigit() or int(expires) < time.time():
+    # isascii: "²".isdigit() is true but int() refuses it; compare_digest takes non-ASCII text only as bytes.
+    if not expires or not signature or not (expires.isascii() and expires.isdigit()) or int(expires) < time.time():
         return False
-    return hmac.compare_digest(_signature(key, int(expires)), signature)
+    return hmac.compare_digest(_signature(key, int(expires)).encode(), signature.encode())
 
 
 @bp.app_template_global()

@@ -2,7 +2,6 @@
 sandbox phone, and the admin's payments console (/admin/payments)."""
 from __future__ import annotations
 
-import json
 import re
 import uuid
 
@@ -12,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from mwanzo.auth.access import login_required, role_required, verified_email_required
+from mwanzo.auth.access import learner_key, login_required, role_required, verified_email_required
 from mwanzo.auth.models import Role
 from mwanzo.catalog.services import published_course_by_slug
 from mwanzo.extensions import csrf, db, limiter
@@ -24,6 +23,8 @@ from mwanzo.payments.models import Attention, Payment, PaymentEvent, PaymentStat
 from mwanzo.phones import InvalidPhone, normalise_kenyan_phone
 from mwanzo.web.confirmation import confirmation_token, require_confirmation, require_page_visit
 from mwanzo.web.htmx import render
+from mwanzo.web.inputs import json_object
+from mwanzo.web.listing import page_number
 from mwanzo.web.nav import add_nav_link
 
 bp = Blueprint("payments", __name__)
@@ -44,10 +45,6 @@ add_nav_link((Role.ADMIN,), "payments.admin_attention_list", _l("Payments to set
 
 def checkout_limit() -> str:
     return current_app.config["CHECKOUT_RATE_LIMIT"]
-
-
-def learner_key() -> str:
-    return f"user:{current_user.id}" if current_user.is_authenticated else request.remote_addr or "anonymous"
 
 
 def own_payment_or_404(payment_id: uuid.UUID) -> Payment:
@@ -150,12 +147,7 @@ def callback(token: str):
     request.max_content_length = CALLBACK_MAX_BYTES
     if request.mimetype not in ("", "text/plain") and not request.is_json:
         abort(415)
-    try:
-        payload = json.loads(request.get_data(cache=False))
-    except ValueError:
-        abort(400)
-    if not isinstance(payload, dict):
-        abort(400)
+    payload = json_object(request.get_data(cache=False), CALLBACK_MAX_BYTES)
     event = services.record_callback(payload)
     db.session.commit()  # stored; settling runs as a job after this commit
     if event.kind == services.UNREADABLE:
@@ -187,7 +179,7 @@ def admin_payment_list():
         filters = queries.PaymentFilter(
             status=form.status.data or None, date_from=form.date_from.data, date_to=form.date_to.data,
             course_id=uuid.UUID(form.course.data) if form.course.data else None, phone=phone_fragment(form.phone.data))
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number(request.args)
     return render_template("payments/admin_payment_list.html", form=form, pagination=queries.admin_payments(filters, page),
                            totals=queries.daily_totals(filters)), 200 if valid else 422
 

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from mwanzo.auth.access import role_required
+from mwanzo.auth.access import role_required, verified_email_required
 from mwanzo.auth.models import Role
 from mwanzo.catalog import images
 from mwanzo.catalog.models import Category, CourseStatus, LessonKind, Level
@@ -23,6 +23,7 @@ from mwanzo.studio.forms import (ConfirmForm, CourseForm, LessonForm, MoveForm, 
                                  VideoUploadForm, lines)
 from mwanzo.web.errors import render_error
 from mwanzo.web.htmx import is_htmx, render
+from mwanzo.web.inputs import json_object
 from mwanzo.web.nav import add_nav_link
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
@@ -41,8 +42,9 @@ def allow_large_video_uploads(state) -> None:
 
 @bp.before_request
 @role_required(Role.INSTRUCTOR)
+@verified_email_required
 def guard():
-    """Instructors and admins only; ownership is checked per object in the services."""
+    """Instructors and admins with a verified email only; ownership is checked per object in the services."""
 
 
 @bp.errorhandler(services.NotFound)
@@ -358,11 +360,18 @@ def video_upload(lesson_id: uuid.UUID):
     return redirect(url_for("studio.lesson_edit", lesson_id=lesson_id))
 
 
+def direct_upload_lesson(lesson_id: uuid.UUID):
+    """The lesson for an s3-mode upload call; with local storage those endpoints do not exist."""
+    if not uploads.direct_mode():
+        abort(404)
+    return services.lesson_for_editor(current_user, lesson_id)
+
+
 @bp.post("/lessons/<uuid:lesson_id>/video/start")
 def video_upload_start(lesson_id: uuid.UUID):
     """s3 mode: presigned PUT (or multipart part URLs) for the browser to upload straight to the bucket."""
-    lesson = services.lesson_for_editor(current_user, lesson_id)
-    payload = request.get_json(silent=True) or {}
+    lesson = direct_upload_lesson(lesson_id)
+    payload = json_object(request.get_data())
     if (refused := video_refused(lesson)) is not None:
         return refused
     try:
@@ -377,8 +386,8 @@ def video_upload_start(lesson_id: uuid.UUID):
 @bp.post("/lessons/<uuid:lesson_id>/video/complete")
 def video_upload_complete(lesson_id: uuid.UUID):
     """s3 mode: the browser says the upload is in the bucket; finish multipart, probe, queue."""
-    lesson = services.lesson_for_editor(current_user, lesson_id)
-    payload = request.get_json(silent=True) or {}
+    lesson = direct_upload_lesson(lesson_id)
+    payload = json_object(request.get_data())
     if (refused := video_refused(lesson)) is not None:
         return refused
     try:

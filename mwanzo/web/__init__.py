@@ -3,11 +3,12 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from mwanzo.web import assets, errors, filters, health, language, security
+    from mwanzo.web import assets, errors, filters, health, inputs, language, security
 
     assets.init_app(app)
     filters.init_app(app)
     security.init_app(app)
+    inputs.init_app(app)
     errors.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(language.bp)

@@ -4,9 +4,12 @@ from __future__ import annotations
 import dataclasses
 
 
+MAX_PAGE = 10_000  # far past any list's end, and an offset every database can take
+
+
 def page_number(args) -> int:
-    """?page=N, never below 1; nonsense becomes page 1."""
-    return max(args.get("page", 1, type=int) or 1, 1)
+    """?page=N between 1 and MAX_PAGE; nonsense becomes page 1."""
+    return min(max(args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
 
 
 class ListQuery:

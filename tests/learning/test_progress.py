@@ -1,4 +1,5 @@
 """Progress saves: resume position, watched time that cannot be faked by seeking, course completion."""
+import time
 from datetime import timedelta
 
 import pytest
@@ -70,6 +71,7 @@ def test_bad_saves_are_rejected(client, login, make, video_course):
     login(enrolled(make, course))
     assert client.post(url, data={"position": "soon"}).status_code == 400
     assert client.post(url, data={"position": "nan"}).status_code == 400
+    assert client.post(url, data={"position": "1e309"}).status_code == 400
     assert client.post(url, data={"position": "-3"}).status_code == 400
     assert client.post(f"/learn/{course.slug}/lessons/{text.id}/progress", data={"position": "5"}).status_code == 404
     assert db.session.scalar(select(func.count()).select_from(VideoProgress)) == 0
@@ -174,3 +176,76 @@ def test_two_tabs_saving_at_once_lose_no_progress(app, make, video_course):
     assert not errors, errors
     saved = row(learner, video)
     assert saved.watched_seconds == steps and saved.position_seconds == steps and saved.completed
+
+
+@pytest.fixture
+def minute_video(make):
+    course = make.course()
+    video = ready_video_lesson(make.section(course), title="One minute")
+    video.duration_seconds = 60
+    db.session.commit()
+    return course, video
+
+
+@pytest.fixture
+def unlimited_saves(app):
+    """Lift the save rate limit so a test sees what the credit rule alone allows."""
+    app.config["PROGRESS_RATE_LIMIT"] = "1000 per second"
+    yield
+    app.config["PROGRESS_RATE_LIMIT"] = "5 per 10 seconds"
+
+
+def shift_last_save(learner, lesson, seconds: int) -> None:
+    """Move the stored save time back, as if that many seconds had passed since it."""
+    saved = row(learner, lesson)
+    saved.last_reported_at -= timedelta(seconds=seconds)
+    db.session.commit()
+
+
+def test_a_burst_of_saves_does_not_complete_a_video(client, login, make, minute_video, unlimited_saves):
+    """Thirty saves of +2 s within a fraction of a second: a few seconds of slack, not the whole video."""
+    course, video = minute_video
+    learner = login(enrolled(make, course))
+    url = f"/learn/{course.slug}/lessons/{video.id}/progress"
+    began = time.monotonic()
+    for position in range(2, 62, 2):
+        assert client.post(url, data={"position": str(position)}).status_code == 204
+    took = time.monotonic() - began  # well under a second, unless the machine is very busy
+    saved = row(learner, video)
+    assert saved.position_seconds == 60
+    assert not saved.completed
+    assert saved.watched_seconds <= progress.MAX_PLAYBACK_RATE * took + progress.SLACK_SECONDS
+    assert db.session.scalar(select(Enrollment.progress_percent)) == 0
+
+
+def test_saves_spaced_by_elapsed_time_complete_a_video(client, login, make, minute_video, unlimited_saves):
+    """Skipping ahead earns the slack once; playing (up to 2×) for the time that passes completes the lesson."""
+    course, video = minute_video
+    learner = login(enrolled(make, course))
+    url = f"/learn/{course.slug}/lessons/{video.id}/progress"
+    for position in (0, 15, 30):
+        assert client.post(url, data={"position": str(position)}).status_code == 204
+    skipped = row(learner, video).watched_seconds
+    assert skipped < 15  # the slack (and the little time the requests took), not the 30 s skipped
+    assert client.post(url, data={"position": "0"}).status_code == 204  # back to the start
+    shift_last_save(learner, video, 15)
+    assert client.post(url, data={"position": "30"}).status_code == 204  # 30 s played at 2× in 15 s
+    assert row(learner, video).watched_seconds == skipped + 30 and not row(learner, video).completed
+    shift_last_save(learner, video, 15)
+    assert client.post(url, data={"position": "60"}).status_code == 204
+    saved = row(learner, video)
+    assert saved.completed and saved.watched_seconds == 60
+    assert db.session.scalar(select(Enrollment.progress_percent)) == 100
+
+
+def test_saving_too_often_is_answered_429(client, login, make, minute_video):
+    course, video = minute_video
+    other = ready_video_lesson(make.section(db.session.get(Course, course.id)), title="Another")
+    db.session.commit()
+    login(enrolled(make, course))
+    url = f"/learn/{course.slug}/lessons/{video.id}/progress"
+    answers = [client.post(url, data={"position": str(n)}).status_code for n in range(8)]
+    assert answers[:5] == [204] * 5 and set(answers[5:]) == {429}
+    assert client.post(url, data={"position": "9"}, headers={"HX-Request": "true"}).status_code == 429
+    # Another lesson has its own budget.
+    assert client.post(f"/learn/{course.slug}/lessons/{other.id}/progress", data={"position": "1"}).status_code == 204

@@ -103,7 +103,9 @@
     body.append("csrf_token", video.dataset.csrf);
     body.append("position", String(position));
     if (window.fetch) {
-      fetch(progressUrl, { method: "POST", body: body, keepalive: true, credentials: "same-origin" }).catch(function () {});
+      fetch(progressUrl, { method: "POST", body: body, keepalive: true, credentials: "same-origin" })
+        .then(function (response) { if (response.status === 429) lastSaved = null; })  // saved too often: next save retries
+        .catch(function () {});
     } else if (navigator.sendBeacon) {
       navigator.sendBeacon(progressUrl, body);
     }

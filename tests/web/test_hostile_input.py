@@ -1,0 +1,224 @@
+"""Every URL the app serves, fed hostile input by every kind of caller, answers without a server error.
+
+Path variables get NUL, huge numbers, 1e309, ../, very long and non-Latin text; query strings, forms and
+JSON bodies carry the same in every field name the app reads, plus JSON nested 1000 deep. Each request
+is sent anonymously and as a signed-in user of every role, plain and as HTMX.
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import pkgutil
+import re
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from flask import got_request_exception
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from werkzeug.routing import IntegerConverter, UUIDConverter
+
+import mwanzo
+from mwanzo.auth.models import Role, User
+from mwanzo.careers import services as careers
+from mwanzo.catalog.models import LessonKind
+from mwanzo.extensions import db, limiter
+from mwanzo.learning.models import EnrollmentStatus
+from mwanzo.payments.models import PaymentEvent, PaymentStatus
+from mwanzo.quizzes import services as quizzes
+from tests.learning.media_fixtures import ready_video_lesson
+
+HOSTILE_TEXT = ["a\x00b", "9" * 30, "1e309", "../../etc/passwd", "ñ漢字🙂\u202e'\"<>&%" * 300]
+# NUL is refused at the door; the others reach the views, each in every field in turn.
+HOSTILE_MIX = ["9" * 30, "1e309", "ñ漢字🙂\u202e" * 200]
+DEEP_JSON = "[" * 1000 + "]" * 1000
+
+
+def field_names() -> list[str]:
+    """Every form field and every request argument the app reads."""
+    names = {"page", "q", "position", "email", "password", "name", "code", "next", "status", "action"}
+    root = Path(mwanzo.__file__).parent
+    for info in pkgutil.walk_packages([str(root)], "mwanzo."):
+        if info.name.endswith(".forms"):
+            for _, cls in inspect.getmembers(importlib.import_module(info.name), inspect.isclass):
+                if issubclass(cls, FlaskForm):
+                    names.update(name for name in dir(cls) if hasattr(getattr(cls, name), "_formfield"))
+    for source in root.rglob("*.py"):
+        names.update(re.findall(r"""(?:args|form|payload)\.get(?:list)?\(\s*["']([a-z_]+)["']""", source.read_text()))
+    return sorted(names)
+
+
+@pytest.fixture
+def world(make):
+    """One of everything, so that real ids lead the hostile input past the 404s into the views."""
+    student = make.user(role=Role.STUDENT)
+    instructor = make.instructor()
+    employer = make.user(role=Role.EMPLOYER)
+    admin = make.user(role=Role.ADMIN)
+    category = make.category()
+    course = make.course(instructor_id=instructor.id, category_id=category.id, price=Decimal("500"))
+    section = make.section(course)
+    video = ready_video_lesson(section, title="Video")
+    make.lesson(section, title="Reading", kind=LessonKind.TEXT)
+    enrolment = make.enrollment(student, course, status=EnrollmentStatus.ACTIVE)
+    payment = make.payment(enrolment, "500", PaymentStatus.SUCCESS)
+    certificate = make.certificate(student)
+    quiz = make.quiz(course)
+    question = make.question(quiz)
+    attempt = quizzes.start_attempt(quiz, student)
+    job = make.job(employer)
+    application = careers.apply(job, student, "Hello", [certificate.id])
+    db.session.commit()
+    values = {
+        "user_id": student.id, "category_id": category.id, "course_id": course.id, "job_id": job.id,
+        "application_id": application.id, "slug": course.slug, "code": certificate.verification_code,
+        "lesson_id": video.id, "section_id": section.id, "payment_id": payment.id, "quiz_id": quiz.id,
+        "question_id": question.id, "attempt_id": attempt.id, "token": "token", "name": "index.m3u8",
+        "version": "1", "width": 320, "ext": "webp", "key": "lessons/x", "filename": "css/app.css",
+    }
+    users = {None: None, Role.STUDENT: student, Role.INSTRUCTOR: instructor, Role.EMPLOYER: employer,
+             Role.ADMIN: admin}
+    return values, users
+
+
+def rules(app):
+    # Deleting things last keeps the real ids alive for the other endpoints.
+    return sorted(app.url_map.iter_rules(), key=lambda rule: ("delete" in rule.endpoint, rule.rule))
+
+
+def urls_for(app, rule, values) -> list[tuple[str, bool]]:
+    """(url, is_the_real_one): the rule filled with real values, then each variable made hostile in turn."""
+    adapter = app.url_map.bind("localhost")
+    real = {name: values.get(name, "x") for name in rule.arguments}
+    urls = [(adapter.build(rule.endpoint, real), True)]
+    for name, converter in rule._converters.items():
+        if isinstance(converter, UUIDConverter):
+            # Routing refuses anything but a UUID, whatever it is: one hostile value shows that.
+            placeholder = uuid.UUID(int=0)
+            url = adapter.build(rule.endpoint, {**real, name: placeholder}).replace(str(placeholder), "a%00b", 1)
+            urls.append((url, False))
+            continue
+        for hostile in HOSTILE_TEXT:
+            if isinstance(converter, IntegerConverter) and not hostile.isdigit():
+                continue
+            urls.append((adapter.build(rule.endpoint, {**real, name: hostile}), False))
+    return urls
+
+
+def mixed(fields: list[str], shift: int) -> dict:
+    return {name: HOSTILE_MIX[(n + shift) % len(HOSTILE_MIX)] for n, name in enumerate(fields)}
+
+
+def requests_for(rule, url: str, real: bool, fields: list[str]):
+    """(method, url, keyword arguments) to send for one URL of a rule."""
+    methods = rule.methods - {"HEAD", "OPTIONS"}
+    if "GET" in methods:
+        yield "GET", url, {}
+        if real:
+            for shift in range(len(HOSTILE_MIX)):
+                yield "GET", url, {"query_string": mixed(fields, shift)}
+            yield "GET", url, {"query_string": {"page": "9" * 30, "q": "a\x00"}, "headers": {"HX-Request": "true"}}
+    if "POST" in methods:
+        yield "POST", url, {}
+        if real:
+            for shift in range(len(HOSTILE_MIX)):
+                yield "POST", url, {"data": mixed(fields, shift)}
+            yield "POST", url, {"data": mixed(fields, 0), "headers": {"HX-Request": "true"}}
+            yield "POST", url, {"data": {name: "a\x00b" for name in fields}, "headers": {"HX-Request": "true"}}
+            yield "POST", url, {"data": json.dumps({name: "a\x00b" for name in fields}),
+                                "content_type": "application/json"}
+            yield "POST", url, {"data": "{" + ", ".join(f'"{name}": 1e309' for name in fields) + "}",
+                                "content_type": "application/json"}
+            yield "POST", url, {"data": DEEP_JSON, "content_type": "application/json"}
+
+
+def sign_in(client, user) -> None:
+    with client.session_transaction() as session:
+        session.clear()
+        if user is not None:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+
+
+@pytest.fixture
+def production_errors(app):
+    """Errors become 500 pages as in production (not exceptions in the test); each one's cause is kept."""
+    causes = []
+
+    def keep(sender, exception, **extra):
+        causes.append(repr(exception)[:200])
+
+    app.config.update(PAYMENT_CALLBACK_TOKEN="token", PROPAGATE_EXCEPTIONS=False)
+    got_request_exception.connect(keep, app)
+    yield causes
+    got_request_exception.disconnect(keep, app)
+    app.config.update(PAYMENT_CALLBACK_TOKEN=None, PROPAGATE_EXCEPTIONS=None)
+
+
+@pytest.mark.parametrize("role", [None, Role.STUDENT, Role.INSTRUCTOR, Role.EMPLOYER, Role.ADMIN],
+                         ids=["anonymous", "student", "instructor", "employer", "admin"])
+def test_no_hostile_request_causes_a_server_error(app, client, world, production_errors, role):
+    values, users = world
+    fields = field_names()
+    failures = []
+    sign_in(client, users[role])
+    for rule in rules(app):
+        for url, real in urls_for(app, rule, values):
+            for method, target, kwargs in requests_for(rule, url, real, fields):
+                limiter.reset()  # a 429 would hide what the view does with the input
+                response = client.open(target, method=method, **kwargs)
+                if rule.endpoint.startswith("auth."):
+                    sign_in(client, users[role])  # logging out, in or as someone new changed the session
+                if response.status_code >= 500:
+                    cause = production_errors[-1] if production_errors else ""
+                    failures.append((response.status_code, method, target[:100], sorted(kwargs), cause))
+    assert not failures, "\n".join(map(str, failures))
+
+
+@pytest.mark.parametrize("path", ["/jobs?q=a%00b", "/courses?q=%00", "/verify?code=AB%00CD", "/courses/a%00b",
+                                  "/certificates/MW%00X"])
+def test_nul_in_a_query_or_path_is_a_clear_400(client, path):
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "control characters (such as NUL)" in response.get_data(as_text=True)
+
+
+def test_nul_in_a_form_field_is_a_clear_400_and_nothing_is_stored(client, make):
+    response = client.post("/register", data={"name": "Wanjiru\x00", "email": "w@example.com", "password": "x" * 12,
+                                              "role": "STUDENT"}, headers={"HX-Request": "true"})
+    assert response.status_code == 400 and "control characters" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_page_numbers_beyond_any_list_show_an_empty_page(client, make, login):
+    login(make.user(role=Role.EMPLOYER))
+    for path in ("/jobs", "/employer/candidates"):
+        assert client.get(path, query_string={"page": "9" * 30}).status_code == 200
+
+
+def test_deeply_nested_json_to_the_webhook_is_refused(app, client):
+    app.config["PAYMENT_CALLBACK_TOKEN"] = "token"
+    try:
+        responses = [client.post("/api/v1/payments/callback/token", data=DEEP_JSON, content_type=content_type)
+                     for content_type in ("application/json", "text/plain")]
+    finally:
+        app.config["PAYMENT_CALLBACK_TOKEN"] = None
+    for response in responses:
+        assert response.status_code == 400 and "nested too deeply" in response.get_json()["message"]
+    assert db.session.scalar(select(func.count()).select_from(PaymentEvent)) == 0
+
+
+def test_s3_upload_endpoints_do_not_exist_on_local_storage(client, make, login):
+    instructor = login(make.instructor())
+    lesson = make.lesson(make.section(make.draft_course(instructor)), kind=LessonKind.VIDEO, body_markdown=None)
+    for step in ("start", "complete"):
+        response = client.post(f"/studio/lessons/{lesson.id}/video/{step}", json={"filename": "a.mp4", "size": 10})
+        assert response.status_code == 404
+
+
+@pytest.mark.parametrize("args", [{"exp": "9" * 12, "sig": "ñ漢字"}, {"exp": "²", "sig": "x"}])
+def test_a_forged_media_signature_in_any_script_is_refused(client, args):
+    assert client.get("/media/lessons/x/source.mp4", query_string=args).status_code == 403
