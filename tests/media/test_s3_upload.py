@@ -12,30 +12,6 @@ from mwanzo.extensions import db
 from mwanzo.media.delivery import media_url
 
 
-@pytest.fixture
-def s3(app, monkeypatch):
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    host, port = server.get_host_and_port()
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(name, value)
-    saved = {k: app.config[k] for k in ("STORAGE_BACKEND", "S3_BUCKET", "S3_ENDPOINT_URL", "AWS_REGION",
-                                         "S3_MULTIPART_THRESHOLD")}
-    app.config.update(STORAGE_BACKEND="s3", S3_BUCKET="mwanzo-media", S3_ENDPOINT_URL=f"http://{host}:{port}",
-                      AWS_REGION="us-east-1")
-    app.extensions.pop("mwanzo_storage", None)
-    from mwanzo.storage import get_storage
-
-    get_storage().client.create_bucket(Bucket="mwanzo-media")
-    yield get_storage()
-    app.config.update(saved)
-    app.extensions.pop("mwanzo_storage", None)
-    server.stop()
-
-
 def put(url: str, data: bytes) -> str:
     request = urllib.request.Request(url, data=data, method="PUT", headers={"Content-Type": "video/mp4"})
     with urllib.request.urlopen(request, timeout=30) as response:

@@ -221,6 +221,12 @@ def test_the_video_of_an_approved_lesson_cannot_be_replaced(client, login, live,
     form = client.post(f"/studio/lessons/{video.id}/video", data={"video": (b"not read", "clip.mp4")},
                        content_type="multipart/form-data")
     assert form.status_code == 409 and "haiwezi kubadilishwa" in form.text  # the instructor reads Swahili
+
+
+def test_the_upload_script_is_told_an_approved_lesson_keeps_its_video(client, login, live, make, s3):
+    login(live["instructor"])
+    video = make.lesson(live["section"], kind=LessonKind.VIDEO, body_markdown=None,
+                        processing_status=ProcessingStatus.READY)
     script = client.post(f"/studio/lessons/{video.id}/video/start", json={"filename": "clip.mp4", "size": 10})
     assert script.status_code == 409 and "haiwezi kubadilishwa" in script.get_json()["error"]
 
