@@ -121,9 +121,9 @@ LOCK_ACTIONS = {"lock": True, "unlock": False}
 ACTIVE_ACTIONS = {"activate": True, "deactivate": False}
 
 
-def switch_action(args, actions: dict[str, bool]) -> str:
+def switch_action(args, actions: dict[str, bool], field: str = "action") -> str:
     """The button's action, e.g. lock or unlock; 400 for anything else."""
-    action = args.get("action", "")
+    action = args.get(field, "")
     if action not in actions:
         abort(400)
     return action
@@ -232,18 +232,10 @@ def course_list():
 FEATURED_CHOICES = {"1": True, "0": False}
 
 
-def featured_choice(args) -> str:
-    """The button's choice: 1 to feature, 0 to remove; 400 for anything else."""
-    choice = args.get("featured", "")
-    if choice not in FEATURED_CHOICES:
-        abort(400)
-    return choice
-
-
 @bp.get("/courses/<uuid:course_id>/featured")
 def course_featured_confirm(course_id: uuid.UUID):
     course = db.get_or_404(Course, course_id)
-    choice = featured_choice(request.args)
+    choice = switch_action(request.args, FEATURED_CHOICES, "featured")
     question = (_("Feature %(title)s on the home page?", title=course.title) if FEATURED_CHOICES[choice]
                 else _("Remove %(title)s from the featured courses?", title=course.title))
     return change_confirm_page(question, f"featured:{choice}", course.id,
@@ -253,7 +245,7 @@ def course_featured_confirm(course_id: uuid.UUID):
 
 @bp.post("/courses/<uuid:course_id>/featured")
 def course_featured(course_id: uuid.UUID):
-    choice = featured_choice(request.form)
+    choice = switch_action(request.form, FEATURED_CHOICES, "featured")
     require_confirmation(f"featured:{choice}", course_id)
     course = db.get_or_404(Course, course_id)
     services.set_featured(current_user, course, FEATURED_CHOICES[choice])
