@@ -80,8 +80,9 @@ def confirm_page(user_id: uuid.UUID, change: str, field: str, value: str, endpoi
         services.refuse_self(current_user, user)
     except services.CannotChangeSelf:
         return own_account_refused(user)
-    return render_template("admin/user_confirm.html", user=user, change=change, field=field, value=value,
+    return render_template("admin/user_confirm.html", user=user, change=change, value=value, fields={field: value},
                            action_url=url_for(endpoint, user_id=user.id),
+                           cancel_url=url_for("admin.user_detail", user_id=user.id),
                            token=confirmation_token(f"{change}:{value}", user.id))
 
 
@@ -120,9 +121,9 @@ LOCK_ACTIONS = {"lock": True, "unlock": False}
 ACTIVE_ACTIONS = {"activate": True, "deactivate": False}
 
 
-def switch_action(args, actions: dict[str, bool]) -> str:
+def switch_action(args, actions: dict[str, bool], field: str = "action") -> str:
     """The button's action, e.g. lock or unlock; 400 for anything else."""
-    action = args.get("action", "")
+    action = args.get(field, "")
     if action not in actions:
         abort(400)
     return action
@@ -194,8 +195,24 @@ def category_edit(category_id: uuid.UUID):
     return render_template("admin/category_edit.html", form=form, category=category), 422 if form.errors else 200
 
 
+def change_confirm_page(question: str, action: str, target, action_url: str, cancel_url: str, **fields):
+    """The page that asks `question`; its form posts `fields` with the token for `action` on `target`."""
+    require_page_visit()
+    return render_template("admin/change_confirm.html", question=question, action_url=action_url,
+                           cancel_url=cancel_url, fields=fields, token=confirmation_token(action, target))
+
+
+@bp.get("/categories/<uuid:category_id>/delete")
+def category_delete_confirm(category_id: uuid.UUID):
+    category = db.get_or_404(Category, category_id)
+    return change_confirm_page(_("Delete the category %(name)s?", name=category.name), "delete-category",
+                               category.id, url_for("admin.category_delete", category_id=category.id),
+                               url_for("admin.category_list"))
+
+
 @bp.post("/categories/<uuid:category_id>/delete")
 def category_delete(category_id: uuid.UUID):
+    require_confirmation("delete-category", category_id)
     category = db.get_or_404(Category, category_id)
     try:
         services.delete_category(current_user, category)
@@ -212,10 +229,26 @@ def course_list():
     return render_template("admin/course_list.html", pagination=services.published_courses(page_arg(), q), q=q)
 
 
+FEATURED_CHOICES = {"1": True, "0": False}
+
+
+@bp.get("/courses/<uuid:course_id>/featured")
+def course_featured_confirm(course_id: uuid.UUID):
+    course = db.get_or_404(Course, course_id)
+    choice = switch_action(request.args, FEATURED_CHOICES, "featured")
+    question = (_("Feature %(title)s on the home page?", title=course.title) if FEATURED_CHOICES[choice]
+                else _("Remove %(title)s from the featured courses?", title=course.title))
+    return change_confirm_page(question, f"featured:{choice}", course.id,
+                               url_for("admin.course_featured", course_id=course.id),
+                               url_for("admin.course_list", page=page_arg()), featured=choice, page=page_arg())
+
+
 @bp.post("/courses/<uuid:course_id>/featured")
 def course_featured(course_id: uuid.UUID):
+    choice = switch_action(request.form, FEATURED_CHOICES, "featured")
+    require_confirmation(f"featured:{choice}", course_id)
     course = db.get_or_404(Course, course_id)
-    services.set_featured(current_user, course, request.form.get("featured") == "1")
+    services.set_featured(current_user, course, FEATURED_CHOICES[choice])
     db.session.commit()
     return redirect(url_for("admin.course_list", page=page_number(request.form)), 303)
 

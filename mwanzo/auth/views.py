@@ -16,14 +16,41 @@ from mwanzo.web.security import is_safe_next
 bp = Blueprint("auth", __name__)
 
 
+# Long enough to outlast any login window: when the counter expires, the keys fall back to generation 0,
+# whose windows are gone by then.
+WINDOW_GENERATION_SECONDS = 30 * 24 * 3600
+
+
+def window_generation_key(email: str) -> str:
+    return "login-windows:" + services.normalise_email(email)
+
+
+def window_generation(email: str) -> int:
+    """How many password resets the account has had lately; part of its rate-limit keys."""
+    return limiter.storage.get(window_generation_key(email))
+
+
+def start_fresh_login_windows(email: str) -> None:
+    """After a password reset, the account's window and every address's window for it start empty.
+
+    The per-address keys cannot be listed (neither memory:// nor Redis storage can search them), so instead
+    of clearing them one by one the account's keys move on to a new generation and the old windows expire."""
+    limiter.storage.incr(window_generation_key(email), WINDOW_GENERATION_SECONDS)
+
+
+def tried_account() -> str:
+    email = request.form.get("email", "")
+    return f"{services.normalise_email(email)}:{window_generation(email)}"
+
+
 def account_key() -> str:
     """Rate-limit key for the account being tried, whatever IP the attempts come from."""
-    return "account:" + services.normalise_email(request.form.get("email", ""))
+    return "account:" + tried_account()
 
 
 def address_account_key() -> str:
     """Rate-limit key for one address trying one account."""
-    return f"pair:{get_remote_address()}:{services.normalise_email(request.form.get('email', ''))}"
+    return f"pair:{get_remote_address()}:{tried_account()}"
 
 
 def login_failed(response) -> bool:
@@ -166,6 +193,7 @@ def reset_password(token: str):
     if form.validate_on_submit():
         user = services.reset_password(token, form.password.data)
         db.session.commit()
+        start_fresh_login_windows(user.email)
         logout_user()
         start_session(user)
         flash(_("Your password is changed and your account is unlocked."), "success")

@@ -240,18 +240,21 @@ def attention_page(payment_id: uuid.UUID, form: AttentionSettleForm, status: int
     form.action.choices = [choice for choice in form.action.choices
                            if payment.attention and choice.value in services.SETTLE_ACTIONS[payment.attention]]
     return render_template("payments/admin_attention_settle.html", payment=payment, form=form,
-                           reasons=ATTENTION_REASONS, message=services.status_message(payment)), status
+                           reasons=ATTENTION_REASONS, message=services.status_message(payment),
+                           token=confirmation_token("settle", payment.id)), status
 
 
 @bp.get("/admin/payments/<uuid:payment_id>/settle")
 @role_required(Role.ADMIN)
 def admin_attention_settle(payment_id: uuid.UUID):
+    require_page_visit()
     return attention_page(payment_id, AttentionSettleForm())
 
 
 @bp.post("/admin/payments/<uuid:payment_id>/settle")
 @role_required(Role.ADMIN)
 def admin_attention_settle_post(payment_id: uuid.UUID):
+    require_confirmation("settle", payment_id)
     form = AttentionSettleForm()
     if not form.validate_on_submit():
         return attention_page(payment_id, form, 422)
@@ -276,18 +279,20 @@ def callback_refund_page(event_id: uuid.UUID, form: CallbackRefundForm, status: 
     if event is None or event.payment_id is not None or event.kind != "callback":
         abort(404)
     return render_template("payments/admin_callback_refund.html", event=event, form=form,
-                           data=parse_callback(event.payload)), status
+                           data=parse_callback(event.payload), token=confirmation_token("refund-callback", event.id)), status
 
 
 @bp.get("/admin/payments/callbacks/<uuid:event_id>/refund")
 @role_required(Role.ADMIN)
 def admin_callback_refund(event_id: uuid.UUID):
+    require_page_visit()
     return callback_refund_page(event_id, CallbackRefundForm())
 
 
 @bp.post("/admin/payments/callbacks/<uuid:event_id>/refund")
 @role_required(Role.ADMIN)
 def admin_callback_refund_post(event_id: uuid.UUID):
+    require_confirmation("refund-callback", event_id)
     form = CallbackRefundForm()
     if not form.validate_on_submit():
         return callback_refund_page(event_id, form, 422)

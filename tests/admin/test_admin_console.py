@@ -145,9 +145,9 @@ def test_categories_crud_is_audited(client, make, login):
                                                                   "slug": "fashion"}).status_code == 303
     used = make.category()
     make.course(category_id=used.id)
-    refused = client.post(f"/admin/categories/{used.id}/delete")
+    refused = post_confirmed(client, f"/admin/categories/{used.id}/delete")
     assert refused.status_code == 409 and "still has courses" in refused.get_data(as_text=True)
-    assert client.post(f"/admin/categories/{category_id}/delete").status_code == 303
+    assert post_confirmed(client, f"/admin/categories/{category_id}/delete").status_code == 303
     db.session.expire_all()
     assert db.session.scalar(select(Category).where(Category.id == category_id)) is None
     assert [len(audit(a)) for a in ("category.created", "category.updated", "category.deleted")] == [1, 1, 1]
@@ -158,11 +158,11 @@ def test_categories_crud_is_audited(client, make, login):
 def test_featured_toggle_is_audited_and_shows_on_home(client, make, login):
     login(make.user(role=Role.ADMIN))
     course = make.course(title="Poultry for profit")
-    assert client.post(f"/admin/courses/{course.id}/featured", data={"featured": "1"}).status_code == 303
+    assert post_confirmed(client, f"/admin/courses/{course.id}/featured", featured="1").status_code == 303
     db.session.expire_all()
     assert db.session.get(Course, course.id).is_featured
     assert len(audit("course.featured")) == 1
-    client.post(f"/admin/courses/{course.id}/featured", data={"featured": "0"})
+    post_confirmed(client, f"/admin/courses/{course.id}/featured", featured="0")
     db.session.expire_all()
     assert not db.session.get(Course, course.id).is_featured and len(audit("course.unfeatured")) == 1
 

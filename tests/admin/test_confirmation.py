@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from mwanzo.admin.models import AuditLog
 from mwanzo.auth.models import Role, User
-from mwanzo.catalog.models import Course, CourseStatus
+from mwanzo.catalog.models import Category, Course, CourseStatus
 from mwanzo.certificates.models import Certificate
 from mwanzo.extensions import db
 from tests.confirmations import confirmation_token, post_confirmed
@@ -120,3 +120,37 @@ def test_course_decisions_need_their_confirmation(client, make, admin, decision,
     assert post_confirmed(client, url, **data).status_code == 302
     db.session.expire_all()
     assert db.session.get(Course, course.id).status == outcome
+
+
+def test_deleting_a_category_needs_its_confirmation(client, make, admin):
+    category_id = make.category(name="Tailoring").id
+    url = f"/admin/categories/{category_id}/delete"
+    assert_refused(client.post(url))
+    db.session.expire_all()
+    assert db.session.get(Category, category_id) is not None
+    assert db.session.scalar(select(func.count()).select_from(AuditLog)) == 0
+    # The list links to the confirmation page, a plain page whose form carries the token.
+    listing = client.get("/admin/categories").get_data(as_text=True)
+    assert f'href="{url}"' in listing
+    assert "Delete the category Tailoring?" in client.get(url).get_data(as_text=True)
+    assert post_confirmed(client, url).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Category, category_id) is None
+
+
+def test_featuring_a_course_needs_its_confirmation(client, make, admin):
+    course = make.course(title="Poultry for profit")
+    url = f"/admin/courses/{course.id}/featured"
+    assert_refused(client.post(url, data={"featured": "1"}))
+    db.session.expire_all()
+    assert not db.session.get(Course, course.id).is_featured
+    # A token for removing does not feature.
+    token = confirmation_token(client, url, featured="0")
+    assert_refused(client.post(url, data={"featured": "1", "confirm_token": token}))
+    db.session.expire_all()
+    assert not db.session.get(Course, course.id).is_featured
+    page = client.get(url, query_string={"featured": "1"}).get_data(as_text=True)
+    assert "Feature Poultry for profit on the home page?" in page
+    assert post_confirmed(client, url, featured="1", page="1").status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Course, course.id).is_featured

@@ -186,6 +186,32 @@ def test_guessing_one_account_is_stopped_by_the_account_limit_but_the_owner_sign
     assert statuses == [422] * limit + [429]
 
 
+def test_after_a_password_reset_the_owner_signs_in_at_once_from_any_address(app, make):
+    make.user(email="a@example.com")
+    pair_limit = int(app.config["LOGIN_PAIR_RATE_LIMIT"].split()[0])
+    account_limit = int(app.config["LOGIN_ACCOUNT_RATE_LIMIT"].split()[0])
+    # Wrong passwords fill the window of the owner's home address (a shared mobile address) and, with
+    # guesses from elsewhere, the account's window.
+    for _ in range(pair_limit):
+        assert post_login_from(app, "10.4.0.1", "a@example.com", "Wrong#1234").status_code == 422
+    for i in range(account_limit - pair_limit):
+        assert post_login_from(app, f"10.5.0.{i}", "a@example.com", "Wrong#1234").status_code == 422
+    assert post_login_from(app, "10.4.0.1", "a@example.com", PASSWORD).status_code == 429
+    assert post_login_from(app, "10.4.0.2", "a@example.com", PASSWORD).status_code == 429
+    # The owner proves the address with the emailed link, from the phone.
+    phone = app.test_client()
+    phone.post("/forgot-password", data={"email": "a@example.com"}, environ_base={"REMOTE_ADDR": "10.4.0.2"})
+    link = link_in(emails_to("a@example.com", "password_reset")[0], "/reset-password/")
+    assert phone.post(link, data={"password": "New#Pass2026", "confirm": "New#Pass2026"},
+                      environ_base={"REMOTE_ADDR": "10.4.0.2"}).status_code == 302
+    for address in ("10.4.0.1", "10.4.0.2", "10.6.0.1"):
+        assert post_login_from(app, address, "a@example.com", "New#Pass2026").status_code == 302
+    # Guessing starts counting again from nothing.
+    for _ in range(pair_limit):
+        assert post_login_from(app, "10.7.0.1", "a@example.com", "Wrong#1234").status_code == 422
+    assert post_login_from(app, "10.7.0.1", "a@example.com", "New#Pass2026").status_code == 429
+
+
 def test_trusted_proxy_count_decides_whose_address_is_limited(app, make, monkeypatch):
     from mwanzo import create_app
 

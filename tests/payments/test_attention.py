@@ -11,6 +11,7 @@ from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.learning.models import Enrollment, EnrollmentStatus
 from mwanzo.payments.models import Payment, PaymentStatus
+from tests.confirmations import confirmation_token, post_confirmed
 from tests.emails import emails_to
 from tests.payments.conftest import callback_path
 
@@ -42,7 +43,7 @@ def reloaded(payment: Payment) -> Payment:
 
 
 def settle(client, payment: Payment, **form):
-    return client.post(f"/admin/payments/{payment.id}/settle", data=form)
+    return post_confirmed(client, f"/admin/payments/{payment.id}/settle", **form)
 
 
 def audits() -> list[AuditLog]:
@@ -79,7 +80,9 @@ def test_a_timed_out_push_that_was_paid_is_listed_and_the_operator_grants_the_co
     assert audit.details["receipt"] == receipt and audit.details["reason"] == "UNVERIFIED_SUCCESS"
     assert f'data-payment="{payment.id}"' not in client.get(ATTENTION).get_data(as_text=True)
     # Submitted again (a double click, a resent form): nothing changes, nothing is audited twice.
-    again = settle(client, payment, action="grant", receipt=receipt, note="again")
+    token = confirm.split('name="confirm_token" value="')[1].split('"')[0]
+    again = client.post(f"/admin/payments/{payment.id}/settle",
+                        data={"action": "grant", "receipt": receipt, "note": "again", "confirm_token": token})
     assert again.status_code == 303 and len(audits()) == 1
     assert "already settled" in client.get(ATTENTION).get_data(as_text=True)
 
@@ -174,12 +177,17 @@ def test_settling_needs_an_admin_a_csrf_token_a_receipt_and_a_note(client, check
     client.post(callback_path(), json=payhero.settle(payment.provider_reference, callback_amount=1))
     login(make.user(email="student2@example.com"))
     assert client.get(ATTENTION).status_code == 403
-    assert settle(client, payment, action="grant", receipt="SKQ96C7K7H", note="x").status_code == 403
+    assert client.post(f"/admin/payments/{payment.id}/settle",
+                       data={"action": "grant", "receipt": "SKQ96C7K7H", "note": "x"}).status_code == 403
     login(admin)
     request.getfixturevalue("csrf_enabled")
     assert settle(client, payment, action="grant", receipt="SKQ96C7K7H", note="x").status_code == 400
     page = client.get(f"/admin/payments/{payment.id}/settle").get_data(as_text=True)
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    # The CSRF token alone (which htmx sends from any page) is not enough: the page's confirmation is needed.
+    unconfirmed = client.post(f"/admin/payments/{payment.id}/settle",
+                              data={"action": "grant", "receipt": "SKQ96C7K7H", "note": "x", "csrf_token": token})
+    assert unconfirmed.status_code == 400 and "This change needs confirming" in unconfirmed.get_data(as_text=True)
     missing = settle(client, payment, action="grant", receipt="", note="", csrf_token=token)
     body = missing.get_data(as_text=True)
     assert missing.status_code == 422 and "Enter the M-Pesa receipt number" in body and "This field is required" in body
@@ -201,9 +209,15 @@ def test_a_success_callback_matching_no_payment_is_listed_until_its_refund_is_re
     confirm = client.get(f"/admin/payments/callbacks/{link}")
     assert confirm.status_code == 200 and f'value="{receipt}"' in confirm.get_data(as_text=True)
     path = f"/admin/payments/callbacks/{link}"
-    assert client.post(path, data={"receipt": receipt, "note": ""}).status_code == 422
-    assert client.post(path, data={"receipt": receipt, "note": "Sent back to 0712345678"}).status_code == 303
-    assert client.post(path, data={"receipt": receipt, "note": "again"}).status_code == 303
+    token = confirmation_token(client, path)
+    # Without the page's token (what markup injected elsewhere would send) nothing is recorded.
+    refused = client.post(path, data={"receipt": receipt, "note": "Sent back to 0712345678"})
+    assert refused.status_code == 400 and "This change needs confirming" in refused.get_data(as_text=True)
+    assert audits() == []
+    assert client.post(path, data={"receipt": receipt, "note": "", "confirm_token": token}).status_code == 422
+    assert client.post(path, data={"receipt": receipt, "note": "Sent back to 0712345678",
+                                   "confirm_token": token}).status_code == 303
+    assert client.post(path, data={"receipt": receipt, "note": "again", "confirm_token": token}).status_code == 303
     [audit] = audits()
     assert (audit.action, audit.details) == ("payment.callback.refund",
                                              {"receipt": receipt, "note": "Sent back to 0712345678"})
