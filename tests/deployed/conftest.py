@@ -125,7 +125,7 @@ class Deployment:
         self.environment: dict[str, str] = {}
         self.started: dict[str, tuple[str, dict | None]] = {}  # process name → (Procfile entry, extra env)
         self.web_ports = {"web": self.web_port}  # gunicorn nodes in nginx's upstream, process name → port
-        self.node_urls: dict[str, str] = {}  # process name → nginx port that proxies to that node only
+        self.node_ports: dict[str, int] = {}  # process name → nginx port that proxies to that node only
         self._seed_app = None
 
     # ---- services the processes need
@@ -189,7 +189,7 @@ class Deployment:
     def nginx_conf(self) -> str:
         # Started as root, nginx's workers would run as nobody, who cannot write into this run's folder.
         user = "user root;\n" if os.geteuid() == 0 else ""
-        direct = {int(url.rsplit(":", 1)[1]): self.web_ports[name] for name, url in self.node_urls.items()}
+        direct = {listen: self.web_ports[name] for name, listen in self.node_ports.items()}
         return NGINX_CONF.format(
             user=user, run=self.run, port=self.port, cert=self.certificate[0], key=self.certificate[1],
             upstream=" ".join(f"server 127.0.0.1:{port};" for port in self.web_ports.values()),
@@ -212,15 +212,16 @@ class Deployment:
             metrics.mkdir()
             self.start("web", {"PORT": str(port), "PROMETHEUS_MULTIPROC_DIR": str(metrics)}, label="web-b")
             self.web_ports["web-b"] = port
-            self.node_urls = {name: f"https://127.0.0.1:{free_port()}" for name in self.web_ports}
+            self.node_ports = {name: free_port() for name in self.web_ports}
             (self.run / "nginx.conf").write_text(self.nginx_conf())
             self.nginx.send_signal(signal.SIGHUP)  # reload: new upstream and ports, open connections kept
-            try:
-                wait_until(lambda: all(requests.get(f"{url}/healthz", verify=self.ca_file, timeout=5).ok
-                                       for url in self.node_urls.values()), 90, "both web nodes behind nginx")
-            except AssertionError as exc:
-                raise AssertionError(f"{exc}\n{self.logs_tail()}") from None
-        return self.node_urls["web"], self.node_urls["web-b"]
+        node_a, node_b = (f"https://127.0.0.1:{listen}" for listen in self.node_ports.values())
+        try:
+            wait_until(lambda: all(requests.get(f"{url}/healthz", verify=self.ca_file, timeout=5).ok
+                                   for url in (node_a, node_b)), 90, "both web nodes behind nginx")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{self.logs_tail()}") from None
+        return node_a, node_b
 
     def start_all(self) -> None:
         self.start_outside_world()
