@@ -20,8 +20,10 @@ Adding a scenario:
 3. The outside world: ``deployment.inbox`` (emails received, ``deployment.wait_for_email``),
    ``deployment.payhero`` (answer a payment prompt), ``deployment.s3`` (a boto3 client of the bucket).
 4. Processes are ``deployment.processes[name]`` (Popen) with their output in ``deployment.log(name)``;
-   ``deployment.restart(name)`` stops and starts one (fault drills, a second node: start the Procfile command
-   again with ``deployment.start(name, extra_env)``). Settings every process gets are in ``environment``.
+   ``deployment.restart(name)`` stops and starts one with the settings it had (fault drills). Settings every
+   process gets are in ``environment``; gunicorn binds to 127.0.0.1 (BIND).
+   Two nodes: the ``nodes`` fixture adds a second gunicorn (process ``web-b``) to nginx's upstream and gives
+   the URLs that reach only node A and only node B, to prove what one node started the other sees.
 5. After each test, every RQ job must have succeeded: a job in the failed or retry registry fails the test,
    and so does a Procfile process that died.
 """
@@ -67,12 +69,14 @@ http {{
   uwsgi_temp_path {run}/nginx-uwsgi;
   scgi_temp_path {run}/nginx-scgi;
   client_max_body_size 64m;
+  upstream web {{ {upstream} }}
+  map $server_port $node {{ default web; {node_map} }}
   server {{
-    listen 127.0.0.1:{port} ssl;
+    listen 127.0.0.1:{port} ssl;{node_listen}
     ssl_certificate {cert};
     ssl_certificate_key {key};
     location / {{
-      proxy_pass http://127.0.0.1:{web_port};
+      proxy_pass http://$node;
       proxy_set_header Host $http_host;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
       proxy_set_header X-Forwarded-Proto $scheme;
@@ -119,6 +123,9 @@ class Deployment:
         self.inbox = Inbox()
         self.payhero = FakePayHero(ca_file=self.ca_file)
         self.environment: dict[str, str] = {}
+        self.started: dict[str, tuple[str, dict | None]] = {}  # process name → (Procfile entry, extra env)
+        self.web_ports = {"web": self.web_port}  # gunicorn nodes in nginx's upstream, process name → port
+        self.node_ports: dict[str, int] = {}  # process name → nginx port that proxies to that node only
         self._seed_app = None
 
     # ---- services the processes need
@@ -153,7 +160,7 @@ class Deployment:
             "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "HOME": str(self.run), "LANG": "C.UTF-8",
             "MWANZO_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48), "LOG_FORMAT": "json",
             "DATABASE_URL": self.database_url, "REDIS_URL": self.redis_url, "PORT": str(self.web_port),
-            "PUBLIC_BASE_URL": self.url, "TRUSTED_PROXIES": "1",
+            "BIND": "127.0.0.1", "PUBLIC_BASE_URL": self.url, "TRUSTED_PROXIES": "1",
             "MAIL_BACKEND": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.smtp.port),
             "SMTP_STARTTLS": "true", "SMTP_CA_FILE": self.ca_file,
             "PAYMENT_PROVIDER": "payhero", "PAYHERO_BASE_URL": self.payhero.url, "PAYHERO_API_USERNAME": "api-user",
@@ -164,12 +171,14 @@ class Deployment:
         }
 
     # ---- the Procfile
-    def start(self, name: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
-        log = (self.run / f"{name}.log").open("ab")
+    def start(self, name: str, extra_env: dict[str, str] | None = None, label: str | None = None) -> subprocess.Popen:
+        """Runs the Procfile's entry ``name``; ``label`` names the process (and its log) when an entry runs twice."""
+        label = label or name
+        log = (self.run / f"{label}.log").open("ab")
         process = subprocess.Popen(["bash", "-c", "exec " + procfile()[name]], cwd=ROOT, stdout=log,
                                    stderr=subprocess.STDOUT, env={**self.environment, **(extra_env or {})},
                                    start_new_session=True)
-        self.processes[name] = process
+        self.processes[label], self.started[label] = process, (name, extra_env)
         return process
 
     def release(self) -> None:
@@ -177,14 +186,42 @@ class Deployment:
                                 capture_output=True, text=True, timeout=300)
         assert result.returncode == 0, f"release failed:\n{result.stdout}\n{result.stderr}"
 
-    def start_nginx(self) -> None:
+    def nginx_conf(self) -> str:
         # Started as root, nginx's workers would run as nobody, who cannot write into this run's folder.
         user = "user root;\n" if os.geteuid() == 0 else ""
+        direct = {listen: self.web_ports[name] for name, listen in self.node_ports.items()}
+        return NGINX_CONF.format(
+            user=user, run=self.run, port=self.port, cert=self.certificate[0], key=self.certificate[1],
+            upstream=" ".join(f"server 127.0.0.1:{port};" for port in self.web_ports.values()),
+            node_map=" ".join(f"{listen} 127.0.0.1:{port};" for listen, port in direct.items()),
+            node_listen="".join(f"\n    listen 127.0.0.1:{listen} ssl;" for listen in direct))
+
+    def start_nginx(self) -> None:
         conf = self.run / "nginx.conf"
-        conf.write_text(NGINX_CONF.format(user=user, run=self.run, port=self.port, web_port=self.web_port,
-                                          cert=self.certificate[0], key=self.certificate[1]))
-        self.start_service("nginx", [NGINX, "-p", str(self.run), "-c", str(conf),
-                                     "-e", str(self.run / "nginx-error.log")])
+        conf.write_text(self.nginx_conf())
+        self.nginx = self.start_service("nginx", [NGINX, "-p", str(self.run), "-c", str(conf),
+                                                  "-e", str(self.run / "nginx-error.log")])
+
+    def add_web_node(self) -> tuple[str, str]:
+        """A second node: the Procfile's web again as process ``web-b`` (own port and metrics folder, as on
+        another machine; the same database, Redis, bucket and SECRET_KEY), put in nginx's upstream next to
+        ``web``. nginx also gets one more port per node that proxies to that node only, with the same TLS and
+        headers. Returns the URLs that reach only node A (``web``) and only node B (``web-b``)."""
+        if "web-b" not in self.processes:
+            port, metrics = free_port(), self.run / "prometheus-b"
+            metrics.mkdir()
+            self.start("web", {"PORT": str(port), "PROMETHEUS_MULTIPROC_DIR": str(metrics)}, label="web-b")
+            self.web_ports["web-b"] = port
+            self.node_ports = {name: free_port() for name in self.web_ports}
+            (self.run / "nginx.conf").write_text(self.nginx_conf())
+            self.nginx.send_signal(signal.SIGHUP)  # reload: new upstream and ports, open connections kept
+        node_a, node_b = (f"https://127.0.0.1:{listen}" for listen in self.node_ports.values())
+        try:
+            wait_until(lambda: all(requests.get(f"{url}/healthz", verify=self.ca_file, timeout=5).ok
+                                   for url in (node_a, node_b)), 90, "both web nodes behind nginx")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{self.logs_tail()}") from None
+        return node_a, node_b
 
     def start_all(self) -> None:
         self.start_outside_world()
@@ -213,7 +250,8 @@ class Deployment:
 
     def restart(self, name: str) -> subprocess.Popen:
         self.stop(self.processes.pop(name))
-        return self.start(name)
+        entry, extra_env = self.started[name]
+        return self.start(entry, extra_env, label=name)
 
     @staticmethod
     def stop(process: subprocess.Popen) -> None:
@@ -316,6 +354,12 @@ def deployment(tmp_path_factory):
         yield deployed
     finally:
         deployed.stop_all()
+
+
+@pytest.fixture(scope="session")
+def nodes(deployment) -> tuple[str, str]:
+    """Two web nodes behind nginx: the URLs that reach only node A and only node B (``add_web_node``)."""
+    return deployment.add_web_node()
 
 
 @pytest.fixture(autouse=True)
