@@ -48,10 +48,11 @@ class QuizSettingsForm(FlaskForm):
         ]
 
     @classmethod
-    def from_quiz(cls, sections, quiz, drafted):
+    def from_quiz(cls, sections, quiz, changes: dict):
         """Filled from the quiz, its title and instructions from the draft under review when there is one."""
         form = cls(sections, obj=quiz)
         if not form.is_submitted():
+            drafted = revisions.drafted(changes)
             form.title.data, form.instructions.data = drafted(quiz, "title"), drafted(quiz, "instructions")
             form.section_id.data = str(quiz.section_id) if quiz.section_id else ""
             form.time_limit_minutes.data = quiz.time_limit_seconds // 60 if quiz.time_limit_seconds else None

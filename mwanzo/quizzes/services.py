@@ -241,13 +241,10 @@ def apply_approved(course_id: uuid.UUID, changes: dict) -> None:
         for question in quiz.questions:
             held = changes.get("questions", {}).get(str(question.id))
             if held:
-                merged = {name: held.get(name, getattr(question, name)) for name in revisions.HELD_QUESTION_FIELDS
-                          if name != "answers"}
-                answers = [AnswerDraft(**answer) for answer in held["answers"]] if "answers" in held else [
-                    AnswerDraft(answer.text, answer.is_correct) for answer in question.answers]
+                values = {**revisions.question_values(question), **held}
                 _apply_question(question, QuestionDraft(
-                    text=merged["text"], kind=QuestionKind(merged["kind"]), points=merged["points"],
-                    explanation=merged["explanation"], answers=answers))
+                    text=values["text"], kind=QuestionKind(values["kind"]), points=values["points"],
+                    explanation=values["explanation"], answers=[AnswerDraft(**answer) for answer in values["answers"]]))
     db.session.flush()
 
 

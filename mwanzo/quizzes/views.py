@@ -95,7 +95,7 @@ def quiz_edit(course_id: uuid.UUID, quiz_id: uuid.UUID):
     course, quiz = owned_quiz(course_id, quiz_id)
     sections = course_sections(course.id)
     changes = revisions.draft_changes(course.id)
-    form = QuizSettingsForm.from_quiz(sections, quiz, revisions.drafted(changes))
+    form = QuizSettingsForm.from_quiz(sections, quiz, changes)
     if form.validate_on_submit():
         held = services.update_quiz(course, quiz, form.settings({str(s.id) for s in sections}), current_user)
         db.session.commit()

@@ -160,10 +160,14 @@ def hold_quiz(course: Course, quiz, author: User, proposed: dict) -> None:
     _hold(course, author, ("quizzes", str(quiz.id)), proposed, {name: getattr(quiz, name) for name in proposed})
 
 
+def question_values(question) -> dict:
+    """A question's held fields as the revision keeps them."""
+    values = {name: _plain(getattr(question, name)) for name in HELD_QUESTION_FIELDS if name != "answers"}
+    return {**values, "answers": answer_values(question.answers)}
+
+
 def hold_question(course: Course, question, author: User, proposed: dict) -> None:
-    live = {name: getattr(question, name) for name in HELD_QUESTION_FIELDS if name != "answers"}
-    _hold(course, author, ("questions", str(question.id)), proposed,
-          {**live, "answers": answer_values(question.answers)})
+    _hold(course, author, ("questions", str(question.id)), proposed, question_values(question))
 
 
 def drafted_answers(changes: dict, question) -> list[dict]:
@@ -284,8 +288,7 @@ def _quiz_diff(changes: dict, course_id: uuid.UUID) -> list[ItemChanges]:
                 _field_change(name, getattr(quiz, name), value)
                 for name, value in changes["quizzes"][str(quiz.id)].items()]))
         for question in quiz.questions:
-            live = {name: _plain(getattr(question, name)) for name in HELD_QUESTION_FIELDS if name != "answers"}
-            live["answers"] = answer_values(question.answers)
+            live = question_values(question)
             if is_new_question(changes, question):
                 items.append(ItemChanges(str(_l("New question")), quiz.title, [
                     _field_change(name, None, value) for name, value in live.items() if value]))

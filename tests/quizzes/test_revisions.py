@@ -71,14 +71,18 @@ def take_quiz(client, login, live_quiz, picks: dict[str, str]) -> tuple[str, Qui
 
 
 def test_learners_take_and_are_scored_on_the_approved_quiz_until_the_admin_approves(client, login, live_quiz):
+    login(live_quiz["learner"])
+    assert client.post(f"/quizzes/{live_quiz['quiz'].id}/start").status_code == 302  # open while the edits come
     propose_quiz_changes(client, login, live_quiz)
     held = revision()
     assert held.status == RevisionStatus.PENDING
 
-    # The learner reads and is scored on the approved question only.
+    # The learner (mid-attempt, then on a new one) reads and is scored on the approved question only.
     page, attempt = take_quiz(client, login, live_quiz, {OLD_TEXT: "Backstitch", NEW_TEXT: "Running stitch"})
     assert OLD_TEXT in page and "stitch</b>" not in page and "seam" not in page and ADDED_TEXT not in page
-    assert (attempt.score, attempt.passed, len(attempt.question_order)) == (100, True, 1)
+    assert (attempt.attempt_number, attempt.score, attempt.passed, len(attempt.question_order)) == (1, 100, True, 1)
+    page, attempt = take_quiz(client, login, live_quiz, {OLD_TEXT: "Backstitch", NEW_TEXT: "Running stitch"})
+    assert (attempt.attempt_number, attempt.score, len(attempt.question_order)) == (2, 100, 1) and ADDED_TEXT not in page
     assert "1 question" in client.get(f"/quizzes/{live_quiz['quiz'].id}").text
 
     # The instructor's builder shows the draft, waiting for review, in their language.
