@@ -17,6 +17,7 @@ from mwanzo.learning.models import Enrollment, EnrollmentStatus, VideoProgress
 from mwanzo.notifications.services import send_email
 from mwanzo.quizzes.models import Question, Quiz, QuizAttempt
 from mwanzo.storage import get_storage
+from mwanzo.studio import revisions
 from mwanzo.urls import absolute_url
 
 
@@ -157,9 +158,12 @@ def progress_counts(enrollment: Enrollment) -> tuple[int, int]:
             VideoProgress.lesson_id.in_(select(lessons.c.id)),
         )
     )
-    # A required quiz still without questions cannot be passed, so it does not hold completion back.
+    # A required quiz still without questions cannot be passed, so it does not hold completion back; nor
+    # does a quiz or question waiting for review, which learners do not see.
+    new_quizzes, new_questions = revisions.unapproved_quiz_parts(enrollment.course_id)
     quizzes = select(Quiz.id).where(Quiz.course_id == enrollment.course_id, Quiz.is_required.is_(True),
-                                    exists().where(Question.quiz_id == Quiz.id))
+                                    Quiz.id.not_in(new_quizzes),
+                                    exists().where(Question.quiz_id == Quiz.id, Question.id.not_in(new_questions)))
     total_quizzes = db.session.scalar(select(func.count()).select_from(quizzes.subquery()))
     passed_quizzes = db.session.scalar(
         select(func.count()).select_from(Quiz).where(

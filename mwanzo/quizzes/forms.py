@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from mwanzo.quizzes.models import AnswersShown, QuestionKind
 from mwanzo.quizzes.services import AnswerDraft, QuestionDraft, QuizSettings, answer_rule_errors
+from mwanzo.studio import revisions
 
 ANSWER_ROWS = 6
 KIND_LABELS = {
@@ -47,9 +48,12 @@ class QuizSettingsForm(FlaskForm):
         ]
 
     @classmethod
-    def from_quiz(cls, sections, quiz):
+    def from_quiz(cls, sections, quiz, changes: dict):
+        """Filled from the quiz, its title and instructions from the draft under review when there is one."""
         form = cls(sections, obj=quiz)
         if not form.is_submitted():
+            drafted = revisions.drafted(changes)
+            form.title.data, form.instructions.data = drafted(quiz, "title"), drafted(quiz, "instructions")
             form.section_id.data = str(quiz.section_id) if quiz.section_id else ""
             form.time_limit_minutes.data = quiz.time_limit_seconds // 60 if quiz.time_limit_seconds else None
             form.answers_shown.data = quiz.answers_shown.value
@@ -92,13 +96,15 @@ class QuestionForm(FlaskForm):
         return form
 
     @classmethod
-    def from_question(cls, question):
+    def from_question(cls, question, changes: dict):
+        """Filled from the question, or from the draft under review when there is one."""
+        drafted = revisions.drafted(changes)
         form = cls()
         if not form.is_submitted():
-            form.text.data, form.kind.data = question.text, question.kind.value
-            form.points.data, form.explanation.data = question.points, question.explanation
-            for row, answer in zip(form.answers, question.answers):
-                row.form.text.data, row.form.is_correct.data = answer.text, answer.is_correct
+            form.text.data, form.kind.data = drafted(question, "text"), QuestionKind(drafted(question, "kind")).value
+            form.points.data, form.explanation.data = drafted(question, "points"), drafted(question, "explanation")
+            for row, answer in zip(form.answers, revisions.drafted_answers(changes, question)):
+                row.form.text.data, row.form.is_correct.data = answer["text"], answer["is_correct"]
         return form
 
     def filled_answers(self) -> list[AnswerDraft]:

@@ -5,6 +5,9 @@ Scoring rules (shown to instructors and learners):
 - multiple choice uses partial credit: each correct answer chosen earns points ÷ (number of correct
   answers), each wrong answer chosen takes the same amount off, and a question never scores below zero.
 A late submission is scored as at the deadline: only answers saved before it count.
+
+On a published course the words of quizzes and questions wait in the course's revision (see
+``mwanzo.studio.revisions``); learners take the approved version.
 """
 from __future__ import annotations
 
@@ -19,12 +22,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from mwanzo.auth.models import User
 from mwanzo.catalog.models import Course
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.quizzes.models import Answer, AnswersShown, Question, QuestionKind, Quiz, QuizAttempt, StudentAnswer
+from mwanzo.studio import revisions
 
 # Answers saved up to this long after the deadline still count: the request left the phone in time.
 DEADLINE_GRACE = timedelta(seconds=5)
@@ -117,11 +122,27 @@ def quiz_with_questions(quiz_id: uuid.UUID) -> Quiz | None:
     )
 
 
+def quiz_for_learner(quiz_id: uuid.UUID) -> Quiz | None:
+    """The approved version learners take: None for a quiz waiting for review, and without the questions
+    that wait (left out of the loaded list only, nothing is deleted)."""
+    quiz = quiz_with_questions(quiz_id)
+    if quiz is None:
+        return None
+    new_quizzes, new_questions = revisions.unapproved_quiz_parts(quiz.course_id)
+    if quiz.id in new_quizzes:
+        return None
+    if new_questions:
+        set_committed_value(quiz, "questions", [q for q in quiz.questions if q.id not in new_questions])
+    return quiz
+
+
 def quizzes_by_section(course_id: uuid.UUID) -> dict[uuid.UUID | None, list[Quiz]]:
-    """Quizzes grouped by the section they sit in (None: after the last section), one query."""
+    """The approved quizzes grouped by the section they sit in (None: after the last section)."""
+    new_quizzes, _new_questions = revisions.unapproved_quiz_parts(course_id)
     grouped: dict[uuid.UUID | None, list[Quiz]] = defaultdict(list)
     for quiz in db.session.scalars(
-        select(Quiz).where(Quiz.course_id == course_id).order_by(Quiz.display_order, Quiz.created_at)
+        select(Quiz).where(Quiz.course_id == course_id, Quiz.id.not_in(new_quizzes))
+        .order_by(Quiz.display_order, Quiz.created_at)
     ):
         grouped[quiz.section_id].append(quiz)
     return dict(grouped)
@@ -132,30 +153,36 @@ def _apply_settings(quiz: Quiz, settings: QuizSettings) -> None:
         setattr(quiz, name, value)
 
 
-def create_quiz(course: Course, settings: QuizSettings) -> Quiz:
+def create_quiz(course: Course, settings: QuizSettings, author: User) -> Quiz:
+    """A new quiz; on a published course learners see it once its revision is approved."""
     last = db.session.scalar(select(func.max(Quiz.display_order)).where(Quiz.course_id == course.id))
     quiz = Quiz(course_id=course.id, display_order=(last or 0) + 1)
     _apply_settings(quiz, settings)
     db.session.add(quiz)
     db.session.flush()
+    if revisions.is_live(course):
+        revisions.add_new(course, author, "new_quizzes", quiz.id)
     return quiz
 
 
-def update_quiz(quiz: Quiz, settings: QuizSettings) -> Quiz:
-    _apply_settings(quiz, settings)
+def update_quiz(course: Course, quiz: Quiz, settings: QuizSettings, author: User) -> bool:
+    """Save the settings; returns True when the title or instructions wait for review (an approved quiz of
+    a published course). The other settings apply at once."""
+    values = vars(settings)
+    if not revisions.is_live(course) or revisions.is_new(revisions.draft_changes(course.id), "new_quizzes", quiz.id):
+        _apply_settings(quiz, settings)
+        db.session.flush()
+        return False
+    revisions.hold_quiz(course, quiz, author, {name: values[name] for name in revisions.HELD_QUIZ_FIELDS})
+    for name in set(values) - set(revisions.HELD_QUIZ_FIELDS):
+        setattr(quiz, name, values[name])
     db.session.flush()
-    return quiz
+    return bool(revisions.draft_changes(course.id).get("quizzes", {}).get(str(quiz.id)))
 
 
 def delete_quiz(quiz: Quiz) -> None:
     db.session.delete(quiz)
     db.session.flush()
-
-
-def _set_answers(question: Question, drafts: list[AnswerDraft]) -> None:
-    question.answers.clear()
-    for order, draft in enumerate(drafts):
-        question.answers.append(Answer(text=draft.text, is_correct=draft.is_correct, display_order=order))
 
 
 def _check(draft: QuestionDraft) -> None:
@@ -164,25 +191,61 @@ def _check(draft: QuestionDraft) -> None:
         raise InvalidQuestion(errors)
 
 
-def add_question(quiz: Quiz, draft: QuestionDraft) -> Question:
+def add_question(course: Course, quiz: Quiz, draft: QuestionDraft, author: User) -> Question:
+    """A new question; on a published course learners are not asked it until its revision is approved."""
     _check(draft)
     last = db.session.scalar(select(func.max(Question.display_order)).where(Question.quiz_id == quiz.id))
-    question = Question(quiz_id=quiz.id, text=draft.text, kind=draft.kind, points=draft.points,
-                        explanation=draft.explanation, display_order=(last or 0) + 1, answers=[])
-    _set_answers(question, draft.answers)
+    question = Question(quiz_id=quiz.id, display_order=(last or 0) + 1, answers=[])
+    _apply_question(question, draft)
     db.session.add(question)
     db.session.flush()
+    if revisions.is_live(course) and not revisions.is_new(revisions.draft_changes(course.id), "new_quizzes", quiz.id):
+        revisions.add_new(course, author, "new_questions", question.id)
     return question
 
 
-def update_question(question: Question, draft: QuestionDraft) -> Question:
-    """Answers are replaced: learners' saved choices on the old answers no longer match (and score as wrong)."""
+def update_question(course: Course, question: Question, draft: QuestionDraft, author: User) -> None:
+    """Save a question: held for review when it is an approved question of a published course; a question
+    new to a published course is edited in place and stays hidden until approval."""
     _check(draft)
+    if revisions.is_live(course) and not revisions.is_new_question(revisions.draft_changes(course.id), question):
+        values = {"text": draft.text, "kind": draft.kind, "points": draft.points, "explanation": draft.explanation,
+                  "answers": revisions.answer_values(draft.answers)}
+        revisions.hold_question(course, question, author, values)
+        return
+    _apply_question(question, draft)
+    db.session.flush()
+
+
+def _apply_question(question: Question, draft: QuestionDraft) -> None:
+    """Answers are rewritten in place by position, so an attempt open meanwhile keeps valid choices."""
     question.text, question.kind, question.points = draft.text, draft.kind, draft.points
     question.explanation = draft.explanation
-    _set_answers(question, draft.answers)
+    kept = question.answers[:len(draft.answers)]
+    for answer, answer_draft in zip(kept, draft.answers):
+        answer.text, answer.is_correct = answer_draft.text, answer_draft.is_correct
+    del question.answers[len(draft.answers):]
+    for order, answer_draft in enumerate(draft.answers[len(kept):], start=len(kept)):
+        question.answers.append(Answer(text=answer_draft.text, is_correct=answer_draft.is_correct,
+                                       display_order=order))
+
+
+def apply_approved(course_id: uuid.UUID, changes: dict) -> None:
+    """An approved revision's held quiz and question words go live (new quizzes and questions show by
+    themselves once nothing waits)."""
+    quizzes = list(db.session.scalars(select(Quiz).where(Quiz.course_id == course_id).options(
+        selectinload(Quiz.questions).selectinload(Question.answers))))
+    for quiz in quizzes:
+        for name, value in changes.get("quizzes", {}).get(str(quiz.id), {}).items():
+            setattr(quiz, name, value)
+        for question in quiz.questions:
+            held = changes.get("questions", {}).get(str(question.id))
+            if held:
+                values = {**revisions.question_values(question), **held}
+                _apply_question(question, QuestionDraft(
+                    text=values["text"], kind=QuestionKind(values["kind"]), points=values["points"],
+                    explanation=values["explanation"], answers=[AnswerDraft(**answer) for answer in values["answers"]]))
     db.session.flush()
-    return question
 
 
 def delete_question(question: Question) -> None:
@@ -242,8 +305,10 @@ def start_attempt(quiz: Quiz, student: User) -> QuizAttempt:
         return open_attempt
     if attempts_left(quiz, attempts) == 0:
         raise AttemptsExhausted()
+    _new_quizzes, new_questions = revisions.unapproved_quiz_parts(quiz.course_id)
     question_ids = [str(q_id) for q_id in db.session.scalars(
-        select(Question.id).where(Question.quiz_id == quiz.id).order_by(Question.display_order)
+        select(Question.id).where(Question.quiz_id == quiz.id, Question.id.not_in(new_questions))
+        .order_by(Question.display_order)
     )]
     if quiz.shuffle:
         random.SystemRandom().shuffle(question_ids)

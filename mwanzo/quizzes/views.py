@@ -17,6 +17,7 @@ from mwanzo.learning.services import has_access
 from mwanzo.quizzes import services
 from mwanzo.quizzes.forms import KIND_LABELS, QuestionForm, QuizSettingsForm
 from mwanzo.quizzes.models import Quiz, QuizAttempt
+from mwanzo.studio import revisions
 from mwanzo.web.htmx import is_htmx, render
 
 bp = Blueprint("quizzes", __name__)
@@ -38,12 +39,25 @@ def course_sections(course_id: uuid.UUID) -> list[Section]:
         select(Section).where(Section.course_id == course_id).order_by(Section.display_order)))
 
 
+def builder_context(course: Course, quiz: Quiz, changes: dict) -> dict:
+    """What the quiz builder's templates read: the draft under review where there is one, and the ids of
+    this quiz and its questions that wait for review."""
+    waiting = {str(question.id) for question in quiz.questions
+               if revisions.is_new_question(changes, question) or str(question.id) in changes.get("questions", {})}
+    if revisions.is_new(changes, "new_quizzes", quiz.id) or str(quiz.id) in changes.get("quizzes", {}):
+        waiting.add(str(quiz.id))
+    return {"course": course, "quiz": quiz, "kind_labels": KIND_LABELS, "waiting": waiting,
+            "drafted": revisions.drafted(changes),
+            "drafted_answers": lambda question: revisions.drafted_answers(changes, question)}
+
+
 def questions_changed(course: Course, quiz: Quiz):
     """After a question change: the list fragment for HTMX (wherever the request came from), else back to the quiz."""
     if is_htmx():
         quiz = services.quiz_with_questions(quiz.id)
-        response = render("quizzes/quiz_edit.html", "quizzes/_questions.html", course=course, quiz=quiz,
-                          new_form=QuestionForm.for_new(fresh=True), kind_labels=KIND_LABELS)
+        response = render("quizzes/quiz_edit.html", "quizzes/_questions.html",
+                          **builder_context(course, quiz, revisions.draft_changes(course.id)),
+                          new_form=QuestionForm.for_new(fresh=True))
         response.headers["HX-Retarget"] = "#questions"
         response.headers["HX-Reswap"] = "outerHTML"
         return response
@@ -56,7 +70,9 @@ def questions_changed(course: Course, quiz: Quiz):
 @builder
 def quiz_list(course_id: uuid.UUID):
     course = course_owned_by_current_user(course_id)
-    return render_template("quizzes/quiz_list.html", course=course, quizzes=services.course_quizzes(course.id))
+    changes = revisions.draft_changes(course.id)
+    return render_template("quizzes/quiz_list.html", course=course, quizzes=services.course_quizzes(course.id),
+                           drafted=revisions.drafted(changes), new_quizzes=changes.get("new_quizzes", {}))
 
 
 @bp.route("/studio/courses/<uuid:course_id>/quizzes/new", methods=["GET", "POST"])
@@ -66,7 +82,7 @@ def quiz_create(course_id: uuid.UUID):
     sections = course_sections(course.id)
     form = QuizSettingsForm(sections)
     if form.validate_on_submit():
-        quiz = services.create_quiz(course, form.settings({str(s.id) for s in sections}))
+        quiz = services.create_quiz(course, form.settings({str(s.id) for s in sections}), current_user)
         db.session.commit()
         flash(_("Quiz created. Now add its questions."), "success")
         return redirect(url_for("quizzes.quiz_edit", course_id=course.id, quiz_id=quiz.id))
@@ -78,14 +94,16 @@ def quiz_create(course_id: uuid.UUID):
 def quiz_edit(course_id: uuid.UUID, quiz_id: uuid.UUID):
     course, quiz = owned_quiz(course_id, quiz_id)
     sections = course_sections(course.id)
-    form = QuizSettingsForm.from_quiz(sections, quiz)
+    changes = revisions.draft_changes(course.id)
+    form = QuizSettingsForm.from_quiz(sections, quiz, changes)
     if form.validate_on_submit():
-        services.update_quiz(quiz, form.settings({str(s.id) for s in sections}))
+        held = services.update_quiz(course, quiz, form.settings({str(s.id) for s in sections}), current_user)
         db.session.commit()
-        flash(_("Quiz settings saved."), "success")
+        flash(_("Quiz settings saved. The title and instructions wait for review.") if held
+              else _("Quiz settings saved."), "success")
         return redirect(url_for("quizzes.quiz_edit", course_id=course.id, quiz_id=quiz.id))
-    return render_template("quizzes/quiz_edit.html", course=course, quiz=quiz, form=form,
-                           new_form=QuestionForm.for_new(fresh=True), kind_labels=KIND_LABELS), 422 if form.errors else 200
+    return render_template("quizzes/quiz_edit.html", **builder_context(course, quiz, changes), form=form,
+                           new_form=QuestionForm.for_new(fresh=True)), 422 if form.errors else 200
 
 
 @bp.post("/studio/courses/<uuid:course_id>/quizzes/<uuid:quiz_id>/delete")
@@ -104,7 +122,7 @@ def question_create(course_id: uuid.UUID, quiz_id: uuid.UUID):
     course, quiz = owned_quiz(course_id, quiz_id)
     form = QuestionForm.for_new()
     if form.validate_on_submit():
-        services.add_question(quiz, form.draft())
+        services.add_question(course, quiz, form.draft(), current_user)
         db.session.commit()
         return questions_changed(course, quiz)
     return render("quizzes/question_form.html", "quizzes/_question_form.html", 422 if form.errors else 200,
@@ -117,9 +135,9 @@ def question_create(course_id: uuid.UUID, quiz_id: uuid.UUID):
 def question_edit(course_id: uuid.UUID, quiz_id: uuid.UUID, question_id: uuid.UUID):
     course, quiz = owned_quiz(course_id, quiz_id)
     question = services.question_in_quiz(quiz, question_id) or abort(404)
-    form = QuestionForm.from_question(question)
+    form = QuestionForm.from_question(question, revisions.draft_changes(course.id))
     if form.validate_on_submit():
-        services.update_question(question, form.draft())
+        services.update_question(course, question, form.draft(), current_user)
         db.session.commit()
         return questions_changed(course, quiz)
     return render("quizzes/question_form.html", "quizzes/_question_form.html", 422 if form.errors else 200,
@@ -154,7 +172,7 @@ def question_move(course_id: uuid.UUID, quiz_id: uuid.UUID, question_id: uuid.UU
 # ---------------------------------------------------------------- taking
 
 def learner_quiz(quiz_id: uuid.UUID) -> tuple[Course, Quiz]:
-    quiz = services.quiz_with_questions(quiz_id)
+    quiz = services.quiz_for_learner(quiz_id)
     if quiz is None:
         abort(404)
     course = db.session.get(Course, quiz.course_id)
@@ -187,7 +205,7 @@ def quiz_detail(quiz_id: uuid.UUID):
 
 
 def show_quiz(course: Course, quiz_id: uuid.UUID, status: int = 200):
-    quiz = services.quiz_with_questions(quiz_id)  # loaded with its questions after the commit
+    quiz = services.quiz_for_learner(quiz_id)  # loaded with its questions after the commit
     return render_template("quizzes/quiz_detail.html", course=course, quiz=quiz,
                            summary=services.summary_for(quiz, current_user)), status
 
@@ -253,7 +271,7 @@ def attempt_result(attempt_id: uuid.UUID):
     if attempt.submitted_at is None:
         return redirect(url_for("quizzes.attempt_view", attempt_id=attempt.id))
     db.session.commit()
-    quiz = services.quiz_with_questions(quiz.id)  # reloaded with its questions after the commit
+    quiz = services.quiz_for_learner(quiz.id)  # reloaded with its questions after the commit
     summary = services.summary_for(quiz, current_user)
     return render_attempt("quizzes/attempt_result.html", course, quiz, attempt, summary=summary,
                           revealed=services.answers_revealed(quiz, summary))

@@ -10,6 +10,12 @@ lists and switches that add no new words or pictures): price and original price,
 the order of sections and lessons, the free-preview and published switches of approved lessons, and deleting
 sections or lessons. Replacing the video of an approved lesson is refused: a new lesson goes to review.
 
+Quizzes follow the same rule. Held: a quiz's title and instructions; a question's text, kind, points,
+explanation and answers (their words and which are correct); new quizzes and new questions, which are real
+rows that learners neither see, draw in an attempt nor need for completion until approval. Applied at once:
+the pass mark, attempts, time limit, shuffling, required switch, when answers are shown, the quiz's section,
+the order of questions, and deleting quizzes or questions. An attempt keeps the questions it was started with.
+
 No commits here; the studio services call these and views commit once.
 """
 from __future__ import annotations
@@ -23,19 +29,25 @@ from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from mwanzo.auth.models import User
 from mwanzo.catalog.models import Course, CourseRevision, CourseStatus, RevisionStatus
 from mwanzo.extensions import db
+from mwanzo.quizzes.models import Question, Quiz
 
 HELD_COURSE_FIELDS = ("title", "short_description", "description", "learning_objectives", "requirements")
 HELD_LESSON_FIELDS = ("title", "description", "kind", "body_markdown", "duration_seconds")
 THUMBNAIL_FIELDS = ("thumbnail_key", "thumbnail_renditions")
+HELD_QUIZ_FIELDS = ("title", "instructions")
+HELD_QUESTION_FIELDS = ("text", "kind", "points", "explanation", "answers")
 
 LABELS = {
     "title": _l("Title"), "short_description": _l("Short description"), "description": _l("Description"),
     "learning_objectives": _l("What learners will be able to do"), "requirements": _l("Requirements"),
     "kind": _l("Kind"), "body_markdown": _l("Text"), "duration_seconds": _l("Reading time in seconds"),
+    "instructions": _l("Instructions"), "text": _l("Question"), "points": _l("Points"),
+    "explanation": _l("Explanation"), "answers": _l("Answers ([x] marks a correct one)"),
 }
 
 
@@ -139,8 +151,45 @@ def hold_lesson(course: Course, lesson, author: User, proposed: dict) -> None:
     _hold(course, author, ("lessons", str(lesson.id)), proposed, {name: getattr(lesson, name) for name in proposed})
 
 
+def answer_values(answers) -> list[dict]:
+    """Answers as the revision keeps them (from rows or drafts alike)."""
+    return [{"text": answer.text, "is_correct": answer.is_correct} for answer in answers]
+
+
+def hold_quiz(course: Course, quiz, author: User, proposed: dict) -> None:
+    _hold(course, author, ("quizzes", str(quiz.id)), proposed, {name: getattr(quiz, name) for name in proposed})
+
+
+def question_values(question) -> dict:
+    """A question's held fields as the revision keeps them."""
+    values = {name: _plain(getattr(question, name)) for name in HELD_QUESTION_FIELDS if name != "answers"}
+    return {**values, "answers": answer_values(question.answers)}
+
+
+def hold_question(course: Course, question, author: User, proposed: dict) -> None:
+    _hold(course, author, ("questions", str(question.id)), proposed, question_values(question))
+
+
+def drafted_answers(changes: dict, question) -> list[dict]:
+    """A question's answers as the studio shows them, the draft's when it has some."""
+    return changes.get("questions", {}).get(str(question.id), {}).get("answers") or answer_values(question.answers)
+
+
+def is_new_question(changes: dict, question) -> bool:
+    """Added since approval, alone or with its quiz: edited in place, hidden from learners until approval."""
+    return is_new(changes, "new_questions", question.id) or is_new(changes, "new_quizzes", question.quiz_id)
+
+
+def unapproved_quiz_parts(course_id: uuid.UUID) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
+    """The ids of the quizzes and questions added to the live course that wait for review."""
+    changes = draft_changes(course_id)
+    return ({uuid.UUID(item) for item in changes.get("new_quizzes", {})},
+            {uuid.UUID(item) for item in changes.get("new_questions", {})})
+
+
 def add_new(course: Course, author: User, kind: str, item_id: uuid.UUID, visible: bool = True) -> None:
-    """Record a section ("new_sections") or lesson ("new_lessons") added to the live course."""
+    """Record a section ("new_sections"), lesson ("new_lessons"), quiz ("new_quizzes") or question
+    ("new_questions") added to the live course."""
     def edit(changes: dict) -> None:
         changes.setdefault(kind, {})[str(item_id)] = visible
 
@@ -179,6 +228,8 @@ class ItemChanges:
 
 
 def _text(value) -> str:
+    if isinstance(value, list) and value and isinstance(value[0], dict):  # a question's answers
+        return "\n".join(f"[{'x' if answer['is_correct'] else ' '}] {answer['text']}" for answer in value)
     if isinstance(value, list):
         return "\n".join(str(item) for item in value)
     return "" if value is None else str(value)
@@ -219,6 +270,32 @@ def revision_diff(revision: CourseRevision, course: Course) -> list[ItemChanges]
             items.append(ItemChanges(str(_l("New lesson")), lesson.title, [
                 _field_change(name, None, getattr(lesson, name)) for name in HELD_LESSON_FIELDS
                 if getattr(lesson, name) not in (None, "", 0)]))
+    items.extend(_quiz_diff(changes, course.id))
+    return items
+
+
+def _quiz_diff(changes: dict, course_id: uuid.UUID) -> list[ItemChanges]:
+    quizzes = list(db.session.scalars(select(Quiz).where(Quiz.course_id == course_id)
+                                      .order_by(Quiz.display_order, Quiz.created_at)
+                                      .options(selectinload(Quiz.questions).selectinload(Question.answers))))
+    items = []
+    for quiz in quizzes:
+        if is_new(changes, "new_quizzes", quiz.id):
+            items.append(ItemChanges(str(_l("New quiz")), quiz.title, [
+                _field_change(name, None, getattr(quiz, name)) for name in HELD_QUIZ_FIELDS if getattr(quiz, name)]))
+        elif str(quiz.id) in changes.get("quizzes", {}):
+            items.append(ItemChanges(str(_l("Quiz")), quiz.title, [
+                _field_change(name, getattr(quiz, name), value)
+                for name, value in changes["quizzes"][str(quiz.id)].items()]))
+        for question in quiz.questions:
+            live = question_values(question)
+            if is_new_question(changes, question):
+                items.append(ItemChanges(str(_l("New question")), quiz.title, [
+                    _field_change(name, None, value) for name, value in live.items() if value]))
+            elif str(question.id) in changes.get("questions", {}):
+                items.append(ItemChanges(str(_l("Question")), quiz.title, [
+                    _field_change(name, live[name], value)
+                    for name, value in changes["questions"][str(question.id)].items()]))
     return items
 
 

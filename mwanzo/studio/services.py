@@ -19,6 +19,7 @@ from mwanzo.catalog.models import (Course, CourseReviewDecision, CourseRevision,
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.notifications.services import send_email
+from mwanzo.quizzes import services as quiz_services
 from mwanzo.storage import get_storage
 from mwanzo.studio import revisions
 from mwanzo.urls import absolute_url
@@ -464,7 +465,7 @@ def approve_revision(revision_id: uuid.UUID, version: int, admin: User) -> Cours
     for lesson_id, visible in changes.get("new_lessons", {}).items():
         if lesson_id in lessons:
             lessons[lesson_id].is_published = visible
-    db.session.flush()
+    quiz_services.apply_approved(course.id, changes)
     recompute_course_counters(course.id)
     record(admin, "course_revision.approved", revision, course_id=course.id, title=course.title)
     _tell_instructor(course, "course_changes_approved",

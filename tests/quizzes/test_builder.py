@@ -3,6 +3,7 @@ import pytest
 from sqlalchemy import func, select
 
 from mwanzo.auth.models import Role
+from mwanzo.catalog.models import CourseStatus
 from mwanzo.extensions import db
 from mwanzo.quizzes.models import Answer, AnswersShown, Question, QuestionKind, Quiz
 from tests.queries import count_queries
@@ -12,8 +13,9 @@ HTMX = {"HX-Request": "true"}
 
 @pytest.fixture
 def owner_quiz(make, login):
+    """A course not yet published: its quiz edits apply at once (a published one's wait for review)."""
     instructor = make.user(role=Role.INSTRUCTOR)
-    course = make.course(instructor_id=instructor.id)
+    course = make.course(instructor_id=instructor.id, status=CourseStatus.DRAFT)
     quiz = make.quiz(course)
     login(instructor)
     return course, quiz
