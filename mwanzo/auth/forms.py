@@ -8,7 +8,7 @@ from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from mwanzo.auth.models import Role
+from mwanzo.auth.models import BCRYPT_MAX_BYTES, Role
 from mwanzo.phones import InvalidPhone, normalise_kenyan_phone
 
 PASSWORD_RULES = [
@@ -24,6 +24,9 @@ def password_policy(form, field) -> None:
     missing = [str(text) for pattern, text in PASSWORD_RULES if not pattern.search(field.data or "")]
     if missing:
         raise ValidationError(_l("Your password needs %(missing)s.", missing=", ".join(missing)))
+    if len((field.data or "").encode()) > BCRYPT_MAX_BYTES:
+        raise ValidationError(_l("Your password is too long: use at most 72 characters (fewer with letters "
+                                 "outside A–Z)."))
 
 
 def kenyan_phone(form, field) -> None:

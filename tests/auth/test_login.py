@@ -91,6 +91,13 @@ def test_unknown_email_wrong_password_and_locked_account_get_the_same_answer(cli
     assert len(pages) == 1 and "Wrong email or password." in pages.pop()
 
 
+def test_a_password_longer_than_bcrypt_reads_gets_the_ordinary_answer(client, make):
+    make.user(email="a@example.com")
+    answers = [post_login(client, email, "Wrong#1234" * 10) for email in ("a@example.com", "nobody@example.com")]
+    assert [response.status_code for response in answers] == [422, 422]
+    assert all("Wrong email or password." in response.get_data(as_text=True) for response in answers)
+
+
 def test_unknown_email_costs_the_same_bcrypt_work_as_a_wrong_password(app, client, make):
     from mwanzo.auth import models, services
 
