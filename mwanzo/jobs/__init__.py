@@ -1,7 +1,7 @@
 """Background jobs: declared beside their task, queued during a transaction, sent once it commits.
 
 A task is a function in a domain's tasks.py decorated with ``@job(queue=...)``, or with
-``@periodic(every=...)`` when it also runs on a timer. TASK_MODULES lists those modules, so the worker
+``@periodic(every=...)`` when it also runs on a timer (a timedelta, or the name of a setting in seconds). TASK_MODULES lists those modules, so the worker
 and the scheduler find every task without importing any view. Callers ``enqueue(task, *ids)``.
 
 Three runners, chosen by JOB_RUNNER: ``rq`` (Redis, worker.py and ``flask scheduler``: production),
@@ -51,11 +51,14 @@ TASK_MODULES = (
 class Task:
     func: Callable[..., Any]
     queue: str
-    every: timedelta | None = None
+    every: timedelta | str | None = None  # a str names the setting that holds the interval in seconds
 
     @property
     def name(self) -> str:
         return task_name(self.func)
+
+    def interval(self, config) -> timedelta:
+        return timedelta(seconds=int(config[self.every])) if isinstance(self.every, str) else self.every
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,7 @@ def task_name(func: Callable) -> str:
     return f"{func.__module__}.{func.__name__}"
 
 
-def job(queue: str = "default", every: timedelta | None = None):
+def job(queue: str = "default", every: timedelta | str | None = None):
     """Register the decorated function as a task on ``queue``; with ``every``, also run it on that timer."""
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}")
@@ -87,7 +90,7 @@ def job(queue: str = "default", every: timedelta | None = None):
     return register
 
 
-def periodic(every: timedelta, queue: str = "default"):
+def periodic(every: timedelta | str, queue: str = "default"):
     return job(queue, every)
 
 

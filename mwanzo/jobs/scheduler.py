@@ -25,7 +25,7 @@ class Tick(CronJob):
         self.app = app
         self.task = task
         super().__init__(queue_name=app.config.get("RQ_QUEUE_PREFIX", "") + task.queue, func=run_task,
-                         args=(task.name,), interval=int(task.every.total_seconds()),
+                         args=(task.name,), interval=int(task.interval(app.config).total_seconds()),
                          job_timeout=QUEUE_TIMEOUTS[task.queue], name=task.name)
 
     def get_next_enqueue_time(self) -> datetime:

@@ -1,5 +1,4 @@
 import uuid
-from datetime import timedelta
 
 from mwanzo.jobs import job, periodic
 from mwanzo.notifications import services
@@ -10,9 +9,9 @@ def deliver_email(email_id: str) -> str:
     return services.deliver(uuid.UUID(email_id)).value
 
 
-@periodic(every=timedelta(hours=1))
+@periodic(every="WEEKLY_REPORT_CHECK_SECONDS")
 def send_weekly_reports() -> int:
-    """Hourly: once the week's report is due, email each active learner who has not had it yet.
+    """Every WEEKLY_REPORT_CHECK_SECONDS (an hour by default): once the week's report is due, email each active learner who has not had it yet.
     Commits per learner, so a crash halfway loses nothing and a rerun only sends the rest."""
     from mwanzo.database import utcnow
     from mwanzo.extensions import db

@@ -1,7 +1,8 @@
 """The weekly progress report: one email per active learner per ISO week, never two.
 
-A cron-style job runs hourly; from the configured weekday and hour on, it emails every learner with
-an ACTIVE enrolment touched in the last seven days who has not opted out. The dedupe key
+A periodic job runs every WEEKLY_REPORT_CHECK_SECONDS (hourly by default); from the configured weekday
+and hour on, it emails every learner with an ACTIVE enrolment touched in the last seven days who has not
+opted out. The dedupe key
 ``weekly:<user>:<iso year>-W<iso week>`` sits on a unique index, so reruns, retries and several
 workers at once still send each learner one report a week.
 """

@@ -168,6 +168,8 @@ class Deployment:
             "STORAGE_BACKEND": "s3", "S3_BUCKET": BUCKET, "S3_ENDPOINT_URL": self.s3_endpoint,
             "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
             "METRICS_TOKEN": self.metrics_token, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+            # Short enough for a timed-out push to be seen in seconds; the weekly report due all week.
+            "PAYHERO_TIMEOUT_SECONDS": "3", "WEEKLY_REPORT_WEEKDAY": "0", "WEEKLY_REPORT_HOUR_UTC": "0",
         }
 
     # ---- the Procfile

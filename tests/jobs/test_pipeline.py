@@ -9,6 +9,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 import pytest
+from flask import current_app
 from rq.cron import CronScheduler
 from sqlalchemy import select, update
 
@@ -70,7 +71,7 @@ def test_two_schedulers_enqueue_each_tick_once(pipeline, payhero):
     schedulers = pipeline.start("scheduler", "scheduler")
     pids = {process.pid for process in schedulers}
     connection = jobs.redis_connection()
-    intervals = {task.name: task.every.total_seconds() for task in jobs.periodic_tasks()}
+    intervals = {task.name: task.interval(current_app.config).total_seconds() for task in jobs.periodic_tasks()}
     relay = jobs.task_name(relay_outbox)
 
     def enqueued_ticks() -> Counter:
