@@ -89,6 +89,9 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the 24 h session
         "RATELIMIT_ENABLED": env_bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Redis unreachable: each web process counts in its own memory until it is back, so sign-ups and
+        # sign-ins still work and guessing stays limited (to the limit times the number of processes).
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         # Per IP, every login POST: high, because carrier-grade NAT puts thousands of phones behind one address.
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "600 per hour"),

@@ -6,16 +6,24 @@ processes (a standby, or two started by mistake) enqueue each tick's job once.
 """
 from __future__ import annotations
 
+import contextlib
+import logging
 import threading
+import time
 from datetime import datetime, timezone
 
 from flask import Flask
+from redis.exceptions import RedisError
 from rq.cron import CronJob, CronScheduler
+from rq.exceptions import StopRequested
 from rq.utils import now
 
 from mwanzo.jobs import QUEUE_TIMEOUTS, PendingJob, Task, periodic_tasks, redis_connection, redis_key, run_task
 
+log = logging.getLogger(__name__)
+
 LAST_TICK = "scheduler:last_tick"
+RECONNECT_SECONDS = 5
 
 
 class Tick(CronJob):
@@ -54,12 +62,27 @@ class Scheduler(CronScheduler):
         with self.app.app_context():
             self.connection.set(redis_key(LAST_TICK), now().isoformat())
 
+    def register_death(self, pipeline=None) -> None:
+        with contextlib.suppress(RedisError):  # gone with Redis; its registry entry expires on its own
+            super().register_death(pipeline)
+
 
 def run(app: Flask) -> None:
-    """Run the scheduler until SIGTERM or SIGINT (`flask --app wsgi scheduler`)."""
+    """Run the scheduler until SIGTERM or SIGINT (`flask --app wsgi scheduler`). While Redis is
+    unreachable it waits and starts again, rather than exiting and leaving the timers stopped."""
     with app.app_context():
         connection = redis_connection()
-    Scheduler(app, connection).start()
+    while True:
+        try:
+            Scheduler(app, connection).start()
+            return
+        except RedisError as exc:
+            log.warning("Redis unreachable (%s): the scheduler starts again in %d s", exc.__class__.__name__,
+                        RECONNECT_SECONDS)
+        try:
+            time.sleep(RECONNECT_SECONDS)
+        except StopRequested:  # SIGTERM meanwhile (the stopped scheduler's handler is still installed)
+            return
 
 
 def start_in_process(app: Flask, stop: threading.Event | None = None) -> threading.Thread:

@@ -25,7 +25,10 @@ Adding a scenario:
    Two nodes: the ``nodes`` fixture adds a second gunicorn (process ``web-b``) to nginx's upstream and gives
    the URLs that reach only node A and only node B, to prove what one node started the other sees.
 5. After each test, every RQ job must have succeeded: a job in the failed or retry registry fails the test,
-   and so does a Procfile process that died.
+   and so does a Procfile process that died. A job whose worker ``deployment.kill`` killed is waited for
+   through its retry and judged by how that ends.
+6. Fault drills build a deployment of their own: ``deploy(folder, database_url)`` on a
+   ``PostgresCluster`` the run owns (restartable), with ``stop_redis``/``start_redis`` for the run's Redis.
 """
 from __future__ import annotations
 
@@ -38,6 +41,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -109,10 +113,23 @@ def wait_until(check, timeout: float, what: str, interval: float = 0.2):
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants, parents first (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            children.setdefault(int(stat.read_text().rsplit(")", 1)[1].split()[1]), []).append(int(stat.parent.name))
+    tree = [pid]
+    for parent in tree:
+        tree += children.get(parent, [])
+    return tree
+
+
 class Deployment:
     def __init__(self, run: Path, database_url: str):
         self.run = run
         self.database_url = database_url
+        self.killed_workers: set[str] = set()
         self.processes: dict[str, subprocess.Popen] = {}
         self.services: list[subprocess.Popen] = []
         self.certificate = self_signed_certificate(run / "tls")
@@ -137,18 +154,13 @@ class Deployment:
         return process
 
     def start_outside_world(self) -> None:
-        redis_port, s3_port = free_port(), free_port()
-        self.start_service("redis", ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1",
-                                     "--save", "", "--appendonly", "no", "--dir", str(self.run)])
+        self.redis_port, s3_port = free_port(), free_port()
+        self.redis_url = f"redis://127.0.0.1:{self.redis_port}/0"
+        self.start_redis()
         self.start_service("moto", [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(s3_port)])
         self.smtp = start_smtp(self.inbox, self.certificate)
         self.payhero.start()
-        self.redis_url = f"redis://127.0.0.1:{redis_port}/0"
         self.s3_endpoint = f"http://127.0.0.1:{s3_port}"
-        from redis import Redis
-
-        self.redis = Redis.from_url(self.redis_url)
-        wait_until(self.redis.ping, 20, "redis-server")
         import boto3
 
         self.s3 = boto3.client("s3", endpoint_url=self.s3_endpoint, region_name="us-east-1",
@@ -171,6 +183,20 @@ class Deployment:
             # Short enough for a timed-out push to be seen in seconds; the weekly report due all week.
             "PAYHERO_TIMEOUT_SECONDS": "3", "WEEKLY_REPORT_WEEKDAY": "0", "WEEKLY_REPORT_HOUR_UTC": "0",
         }
+
+    def start_redis(self) -> None:
+        from redis import Redis
+
+        self.redis_server = self.start_service("redis", [
+            "redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--dir", str(self.run)])
+        self.redis = Redis.from_url(self.redis_url)
+        wait_until(self.redis.ping, 20, "redis-server")
+
+    def stop_redis(self) -> None:
+        """A real stop (the server exits and loses what it held); start_redis brings it back on the same port."""
+        self.stop(self.redis_server)
+        self.services.remove(self.redis_server)
 
     # ---- the Procfile
     def start(self, name: str, extra_env: dict[str, str] | None = None, label: str | None = None) -> subprocess.Popen:
@@ -250,6 +276,18 @@ class Deployment:
         dead = {name: process.returncode for name, process in self.processes.items() if process.poll() is not None}
         assert not dead, f"Procfile processes exited: {dead}\n{self.logs_tail()}"
 
+    def kill(self, name: str) -> None:
+        """SIGKILL a Procfile process with its children (a crash, an OOM kill, a deploy's grace period running
+        out). The jobs its RQ workers were running are abandoned: wait_for_jobs waits for their retry."""
+        from rq import Worker
+
+        process = self.processes[name]
+        self.killed_workers |= {w.name for w in Worker.all(connection=self.redis) if w.pid == process.pid}
+        for pid in process_tree(process.pid):  # RQ's work horse runs in a process group of its own
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        process.wait()
+
     def restart(self, name: str) -> subprocess.Popen:
         self.stop(self.processes.pop(name))
         entry, extra_env = self.started[name]
@@ -306,9 +344,16 @@ class Deployment:
         return [Queue(name, connection=self.redis) for name in QUEUES]
 
     def wait_for_jobs(self, timeout: float = 60) -> None:
-        """Until no job is waiting or running (a retry waiting in the scheduled registry counts as done)."""
-        wait_until(lambda: all(q.count == 0 and q.started_job_registry.count == 0 for q in self.rq_queues()),
-                   timeout, "the RQ queues to drain")
+        """Until no job is waiting or running, nor waiting for its retry after its worker was killed (any
+        other retry waiting in the scheduled registry counts as done, and failed_jobs reports it)."""
+        from rq.job import Job
+
+        def abandoned(queue) -> bool:
+            return any(job is not None and job.worker_name in self.killed_workers for job in
+                       Job.fetch_many(queue.scheduled_job_registry.get_job_ids(), connection=self.redis))
+
+        wait_until(lambda: all(q.count == 0 and q.started_job_registry.count == 0 and not abandoned(q)
+                               for q in self.rq_queues()), timeout, "the RQ queues to drain")
 
     def failed_jobs(self) -> list[str]:
         from rq.job import Job
@@ -340,17 +385,50 @@ class Deployment:
             yield self._seed_app
 
 
-@pytest.fixture(scope="session")
-def deployment(tmp_path_factory):
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        unavailable("the deployed lane needs PostgreSQL (set TEST_DATABASE_URL)")
+class PostgresCluster:
+    """A PostgreSQL server of the run's own (initdb + pg_ctl of the machine's PostgreSQL, run as the postgres
+    OS user when we are root; trust auth on loopback, fsync on), for drills that restart the database."""
+
+    def __init__(self):
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+        if not found:
+            unavailable("the fault drills need PostgreSQL's server binaries (apt-get install postgresql)")
+        self.bin = found[-1].parent
+        self.folder = Path(tempfile.mkdtemp(prefix="mwanzo-drill-pg-"))  # outside pytest's root-only folder
+        self.as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.as_owner:
+            shutil.chown(self.folder, "postgres", "postgres")
+        self.port = free_port()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        self.pg_ctl("initdb", "-o", "--auth=trust --username=postgres --no-sync")
+        self.pg_ctl("start", "-o", f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} -c fsync=on")
+
+    def pg_ctl(self, action: str, *args: str) -> None:
+        # The server logs to a file: left on pg_ctl's output, it would hold our pipe open.
+        subprocess.run([*self.as_owner, str(self.bin / "pg_ctl"), action, "-D", str(self.folder / "data"), "-w",
+                        "-s", "-l", str(self.folder / "server.log"), *args], check=True, capture_output=True,
+                       timeout=120)
+
+    def restart(self) -> None:
+        """A fast restart (open sessions are ended) that returns once the server accepts connections."""
+        self.pg_ctl("restart", "-m", "fast")
+
+    def remove(self) -> None:
+        self.pg_ctl("stop", "-m", "immediate")
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def lane_database(base: str, name: str) -> str:
     for tool in (NGINX, "redis-server"):
         if not shutil.which(tool):
             unavailable(f"the deployed lane needs {tool} (apt-get install nginx redis-server)")
-    database_url = fresh_postgres_database(base, f"mwanzo_deployed_{os.getpid()}").replace(
-        "postgresql+psycopg://", "postgresql://", 1)
-    deployed = Deployment(tmp_path_factory.mktemp("deployed"), database_url)
+    return fresh_postgres_database(base, name).replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+@contextlib.contextmanager
+def deploy(run: Path, database_url: str):
+    """A whole deployment (outside world, release, Procfile processes, nginx) for as long as the block runs."""
+    deployed = Deployment(run, database_url)
     try:
         deployed.start_all()
         yield deployed
@@ -359,30 +437,48 @@ def deployment(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def deployment(tmp_path_factory):
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        unavailable("the deployed lane needs PostgreSQL (set TEST_DATABASE_URL)")
+    with deploy(tmp_path_factory.mktemp("deployed"), lane_database(base, f"mwanzo_deployed_{os.getpid()}")) as deployed:
+        yield deployed
+
+
+@pytest.fixture(scope="session")
 def nodes(deployment) -> tuple[str, str]:
     """Two web nodes behind nginx: the URLs that reach only node A and only node B (``add_web_node``)."""
     return deployment.add_web_node()
 
 
-@pytest.fixture(autouse=True)
-def no_failed_jobs(deployment):
-    """A test passes only if every job it caused succeeded in the worker and every process still runs."""
-    yield
+def check_jobs(deployment: Deployment) -> None:
+    """Every job succeeded in the worker (a killed worker's job through its retry) and every process runs."""
     deployment.wait_for_jobs()
     problems = deployment.failed_jobs()
     assert not problems, "jobs failed in the worker:\n" + "\n".join(problems) + "\n" + deployment.logs_tail()
     deployment.assert_running()
 
 
+@pytest.fixture(autouse=True)
+def no_failed_jobs(deployment):
+    """A test passes only if every job it caused succeeded in the worker and every process still runs."""
+    yield
+    check_jobs(deployment)
+
+
+def visitor(deployment: Deployment) -> requests.Session:
+    session = requests.Session()
+    session.trust_env = False  # no proxy or CA bundle from the environment: loopback, the run's own CA
+    session.verify = deployment.ca_file
+    return session
+
+
 @pytest.fixture
 def browser_session(deployment):
     """A fresh visitor: cookies of its own, trusting the deployment's certificate, sending a Referer as
     browsers do (Flask-WTF checks it on HTTPS)."""
-    session = requests.Session()
-    session.trust_env = False  # no proxy or CA bundle from the environment: loopback, the run's own CA
-    session.verify = deployment.ca_file
-    yield session
-    session.close()
+    with visitor(deployment) as session:
+        yield session
 
 
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
