@@ -26,16 +26,26 @@ def window_generation_key(email: str) -> str:
 
 
 def window_generation(email: str) -> int:
-    """How many password resets the account has had lately; part of its rate-limit keys."""
-    return limiter.storage.get(window_generation_key(email))
+    """How many password resets the account has had lately; part of its rate-limit keys. While the limits'
+    storage (Redis) is unreachable the limiter counts in memory, from generation 0."""
+    storage = limiter.storage
+    try:
+        return storage.get(window_generation_key(email))
+    except storage.base_exceptions:
+        return 0
 
 
 def start_fresh_login_windows(email: str) -> None:
     """After a password reset, the account's window and every address's window for it start empty.
 
     The per-address keys cannot be listed (neither memory:// nor Redis storage can search them), so instead
-    of clearing them one by one the account's keys move on to a new generation and the old windows expire."""
-    limiter.storage.incr(window_generation_key(email), WINDOW_GENERATION_SECONDS)
+    of clearing them one by one the account's keys move on to a new generation and the old windows expire.
+    With the storage unreachable the reset still unlocks the account; only the windows stay as they are."""
+    storage = limiter.storage
+    try:
+        storage.incr(window_generation_key(email), WINDOW_GENERATION_SECONDS)
+    except storage.base_exceptions:
+        current_app.logger.warning("rate-limit storage unreachable: login windows for a reset account kept")
 
 
 def tried_account() -> str:

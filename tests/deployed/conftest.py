@@ -482,13 +482,17 @@ def browser_session(deployment):
 
 
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+CONFIRM_INPUT = re.compile(r'name="confirm_token" value="([^"]+)"')
 
 
 def form_post(session: requests.Session, url: str, data: dict, **kwargs) -> requests.Response:
-    """GET the page holding the form, then POST it with its CSRF token, as a browser would."""
+    """GET the page holding the form, then POST it with its CSRF token (and an admin confirmation page's
+    token, when the page shows one), as a browser would."""
     page = session.get(url, timeout=30)
     assert page.status_code == 200, page.text[:500]
     token = CSRF_INPUT.search(page.text)
     assert token, f"no CSRF token on {url}"
-    return session.post(url, data={"csrf_token": token.group(1), **data}, headers={"Referer": url},
-                        timeout=30, **kwargs)
+    hidden = {"csrf_token": token.group(1)}
+    if confirm := CONFIRM_INPUT.search(page.text):
+        hidden["confirm_token"] = confirm.group(1)
+    return session.post(url, data={**hidden, **data}, headers={"Referer": url}, timeout=30, **kwargs)

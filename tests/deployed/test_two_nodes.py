@@ -55,8 +55,8 @@ def test_nginx_spreads_requests_over_both_nodes_which_listen_on_loopback_only(de
 def test_a_sign_in_on_node_a_holds_on_node_b_and_logging_out_there_ends_it_on_a(deployment, nodes, browser_session):
     node_a, node_b = nodes
     with deployment.app_context():
-        factories.user(name="Achieng Otieno", email="achieng@example.com")
-    assert served_by(deployment, log_in(browser_session, node_a, "achieng@example.com")) == "web"
+        factories.user(name="Achieng Otieno", email="achieng.nodes@example.com")
+    assert served_by(deployment, log_in(browser_session, node_a, "achieng.nodes@example.com")) == "web"
     signed_in_cookie = browser_session.cookies["session"]
 
     dashboard = browser_session.get(f"{node_b}/dashboard", allow_redirects=False, timeout=30)
@@ -74,33 +74,33 @@ def test_a_sign_in_on_node_a_holds_on_node_b_and_logging_out_there_ends_it_on_a(
 def test_failed_logins_counted_on_node_a_are_refused_on_node_b(deployment, nodes, browser_session):
     node_a, node_b = nodes
     with deployment.app_context():
-        factories.user(email="otieno@example.com")
-        factories.user(email="nekesa@example.com")
+        factories.user(email="otieno.nodes@example.com")
+        factories.user(email="nekesa.nodes@example.com")
     for _ in range(5):  # LOGIN_PAIR_RATE_LIMIT: 5 failures per (address, account) in 15 minutes
-        wrong = form_post(browser_session, f"{node_a}/login", {"email": "otieno@example.com", "password": "guess-1234"})
+        wrong = form_post(browser_session, f"{node_a}/login", {"email": "otieno.nodes@example.com", "password": "guess-1234"})
         assert wrong.status_code == 422 and served_by(deployment, wrong) == "web"
 
     refused = form_post(browser_session, f"{node_b}/login",
-                        {"email": "otieno@example.com", "password": factories.PASSWORD}, allow_redirects=False)
+                        {"email": "otieno.nodes@example.com", "password": factories.PASSWORD}, allow_redirects=False)
     assert refused.status_code == 429 and "Too many attempts" in refused.text, refused.text[:500]
     assert served_by(deployment, refused) == "web-b" and int(refused.headers["Retry-After"]) > 0
     # Counted per (address, account): another account from the same address still signs in on node B.
-    assert served_by(deployment, log_in(browser_session, node_b, "nekesa@example.com")) == "web-b"
+    assert served_by(deployment, log_in(browser_session, node_b, "nekesa.nodes@example.com")) == "web-b"
 
 
 def test_a_video_uploaded_on_node_a_is_transcoded_by_the_worker_and_plays_from_node_b(
         deployment, nodes, browser_session, tmp_path):
     node_a, node_b = nodes
     with deployment.app_context():
-        course = factories.draft_course(factories.instructor(email="wanjiru@example.com"),
+        course = factories.draft_course(factories.instructor(email="wanjiru.nodes@example.com"),
                                         title="Poultry Keeping Basics")
         lesson = factories.lesson(factories.section(course), kind=LessonKind.VIDEO, body_markdown=None,
                                   title="Building a chicken coop")
-        factories.user(email="mutua@example.com")
+        factories.user(email="mutua.nodes@example.com")
         course_id, slug, lesson_id = course.id, course.slug, lesson.id
 
     # The instructor's browser, as upload.js drives it: start on the app, PUT to the bucket, complete.
-    log_in(browser_session, node_a, "wanjiru@example.com")
+    log_in(browser_session, node_a, "wanjiru.nodes@example.com")
     edit_url = f"{node_a}/studio/lessons/{lesson_id}/edit"
     page = browser_session.get(edit_url, timeout=30).text
     upload_form = re.search(r'<form [^>]*class="upload"[^>]*>', page).group(0)
@@ -131,9 +131,9 @@ def test_a_video_uploaded_on_node_a_is_transcoded_by_the_worker_and_plays_from_n
         live = db.session.get(Course, course_id)
         live.status, live.published_at = CourseStatus.PUBLISHED, utcnow()
         db.session.commit()
-        factories.enrollment(db.session.scalar(select(User).where(User.email == "mutua@example.com")), live)
+        factories.enrollment(db.session.scalar(select(User).where(User.email == "mutua.nodes@example.com")), live)
     log_out(browser_session, node_a)
-    log_in(browser_session, node_b, "mutua@example.com")
+    log_in(browser_session, node_b, "mutua.nodes@example.com")
     lesson_page = browser_session.get(f"{node_b}/learn/{slug}/lessons/{lesson_id}", timeout=30)
     assert lesson_page.status_code == 200 and lesson_page.headers["Content-Type"].startswith("text/html")
     master_url = html.unescape(re.search(r'data-src="([^"]+)"', lesson_page.text).group(1))
@@ -155,11 +155,11 @@ def test_a_verification_email_queued_on_node_a_is_sent_by_the_worker_and_verifie
         deployment, nodes, browser_session):
     node_a, node_b = nodes
     registered = form_post(browser_session, f"{node_a}/register", {
-        "name": "Baraka Kiprono", "email": "baraka@example.com", "password": "Eldoret#2026",
+        "name": "Baraka Kiprono", "email": "baraka.nodes@example.com", "password": "Eldoret#2026",
         "confirm": "Eldoret#2026", "role": "STUDENT"}, allow_redirects=False)
     assert registered.status_code == 302 and served_by(deployment, registered) == "web", registered.text[:500]
 
-    message = deployment.wait_for_email("baraka@example.com")
+    message = deployment.wait_for_email("baraka.nodes@example.com")
     request_id = registered.headers["X-Request-ID"]
     wait_until(lambda: any(line.get("message") == "job" and line.get("request_id") == request_id
                            and line.get("task") == "mwanzo.notifications.tasks.deliver_email"
@@ -169,4 +169,4 @@ def test_a_verification_email_queued_on_node_a_is_sent_by_the_worker_and_verifie
     assert verified.status_code == 200 and "your email address is verified" in verified.text
     assert served_by(deployment, verified.history[0]) == "web-b"
     with deployment.app_context():
-        assert db.session.scalar(select(User.is_email_verified).where(User.email == "baraka@example.com"))
+        assert db.session.scalar(select(User.is_email_verified).where(User.email == "baraka.nodes@example.com"))
