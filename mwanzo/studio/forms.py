@@ -92,4 +92,4 @@ class RevisionApproveForm(FlaskForm):
 
 
 class RevisionRejectForm(RevisionApproveForm, RejectForm):
-    pass
+    """The revision's version, as read by the admin, and the reason for sending it back."""

@@ -45,8 +45,8 @@ def outside_https_host(tmp_path):
             self.end_headers()
             self.wfile.write(pixel)
 
-        def log_message(self, *args):  # keeps pytest's output to the test's own
-            pass
+        def log_message(self, *args):
+            """Silenced: keeps pytest's output to the test's own."""
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
