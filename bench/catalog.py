@@ -49,7 +49,7 @@ def seed(url: str) -> None:
 
     from mwanzo import create_app
     from mwanzo.auth.models import User
-    from mwanzo.catalog.models import Category, Course, Lesson, Review, Section
+    from mwanzo.courses.models import Category, Course, Lesson, Review, Section
     from mwanzo.database import utcnow
     from mwanzo.extensions import db
 

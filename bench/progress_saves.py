@@ -28,7 +28,7 @@ from flask_migrate import upgrade  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from mwanzo import create_app  # noqa: E402
-from mwanzo.catalog.models import LessonKind, ProcessingStatus  # noqa: E402
+from mwanzo.courses.models import LessonKind, ProcessingStatus  # noqa: E402
 from mwanzo.extensions import db  # noqa: E402
 from mwanzo.learning import services  # noqa: E402
 

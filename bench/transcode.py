@@ -70,7 +70,7 @@ def run_pipeline(workdir: Path, source: Path) -> tuple[float, float, list[dict],
 
     from mwanzo import create_app
     from mwanzo.auth.models import Role, User
-    from mwanzo.catalog.models import Category, Course, Lesson, LessonKind, ProcessingStatus, Section
+    from mwanzo.courses.models import Category, Course, Lesson, LessonKind, ProcessingStatus, Section
     from mwanzo.extensions import db
     from mwanzo.media import tasks
     from mwanzo.storage import get_storage

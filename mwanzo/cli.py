@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from mwanzo.auth import services as auth_services
 from mwanzo.auth.models import Role
-from mwanzo.catalog.models import Category, Course, CourseStatus, Lesson, LessonKind, Level, Section
+from mwanzo.courses.models import Category, Course, CourseStatus, Lesson, LessonKind, Level, Section
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.ops import backup
@@ -153,7 +153,7 @@ def add_demo_thumbnail(course: Course, index: int) -> None:
 
     from PIL import Image, ImageDraw
 
-    from mwanzo.catalog.images import store_course_thumbnail
+    from mwanzo.courses.images import store_course_thumbnail
 
     palette = [(11, 110, 79), (183, 121, 31), (42, 93, 160), (164, 22, 26), (94, 60, 130), (20, 120, 130)]
     picture = Image.new("RGB", (640, 360), palette[index % len(palette)])

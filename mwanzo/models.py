@@ -2,7 +2,7 @@
 from mwanzo.admin.models import AuditLog
 from mwanzo.auth.models import Role, User
 from mwanzo.careers.models import ApplicationCertificate, EmployerProfile, Job, JobApplication, JobCourse
-from mwanzo.catalog.models import Category, Course, CourseReviewDecision, CourseRevision, Lesson, Review, Section
+from mwanzo.courses.models import Category, Course, CourseReviewDecision, CourseRevision, Lesson, Review, Section
 from mwanzo.certificates.models import Certificate
 from mwanzo.jobs.models import OutboxJob
 from mwanzo.learning.models import Enrollment, VideoProgress

@@ -7,7 +7,7 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from mwanzo.auth.models import Role, User
-from mwanzo.catalog.models import Category, Course, CourseStatus, Lesson, LessonKind, Level, Section
+from mwanzo.courses.models import Category, Course, CourseStatus, Lesson, LessonKind, Level, Section
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 
@@ -185,7 +185,7 @@ def draft_course(owner: User, **kwargs) -> Course:
 
 def review(course: Course, rating: int = 5, text: str | None = None, student: User | None = None, **kwargs):
     """A review by a learner; the course's rating fields are recounted as the service does."""
-    from mwanzo.catalog.models import Review
+    from mwanzo.courses.models import Review
     from mwanzo.catalog.services import recount_rating
 
     student = student or UserFactory()

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from mwanzo.auth.models import Role
 from mwanzo.careers.models import EmployerProfile
-from mwanzo.catalog.models import Course
+from mwanzo.courses.models import Course
 from mwanzo.extensions import db
 from mwanzo.storage import get_storage
 from tests.studio.test_builder import course_form
@@ -89,8 +89,8 @@ MEASURE = """
 import io, resource, sys, uuid
 from mwanzo import create_app
 from mwanzo.careers.services import store_logo
-from mwanzo.catalog.images import store_course_thumbnail
-from mwanzo.catalog.models import Course
+from mwanzo.courses.images import store_course_thumbnail
+from mwanzo.courses.models import Course
 from mwanzo.images import InvalidImage
 
 app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "MEDIA_ROOT": sys.argv[2],

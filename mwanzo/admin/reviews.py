@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from mwanzo.auth.access import role_required
 from mwanzo.auth.models import Role
-from mwanzo.catalog.models import CourseStatus
+from mwanzo.courses.models import CourseStatus
 from mwanzo.extensions import db
 from mwanzo.studio import revisions, services
 from mwanzo.studio.forms import ConfirmForm, RejectForm, RevisionApproveForm, RevisionRejectForm

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from mwanzo.admin.models import AuditLog
 from mwanzo.auth.models import Role, User, new_security_stamp
-from mwanzo.catalog.models import Category, Course, CourseStatus
+from mwanzo.courses.models import Category, Course, CourseStatus
 from mwanzo.extensions import db
 from mwanzo.web.listing import ListQuery, page_number
 

@@ -12,7 +12,7 @@ from mwanzo.admin.forms import ROLE_LABELS, CategoryForm, RoleForm
 from mwanzo.analytics import reports
 from mwanzo.analytics.services import DateRange, InvalidRange
 from mwanzo.auth.models import Role, User
-from mwanzo.catalog.models import Category, Course
+from mwanzo.courses.models import Category, Course
 from mwanzo.extensions import db, login_manager
 from mwanzo.web.confirmation import confirmation_token, require_confirmation, require_page_visit
 from mwanzo.web.listing import page_number

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from mwanzo.analytics import services
 from mwanzo.analytics.charts import bar_chart, line_chart
 from mwanzo.analytics.services import DateRange
-from mwanzo.catalog.models import Course
+from mwanzo.courses.models import Course
 
 
 @dataclass

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy import case, func, select
 
 from mwanzo.auth.models import User
-from mwanzo.catalog.models import Course, Lesson, Review, Section
+from mwanzo.courses.models import Course, Lesson, Review, Section
 from mwanzo.database import business_timezone, local_day, local_day_start, utcnow
 from mwanzo.extensions import db
 from mwanzo.learning.models import Enrollment, EnrollmentStatus, VideoProgress

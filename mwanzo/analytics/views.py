@@ -10,7 +10,7 @@ from flask_login import current_user
 from mwanzo.analytics import reports, services
 from mwanzo.auth.access import role_required
 from mwanzo.auth.models import Role
-from mwanzo.catalog.access import course_owned_by_current_user
+from mwanzo.courses.access import course_owned_by_current_user
 from mwanzo.web.nav import add_nav_link
 
 bp = Blueprint("analytics", __name__, url_prefix="/instructor/analytics")

@@ -19,7 +19,7 @@ from mwanzo.auth.models import Role, User
 from mwanzo.careers.labels import STATUS_LABELS
 from mwanzo.careers.models import (ApplicationCertificate, ApplicationStatus, EmployerProfile, Job, JobApplication,
                                    JobCourse, JobKind, JobStatus)
-from mwanzo.catalog.models import Category, Course, CourseStatus
+from mwanzo.courses.models import Category, Course, CourseStatus
 from mwanzo.certificates.models import Certificate
 from mwanzo.database import utcnow
 from mwanzo.extensions import db

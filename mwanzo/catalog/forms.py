@@ -7,7 +7,7 @@ from wtforms import IntegerField, RadioField, SearchField, SelectField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from mwanzo.catalog.models import Level
+from mwanzo.courses.models import Level
 from mwanzo.catalog.search import SORTS, SearchCriteria
 
 MAX_PRICE = 1_000_000

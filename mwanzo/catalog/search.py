@@ -15,7 +15,7 @@ from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import contains_eager
 
 from mwanzo.auth.models import User
-from mwanzo.catalog.models import Category, Course, CourseStatus
+from mwanzo.courses.models import Category, Course, CourseStatus
 from mwanzo.extensions import db
 
 SEARCH_CONFIG = "english"  # the text search configuration the triggers in migration 0003 use

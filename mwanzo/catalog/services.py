@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from mwanzo.auth.models import User
-from mwanzo.catalog.models import Category, Course, CourseStatus, Lesson, Review, Section
+from mwanzo.courses.models import Category, Course, CourseStatus, Lesson, Review, Section
 from mwanzo.catalog.search import facets, published_course_rows, search_order
 from mwanzo.extensions import db
 from mwanzo.learning import services as learning

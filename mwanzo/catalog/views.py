@@ -10,7 +10,8 @@ from flask_login import current_user
 from werkzeug.wsgi import wrap_file
 
 from mwanzo.auth.access import login_required
-from mwanzo.catalog import images, search, services
+from mwanzo.catalog import search, services
+from mwanzo.courses import images
 from mwanzo.catalog.forms import LEVEL_LABELS, CatalogSearchForm, ReviewForm
 from mwanzo.extensions import db
 from mwanzo.storage import get_storage

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from mwanzo.auth.models import User
-from mwanzo.catalog.models import Course
+from mwanzo.courses.models import Course
 from mwanzo.certificates.models import Certificate
 from mwanzo.database import utcnow
 from mwanzo.extensions import db

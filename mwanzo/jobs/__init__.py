@@ -40,7 +40,7 @@ RETRY_INTERVALS = [10, 60, 300]
 QUEUE_TIMEOUTS = {"transcode": 3 * 3600, "email": 120, "default": 600}
 TASK_MODULES = (
     "mwanzo.jobs.tasks",
-    "mwanzo.catalog.tasks",
+    "mwanzo.courses.tasks",
     "mwanzo.media.tasks",
     "mwanzo.notifications.tasks",
     "mwanzo.payments.tasks",

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mwanzo.auth.models import User
-from mwanzo.catalog.models import Course, Lesson
+from mwanzo.courses.models import Course, Lesson
 from mwanzo.database import TimestampedModel, str_enum
 
 

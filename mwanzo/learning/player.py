@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from mwanzo.catalog.models import Lesson, LessonKind, ProcessingStatus
+from mwanzo.courses.models import Lesson, LessonKind, ProcessingStatus
 
 MASTER_PLAYLIST = "master.m3u8"  # <media_prefix>/master.m3u8, written by the transcoding pipeline
 

@@ -9,7 +9,7 @@ from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from mwanzo.auth.models import User
-from mwanzo.catalog.models import Course, CourseStatus, Lesson, LessonKind, ProcessingStatus
+from mwanzo.courses.models import Course, CourseStatus, Lesson, LessonKind, ProcessingStatus
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.learning import progress
@@ -210,7 +210,7 @@ def course_outline(course_id: uuid.UUID):
     """Sections with their published lessons, in order (two queries)."""
     from sqlalchemy.orm import selectinload
 
-    from mwanzo.catalog.models import Section
+    from mwanzo.courses.models import Section
 
     return db.session.scalars(
         select(Section).where(Section.course_id == course_id).order_by(Section.display_order)

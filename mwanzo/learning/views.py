@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from mwanzo.auth.access import learner_key, verified_email_required
 from mwanzo.auth.models import Role
-from mwanzo.catalog.models import Course, CourseStatus
+from mwanzo.courses.models import Course, CourseStatus
 from mwanzo.extensions import db, limiter
 from mwanzo.learning import player, services
 from mwanzo.media.delivery import media_url, playlist_response

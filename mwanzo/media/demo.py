@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from mwanzo.catalog.models import Course, Lesson, LessonKind, ProcessingStatus, Section
+from mwanzo.courses.models import Course, Lesson, LessonKind, ProcessingStatus, Section
 from mwanzo.extensions import db
 from mwanzo.media import ffmpeg, tasks
 from mwanzo.storage import get_storage

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from mwanzo import jobs
-from mwanzo.catalog.models import Lesson, LessonKind, ProcessingStatus
+from mwanzo.courses.models import Lesson, LessonKind, ProcessingStatus
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.media import ffmpeg

@@ -11,7 +11,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import update
 
-from mwanzo.catalog.models import Lesson, ProcessingStatus
+from mwanzo.courses.models import Lesson, ProcessingStatus
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.jobs import job, periodic

@@ -7,7 +7,7 @@ import posixpath
 
 from flask import current_app, url_for
 
-from mwanzo.catalog.models import Lesson
+from mwanzo.courses.models import Lesson
 from mwanzo.media import services as media
 from mwanzo.storage import get_storage
 

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from mwanzo.auth.models import User
-from mwanzo.catalog.models import Lesson
+from mwanzo.courses.models import Lesson
 from mwanzo.extensions import db
 from mwanzo.learning.models import Enrollment, EnrollmentStatus, VideoProgress
 from mwanzo.notifications.models import OutboundEmail

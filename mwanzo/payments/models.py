@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mwanzo.auth.models import User
-from mwanzo.catalog.models import Course
+from mwanzo.courses.models import Course
 from mwanzo.database import TimestampedModel, str_enum
 from mwanzo.learning.models import Enrollment
 

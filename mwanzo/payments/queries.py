@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from mwanzo.catalog.models import Course
+from mwanzo.courses.models import Course
 from mwanzo.database import local_day, local_day_start
 from mwanzo.extensions import db
 from mwanzo.payments.callbacks import CallbackData, parse_callback

@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from mwanzo import jobs
 from mwanzo.admin.models import AuditLog
 from mwanzo.auth.models import User
-from mwanzo.catalog.models import Course
+from mwanzo.courses.models import Course
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.learning import services as learning

@@ -25,7 +25,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from mwanzo.auth.models import User
-from mwanzo.catalog.models import Course
+from mwanzo.courses.models import Course
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.quizzes.models import Answer, AnswersShown, Question, QuestionKind, Quiz, QuizAttempt, StudentAnswer

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from mwanzo.auth.access import login_required, role_required
 from mwanzo.auth.models import Role
-from mwanzo.catalog.access import course_owned_by_current_user
-from mwanzo.catalog.models import Course, Section
+from mwanzo.courses.access import course_owned_by_current_user
+from mwanzo.courses.models import Course, Section
 from mwanzo.extensions import db
 from mwanzo.learning.services import has_access
 from mwanzo.quizzes import services

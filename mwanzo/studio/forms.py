@@ -7,7 +7,7 @@ from wtforms import BooleanField, DecimalField, HiddenField, IntegerField, Radio
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from mwanzo.catalog.models import LessonKind, Level
+from mwanzo.courses.models import LessonKind, Level
 
 LEVEL_CHOICES = [SelectChoice(Level.BEGINNER.value, _l("Beginner")),
                  SelectChoice(Level.INTERMEDIATE.value, _l("Intermediate")),

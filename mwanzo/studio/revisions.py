@@ -32,7 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from mwanzo.auth.models import User
-from mwanzo.catalog.models import Course, CourseRevision, CourseStatus, RevisionStatus
+from mwanzo.courses.models import Course, CourseRevision, CourseStatus, RevisionStatus
 from mwanzo.extensions import db
 from mwanzo.quizzes.models import Question, Quiz
 

@@ -13,8 +13,8 @@ from sqlalchemy.orm import selectinload
 
 from mwanzo.admin.services import record
 from mwanzo.auth.models import Role, User
-from mwanzo.catalog import images
-from mwanzo.catalog.models import (Course, CourseReviewDecision, CourseRevision, CourseStatus, Lesson, LessonKind,
+from mwanzo.courses import images
+from mwanzo.courses.models import (Course, CourseReviewDecision, CourseRevision, CourseStatus, Lesson, LessonKind,
                                    ProcessingStatus, RevisionStatus, Section)
 from mwanzo.database import utcnow
 from mwanzo.extensions import db

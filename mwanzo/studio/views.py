@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from mwanzo.auth.access import role_required, verified_email_required
 from mwanzo.auth.models import Role
-from mwanzo.catalog import images
-from mwanzo.catalog.models import Category, CourseStatus, LessonKind, Level
+from mwanzo.courses import images
+from mwanzo.courses.models import Category, CourseStatus, LessonKind, Level
 from mwanzo.extensions import db
 from mwanzo.images import InvalidImage
 from mwanzo.media import services as media

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from mwanzo.admin.models import AuditLog
 from mwanzo.auth.models import Role, User
-from mwanzo.catalog.models import Category, Course
+from mwanzo.courses.models import Category, Course
 from mwanzo.extensions import db
 from tests.confirmations import post_confirmed
 from tests.factories import PASSWORD

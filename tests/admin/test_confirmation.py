@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from mwanzo.admin.models import AuditLog
 from mwanzo.auth.models import Role, User
-from mwanzo.catalog.models import Category, Course, CourseStatus
+from mwanzo.courses.models import Category, Course, CourseStatus
 from mwanzo.certificates.models import Certificate
 from mwanzo.extensions import db
 from tests.confirmations import confirmation_token, post_confirmed

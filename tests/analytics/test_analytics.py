@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from mwanzo.auth.models import Role
-from mwanzo.catalog.models import Review
+from mwanzo.courses.models import Review
 from mwanzo.extensions import db
 from mwanzo.learning.models import EnrollmentStatus, VideoProgress
 from mwanzo.payments.models import PaymentStatus

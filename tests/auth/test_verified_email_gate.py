@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from mwanzo.auth.models import Role
 from mwanzo.careers.models import Job
-from mwanzo.catalog.models import Course
+from mwanzo.courses.models import Course
 from mwanzo.extensions import db
 from tests.careers.test_jobs import job_form
 from tests.emails import emails_to, link_in

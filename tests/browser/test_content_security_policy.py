@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from mwanzo.catalog.images import store_course_thumbnail
+from mwanzo.courses.images import store_course_thumbnail
 from mwanzo.extensions import db
 from tests.catalog.test_thumbnails import image_bytes
 

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from mwanzo import jobs
-from mwanzo.catalog.models import Lesson, LessonKind, ProcessingStatus
+from mwanzo.courses.models import Lesson, LessonKind, ProcessingStatus
 from mwanzo.extensions import db
 from tests.factories import PASSWORD
 from tests.media.clips import make_clip

@@ -5,7 +5,7 @@ from xml.etree import ElementTree
 import pytest
 
 from mwanzo.auth.models import Role
-from mwanzo.catalog.models import CourseStatus
+from mwanzo.courses.models import CourseStatus
 from mwanzo.learning.models import EnrollmentStatus
 
 
@@ -69,7 +69,7 @@ def test_call_to_action_matches_the_visitor(client, make, login):
 
 
 def test_course_page_has_unique_title_description_opengraph_and_canonical(client, make):
-    from mwanzo.catalog.images import WIDTHS
+    from mwanzo.courses.images import WIDTHS
 
     course = make.course(title="Drip Irrigation", short_description="Water crops with less.",
                          thumbnail_renditions={"version": "abcdef012345", "widths": list(WIDTHS)})

@@ -1,6 +1,6 @@
 from sqlalchemy import func, select
 
-from mwanzo.catalog.models import Course
+from mwanzo.courses.models import Course
 from mwanzo.cli import DEMO_COURSES, seed_demo
 from mwanzo.extensions import db
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from mwanzo.auth.models import Role, User
 from mwanzo.catalog import services
-from mwanzo.catalog.models import Course, Review
+from mwanzo.courses.models import Course, Review
 from mwanzo.extensions import db
 from mwanzo.learning.models import EnrollmentStatus
 

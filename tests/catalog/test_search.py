@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from mwanzo.catalog.models import Category, Course, CourseStatus, Level
+from mwanzo.courses.models import Category, Course, CourseStatus, Level
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 
@@ -173,7 +173,7 @@ def test_list_page_query_count_is_the_same_for_1_and_50_results(client, make, co
 
 
 def test_gzipped_course_list_with_12_results_and_thumbnails_fits_in_14kb(client, make):
-    from mwanzo.catalog.images import WIDTHS
+    from mwanzo.courses.images import WIDTHS
 
     for i in range(14):
         make.course(title=f"A fairly long and descriptive course title number {i}",

@@ -4,7 +4,7 @@ import re
 import pytest
 from PIL import Image
 
-from mwanzo.catalog.images import WIDTHS, store_course_thumbnail
+from mwanzo.courses.images import WIDTHS, store_course_thumbnail
 from mwanzo.images import InvalidImage
 from mwanzo.extensions import db
 

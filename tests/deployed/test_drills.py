@@ -15,7 +15,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from mwanzo.catalog.models import Lesson, LessonKind, ProcessingStatus, Section
+from mwanzo.courses.models import Lesson, LessonKind, ProcessingStatus, Section
 from mwanzo.extensions import db
 from mwanzo.jobs.models import OutboxJob
 from tests import factories

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from mwanzo.auth.models import User
-from mwanzo.catalog.models import Course, CourseStatus, LessonKind
+from mwanzo.courses.models import Course, CourseStatus, LessonKind
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from tests import factories

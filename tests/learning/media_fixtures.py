@@ -10,7 +10,7 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from mwanzo.catalog.models import LessonKind, ProcessingStatus
+from mwanzo.courses.models import LessonKind, ProcessingStatus
 from mwanzo.extensions import db
 from mwanzo.storage import get_storage
 from tests import factories

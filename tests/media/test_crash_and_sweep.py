@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import update
 
 from mwanzo import jobs
-from mwanzo.catalog.models import Lesson, LessonKind, ProcessingStatus
+from mwanzo.courses.models import Lesson, LessonKind, ProcessingStatus
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.media import tasks

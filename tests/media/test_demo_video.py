@@ -1,6 +1,6 @@
 from sqlalchemy import select
 
-from mwanzo.catalog.models import Course, Lesson, LessonKind, ProcessingStatus
+from mwanzo.courses.models import Course, Lesson, LessonKind, ProcessingStatus
 from mwanzo.extensions import db
 
 

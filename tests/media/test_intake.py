@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from mwanzo.catalog.models import LessonKind, ProcessingStatus
+from mwanzo.courses.models import LessonKind, ProcessingStatus
 from mwanzo.media import ffmpeg
 from mwanzo.storage import get_storage
 from tests.media.clips import make_clip

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from mwanzo.auth.models import Role
-from mwanzo.catalog.models import Lesson, LessonKind, ProcessingStatus
+from mwanzo.courses.models import Lesson, LessonKind, ProcessingStatus
 from mwanzo.extensions import db
 from mwanzo.media import ffmpeg
 from mwanzo.media.delivery import media_url

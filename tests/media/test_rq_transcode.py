@@ -8,7 +8,7 @@ import pytest
 from rq import SimpleWorker
 
 from mwanzo import jobs
-from mwanzo.catalog.models import Lesson, LessonKind, ProcessingStatus
+from mwanzo.courses.models import Lesson, LessonKind, ProcessingStatus
 from mwanzo.extensions import db
 
 pytestmark = pytest.mark.redis

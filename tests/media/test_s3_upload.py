@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from mwanzo.catalog.models import Lesson, LessonKind, ProcessingStatus
+from mwanzo.courses.models import Lesson, LessonKind, ProcessingStatus
 from mwanzo.extensions import db
 from mwanzo.media.delivery import media_url
 

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from mwanzo import create_app
-from mwanzo.catalog.models import LessonKind, ProcessingStatus
+from mwanzo.courses.models import LessonKind, ProcessingStatus
 from mwanzo.extensions import db
 from mwanzo.media.delivery import media_url
 from mwanzo.storage import get_storage

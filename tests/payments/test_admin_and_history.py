@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from mwanzo.admin.models import AuditLog
 from mwanzo.auth.models import Role
-from mwanzo.catalog.models import Course
+from mwanzo.courses.models import Course
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.learning import services as learning

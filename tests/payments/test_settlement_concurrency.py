@@ -3,7 +3,7 @@ enrolment, one receipt, and no worker ever fails (a deadlock would surface as De
 import pytest
 from sqlalchemy import func, select
 
-from mwanzo.catalog.models import Course
+from mwanzo.courses.models import Course
 from mwanzo.extensions import db
 from mwanzo.learning.models import Enrollment, EnrollmentStatus
 from mwanzo.payments import tasks

@@ -4,7 +4,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from mwanzo.catalog.models import Course
+from mwanzo.courses.models import Course
 from mwanzo.extensions import db
 from mwanzo.learning.models import Enrollment, EnrollmentStatus
 from mwanzo.payments.models import Payment, PaymentEvent, PaymentStatus

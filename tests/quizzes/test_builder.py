@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import func, select
 
 from mwanzo.auth.models import Role
-from mwanzo.catalog.models import CourseStatus
+from mwanzo.courses.models import CourseStatus
 from mwanzo.extensions import db
 from mwanzo.quizzes.models import Answer, AnswersShown, Question, QuestionKind, Quiz
 from tests.queries import count_queries

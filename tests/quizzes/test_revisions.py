@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from mwanzo.auth.models import Role
-from mwanzo.catalog.models import CourseStatus, RevisionStatus
+from mwanzo.courses.models import CourseStatus, RevisionStatus
 from mwanzo.extensions import db
 from mwanzo.learning import services as learning
 from mwanzo.quizzes.models import Answer, AnswersShown, Question, Quiz, QuizAttempt

@@ -10,8 +10,8 @@ from PIL import Image
 from sqlalchemy import select
 
 from mwanzo.auth.models import Role
-from mwanzo.catalog.images import thumbnail_key
-from mwanzo.catalog.models import Course, CourseStatus, Lesson, LessonKind, Section
+from mwanzo.courses.images import thumbnail_key
+from mwanzo.courses.models import Course, CourseStatus, Lesson, LessonKind, Section
 from mwanzo.extensions import db
 from mwanzo.storage import get_storage
 from tests.queries import count_queries

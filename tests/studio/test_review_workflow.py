@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from mwanzo.auth.models import Role
-from mwanzo.catalog.models import Course, CourseReviewDecision, CourseStatus, LessonKind, ProcessingStatus
+from mwanzo.courses.models import Course, CourseReviewDecision, CourseStatus, LessonKind, ProcessingStatus
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.studio import services

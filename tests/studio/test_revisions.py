@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from mwanzo.admin.models import AuditLog
 from mwanzo.auth.models import Role
-from mwanzo.catalog.models import Course, CourseRevision, Lesson, LessonKind, ProcessingStatus, RevisionStatus
+from mwanzo.courses.models import Course, CourseRevision, Lesson, LessonKind, ProcessingStatus, RevisionStatus
 from mwanzo.extensions import db
 from mwanzo.learning import services as learning
 from mwanzo.studio import services

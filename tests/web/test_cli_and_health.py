@@ -1,7 +1,7 @@
 from sqlalchemy import func, select
 
 from mwanzo.careers.models import Job
-from mwanzo.catalog.models import Course, CourseStatus
+from mwanzo.courses.models import Course, CourseStatus
 from mwanzo.cli import DEMO_PASSWORD
 from mwanzo.extensions import db
 from mwanzo.quizzes.models import Quiz

@@ -24,7 +24,7 @@ from werkzeug.routing import IntegerConverter, UUIDConverter
 import mwanzo
 from mwanzo.auth.models import Role, User
 from mwanzo.careers import services as careers
-from mwanzo.catalog.models import LessonKind
+from mwanzo.courses.models import LessonKind
 from mwanzo.extensions import db, limiter
 from mwanzo.learning.models import EnrollmentStatus
 from mwanzo.payments.models import PaymentEvent, PaymentStatus

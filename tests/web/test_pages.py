@@ -1,6 +1,6 @@
 import gzip
 
-from mwanzo.catalog.models import CourseStatus
+from mwanzo.courses.models import CourseStatus
 
 
 def test_home_page_lists_published_courses_within_the_14kb_gzip_budget(client, make):

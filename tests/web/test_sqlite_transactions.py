@@ -1,7 +1,7 @@
 """Transactions stay whole, savepoints included (pysqlite needs help with this; PostgreSQL does it natively)."""
 from sqlalchemy import func, select
 
-from mwanzo.catalog.models import Category
+from mwanzo.courses.models import Category
 from mwanzo.extensions import db
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 
-from mwanzo.catalog.models import Course
+from mwanzo.courses.models import Course
 from mwanzo.extensions import db
 from mwanzo.jobs import job
 from mwanzo.storage import get_storage

@@ -6,7 +6,7 @@ import uuid
 from flask import abort
 
 from mwanzo.auth.access import require_owner
-from mwanzo.catalog.models import Course
+from mwanzo.courses.models import Course
 from mwanzo.extensions import db
 
 

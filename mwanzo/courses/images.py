@@ -13,7 +13,7 @@ from typing import BinaryIO
 from PIL import Image, ImageOps
 
 from mwanzo import jobs
-from mwanzo.catalog.models import Course
+from mwanzo.courses.models import Course
 from mwanzo.images import open_upload
 from mwanzo.storage import get_storage
 
@@ -57,7 +57,7 @@ def point_course_at(course: Course, thumbnail: dict) -> None:
 
 def forget_thumbnail(course_id, version: str) -> None:
     """Removed only once this change has committed, and only if nothing points at it any more."""
-    from mwanzo.catalog.tasks import delete_old_thumbnail
+    from mwanzo.courses.tasks import delete_old_thumbnail
 
     jobs.enqueue(delete_old_thumbnail, str(course_id), version)
 

@@ -1,0 +1,1 @@
+"""Course content and its rules: categories, courses, sections, lessons, thumbnails, ownership."""
