@@ -3,21 +3,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from mwanzo.auth.models import Role
-
-ROLE_LABELS = {
-    Role.STUDENT: _l("Learner"),
-    Role.INSTRUCTOR: _l("Instructor"),
-    Role.EMPLOYER: _l("Employer"),
-    Role.ADMIN: _l("Administrator"),
-}
-
+from mwanzo.labels import choices
 
 class RoleForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()])
+    role = SelectField(_l("Role"), choices=choices(Role))
 
 
 class CategoryForm(FlaskForm):

@@ -1,7 +1,6 @@
 """Administrative changes — users, categories, featured courses — each recorded in the audit log."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
@@ -11,6 +10,7 @@ from mwanzo.admin.models import AuditLog
 from mwanzo.auth.models import Role, User, new_security_stamp
 from mwanzo.courses.models import Category, Course, CourseStatus
 from mwanzo.extensions import db
+from mwanzo.slugs import slugify
 from mwanzo.web.listing import ListQuery, page_number
 
 PER_PAGE = 50
@@ -141,10 +141,6 @@ def set_active(actor: User, user: User, active: bool) -> bool:
 
 # ---------------------------------------------------------------- categories and featured courses
 
-def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:100] or "category"
-
-
 def categories_with_counts() -> list[tuple[Category, int]]:
     return list(db.session.execute(
         select(Category, func.count(Course.id)).outerjoin(Course, Course.category_id == Category.id)
@@ -154,7 +150,7 @@ def categories_with_counts() -> list[tuple[Category, int]]:
 
 def save_category(actor: User, category: Category | None, name: str, slug: str | None, description: str | None,
                   display_order: int) -> Category:
-    slug = slugify(slug or name)
+    slug = slugify(slug or name, max_length=100, fallback="category")
     clash = db.session.scalar(select(Category.id).where(
         or_(Category.slug == slug, Category.name == name), Category.id != (category.id if category else None)))
     if clash:

@@ -8,7 +8,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from mwanzo.admin import services
-from mwanzo.admin.forms import ROLE_LABELS, CategoryForm, RoleForm
+from mwanzo.admin.forms import CategoryForm, RoleForm
 from mwanzo.analytics import reports
 from mwanzo.analytics.services import DateRange, InvalidRange
 from mwanzo.auth.models import Role, User
@@ -31,11 +31,6 @@ def admins_only():
         abort(403)
 
 
-@bp.context_processor
-def labels():
-    return {"role_labels": ROLE_LABELS}
-
-
 def page_arg() -> int:
     return page_number(request.args)
 
@@ -51,7 +46,7 @@ def dashboard():
 def user_list():
     query = services.UserQuery.from_args(request.args)
     return render_template("admin/user_list.html", query=query, pagination=services.search_users(query),
-                           statuses=services.USER_STATUSES)
+                           statuses=services.USER_STATUSES, roles=list(Role))
 
 
 def get_user_or_404(user_id: uuid.UUID):

@@ -7,10 +7,12 @@ from datetime import datetime
 import bcrypt
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mwanzo.database import TimestampedModel, str_enum
+from mwanzo.labels import labels
 
 
 class Role(enum.StrEnum):
@@ -18,6 +20,10 @@ class Role(enum.StrEnum):
     INSTRUCTOR = "INSTRUCTOR"
     EMPLOYER = "EMPLOYER"
     ADMIN = "ADMIN"
+
+
+labels(Role, {Role.STUDENT: _l("Learner"), Role.INSTRUCTOR: _l("Instructor"), Role.EMPLOYER: _l("Employer"),
+              Role.ADMIN: _l("Administrator")})
 
 
 def new_security_stamp() -> str:

@@ -16,7 +16,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from mwanzo.auth.models import Role, User
-from mwanzo.careers.labels import STATUS_LABELS
 from mwanzo.careers.models import (ApplicationCertificate, ApplicationStatus, EmployerProfile, Job, JobApplication,
                                    JobCourse, JobKind, JobStatus)
 from mwanzo.courses.models import Category, Course, CourseStatus
@@ -24,6 +23,7 @@ from mwanzo.certificates.models import Certificate
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.images import open_upload
+from mwanzo.labels import label
 from mwanzo.notifications.services import send_email
 from mwanzo.storage import get_storage
 from mwanzo.urls import absolute_url
@@ -288,7 +288,7 @@ def change_status(application: JobApplication, status: ApplicationStatus) -> boo
     application.status = status
     applicant, job = application.applicant, application.job
     with force_locale(applicant.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        status_label = str(STATUS_LABELS[status])
+        status_label = str(label(status))
     send_email(applicant.email, "application_status", locale=applicant.locale, user=applicant, job=job,
                status=status, status_label=status_label, applications_url=absolute_url("careers.application_list"))
     return True

@@ -13,7 +13,6 @@ from mwanzo.auth.models import Role
 from mwanzo.careers import services
 from mwanzo.careers.forms import (ApplicationStatusForm, ApplyForm, EmployerProfileForm,
                                   JobForm, VerifyCodeForm)
-from mwanzo.careers.labels import KIND_LABELS, STATUS_LABELS
 from mwanzo.careers.models import ApplicationStatus, JobKind
 from mwanzo.extensions import db
 from mwanzo.images import InvalidImage
@@ -30,7 +29,7 @@ add_nav_link((Role.EMPLOYER,), "careers.candidate_list", _l("Candidates"))
 
 @bp.context_processor
 def labels():
-    return {"kind_labels": KIND_LABELS, "status_labels": STATUS_LABELS, "media_url": media_url}
+    return {"media_url": media_url, "application_statuses": list(ApplicationStatus)}
 
 
 def certificate_choices(certificates) -> list[SelectChoice]:

@@ -9,10 +9,10 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from mwanzo.courses.models import Level
 from mwanzo.catalog.search import SORTS, SearchCriteria
+from mwanzo.labels import choices
 
 MAX_PRICE = 1_000_000
 
-LEVEL_LABELS = {Level.BEGINNER: _l("Beginner"), Level.INTERMEDIATE: _l("Intermediate"), Level.ADVANCED: _l("Advanced")}
 SORT_LABELS = {
     "relevance": _l("Best match"), "popular": _l("Most popular"), "newest": _l("Newest"),
     "rating": _l("Highest rated"), "price_asc": _l("Price: low to high"), "price_desc": _l("Price: high to low"),
@@ -38,7 +38,7 @@ class CatalogSearchForm(FlaskForm):
     q = SearchField(_l("Search courses"), filters=[strip], validators=[Optional(), Length(max=200)])
     category = SelectField(_l("Category"), default="")
     level = SelectField(_l("Level"), default="", choices=[SelectChoice("", _l("Any level"))]
-                        + [SelectChoice(level.value, label) for level, label in LEVEL_LABELS.items()])
+                        + choices(Level))
     language = SelectField(_l("Language"), default="")
     price = SelectField(_l("Price"), default="", choices=[
         SelectChoice("", _l("Free and paid")), SelectChoice("free", _l("Free")), SelectChoice("paid", _l("Paid"))])

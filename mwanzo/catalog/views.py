@@ -12,7 +12,7 @@ from werkzeug.wsgi import wrap_file
 from mwanzo.auth.access import login_required
 from mwanzo.catalog import search, services
 from mwanzo.courses import images
-from mwanzo.catalog.forms import LEVEL_LABELS, CatalogSearchForm, ReviewForm
+from mwanzo.catalog.forms import CatalogSearchForm, ReviewForm
 from mwanzo.extensions import db
 from mwanzo.storage import get_storage
 from mwanzo.urls import absolute_url
@@ -94,7 +94,7 @@ def course_detail(slug: str):
     visitor = services.visitor_state(current_user, course)
     form = ReviewForm(obj=visitor.review) if visitor.can_review else None
     return render_template("catalog/course_detail.html", course=course, visitor=visitor, review_form=form,
-                           reviews=services.review_page(course.id), level_label=LEVEL_LABELS[course.level],
+                           reviews=services.review_page(course.id),
                            canonical=absolute_url("catalog.course_detail", slug=course.slug))
 
 

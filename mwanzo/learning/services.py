@@ -9,7 +9,7 @@ from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from mwanzo.auth.models import User
-from mwanzo.courses.models import Course, CourseStatus, Lesson, LessonKind, ProcessingStatus
+from mwanzo.courses.models import Course, CourseStatus, Lesson, LessonKind
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.learning import progress
@@ -139,11 +139,10 @@ def revoke_enrollment(enrollment: Enrollment) -> None:
 
 
 def required_lessons(course_id: uuid.UUID):
-    """Lessons a learner must finish: published text lessons and published, ready videos."""
+    """Lessons a learner must finish: the ready ones (Lesson.is_ready)."""
     return select(Lesson.id).where(
         Lesson.course_id == course_id,
-        Lesson.is_published.is_(True),
-        (Lesson.kind == LessonKind.TEXT) | (Lesson.processing_status == ProcessingStatus.READY),
+        Lesson.is_ready,
     )
 
 

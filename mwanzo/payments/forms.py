@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from mwanzo.auth.forms import kenyan_phone
+from mwanzo.labels import choices
 from mwanzo.payments.models import PaymentStatus
 
 RECEIPT = re.compile(r"^[A-Z0-9]{8,20}$")
@@ -28,7 +29,7 @@ class PaymentFilterForm(FlaskForm):
         csrf = False  # a GET search form changes nothing
 
     status = SelectField(_l("Status"), validators=[Optional()], default="",
-                         choices=[SelectChoice("", _l("Any"))] + [SelectChoice(s.value, s.value) for s in PaymentStatus])
+                         choices=[SelectChoice("", _l("Any")), *choices(PaymentStatus)])
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])
     course = SelectField(_l("Course"), validators=[Optional()], default="")

@@ -15,7 +15,7 @@ from mwanzo.courses.models import Course, Section
 from mwanzo.extensions import db
 from mwanzo.learning.services import has_access
 from mwanzo.quizzes import services
-from mwanzo.quizzes.forms import KIND_LABELS, QuestionForm, QuizSettingsForm
+from mwanzo.quizzes.forms import QuestionForm, QuizSettingsForm
 from mwanzo.quizzes.models import Quiz, QuizAttempt
 from mwanzo.studio import revisions
 from mwanzo.web.htmx import is_htmx, render
@@ -46,7 +46,7 @@ def builder_context(course: Course, quiz: Quiz, changes: dict) -> dict:
                if revisions.is_new_question(changes, question) or str(question.id) in changes.get("questions", {})}
     if revisions.is_new(changes, "new_quizzes", quiz.id) or str(quiz.id) in changes.get("quizzes", {}):
         waiting.add(str(quiz.id))
-    return {"course": course, "quiz": quiz, "kind_labels": KIND_LABELS, "waiting": waiting,
+    return {"course": course, "quiz": quiz, "waiting": waiting,
             "drafted": revisions.drafted(changes),
             "drafted_answers": lambda question: revisions.drafted_answers(changes, question)}
 
@@ -233,7 +233,7 @@ def attempt_view(attempt_id: uuid.UUID):
     if attempt.submitted_at is not None or services.is_expired(attempt):
         return redirect(url_for("quizzes.attempt_result", attempt_id=attempt.id))
     return render_attempt("quizzes/attempt_view.html", course, quiz, attempt,
-                          remaining=services.seconds_left(attempt), kind_labels=KIND_LABELS)
+                          remaining=services.seconds_left(attempt))
 
 
 @bp.post("/quizzes/attempts/<uuid:attempt_id>/answers/<uuid:question_id>")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-import re
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -11,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from mwanzo import jobs
 from mwanzo.admin.services import record
 from mwanzo.auth.models import Role, User
 from mwanzo.courses import images
@@ -18,9 +18,10 @@ from mwanzo.courses.models import (Course, CourseReviewDecision, CourseRevision,
                                    ProcessingStatus, RevisionStatus, Section)
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
+from mwanzo.jobs.tasks import delete_stored_files
 from mwanzo.notifications.services import send_email
 from mwanzo.quizzes import services as quiz_services
-from mwanzo.storage import get_storage
+from mwanzo.slugs import slugify
 from mwanzo.studio import revisions
 from mwanzo.urls import absolute_url
 
@@ -93,12 +94,8 @@ def status_counts(courses: list[Course]) -> dict[CourseStatus, int]:
     return counts
 
 
-def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:200] or "course"
-
-
 def unique_slug(title: str, course_id: uuid.UUID | None = None) -> str:
-    base = slugify(title)
+    base = slugify(title, fallback="course")
     query = select(Course.slug).where(Course.slug.like(f"{base}%"))
     if course_id:
         query = query.where(Course.id != course_id)
@@ -277,15 +274,9 @@ def lesson_media_prefixes(lesson: Lesson) -> list[str]:
 
 
 def _delete_after_commit(prefixes: list[str]) -> None:
+    """The files of deleted lessons go only once the rows are gone (a job, sent after the commit)."""
     if prefixes:
-        db.session.info.setdefault("mwanzo_delete_prefixes", []).extend(prefixes)
-
-
-def delete_pending_files() -> None:
-    """Called by a view after it commits: files of deleted lessons go only once the rows are gone."""
-    storage = get_storage()
-    for prefix in db.session.info.pop("mwanzo_delete_prefixes", []):
-        storage.delete_prefix(prefix)
+        jobs.enqueue(delete_stored_files, *prefixes)
 
 
 def move(item: Section | Lesson, direction: str) -> None:
@@ -306,19 +297,10 @@ def move(item: Section | Lesson, direction: str) -> None:
     db.session.flush()
 
 
-def lesson_is_ready(lesson: Lesson) -> bool:
-    """A learner can take it: a published text lesson, or a published video that finished processing."""
-    if not lesson.is_published:
-        return False
-    if lesson.kind == LessonKind.TEXT:
-        return bool((lesson.body_markdown or "").strip())
-    return lesson.processing_status == ProcessingStatus.READY
-
-
 def recompute_course_counters(course_id: uuid.UUID) -> None:
     """lecture_count and duration_minutes from the lessons learners can take (the one place they change)."""
     lessons = db.session.scalars(select(Lesson).where(Lesson.course_id == course_id)).all()
-    ready = [lesson for lesson in lessons if lesson_is_ready(lesson)]
+    ready = [lesson for lesson in lessons if lesson.is_ready]
     course = db.session.get(Course, course_id)
     if course is None:
         return
@@ -358,7 +340,7 @@ def change_course_status(course: Course, to: CourseStatus, actor: User, reason: 
 def missing_for_submission(course: Course) -> list[str]:
     """What stops this course going to review, in words the instructor can act on."""
     missing = []
-    if not any(any(lesson_is_ready(lesson) for lesson in section.lessons) for section in course.sections):
+    if not any(any(lesson.is_ready for lesson in section.lessons) for section in course.sections):
         missing.append(_("At least one section with a ready lesson (a text lesson with content or a processed video)."))
     if not (course.description or "").strip():
         missing.append(_("A course description."))
