@@ -182,7 +182,6 @@ class Lesson(TimestampedModel):
     processing_error: Mapped[str | None] = mapped_column(sa.Text)
     processing_started_at: Mapped[datetime | None]
     processing_attempts: Mapped[int] = mapped_column(default=0)
-    view_count: Mapped[int] = mapped_column(default=0)
 
     section: Mapped[Section] = relationship(back_populates="lessons", lazy="raise_on_sql")
     course: Mapped[Course] = relationship(foreign_keys=[course_id], lazy="raise_on_sql")

@@ -283,12 +283,6 @@ def finish_transcode(lesson: Lesson, result: TranscodeResult) -> str | None:
     return previous if previous and previous != result.prefix else None
 
 
-def master_playlist_key(lesson: Lesson) -> str | None:
-    if lesson.processing_status != S.READY or not lesson.media_prefix:
-        return None
-    return f"{lesson.media_prefix}/master.m3u8"
-
-
 def stale_lessons() -> list[Lesson]:
     """Lessons whose job made no progress for MEDIA_STALL_SECONDS (PROCESSING heartbeats with every
     percent) or that were UPLOADED and never picked up."""
