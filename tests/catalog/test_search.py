@@ -184,6 +184,7 @@ def test_gzipped_course_list_with_12_results_and_thumbnails_fits_in_14kb(client,
     assert len(gzip.compress(html, 9)) <= 14 * 1024
 
 
+@pytest.mark.postgres
 def test_renaming_a_category_or_instructor_updates_search_on_postgres(client, make, postgres):
     category = make.category(name="Crafts", slug="crafts")
     teacher = make.user(name="Achieng Odhiambo")
@@ -200,6 +201,7 @@ def test_renaming_a_category_or_instructor_updates_search_on_postgres(client, ma
     assert titles(client.get("/courses?q=kiondo")) == ["Kiondo weaving"]
 
 
+@pytest.mark.postgres
 def test_postgres_search_stems_words_and_falls_back_to_similar_titles(client, make, postgres):
     make.course(title="Python programming from zero")
     make.course(title="Dairy goat farming")

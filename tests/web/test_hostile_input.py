@@ -144,18 +144,17 @@ def sign_in(client, user) -> None:
 
 
 @pytest.fixture
-def production_errors(app):
+def production_errors(app, settings):
     """Errors become 500 pages as in production (not exceptions in the test); each one's cause is kept."""
     causes = []
 
     def keep(sender, exception, **extra):
         causes.append(repr(exception)[:200])
 
-    app.config.update(PAYMENT_CALLBACK_TOKEN="token", PROPAGATE_EXCEPTIONS=False)
+    settings(PAYMENT_CALLBACK_TOKEN="token", PROPAGATE_EXCEPTIONS=False)
     got_request_exception.connect(keep, app)
     yield causes
     got_request_exception.disconnect(keep, app)
-    app.config.update(PAYMENT_CALLBACK_TOKEN=None, PROPAGATE_EXCEPTIONS=None)
 
 
 def refuses(client, app, rule, values) -> bool:
@@ -212,13 +211,10 @@ def test_page_numbers_beyond_any_list_show_an_empty_page(client, make, login):
         assert client.get(path, query_string={"page": "9" * 30}).status_code == 200
 
 
-def test_deeply_nested_json_to_the_webhook_is_refused(app, client):
-    app.config["PAYMENT_CALLBACK_TOKEN"] = "token"
-    try:
-        responses = [client.post("/api/v1/payments/callback/token", data=DEEP_JSON, content_type=content_type)
-                     for content_type in ("application/json", "text/plain")]
-    finally:
-        app.config["PAYMENT_CALLBACK_TOKEN"] = None
+def test_deeply_nested_json_to_the_webhook_is_refused(app, client, settings):
+    settings(PAYMENT_CALLBACK_TOKEN="token")
+    responses = [client.post("/api/v1/payments/callback/token", data=DEEP_JSON, content_type=content_type)
+                 for content_type in ("application/json", "text/plain")]
     for response in responses:
         assert response.status_code == 400 and "nested too deeply" in response.get_json()["message"]
     assert db.session.scalar(select(func.count()).select_from(PaymentEvent)) == 0

@@ -1,4 +1,5 @@
 """One migration history builds exactly the models' schema, on PostgreSQL and on SQLite."""
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -19,6 +20,7 @@ def schema_differences(app) -> list:
     return differences
 
 
+@pytest.mark.postgres
 def test_migrations_upgrade_an_empty_postgresql_database_to_exactly_the_models(app, postgres):
     url = fresh_postgres_database(postgres, f"{sa.make_url(postgres).database}_migrations")
     other = create_app({**app.config, "SQLALCHEMY_DATABASE_URI": url})
@@ -39,6 +41,7 @@ def test_the_latest_migration_downgrades_and_upgrades_again_on_sqlite(app, tmp_p
     assert schema_differences(other) == []
 
 
+@pytest.mark.postgres
 def test_the_latest_migration_downgrades_and_upgrades_again_on_postgresql(app, postgres):
     url = fresh_postgres_database(postgres, f"{sa.make_url(postgres).database}_round")
     other = create_app({**app.config, "SQLALCHEMY_DATABASE_URI": url})
