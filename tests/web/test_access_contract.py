@@ -23,6 +23,7 @@ from mwanzo.extensions import db, limiter
 from mwanzo.learning.models import EnrollmentStatus
 from mwanzo.payments.models import PaymentEvent, PaymentStatus
 from mwanzo.quizzes import services as quizzes
+from tests.web.test_hostile_input import sign_in
 
 ANYONE = frozenset(Role)
 STUDENT, INSTRUCTOR, EMPLOYER = frozenset({Role.STUDENT}), frozenset({Role.INSTRUCTOR}), frozenset({Role.EMPLOYER})
@@ -165,14 +166,6 @@ def url(app, rule, values) -> str:
     return app.url_map.bind("localhost").build(rule.endpoint, {name: values[name] for name in rule.arguments})
 
 
-def sign_in(client, user) -> None:
-    with client.session_transaction() as session:
-        session.clear()
-        if user is not None:
-            session["_user_id"] = user.get_id()
-            session["_fresh"] = True
-
-
 def call(client, method: str, target: str, htmx: bool = False):
     limiter.reset()
     return client.open(target, method=method, headers={"HX-Request": "true"} if htmx else {})
@@ -297,3 +290,13 @@ def test_a_quiz_of_another_course_is_not_found_through_ones_own(app, client, mak
     assert call(client, "GET", f"/studio/courses/{own.id}/quizzes").status_code == 200
     assert call(client, "GET", f"/studio/courses/{own.id}/quizzes/{values['quiz_id']}").status_code == 404
     assert call(client, "GET", f"/studio/courses/{uuid.uuid4()}/quizzes").status_code == 404
+
+
+def test_the_studio_guard_sends_an_unverified_instructor_to_verify_on_every_page(app, client, make, world):
+    values, _users = world
+    sign_in(client, make.user(role=Role.INSTRUCTOR, is_email_verified=False))
+    for rule in guarded_rules(app):
+        if rule.endpoint.startswith("studio."):
+            for method in methods(rule):
+                response = call(client, method, url(app, rule, values))
+                assert urlsplit(response.headers.get("Location", "")).path == "/verify-email", rule.rule
