@@ -8,7 +8,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from mwanzo.auth.access import owned_or_404, role_required, verified_email_required
+from mwanzo.auth.access import acts_for, owned_or_404, role_required, verified_email_required
 from mwanzo.auth.models import Role
 from mwanzo.careers import services
 from mwanzo.careers.forms import (ApplicationStatusForm, ApplyForm, EmployerProfileForm,
@@ -30,7 +30,7 @@ add_nav_link((Role.EMPLOYER,), "careers.candidate_list", _l("Candidates"))
 
 @bp.context_processor
 def labels():
-    return {"kind_labels": KIND_LABELS, "status_labels": STATUS_LABELS, "media_url": media_url}
+    return {"kind_labels": KIND_LABELS, "status_labels": STATUS_LABELS, "media_url": media_url, "acts_for": acts_for}
 
 
 def certificate_choices(certificates) -> list[SelectChoice]:
