@@ -1,17 +1,24 @@
-"""Error pages in the site's layout; HTMX and JSON callers get a short body instead."""
+"""Error pages in the site's layout; HTMX callers get a short fragment for the page's alert region, JSON callers
+a short JSON body."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from mwanzo.extensions import db
+from mwanzo.web.htmx import is_htmx
+
+# base.html's one place for errors of htmx requests: role="alert", outside <main>, so it exists on every page.
+ALERT_TARGET = "#flash-errors"
 
 PAGES = {
     400: (lambda: _("Bad request"), lambda: _("Something in that request was not right. Please go back and try again.")),
+    401: (lambda: _("Please log in"), lambda: _("You are not logged in any more. Log in again, then try once more.")),
     403: (lambda: _("Not allowed"), lambda: _("You do not have permission to see this page.")),
     404: (lambda: _("Page not found"), lambda: _("We could not find that page. It may have moved.")),
+    405: (lambda: _("Not allowed"), lambda: _("That action is not available here. Please go back and try again.")),
     409: (lambda: _("Conflict"), lambda: _("That change clashes with the current state. Please reload and try again.")),
     413: (lambda: _("Too large"), lambda: _("That upload is larger than we accept.")),
     422: (lambda: _("Could not process"), lambda: _("Some of the information sent could not be used.")),
@@ -24,12 +31,26 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def render_error(code: int, message: str | None = None):
-    title, default_message = PAGES.get(code, PAGES[500])
+def render_error(code: int, message: str | None = None) -> Response:
+    """The error as JSON, as the alert fragment (an htmx request that is not boosted), or as a full page.
+
+    The fragment carries HX-Retarget/HX-Reswap so htmx puts it in the alert region whatever element sent the
+    request (app.js lets htmx swap such a 4xx/5xx; its config swaps 422 itself). A form that fails validation
+    does not come here: it re-renders itself, with its field errors, at 422."""
+    title, default_message = PAGES.get(code, PAGES[500 if code >= 500 else 400])
     text = message or default_message()
     if wants_json():
-        return jsonify(error=title(), message=text), code
-    return render_template("errors/error.html", code=code, title=title(), message=text), code
+        response = jsonify(error=title(), message=text)
+        response.status_code = code
+    elif is_htmx():
+        response = make_response(render_template("errors/_error.html", title=title(), message=text), code)
+        response.headers["HX-Retarget"] = ALERT_TARGET
+        response.headers["HX-Reswap"] = "innerHTML"
+        response.headers["HX-Push-Url"] = "false"  # a search that failed stays out of the history
+    else:
+        response = make_response(render_template("errors/error.html", code=code, title=title(), message=text), code)
+    response.vary.add("HX-Request")
+    return response
 
 
 def init_app(app: Flask) -> None:
@@ -39,11 +60,15 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        if error.code not in PAGES:
+        if error.code is None or error.code < 400 or (error.code not in PAGES and not is_htmx()):
             return error
         # A description given to abort() is meant for the user; werkzeug's stock text is not.
         custom = error.description if error.description != type(error).description and error.code != 429 else None
-        return render_error(error.code, custom)
+        response = render_error(error.code, custom)
+        for name, value in error.get_headers():  # Allow on a 405, Retry-After where one is given
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(InternalServerError)
     def server_error(error):
