@@ -2,13 +2,16 @@
 a short JSON body."""
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, make_response, render_template, request
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, jsonify, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from mwanzo.extensions import db
+from mwanzo.extensions import db, login_manager
 from mwanzo.web.htmx import is_htmx
+from mwanzo.web.security import is_safe_next
 
 # base.html's one place for errors of htmx requests: role="alert", outside <main>, so it exists on every page.
 ALERT_TARGET = "#flash-errors"
@@ -43,7 +46,8 @@ def render_error(code: int, message: str | None = None) -> Response:
         response = jsonify(error=title(), message=text)
         response.status_code = code
     elif is_htmx():
-        response = make_response(render_template("errors/_error.html", title=title(), message=text), code)
+        response = make_response(render_template("errors/_error.html", title=title(), message=text,
+                                                 login_url=login_again_url() if code == 401 else None), code)
         response.headers["HX-Retarget"] = ALERT_TARGET
         response.headers["HX-Reswap"] = "innerHTML"
         response.headers["HX-Push-Url"] = "false"  # a search that failed stays out of the history
@@ -53,7 +57,27 @@ def render_error(code: int, message: str | None = None) -> Response:
     return response
 
 
+def login_again_url() -> str:
+    """The login page, coming back to the page the htmx request was sent from."""
+    current = urlsplit(request.headers.get("HX-Current-URL", ""))
+    back = current.path + (f"?{current.query}" if current.query else "")
+    return url_for(login_manager.login_view, next=back if is_safe_next(back) else None)
+
+
+def is_login_redirect(response: Response) -> bool:
+    return (response.status_code in (301, 302, 303, 307, 308) and response.location is not None
+            and urlsplit(response.location).path == url_for(login_manager.login_view))
+
+
 def init_app(app: Flask) -> None:
+    @app.after_request
+    def htmx_session_expired(response: Response) -> Response:
+        """Flask-Login sends a visitor whose session ended to the login page; htmx would follow that redirect and
+        swap the whole login page into the element that asked. An htmx request gets the 401 fragment instead."""
+        if is_htmx() and is_login_redirect(response):
+            return render_error(401)
+        return response
+
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return render_error(400, _("Your form expired or was sent from another site. Please reload the page and try again."))

@@ -159,3 +159,13 @@ def test_an_invalid_form_still_re_renders_itself_with_field_errors(client, make,
     assert response.status_code == 422
     assert "HX-Retarget" not in response.headers
     assert response.text.lstrip().startswith('<section id="curriculum"') and 'class="error"' in response.text
+
+
+def test_an_ended_session_answers_htmx_with_the_401_fragment_not_the_login_page(client, make, login):
+    quiz = make.quiz(make.course())
+    headers = {**FRAGMENT, "HX-Current-URL": f"http://localhost/quizzes/{quiz.id}"}
+    response = client.post(f"/quizzes/{quiz.id}/start", headers=headers)  # nobody signed in any more
+    assert_fragment(response, 401, "You are not logged in any more.")
+    assert f'href="/login?next=/quizzes/{quiz.id}"' in response.text
+    browser = client.post(f"/quizzes/{quiz.id}/start")
+    assert browser.status_code == 302 and browser.location.startswith("/login?next=")
