@@ -27,6 +27,9 @@ def open_attempt(new_page, make, locale="en"):
     course = make.course(title="Mobile Money for Traders")
     quiz = make.quiz(course, title="Final check", time_limit_seconds=600)
     make.question(quiz, text="Which number do you dial for M-Pesa?", answers=[("*334#", True), ("*100#", False)])
+    for n in range(1, 7):  # a long page: the last question is far below the header
+        make.question(quiz, text=f"Step {n}: is the float counted?", answers=[(f"Counted {n}", True),
+                                                                          (f"Skipped {n}", False)])
     make.question(quiz, text="Should receipts be kept?", answers=[("Yes", True), ("No", False)])
     enrollment = learning.enroll_free(learner, course)
     attempt = quizzes.start_attempt(quiz, learner)
@@ -41,7 +44,7 @@ def open_attempt(new_page, make, locale="en"):
 def assert_quiz_page_intact(page):
     assert page.evaluate("window.sameDocument") is True  # no page load, nothing swapped in its place
     assert page.locator("header.top").count() == 1 and page.locator("main").count() == 1
-    expect(page.locator("fieldset.question")).to_have_count(2)
+    expect(page.locator("fieldset.question")).to_have_count(8)
     expect(page.locator("#quiz-form button")).to_be_visible()
 
 
@@ -51,6 +54,7 @@ def assert_alert(page, text):
     expect(alert).to_be_visible()
     assert alert.get_attribute("id") == "flash-errors"
     expect(alert).to_have_text(text)
+    expect(alert).to_be_in_viewport()  # at the top of the screen wherever the page is scrolled
 
 
 def test_a_422_from_the_course_builder_shows_in_the_alert_and_keeps_the_curriculum(new_page, make):
@@ -79,7 +83,8 @@ def test_a_403_when_access_ended_during_the_quiz_shows_in_the_alert(new_page, ma
     page, _attempt, enrollment = open_attempt(new_page, make)
     learning.revoke_enrollment(enrollment)  # e.g. the payment was refunded meanwhile
     db.session.commit()
-    page.get_by_label("*334#").check()
+    page.get_by_label("Yes").check()  # the last question, at the bottom of the page
+    assert page.evaluate("window.scrollY") > 300
 
     assert_alert(page, "Enrol in this course to take its quizzes.")
     assert_quiz_page_intact(page)
@@ -109,7 +114,7 @@ def test_a_dropped_connection_shows_in_the_alert_and_clears_when_a_save_works(ne
 
     page.context.set_offline(False)
     page.get_by_label("Yes").check()
-    expect(page.locator(".save-status").nth(1)).to_have_text("Saved")
+    expect(page.locator(".save-status").last).to_have_text("Saved")
     expect(page.locator("#flash-errors")).to_have_text("")
     assert_quiz_page_intact(page)
 

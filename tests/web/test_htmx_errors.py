@@ -169,3 +169,13 @@ def test_an_ended_session_answers_htmx_with_the_401_fragment_not_the_login_page(
     assert f'href="/login?next=/quizzes/{quiz.id}"' in response.text
     browser = client.post(f"/quizzes/{quiz.id}/start")
     assert browser.status_code == 302 and browser.location.startswith("/login?next=")
+
+
+def test_every_page_carries_the_alert_region_and_its_messages_in_the_page_language(client):
+    english = client.get("/login").text
+    assert '<div id="flash-errors" class="alert-region" role="alert" aria-live="assertive"' in english
+    assert 'data-offline="No connection. Check your data or Wi-Fi and try again."' in english
+    client.set_cookie("lang", "sw")
+    swahili = client.get("/login").text
+    assert 'data-offline="Hakuna mtandao. Angalia data au Wi-Fi yako kisha ujaribu tena."' in swahili
+    assert 'data-failed="Hilo halikufanikiwa. Tafadhali jaribu tena baada ya muda mfupi."' in swahili
