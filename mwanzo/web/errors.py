@@ -46,7 +46,7 @@ def render_error(code: int, message: str | None = None) -> Response:
         response = jsonify(error=title(), message=text)
         response.status_code = code
     elif is_htmx():
-        response = make_response(render_template("errors/_error.html", title=title(), message=text,
+        response = make_response(render_template("errors/_error.html", message=text,
                                                  login_url=login_again_url() if code == 401 else None), code)
         response.headers["HX-Retarget"] = ALERT_TARGET
         response.headers["HX-Reswap"] = "innerHTML"

@@ -179,3 +179,12 @@ def test_every_page_carries_the_alert_region_and_its_messages_in_the_page_langua
     swahili = client.get("/login").text
     assert 'data-offline="Hakuna mtandao. Angalia data au Wi-Fi yako kisha ujaribu tena."' in swahili
     assert 'data-failed="Hilo halikufanikiwa. Tafadhali jaribu tena baada ya muda mfupi."' in swahili
+
+
+def test_an_expired_form_token_answers_htmx_with_the_fragment(client, make, login, csrf_enabled):
+    owner = make.instructor()
+    section = make.section(make.draft_course(owner), title="Basics")
+    login(owner)
+    response = client.post(f"/studio/sections/{section.id}/rename", data={"title": "Intro"},
+                           headers={**FRAGMENT, "X-CSRFToken": "an-old-token"})
+    assert_fragment(response, 400, "Your form expired or was sent from another site.")
