@@ -29,6 +29,12 @@ PAGES = {
     500: (lambda: _("Something went wrong"), lambda: _("An error on our side stopped this page. We have been told; please try again.")),
 }
 
+# Inside a page that stays on screen, "this page" would be wrong: the request was for a part of it.
+IN_PAGE = {
+    403: lambda: _("You do not have permission to do that."),
+    404: lambda: _("We could not find what you asked for. It may have been moved or deleted."),
+}
+
 
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
@@ -46,6 +52,7 @@ def render_error(code: int, message: str | None = None) -> Response:
         response = jsonify(error=title(), message=text)
         response.status_code = code
     elif is_htmx():
+        text = message or IN_PAGE.get(code, default_message)()
         response = make_response(render_template("errors/_error.html", message=text,
                                                  login_url=login_again_url() if code == 401 else None), code)
         response.headers["HX-Retarget"] = ALERT_TARGET

@@ -67,8 +67,8 @@ def too_many_lookups(client, make, login):
 CASES = {
     400: (bad_language, "Something in that request was not right."),
     401: (anonymous_progress, "You are not logged in any more."),
-    403: (learner_in_the_studio, "You do not have permission"),
-    404: (missing_page, "We could not find that page."),
+    403: (learner_in_the_studio, "You do not have permission to"),
+    404: (missing_page, "We could not find"),
     405: (wrong_method, "That action is not available here."),
     409: (quiz_without_questions, "This quiz has no questions yet."),
     413: (huge_login, "That upload is larger than we accept."),
@@ -98,6 +98,13 @@ def assert_fragment(response, status, message):
     assert response.headers["HX-Retarget"] == "#flash-errors" and response.headers["HX-Reswap"] == "innerHTML"
     assert response.headers["HX-Push-Url"] == "false"
     assert "HX-Request" in response.headers["Vary"]
+
+
+def test_inside_a_page_the_fragment_speaks_of_what_was_asked_not_of_a_page(client, make, login):
+    assert client.get("/no-such-page", headers=FRAGMENT).text.strip() == (
+        "<p>We could not find what you asked for. It may have been moved or deleted.</p>")
+    assert ask(learner_in_the_studio, client, make, login, FRAGMENT).text.strip() == (
+        "<p>You do not have permission to do that.</p>")
 
 
 def assert_full_page(response, status, message):
