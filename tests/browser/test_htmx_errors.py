@@ -128,3 +128,18 @@ def test_an_answer_the_proxy_refuses_shows_the_general_message(new_page, make):
     assert_alert(page, "That did not work. Please try again in a moment.")
     assert_quiz_page_intact(page)
     assert "Bad gateway" not in page.content()
+
+
+def test_an_ended_session_shows_in_the_alert_with_a_way_back(new_page, make):
+    from mwanzo.auth import services as auth
+    from mwanzo.auth.models import User
+
+    page, attempt, enrollment = open_attempt(new_page, make)
+    auth.end_sessions(db.session.get(User, enrollment.student_id))  # e.g. the password was changed on another phone
+    db.session.commit()
+    page.get_by_label("*334#").check()
+
+    assert_alert(page, "You are not logged in any more. Log in again, then try once more. Log in")
+    assert_quiz_page_intact(page)
+    page.get_by_role("alert").get_by_role("link", name="Log in").click()
+    page.wait_for_url(f"**/login?next=/quizzes/attempts/{attempt.id}")
