@@ -13,6 +13,7 @@ from mwanzo.careers.models import ApplicationStatus, JobKind
 from mwanzo.careers.services import local_today
 from mwanzo.images import MAX_IMAGE_MEGABYTES, upload_validators
 from mwanzo.labels import choices
+from mwanzo.web.listing import ChoiceField, ListForm, trimmed
 
 
 class CheckboxListField(SelectMultipleField):
@@ -86,3 +87,23 @@ class VerifyCodeForm(FlaskForm):
         csrf = False
 
     code = StringField(_l("Certificate code"), validators=[DataRequired(), Length(max=20)])
+
+
+class JobFilterForm(ListForm):
+    q = StringField(_l("Search"), filters=[trimmed], validators=[Length(max=100)])
+    location = StringField(_l("Location (or \"remote\")"), filters=[trimmed], validators=[Length(max=100)])
+    kind = ChoiceField(_l("Kind"), default="", choices=[SelectChoice("", _l("Any kind")), *choices(JobKind)])
+    course = ChoiceField(_l("Asks for course"), default="")
+
+    def set_courses(self, courses) -> None:
+        self.course.choices = [SelectChoice("", _l("Any course"))] + [SelectChoice(c.slug, c.title) for c in courses]
+
+
+class CandidateFilterForm(ListForm):
+    course = ChoiceField(_l("Completed course"), default="")
+    category = ChoiceField(_l("Category"), default="")
+
+    def set_choices(self, courses, categories) -> None:
+        self.course.choices = [SelectChoice("", _l("Any course"))] + [SelectChoice(c.slug, c.title) for c in courses]
+        self.category.choices = [SelectChoice("", _l("Any category"))] + [
+            SelectChoice(c.slug, c.name) for c in categories]

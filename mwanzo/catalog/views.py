@@ -17,7 +17,7 @@ from mwanzo.extensions import db
 from mwanzo.storage import get_storage
 from mwanzo.urls import absolute_url
 from mwanzo.web.htmx import render
-from mwanzo.web.listing import MAX_PAGE
+from mwanzo.web.listing import MAX_PAGE, list_page
 
 bp = Blueprint("catalog", __name__)
 
@@ -44,17 +44,6 @@ def thumbnail(course) -> dict | None:
                                   width=widths[-1], ext="jpg")}
 
 
-@bp.app_template_global()
-def search_url(external: bool = False, **changes) -> str:
-    """This search page's URL with some settings changed; empty and default settings left out."""
-    args = {name: request.args.get(name, "") for name in search.SearchCriteria.__dataclass_fields__}
-    args.update(changes)
-    defaults = {"page": "1"}
-    args = {name: value for name, value in args.items() if str(value) not in ("", "None", defaults.get(name))}
-    values = {**(request.view_args or {}), **args}
-    return absolute_url(request.endpoint, **values) if external else url_for(request.endpoint, **values)
-
-
 @bp.get("/")
 def home():
     return render_template("catalog/home.html", canonical=absolute_url("catalog.home"), **services.home_page_data())
@@ -64,13 +53,11 @@ def _search_page(page: str, fixed: dict, **context):
     form = CatalogSearchForm(formdata=request.args)
     categories, languages = search.facets()
     form.set_facets(categories, languages)
-    if not form.validate():
-        bad = ", ".join(sorted(form.errors))
-        abort(400, _("These search settings could not be understood: %(fields)s.", fields=bad))
-    criteria = form.criteria(**fixed)
-    results = search.search_courses(criteria)
-    return render(page, "catalog/_course_results.html", form=form, criteria=criteria, results=results,
-                  categories=categories, **context)
+    listing = list_page(form, results=lambda values, number: search.search_courses(
+        form.search_criteria(values, number, **fixed)))
+    criteria = form.search_criteria(listing.criteria, listing.results.page, **fixed)
+    return render(page, "catalog/_course_results.html", listing.status, form=form, criteria=criteria,
+                  listing=listing, results=listing.results, categories=categories, **context)
 
 
 @bp.get("/courses")

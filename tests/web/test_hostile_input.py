@@ -205,10 +205,11 @@ def test_nul_in_a_form_field_is_a_clear_400_and_nothing_is_stored(client, make):
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
 
 
-def test_page_numbers_beyond_any_list_show_an_empty_page(client, make, login):
+def test_page_numbers_beyond_any_list_are_named_not_a_server_error(client, make, login):
     login(make.user(role=Role.EMPLOYER))
     for path in ("/jobs", "/employer/candidates"):
-        assert client.get(path, query_string={"page": "9" * 30}).status_code == 200
+        response = client.get(path, query_string={"page": "9" * 30})
+        assert response.status_code == 422 and "Choose a page from 1 to 10000." in response.get_data(as_text=True)
 
 
 def test_deeply_nested_json_to_the_webhook_is_refused(app, client, settings):
