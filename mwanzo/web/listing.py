@@ -36,22 +36,21 @@ def trimmed(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class WholeNumberField(IntegerField):
-    """An IntegerField whose "not a number" message is ours (and translated)."""
+def worded(field_class: type, message) -> type:
+    """``field_class`` whose "cannot read this" message is ours, translated (WTForms has no Kiswahili)."""
+    class Worded(field_class):
+        def process_formdata(self, valuelist):
+            try:
+                super().process_formdata(valuelist)
+            except ValueError:
+                raise ValueError(message) from None
 
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_l("Enter a whole number, e.g. 2.")) from None
+    Worded.__name__ = field_class.__name__  # templates read field.type (the class name)
+    return Worded
 
 
-class DayField(DateField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_l("Enter a date as year-month-day, e.g. 2026-03-31.")) from None
+WholeNumberField = worded(IntegerField, _l("Enter a whole number, e.g. 2."))
+DayField = worded(DateField, _l("Enter a date as year-month-day, e.g. 2026-03-31."))
 
 
 class ChoiceField(SelectField):
