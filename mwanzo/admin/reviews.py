@@ -6,7 +6,6 @@ import uuid
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from mwanzo.auth.access import role_required
@@ -17,10 +16,8 @@ from mwanzo.studio import revisions, services
 from mwanzo.studio.forms import ConfirmForm, RejectForm, RevisionApproveForm, RevisionRejectForm
 from mwanzo.web.confirmation import confirmation_token, require_confirmation, require_page_visit
 from mwanzo.web.errors import render_error
-from mwanzo.web.nav import add_nav_link
 
 bp = Blueprint("reviews", __name__, url_prefix="/admin/reviews")
-add_nav_link((Role.ADMIN,), "reviews.review_queue", _l("Reviews"))
 
 
 @bp.before_request

@@ -4,18 +4,14 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, abort, render_template, request, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from mwanzo.analytics import reports, services
 from mwanzo.auth.access import role_required
 from mwanzo.auth.models import Role
 from mwanzo.courses.access import course_owned_by_current_user
-from mwanzo.web.nav import add_nav_link
 
 bp = Blueprint("analytics", __name__, url_prefix="/instructor/analytics")
-
-add_nav_link((Role.INSTRUCTOR,), "analytics.course_list", _l("Analytics"))
 
 
 def date_range() -> services.DateRange:

@@ -13,10 +13,8 @@ from mwanzo.certificates.forms import RevokeForm, VerifyForm
 from mwanzo.extensions import db, limiter
 from mwanzo.urls import absolute_url
 from mwanzo.web.confirmation import confirmation_token, require_confirmation, require_page_visit
-from mwanzo.web.nav import add_nav_link
 
 bp = Blueprint("certificates", __name__)
-add_nav_link((Role.STUDENT,), "certificates.certificate_list", _l("Certificates"))
 
 
 def verify_limit() -> str:

@@ -25,7 +25,6 @@ from mwanzo.web.confirmation import confirmation_token, require_confirmation, re
 from mwanzo.web.htmx import render
 from mwanzo.web.inputs import json_object
 from mwanzo.web.listing import page_number
-from mwanzo.web.nav import add_nav_link
 
 bp = Blueprint("payments", __name__)
 
@@ -37,10 +36,6 @@ ATTENTION_REASONS = {
     Attention.AMOUNT_MISMATCH.value: _l("M-Pesa reported a different amount from the course price."),
     Attention.DUPLICATE_SUCCESS.value: _l("The learner paid twice for the same course."),
 }
-
-add_nav_link((Role.STUDENT,), "payments.payment_history", _l("Payments"))
-add_nav_link((Role.ADMIN,), "payments.admin_payment_list", _l("All payments"))
-add_nav_link((Role.ADMIN,), "payments.admin_attention_list", _l("Payments to settle"))
 
 
 def checkout_limit() -> str:
