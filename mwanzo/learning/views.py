@@ -1,3 +1,5 @@
+"""Learner pages: enrolling, the lesson player, progress saves and taking quizzes (the quiz rules are in
+mwanzo/quizzes/services.py; their templates in templates/quizzes/)."""
 from __future__ import annotations
 
 import math
@@ -5,10 +7,10 @@ import uuid
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
-from mwanzo.auth.access import learner_key, verified_email_required
+from mwanzo.auth.access import learner_key, login_required, verified_email_required
 from mwanzo.courses.models import Course, CourseStatus
 from mwanzo.extensions import db, limiter
 from mwanzo.learning import player, services
