@@ -59,22 +59,19 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from mwanzo.admin.views import bp as admin_bp
-    from mwanzo.analytics.views import bp as analytics_bp
     from mwanzo.auth.views import bp as auth_bp
     from mwanzo.careers.views import bp as careers_bp
     from mwanzo.catalog.views import bp as catalog_bp
-    from mwanzo.certificates.views import bp as certificates_bp
     from mwanzo.analytics.unsubscribe import bp as weekly_bp
+    from mwanzo.certificates.views import bp as certificates_bp
     from mwanzo.home.views import bp as home_bp
     from mwanzo.learning.views import bp as learning_bp
     from mwanzo.media.delivery import bp as media_bp
     from mwanzo.payments.views import bp as payments_bp
-    from mwanzo.quizzes.views import bp as quizzes_bp
-    from mwanzo.admin.reviews import bp as reviews_bp
     from mwanzo.studio.views import bp as studio_bp
 
-    for bp in (admin_bp, analytics_bp, auth_bp, careers_bp, catalog_bp, certificates_bp, home_bp, learning_bp,
-               media_bp, payments_bp, quizzes_bp, studio_bp, reviews_bp, weekly_bp):
+    for bp in (admin_bp, auth_bp, careers_bp, catalog_bp, certificates_bp, home_bp, learning_bp, media_bp,
+               payments_bp, studio_bp, weekly_bp):
         app.register_blueprint(bp)
 
 

@@ -12,17 +12,17 @@ STUDENT, INSTRUCTOR, EMPLOYER, ADMIN = Role.STUDENT, Role.INSTRUCTOR, Role.EMPLO
 
 NAV_LINKS = (
     ((ADMIN,), "admin.dashboard", _l("Admin")),
-    ((INSTRUCTOR,), "analytics.course_list", _l("Analytics")),
+    ((ADMIN,), "admin.payment_list", _l("All payments")),
+    ((ADMIN,), "admin.attention_list", _l("Payments to settle")),
+    ((ADMIN,), "admin.review_queue", _l("Reviews")),
     ((STUDENT,), "careers.application_list", _l("Applications")),
     ((EMPLOYER,), "careers.employer_job_list", _l("Your jobs")),
     ((EMPLOYER,), "careers.candidate_list", _l("Candidates")),
     ((STUDENT,), "certificates.certificate_list", _l("Certificates")),
     ((STUDENT, INSTRUCTOR), "home.dashboard", _l("My learning")),
     ((STUDENT,), "payments.payment_history", _l("Payments")),
-    ((ADMIN,), "payments.admin_payment_list", _l("All payments")),
-    ((ADMIN,), "payments.admin_attention_list", _l("Payments to settle")),
-    ((ADMIN,), "reviews.review_queue", _l("Reviews")),
     ((INSTRUCTOR,), "studio.course_list", _l("My courses")),
+    ((INSTRUCTOR,), "studio.analytics_course_list", _l("Analytics")),
 )
 
 

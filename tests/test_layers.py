@@ -134,10 +134,10 @@ def test_the_navigation_is_declared_whole_and_every_link_is_served(app):
 
 @pytest.mark.parametrize("role, expected", [
     (Role.STUDENT, ["Applications", "Certificates", "My learning", "Payments"]),
-    (Role.INSTRUCTOR, ["Analytics", "My learning", "My courses"]),
+    (Role.INSTRUCTOR, ["My learning", "My courses", "Analytics"]),
     (Role.EMPLOYER, ["Your jobs", "Candidates"]),
-    (Role.ADMIN, ["Admin", "Analytics", "Applications", "Your jobs", "Candidates", "Certificates", "My learning",
-                  "Payments", "All payments", "Payments to settle", "Reviews", "My courses"]),
+    (Role.ADMIN, ["Admin", "All payments", "Payments to settle", "Reviews", "Applications", "Your jobs", "Candidates",
+                  "Certificates", "My learning", "Payments", "My courses", "Analytics"]),
 ])
 def test_each_role_sees_its_header_links(client, login, make, role, expected):
     login(make.user(role=role))

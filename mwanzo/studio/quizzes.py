@@ -1,32 +1,30 @@
-"""Quiz builder (course instructor, admins) under /studio. Learners take quizzes on the learning pages."""
+"""The quiz builder of the studio: /studio/courses/<id>/quizzes... (the course's instructor, admins).
+The rules are in mwanzo/quizzes/services.py; the templates are the quiz domain's (templates/quizzes/)."""
 from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from mwanzo.auth.access import role_required
-from mwanzo.auth.models import Role
-from mwanzo.courses.access import course_owned_by_current_user
+from mwanzo.courses.access import owned_course
 from mwanzo.courses.models import Course, Section
 from mwanzo.extensions import db
 from mwanzo.quizzes import services
 from mwanzo.quizzes.forms import KIND_LABELS, QuestionForm, QuizSettingsForm
 from mwanzo.quizzes.models import Quiz
 from mwanzo.courses import revisions
+from mwanzo.studio.views import bp
 from mwanzo.web.htmx import is_htmx, render
-
-bp = Blueprint("quizzes", __name__)
-builder = role_required(Role.INSTRUCTOR)
 
 
 # ---------------------------------------------------------------- builder helpers
 
 def owned_quiz(course_id: uuid.UUID, quiz_id: uuid.UUID) -> tuple[Course, Quiz]:
-    course = course_owned_by_current_user(course_id)
+    """The course and its quiz with the questions; 404 for a quiz of another course, or another's course."""
+    course = owned_course(course_id)
     quiz = services.quiz_with_questions(quiz_id)
     if quiz is None or quiz.course_id != course.id:
         abort(404)
@@ -60,36 +58,33 @@ def questions_changed(course: Course, quiz: Quiz):
         response.headers["HX-Retarget"] = "#questions"
         response.headers["HX-Reswap"] = "outerHTML"
         return response
-    return redirect(url_for("quizzes.quiz_edit", course_id=course.id, quiz_id=quiz.id) + "#questions")
+    return redirect(url_for("studio.quiz_edit", course_id=course.id, quiz_id=quiz.id) + "#questions")
 
 
 # ---------------------------------------------------------------- builder
 
 @bp.get("/studio/courses/<uuid:course_id>/quizzes")
-@builder
 def quiz_list(course_id: uuid.UUID):
-    course = course_owned_by_current_user(course_id)
+    course = owned_course(course_id)
     changes = revisions.draft_changes(course.id)
     return render_template("quizzes/quiz_list.html", course=course, quizzes=services.course_quizzes(course.id),
                            drafted=revisions.drafted(changes), new_quizzes=changes.get("new_quizzes", {}))
 
 
 @bp.route("/studio/courses/<uuid:course_id>/quizzes/new", methods=["GET", "POST"])
-@builder
 def quiz_create(course_id: uuid.UUID):
-    course = course_owned_by_current_user(course_id)
+    course = owned_course(course_id)
     sections = course_sections(course.id)
     form = QuizSettingsForm(sections)
     if form.validate_on_submit():
         quiz = services.create_quiz(course, form.settings({str(s.id) for s in sections}), current_user)
         db.session.commit()
         flash(_("Quiz created. Now add its questions."), "success")
-        return redirect(url_for("quizzes.quiz_edit", course_id=course.id, quiz_id=quiz.id))
+        return redirect(url_for("studio.quiz_edit", course_id=course.id, quiz_id=quiz.id))
     return render_template("quizzes/quiz_create.html", course=course, form=form), 422 if form.errors else 200
 
 
 @bp.route("/studio/courses/<uuid:course_id>/quizzes/<uuid:quiz_id>", methods=["GET", "POST"])
-@builder
 def quiz_edit(course_id: uuid.UUID, quiz_id: uuid.UUID):
     course, quiz = owned_quiz(course_id, quiz_id)
     sections = course_sections(course.id)
@@ -100,23 +95,21 @@ def quiz_edit(course_id: uuid.UUID, quiz_id: uuid.UUID):
         db.session.commit()
         flash(_("Quiz settings saved. The title and instructions wait for review.") if held
               else _("Quiz settings saved."), "success")
-        return redirect(url_for("quizzes.quiz_edit", course_id=course.id, quiz_id=quiz.id))
+        return redirect(url_for("studio.quiz_edit", course_id=course.id, quiz_id=quiz.id))
     return render_template("quizzes/quiz_edit.html", **builder_context(course, quiz, changes), form=form,
                            new_form=QuestionForm.for_new(fresh=True)), 422 if form.errors else 200
 
 
 @bp.post("/studio/courses/<uuid:course_id>/quizzes/<uuid:quiz_id>/delete")
-@builder
 def quiz_delete(course_id: uuid.UUID, quiz_id: uuid.UUID):
     course, quiz = owned_quiz(course_id, quiz_id)
     services.delete_quiz(quiz)
     db.session.commit()
     flash(_("Quiz deleted."), "success")
-    return redirect(url_for("quizzes.quiz_list", course_id=course.id))
+    return redirect(url_for("studio.quiz_list", course_id=course.id))
 
 
 @bp.route("/studio/courses/<uuid:course_id>/quizzes/<uuid:quiz_id>/questions/new", methods=["GET", "POST"])
-@builder
 def question_create(course_id: uuid.UUID, quiz_id: uuid.UUID):
     course, quiz = owned_quiz(course_id, quiz_id)
     form = QuestionForm.for_new()
@@ -130,7 +123,6 @@ def question_create(course_id: uuid.UUID, quiz_id: uuid.UUID):
 
 @bp.route("/studio/courses/<uuid:course_id>/quizzes/<uuid:quiz_id>/questions/<uuid:question_id>",
           methods=["GET", "POST"])
-@builder
 def question_edit(course_id: uuid.UUID, quiz_id: uuid.UUID, question_id: uuid.UUID):
     course, quiz = owned_quiz(course_id, quiz_id)
     question = services.question_in_quiz(quiz, question_id) or abort(404)
@@ -144,7 +136,6 @@ def question_edit(course_id: uuid.UUID, quiz_id: uuid.UUID, question_id: uuid.UU
 
 
 @bp.post("/studio/courses/<uuid:course_id>/quizzes/<uuid:quiz_id>/questions/<uuid:question_id>/delete")
-@builder
 def question_delete(course_id: uuid.UUID, quiz_id: uuid.UUID, question_id: uuid.UUID):
     course, quiz = owned_quiz(course_id, quiz_id)
     question = services.question_in_quiz(quiz, question_id) or abort(404)
@@ -154,7 +145,6 @@ def question_delete(course_id: uuid.UUID, quiz_id: uuid.UUID, question_id: uuid.
 
 
 @bp.post("/studio/courses/<uuid:course_id>/quizzes/<uuid:quiz_id>/questions/<uuid:question_id>/move")
-@builder
 def question_move(course_id: uuid.UUID, quiz_id: uuid.UUID, question_id: uuid.UUID):
     course, quiz = owned_quiz(course_id, quiz_id)
     direction = request.form.get("direction")
