@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from mwanzo.labels import choices
 from mwanzo.quizzes.models import AnswersShown, QuestionKind
 from mwanzo.quizzes.services import AnswerDraft, QuestionDraft, QuizSettings, answer_rule_errors
-from mwanzo.studio import revisions
+from mwanzo.courses import revisions
 
 ANSWER_ROWS = 6
 
