@@ -69,6 +69,7 @@ class User(UserMixin, TimestampedModel):
     security_stamp: Mapped[str] = mapped_column(sa.String(32), default=new_security_stamp)
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     data_saver: Mapped[bool] = mapped_column(default=False)
+    captions_language: Mapped[str | None] = mapped_column(sa.String(8))  # the player's captions; NULL: off
     show_to_employers: Mapped[bool] = mapped_column(default=False)
     email_weekly_report: Mapped[bool] = mapped_column(default=True)
 

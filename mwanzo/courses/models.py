@@ -174,7 +174,6 @@ class Lesson(TimestampedModel):
     download_key: Mapped[str | None] = mapped_column(sa.String(500))
     download_bytes: Mapped[int | None] = mapped_column(sa.BigInteger)
     poster_key: Mapped[str | None] = mapped_column(sa.String(500))
-    captions_key: Mapped[str | None] = mapped_column(sa.String(500))
     is_preview: Mapped[bool] = mapped_column(default=False)
     is_published: Mapped[bool] = mapped_column(default=True)
     processing_status: Mapped[ProcessingStatus | None] = mapped_column(str_enum(ProcessingStatus), index=True)
@@ -185,6 +184,9 @@ class Lesson(TimestampedModel):
 
     section: Mapped[Section] = relationship(back_populates="lessons", lazy="raise_on_sql")
     course: Mapped[Course] = relationship(foreign_keys=[course_id], lazy="raise_on_sql")
+    captions: Mapped[list[LessonCaption]] = relationship(
+        back_populates="lesson", order_by="LessonCaption.language", cascade="all, delete-orphan",
+        passive_deletes=True, lazy="raise_on_sql")
 
     # The one "lesson is ready" rule, in Python and in SQL: course counters, the review checklist and
     # the lessons a learner must finish all count these lessons and no others.
@@ -213,6 +215,26 @@ class Lesson(TimestampedModel):
         has_text = sa.func.trim(sa.func.coalesce(cls.body_markdown, ""), BLANK) != ""
         return sa.and_(cls.is_published.is_(True),
                        sa.or_(sa.and_(cls.kind == LessonKind.TEXT, has_text), cls.video_ready))
+
+
+class LessonCaption(TimestampedModel):
+    """One language's captions for a lesson: the WebVTT file learners' players load (stored like the video)
+    and its cues as data, for the transcript under the player and the course's transcript search."""
+
+    __tablename__ = "lesson_captions"
+    __table_args__ = (sa.UniqueConstraint("lesson_id", "language", name="uq_lesson_captions_lesson_language"),)
+
+    lesson_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("lessons.id", ondelete="CASCADE"))
+    course_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(sa.String(8))  # a key of mwanzo.media.captions.LANGUAGES
+    key: Mapped[str] = mapped_column(sa.String(500))
+    bytes: Mapped[int] = mapped_column(default=0)
+    # [[start_ms, end_ms, "text"], ...] in time order
+    cues: Mapped[list[list]] = mapped_column(sa.JSON, default=list)
+    # The cues' words, one cue a line, lower-cased: what transcript search matches against.
+    search_text: Mapped[str] = mapped_column(sa.Text, default="")
+
+    lesson: Mapped[Lesson] = relationship(back_populates="captions", lazy="raise_on_sql")
 
 
 class Review(TimestampedModel):

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from mwanzo.auth.access import acts_for
 from mwanzo.auth.models import User
 from mwanzo.certificates.services import issue_certificate
-from mwanzo.courses.models import Course, CourseStatus, Lesson, LessonKind
+from mwanzo.courses.models import Course, CourseStatus, Lesson, LessonCaption, LessonKind, Section
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.learning import progress
@@ -220,8 +220,6 @@ def course_outline(course_id: uuid.UUID):
     """Sections with their published lessons, in order (two queries)."""
     from sqlalchemy.orm import selectinload
 
-    from mwanzo.courses.models import Section
-
     return db.session.scalars(
         select(Section).where(Section.course_id == course_id).order_by(Section.display_order)
         .options(selectinload(Section.lessons))
@@ -302,6 +300,7 @@ class LessonPage:
     position: int
     previous: Lesson | None
     next: Lesson | None
+    captions: list[LessonCaption]
 
 
 def open_lesson(user: User | None, slug: str, lesson_id: uuid.UUID) -> LessonPage:
@@ -321,9 +320,53 @@ def open_lesson(user: User | None, slug: str, lesson_id: uuid.UUID) -> LessonPag
     if access.enrollment is not None and access.enrollment.grants_access:
         access.enrollment.last_lesson_id = access.lesson.id
         access.enrollment.last_activity_at = utcnow()
+    captions = list(db.session.scalars(select(LessonCaption).where(LessonCaption.lesson_id == access.lesson.id)
+                                       .order_by(LessonCaption.language)))
     return LessonPage(access, outline, completed_ids, position,
                       lessons[index - 1] if index > 0 else None,
-                      lessons[index + 1] if index + 1 < len(lessons) else None)
+                      lessons[index + 1] if index + 1 < len(lessons) else None, captions)
+
+
+def choose_captions(user: User, language: str | None) -> None:
+    """The learner's captions choice, remembered for every lesson: a language, or None (off)."""
+    user.captions_language = language
+
+
+@dataclass
+class TranscriptHit:
+    lesson: Lesson
+    caption: LessonCaption
+    index: int
+    start_ms: int
+    text: str
+
+
+MAX_TRANSCRIPT_HITS = 50
+
+
+def search_transcripts(user: User | None, course: Course, query: str) -> list[TranscriptHit]:
+    """Captions lines of this course's lessons that contain ``query`` (any case), in curriculum order, from
+    the lessons this user may open: all ready lessons with full access, else the free previews."""
+    needle = " ".join(query.split()).lower()
+    if not needle:
+        return []
+    rows = db.session.execute(
+        select(LessonCaption, Lesson)
+        .join(Lesson, Lesson.id == LessonCaption.lesson_id)
+        .join(Section, Section.id == Lesson.section_id)
+        .where(LessonCaption.course_id == course.id, Lesson.is_ready,
+               LessonCaption.search_text.contains(needle, autoescape=True),
+               *([] if has_access(user, course) else [Lesson.is_preview.is_(True)]))
+        .order_by(Section.display_order, Lesson.display_order, LessonCaption.language)
+    ).all()
+    hits: list[TranscriptHit] = []
+    for caption, lesson in rows:
+        for index, (start_ms, _end_ms, text) in enumerate(caption.cues):
+            if needle in " ".join(text.split()).lower():
+                hits.append(TranscriptHit(lesson, caption, index, start_ms, text))
+                if len(hits) >= MAX_TRANSCRIPT_HITS:
+                    return hits
+    return hits
 
 
 def _after_lesson_completed(access: LessonAccess, newly_completed: bool) -> None:

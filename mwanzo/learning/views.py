@@ -6,6 +6,7 @@ import math
 import uuid
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -14,10 +15,12 @@ from mwanzo.auth.access import learner_key, login_required, verified_email_requi
 from mwanzo.courses.models import Course, CourseStatus
 from mwanzo.extensions import db, limiter
 from mwanzo.learning import player, services
+from mwanzo.media import captions as captions_rules
 from mwanzo.media.delivery import media_url, playlist_response
 from mwanzo.quizzes import services as quizzes
 from mwanzo.quizzes.models import Quiz, QuizAttempt
 from mwanzo.web.errors import render_error
+from mwanzo.web.htmx import is_htmx
 
 bp = Blueprint("learning", __name__)
 
@@ -78,9 +81,48 @@ def lesson_view(slug: str, lesson_id: uuid.UUID):
                            lesson=page.access.lesson, options=options,
                            chosen=player.default_quality(options, data_saver),
                            data_cost=lambda item: player.data_cost(item, data_saver), media_url=media_url,
-                           quizzes=quizzes.quizzes_by_section(page.access.course.id))
+                           quizzes=quizzes.quizzes_by_section(page.access.course.id), data_saver=data_saver,
+                           **transcript_context(page.captions))
     db.session.commit()  # after rendering: committing expires the loaded curriculum
     return html
+
+
+def transcript_context(captions: list) -> dict:
+    """Which transcript the lesson page shows (?transcript=<language>) and which of its pages (?tpage=n)."""
+    chosen_language = current_user.captions_language if current_user.is_authenticated else None
+    caption = captions_rules.choose(captions, request.args.get("transcript"), chosen_language,
+                                    str(get_locale() or "en"))
+    pages = captions_rules.transcript_pages(caption) if caption else []
+    number = request.args.get("tpage", "1")
+    number = int(number) if number.isascii() and number.isdigit() and 1 <= int(number) <= len(pages) else 1
+    return {"captions": captions, "languages": captions_rules.LANGUAGES, "transcript": caption,
+            "transcript_lines": pages[number - 1] if pages else [], "transcript_page": number,
+            "transcript_pages": len(pages)}
+
+
+@bp.post("/learn/<slug>/lessons/<uuid:lesson_id>/captions")
+@login_required
+def captions_choose(slug: str, lesson_id: uuid.UUID):
+    """The captions menu without JavaScript: a language or off, remembered for every lesson."""
+    language = request.form.get("language", "")
+    if language and language not in captions_rules.LANGUAGES:
+        abort(422)
+    services.viewable_lesson(current_user, slug, lesson_id)
+    services.choose_captions(current_user, language or None)
+    db.session.commit()
+    if is_htmx():
+        return Response(status=204)
+    return redirect(url_for("learning.lesson_view", slug=slug, lesson_id=lesson_id))
+
+
+@bp.get("/learn/<slug>/transcripts")
+def transcript_search(slug: str):
+    """Search the words spoken in this course's lessons (their captions)."""
+    course = visible_course_or_404(slug)
+    query = request.args.get("q", "")[:100].strip()
+    hits = services.search_transcripts(current_user, course, query) if query else []
+    return render_template("learning/transcript_search.html", course=course, query=query, hits=hits,
+                           languages=captions_rules.LANGUAGES, page_of_cue=captions_rules.page_of_cue)
 
 
 @bp.get("/learn/<slug>/lessons/<uuid:lesson_id>/hls/<path:name>")

@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from mwanzo.courses.models import LessonKind, Level
 from mwanzo.images import upload_validators
 from mwanzo.labels import choices
+from mwanzo.media import captions
 
 
 def lines(text: str | None) -> list[str]:
@@ -65,6 +66,13 @@ class LessonForm(FlaskForm):
 
 class VideoUploadForm(FlaskForm):
     video = FileField(_l("Video file"), validators=[FileRequired(_l("Choose a video file."))])
+
+
+class CaptionsForm(FlaskForm):
+    language = SelectField(_l("Language"), choices=[SelectChoice(code, name) for code, name in captions.LANGUAGES.items()],
+                           validators=[InputRequired()])
+    captions = FileField(_l("Captions file (WebVTT or SRT)"),
+                         validators=[FileRequired(_l("Choose a captions file.")), *captions.upload_validators()])
 
 
 class MoveForm(FlaskForm):

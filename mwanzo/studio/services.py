@@ -13,12 +13,14 @@ from mwanzo import jobs
 from mwanzo.audit import record
 from mwanzo.auth.models import Role, User
 from mwanzo.courses import images, revisions
-from mwanzo.courses.models import (Course, CourseReviewDecision, CourseRevision, CourseStatus, Lesson, LessonKind,
+from mwanzo.courses.models import (Course, CourseReviewDecision, CourseRevision, CourseStatus, Lesson, LessonCaption,
+                                   LessonKind,
                                    RevisionStatus, Section)
 from mwanzo.courses.services import recompute_course_counters
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.jobs.tasks import delete_stored_files
+from mwanzo.media import captions
 from mwanzo.notifications.services import send_email
 from mwanzo.quizzes import services as quiz_services
 from mwanzo.slugs import slugify
@@ -235,8 +237,14 @@ def delete_lesson(lesson: Lesson) -> None:
     _delete_after_commit(prefixes)
 
 
+def lesson_captions(lesson: Lesson) -> list:
+    return list(db.session.scalars(select(LessonCaption).where(LessonCaption.lesson_id == lesson.id)
+                                   .order_by(LessonCaption.language)))
+
+
 def lesson_media_prefixes(lesson: Lesson) -> list[str]:
-    keys = {lesson.media_prefix, lesson.source_key.rsplit("/", 1)[0] if lesson.source_key else None}
+    keys = {lesson.media_prefix, lesson.source_key.rsplit("/", 1)[0] if lesson.source_key else None,
+            captions.captions_prefix(lesson)}
     return [k for k in keys if k]
 
 

@@ -21,12 +21,13 @@ from mwanzo.courses.models import Category, CourseStatus, LessonKind, Level
 from mwanzo.extensions import db
 from mwanzo.labels import label
 from mwanzo.images import InvalidImage
+from mwanzo.media import captions
 from mwanzo.media import services as media
 from mwanzo.media import uploads
 from mwanzo.courses import revisions
 from mwanzo.studio import services
-from mwanzo.studio.forms import (ConfirmForm, CourseForm, LessonForm, MoveForm, NewLessonForm, SectionForm,
-                                 VideoUploadForm, lines)
+from mwanzo.studio.forms import (CaptionsForm, ConfirmForm, CourseForm, LessonForm, MoveForm, NewLessonForm,
+                                 SectionForm, VideoUploadForm, lines)
 from mwanzo.web.htmx import is_htmx, render
 from mwanzo.web.inputs import json_object
 
@@ -241,11 +242,13 @@ def lesson_create(section_id: uuid.UUID):
 
 # ---------------------------------------------------------------- lessons
 
-def lesson_page(lesson, form, status: int = 200, upload_error: str | None = None):
+def lesson_page(lesson, form, status: int = 200, upload_error: str | None = None, captions_form=None):
     course = owned_course(lesson.course_id)
     return render_template("studio/lesson_edit.html", lesson=lesson, course=course, form=form,
                            upload_form=VideoUploadForm(), upload=uploads.upload_settings(lesson),
-                           upload_error=upload_error), status
+                           upload_error=upload_error, captions_form=captions_form or CaptionsForm(),
+                           captions=services.lesson_captions(lesson), languages=captions.LANGUAGES,
+                           remove_form=ConfirmForm()), status
 
 
 @bp.route("/studio/lessons/<uuid:lesson_id>/edit", methods=["GET", "POST"])
@@ -270,6 +273,35 @@ def lesson_edit(lesson_id: uuid.UUID):
               if held else _("Lesson saved."), "success")
         return redirect(url_for("studio.lesson_edit", lesson_id=lesson_id))
     return lesson_page(lesson, form, 422 if form.errors else 200)
+
+
+@bp.post("/studio/lessons/<uuid:lesson_id>/captions")
+def captions_upload(lesson_id: uuid.UUID):
+    """One language's captions (WebVTT, or SRT converted); a bad file is a field error naming the line."""
+    lesson = owned_lesson(lesson_id)
+    form = CaptionsForm()
+    if form.validate_on_submit():
+        try:
+            captions.save_captions(lesson, form.language.data, form.captions.data.stream)
+        except captions.InvalidCaptions as exc:
+            form.captions.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Captions saved."), "success")
+            return redirect(url_for("studio.lesson_edit", lesson_id=lesson_id, _anchor="captions-heading"))
+    return lesson_page(lesson, LessonForm(obj=lesson, formdata=None), 422, captions_form=form)
+
+
+@bp.post("/studio/lessons/<uuid:lesson_id>/captions/<language>/delete")
+def captions_delete(lesson_id: uuid.UUID, language: str):
+    lesson = owned_lesson(lesson_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if not captions.remove_captions(lesson, language):
+        abort(404)
+    db.session.commit()
+    flash(_("Captions removed."), "success")
+    return redirect(url_for("studio.lesson_edit", lesson_id=lesson_id, _anchor="captions-heading"))
 
 
 @bp.post("/studio/lessons/<uuid:lesson_id>/move")

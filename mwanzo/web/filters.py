@@ -53,6 +53,14 @@ def format_duration(seconds: int | None) -> str:
     return f"0:{secs:02d}"
 
 
+def format_clock(milliseconds: int | None) -> str:
+    """A position in a lesson as a player shows it: 4:05, or 1:02:09 past the hour."""
+    seconds = int(milliseconds or 0) // 1000
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
 def format_bytes(size: int | None) -> str:
     size = int(size or 0)
     if size >= 1024**3:
@@ -71,4 +79,5 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(label, "label")
     app.add_template_filter(format_duration, "duration")
     app.add_template_filter(format_bytes, "filesize")
+    app.add_template_filter(format_clock, "clock")
     app.add_template_filter(lambda value: format_date(value, "medium") if value else "", "dateformat")

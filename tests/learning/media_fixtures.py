@@ -10,7 +10,7 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from mwanzo.courses.models import LessonKind, ProcessingStatus
+from mwanzo.courses.models import LessonCaption, LessonKind, ProcessingStatus
 from mwanzo.extensions import db
 from mwanzo.storage import get_storage
 from tests import factories
@@ -78,7 +78,10 @@ def make_ready(lesson, captions: bool = True):
     lesson.download_key = f"{prefix}/download.mp4"
     lesson.download_bytes = (root / "download.mp4").stat().st_size
     lesson.poster_key = f"{prefix}/poster.jpg"
-    lesson.captions_key = f"{prefix}/captions.vtt" if captions else None
+    if captions:
+        db.session.add(LessonCaption(lesson_id=lesson.id, course_id=lesson.course_id, language="en",
+                                     key=f"{prefix}/captions.vtt", bytes=len(CAPTIONS),
+                                     cues=[[0, 3000, "Karibu! Welcome."]], search_text="karibu! welcome."))
     lesson.duration_seconds = SECONDS
     lesson.processing_status = ProcessingStatus.READY
     lesson.processing_progress = 100

@@ -30,7 +30,8 @@ def test_player_is_a_plain_video_that_loads_nothing_before_play(client, login, m
     assert 'preload="none"' in video and "autoplay" not in page and 'poster="/media/' in video
     assert f'data-src="/learn/{course.slug}/lessons/{lesson.id}/hls/master.m3u8"' in video
     assert re.search(r'<source src="/learn/[^"]+/video.mp4" type="video/mp4">', page)
-    assert '<track kind="captions" src="/media/' in page
+    assert '<track kind="captions" src="/media/' in page and 'srclang="en"' in page
+    assert " default>" not in page  # captions are off until the learner turns them on
     # hls.js is not on the page; the player script fetches it only for browsers without native HLS.
     assert "hls.light" not in re.sub(r'data-hls-js="[^"]+"', "", page) and "js/player." in page
     assert "<script>" not in page and "style=" not in page

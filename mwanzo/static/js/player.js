@@ -131,6 +131,16 @@
       switchTo(option.value);
     });
   }
+  // The captions menu (a form that saves the choice) also switches the track at once.
+  var captionsMenu = document.querySelector("[data-captions-choice] select");
+  if (captionsMenu) {
+    captionsMenu.addEventListener("change", function () {
+      for (var i = 0; i < video.textTracks.length; i++) {
+        var track = video.textTracks[i];
+        track.mode = track.language === captionsMenu.value ? "showing" : "disabled";
+      }
+    });
+  }
   if (controls) controls.hidden = false;
 
   var kind = engine();

@@ -1,0 +1,47 @@
+"""A learner on data saver reads a lesson's transcript on a 360 px phone with JavaScript off."""
+import io
+
+import pytest
+
+from mwanzo.extensions import db
+from mwanzo.learning import services
+from mwanzo.media import captions
+from tests.browser.helpers import log_in
+from tests.learning.media_fixtures import ready_video_lesson
+
+pytestmark = pytest.mark.browser
+
+VTT = "WEBVTT\n" + "".join(
+    f"\n{captions.timestamp(i * 4000)} --> {captions.timestamp(i * 4000 + 3500)}\nLine {i}: count the stock"
+    f"{' and write the price of sugar in the book' if i == 300 else ''}.\n" for i in range(400))
+
+
+def test_reading_and_searching_a_transcript_without_javascript(new_page, make):
+    page = new_page(javascript=False)
+    learner = make.user(data_saver=True)
+    course = make.course()
+    lesson = ready_video_lesson(make.section(course), title="Stock book")
+    captions.save_captions(lesson, "en", io.BytesIO(VTT.encode()))
+    services.enroll_free(learner, course)
+    db.session.commit()
+    log_in(page, learner.email)
+    media = []
+    page.on("request", lambda request: media.append(request.url) if "/media/" in request.url and (
+        ".ts" in request.url or ".mp4" in request.url) else None)
+
+    page.goto(f"/learn/{course.slug}/lessons/{lesson.id}")
+    page.get_by_role("link", name="Data saver is on: read the transcript instead of watching (a few KB).").click()
+    transcript = page.locator("#transcript")
+    assert transcript.get_by_text("Line 0: count the stock.").is_visible()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+    assert page.get_by_label("Captions").input_value() == ""  # off until the learner chooses
+
+    page.get_by_label("Search what the lessons say").fill("price of SUGAR")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name="Stock book · 20:00").click()
+    line = page.locator("#cue-300")
+    line.wait_for()
+    assert "write the price of sugar" in line.inner_text() and line.is_visible()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+    assert "tpage=2" in page.url  # the line is on the second page of the transcript
+    assert media == []  # nothing of the video was downloaded
