@@ -35,6 +35,13 @@ def certificate_for_enrollment(enrollment_id) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.enrollment_id == enrollment_id))
 
 
+def live_certificate(student_id, course_id) -> Certificate | None:
+    """The learner's certificate for a course, unless it was revoked."""
+    return db.session.scalar(select(Certificate).where(Certificate.student_id == student_id,
+                                                       Certificate.course_id == course_id,
+                                                       Certificate.revoked_at.is_(None)))
+
+
 def issue_certificate(enrollment: Enrollment) -> Certificate:
     """Issue the enrolment's certificate, or return the one it already has (also under a race:
     the unique enrollment_id decides)."""

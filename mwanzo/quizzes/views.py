@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from mwanzo.auth.access import login_required, role_required
 from mwanzo.auth.models import Role
+from mwanzo.certificates.services import live_certificate
 from mwanzo.courses.access import course_owned_by_current_user
 from mwanzo.courses.models import Course, Section
 from mwanzo.extensions import db
@@ -273,5 +274,6 @@ def attempt_result(attempt_id: uuid.UUID):
     db.session.commit()
     quiz = services.quiz_for_learner(quiz.id)  # reloaded with its questions after the commit
     summary = services.summary_for(quiz, current_user)
+    certificate = live_certificate(current_user.id, course.id) if attempt.passed else None
     return render_attempt("quizzes/attempt_result.html", course, quiz, attempt, summary=summary,
-                          revealed=services.answers_revealed(quiz, summary))
+                          revealed=services.answers_revealed(quiz, summary), certificate=certificate)
