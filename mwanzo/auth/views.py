@@ -102,10 +102,16 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         services.register(form.name.data, form.email.data, form.password.data,
-                          role=Role(form.role.data), phone=form.phone.data or None)
+                          role=Role(form.role.data), phone=form.phone.data or None, locale=chosen_language())
         db.session.commit()
         return redirect(url_for("auth.registration_sent"))
     return render_template("auth/register.html", form=form), 422 if form.errors else 200
+
+
+def chosen_language() -> str | None:
+    """The language picked with the switcher before signing up (its cookie), not the browser's guess."""
+    code = request.cookies.get("lang")
+    return code if code in current_app.config["LANGUAGES"] else None
 
 
 @bp.get("/register/check-email")
@@ -219,7 +225,7 @@ def profile():
     if form.validate_on_submit():
         services.update_profile(
             current_user, name=form.name.data.strip(), phone=form.phone.data or None, bio=form.bio.data or None,
-            locale=form.locale.data, data_saver=form.data_saver.data,
+            locale=form.locale.data or None, data_saver=form.data_saver.data,
             show_to_employers=form.show_to_employers.data, email_weekly_report=form.email_weekly_report.data,
         )
         db.session.commit()
