@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from mwanzo.auth.access import acts_for
 from mwanzo.auth.models import User
 from mwanzo.courses.models import Category, Course, CourseStatus, Lesson, Review, Section
 from mwanzo.catalog.search import facets, published_course_rows, search_order
@@ -41,7 +42,7 @@ def category_by_slug(slug: str) -> Category | None:
 
 
 def can_see_unpublished(viewer: User | None, course: Course) -> bool:
-    return viewer is not None and viewer.is_authenticated and (viewer.is_admin or viewer.id == course.instructor_id)
+    return acts_for(viewer, course.instructor_id)
 
 
 def visible_course(slug: str, viewer: User | None) -> Course | None:

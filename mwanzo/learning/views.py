@@ -7,10 +7,10 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
-from mwanzo.auth.access import learner_key, verified_email_required
+from mwanzo.auth.access import learner_key, login_required, verified_email_required
 from mwanzo.auth.models import Role
 from mwanzo.certificates.services import certificate_for_enrollment
 from mwanzo.courses.models import Course, CourseStatus
