@@ -11,6 +11,7 @@ from mwanzo.auth.forms import (ChangePasswordForm, EmailOnlyForm, LoginForm, Pro
                                ResetPasswordForm)
 from mwanzo.auth.models import Role
 from mwanzo.extensions import db, limiter
+from mwanzo.phones import display_phone
 from mwanzo.web.security import is_safe_next
 
 bp = Blueprint("auth", __name__)
@@ -221,6 +222,8 @@ def reset_password(token: str):
 @login_required
 def profile():
     form = ProfileForm(obj=current_user)
+    if not form.is_submitted():
+        form.phone.data = display_phone(current_user.phone) or None
     password_form = ChangePasswordForm(prefix="pw")
     if form.validate_on_submit():
         services.update_profile(

@@ -33,6 +33,7 @@ def test_swahili_chosen_before_sign_up_stays_on_every_device_and_in_every_email(
 
     from mwanzo.auth.models import User
     from mwanzo.extensions import db
+    from tests.browser.helpers import open_menu_link
     from tests.emails import emails_to, link_in
 
     page = new_page(javascript=False, locale="en-US")
@@ -56,9 +57,9 @@ def test_swahili_chosen_before_sign_up_stays_on_every_device_and_in_every_email(
     second_phone.locator("#email").fill("muthoni@example.com")
     second_phone.locator("#password").fill("Kenya#2026")
     second_phone.locator("form:not(.lang) button").click()
-    second_phone.get_by_role("link", name="Wasifu").click()
+    open_menu_link(second_phone, "Wasifu")
     assert second_phone.locator("html").get_attribute("lang") == "sw"
     second_phone.get_by_role("button", name="Hifadhi wasifu").click()  # saving changes nothing else
-    second_phone.get_by_role("link", name="Wasifu").wait_for()
+    second_phone.get_by_text("Wasifu wako umehifadhiwa.").wait_for()
     assert second_phone.locator("html").get_attribute("lang") == "sw"
     assert db.session.scalar(select(User.locale).where(User.email == "muthoni@example.com")) == "sw"

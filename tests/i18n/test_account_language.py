@@ -76,3 +76,21 @@ def test_apply_for_a_job_and_apply_filters_are_different_words_in_swahili(client
         assert (pgettext("filters", "Apply"), pgettext("job application", "Apply")) == ("Chuja", "Omba kazi hii")
     page = client.get("/courses", headers={"Accept-Language": "sw"}).get_data(as_text=True)
     assert "<button>Chuja</button>" in page and "Tumia" not in page
+
+
+def test_scores_and_phone_numbers_read_as_people_write_them(app):
+    from decimal import Decimal
+
+    from flask_babel import force_locale
+
+    from mwanzo.phones import display_phone
+    from mwanzo.web.filters import format_score
+
+    with app.test_request_context():
+        for locale in ("en", "sw"):
+            with force_locale(locale):
+                assert [format_score(Decimal(v)) for v in ("100.00", "87.50", "66.67", "0.00")] == \
+                    ["100", "87.5", "66.67", "0"]
+    assert display_phone("254712345670") == "0712 345 670"
+    assert display_phone("254110345670") == "0110 345 670"
+    assert display_phone(None) == "" and display_phone("not a number") == "not a number"
