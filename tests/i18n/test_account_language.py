@@ -69,11 +69,13 @@ def test_saving_the_profile_keeps_the_language(client, login, make):
     assert account("otieno@example.com").locale == "sw"
 
 
-def test_apply_for_a_job_and_apply_filters_are_different_words_in_swahili(client, app):
+def test_words_with_two_meanings_have_two_swahili_words(client, app):
     from flask_babel import force_locale, pgettext
 
     with app.test_request_context(), force_locale("sw"):
         assert (pgettext("filters", "Apply"), pgettext("job application", "Apply")) == ("Chuja", "Omba kazi hii")
+        assert pgettext("learner ratings", "Reviews") != pgettext("approval queue", "Reviews")
+        assert pgettext("free lesson", "Preview") != pgettext("see as a learner", "Preview")
     page = client.get("/courses", headers={"Accept-Language": "sw"}).get_data(as_text=True)
     assert "<button>Chuja</button>" in page and "Tumia" not in page
 
