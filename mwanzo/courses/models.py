@@ -237,6 +237,32 @@ class LessonCaption(TimestampedModel):
     lesson: Mapped[Lesson] = relationship(back_populates="captions", lazy="raise_on_sql")
 
 
+class ResourceKind(enum.StrEnum):
+    PDF = "PDF"
+    SLIDES = "SLIDES"
+    SPREADSHEET = "SPREADSHEET"
+
+
+labels(ResourceKind, {ResourceKind.PDF: _l("PDF"), ResourceKind.SLIDES: _l("Slides"),
+                      ResourceKind.SPREADSHEET: _l("Spreadsheet")})
+
+
+class LessonResource(TimestampedModel):
+    """A file attached to a lesson (PDF, slides, spreadsheet), stored like the video, downloaded through a
+    signed URL by those who may open the lesson."""
+
+    __tablename__ = "lesson_resources"
+    __table_args__ = (sa.Index("ix_lesson_resources_lesson_created", "lesson_id", "created_at"),)
+
+    lesson_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("lessons.id", ondelete="CASCADE"))
+    course_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    filename: Mapped[str] = mapped_column(sa.String(200))  # what the learner's download is saved as
+    kind: Mapped[ResourceKind] = mapped_column(str_enum(ResourceKind))
+    key: Mapped[str] = mapped_column(sa.String(500))
+    bytes: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
 class Review(TimestampedModel):
     __tablename__ = "reviews"
     __table_args__ = (

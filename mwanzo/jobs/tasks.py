@@ -7,7 +7,7 @@ from sqlalchemy import delete, select
 
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
-from mwanzo.jobs import PendingJob, job, push, redis_connection
+from mwanzo.jobs import PendingJob, enqueue, job, push, redis_connection
 from mwanzo.jobs.models import OutboxJob
 from mwanzo.storage import get_storage
 
@@ -42,3 +42,10 @@ def delete_stored_files(*prefixes: str) -> None:
     storage = get_storage()
     for prefix in prefixes:
         storage.delete_prefix(prefix)
+
+
+def delete_with_file(row, key: str) -> None:
+    """Delete a row that names a stored file; the file goes once the deletion has committed."""
+    db.session.delete(row)
+    db.session.flush()
+    enqueue(delete_stored_files, key)

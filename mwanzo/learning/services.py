@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from mwanzo.auth.access import acts_for
 from mwanzo.auth.models import User
 from mwanzo.certificates.services import issue_certificate
-from mwanzo.courses.models import Course, CourseStatus, Lesson, LessonCaption, LessonKind, Section
+from mwanzo.courses.models import Course, CourseStatus, Lesson, LessonCaption, LessonKind, LessonResource, Section
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.learning import progress
@@ -436,6 +436,13 @@ def playlist_key(lesson: Lesson, name: str) -> str:
     if playlist_name(lesson, key) is None or not get_storage().exists(key):
         raise LessonNotFound()
     return key
+
+
+def lesson_resource(lesson: Lesson, resource_id: uuid.UUID) -> LessonResource:
+    resource = db.session.get(LessonResource, resource_id)
+    if resource is None or resource.lesson_id != lesson.id:
+        raise LessonNotFound()
+    return resource
 
 
 def downloadable_lesson(user: User | None, slug: str, lesson_id: uuid.UUID) -> LessonAccess:

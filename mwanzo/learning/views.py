@@ -18,6 +18,7 @@ from mwanzo.courses.models import Course, CourseStatus
 from mwanzo.extensions import db, limiter
 from mwanzo.learning import player, services
 from mwanzo.media import captions as captions_rules
+from mwanzo.media import resources as resource_rules
 from mwanzo.media.delivery import media_url, playlist_response
 from mwanzo.quizzes import services as quizzes
 from mwanzo.quizzes.models import Quiz, QuizAttempt
@@ -84,6 +85,7 @@ def lesson_view(slug: str, lesson_id: uuid.UUID):
                            chosen=player.default_quality(options, data_saver),
                            data_cost=lambda item: player.data_cost(item, data_saver), media_url=media_url,
                            quizzes=quizzes.quizzes_by_section(page.access.course.id), data_saver=data_saver,
+                           resources=resource_rules.lesson_resources(page.access.lesson.id),
                            **transcript_context(page.captions))
     db.session.commit()  # after rendering: committing expires the loaded curriculum
     return html
@@ -159,6 +161,14 @@ def lesson_download(slug: str, lesson_id: uuid.UUID):
     db.session.commit()
     return redirect(media_url(access.lesson.download_key,
                               download_name=f"{access.course.slug}-{access.lesson.title}.mp4"))
+
+
+@bp.get("/learn/<slug>/lessons/<uuid:lesson_id>/files/<uuid:resource_id>")
+def lesson_resource(slug: str, lesson_id: uuid.UUID, resource_id: uuid.UUID):
+    """A lesson's file, for whoever may open the lesson: a fresh short-lived URL each time."""
+    access = services.viewable_lesson(current_user, slug, lesson_id)
+    resource = services.lesson_resource(access.lesson, resource_id)
+    return redirect(media_url(resource.key, media_ttl(access.lesson), download_name=resource.filename))
 
 
 def progress_limit() -> str:

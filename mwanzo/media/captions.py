@@ -21,7 +21,7 @@ from sqlalchemy import select
 from mwanzo import jobs
 from mwanzo.courses.models import Lesson, LessonCaption
 from mwanzo.extensions import db
-from mwanzo.jobs.tasks import delete_stored_files
+from mwanzo.jobs.tasks import delete_stored_files, delete_with_file
 from mwanzo.storage import get_storage
 
 LANGUAGES = {"en": _l("English"), "sw": _l("Kiswahili")}
@@ -147,9 +147,7 @@ def remove_captions(lesson: Lesson, language: str) -> bool:
                                                             LessonCaption.language == language))
     if caption is None:
         return False
-    db.session.delete(caption)
-    db.session.flush()
-    jobs.enqueue(delete_stored_files, caption.key)
+    delete_with_file(caption, caption.key)
     return True
 
 

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from mwanzo.courses.models import LessonKind, Level
 from mwanzo.images import upload_validators
 from mwanzo.labels import choices
-from mwanzo.media import captions
+from mwanzo.media import captions, resources
 
 
 def lines(text: str | None) -> list[str]:
@@ -71,8 +71,14 @@ class VideoUploadForm(FlaskForm):
 class CaptionsForm(FlaskForm):
     language = SelectField(_l("Language"), choices=[SelectChoice(code, name) for code, name in captions.LANGUAGES.items()],
                            validators=[InputRequired()])
-    captions = FileField(_l("Captions file (WebVTT or SRT)"),
-                         validators=[FileRequired(_l("Choose a captions file.")), *captions.upload_validators()])
+    file = FileField(_l("Captions file (WebVTT or SRT)"),
+                     validators=[FileRequired(_l("Choose a captions file.")), *captions.upload_validators()])
+
+
+class ResourceForm(FlaskForm):
+    title = StringField(_l("Title learners see"), validators=[DataRequired(), Length(max=200)])
+    file = FileField(_l("File (PDF, slides or spreadsheet)"),
+                     validators=[FileRequired(_l("Choose a file.")), *resources.upload_validators()])
 
 
 class MoveForm(FlaskForm):

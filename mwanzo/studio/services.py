@@ -20,7 +20,7 @@ from mwanzo.courses.services import recompute_course_counters
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.jobs.tasks import delete_stored_files
-from mwanzo.media import captions
+from mwanzo.media import captions, resources
 from mwanzo.notifications.services import send_email
 from mwanzo.quizzes import services as quiz_services
 from mwanzo.slugs import slugify
@@ -244,7 +244,7 @@ def lesson_captions(lesson: Lesson) -> list:
 
 def lesson_media_prefixes(lesson: Lesson) -> list[str]:
     keys = {lesson.media_prefix, lesson.source_key.rsplit("/", 1)[0] if lesson.source_key else None,
-            captions.captions_prefix(lesson)}
+            captions.captions_prefix(lesson), resources.resources_prefix(lesson)}
     return [k for k in keys if k]
 
 

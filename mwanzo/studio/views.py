@@ -20,13 +20,13 @@ from mwanzo.courses.models import Category, CourseStatus, LessonKind, Level
 from mwanzo.extensions import db
 from mwanzo.labels import label
 from mwanzo.images import InvalidImage
-from mwanzo.media import captions
+from mwanzo.media import captions, resources
 from mwanzo.media import services as media
 from mwanzo.media import uploads
 from mwanzo.courses import revisions
 from mwanzo.studio import services
 from mwanzo.studio.forms import (CaptionsForm, ConfirmForm, CourseForm, LessonForm, MoveForm, NewLessonForm,
-                                 SectionForm, VideoUploadForm, lines)
+                                 ResourceForm, SectionForm, VideoUploadForm, lines)
 from mwanzo.web.htmx import is_htmx, render
 from mwanzo.web.inputs import json_object
 
@@ -241,13 +241,15 @@ def lesson_create(section_id: uuid.UUID):
 
 # ---------------------------------------------------------------- lessons
 
-def lesson_page(lesson, form, status: int = 200, upload_error: str | None = None, captions_form=None):
+def lesson_page(lesson, form, status: int = 200, upload_error: str | None = None, captions_form=None,
+                resource_form=None):
     course = owned_course(lesson.course_id)
     return render_template("studio/lesson_edit.html", lesson=lesson, course=course, form=form,
                            upload_form=VideoUploadForm(), upload=uploads.upload_settings(lesson),
                            upload_error=upload_error, captions_form=captions_form or CaptionsForm(),
                            captions=services.lesson_captions(lesson), languages=captions.LANGUAGES,
-                           remove_form=ConfirmForm()), status
+                           remove_form=ConfirmForm(), resource_form=resource_form or ResourceForm(),
+                           resources=resources.lesson_resources(lesson.id)), status
 
 
 @bp.route("/studio/lessons/<uuid:lesson_id>/edit", methods=["GET", "POST"])
@@ -274,33 +276,60 @@ def lesson_edit(lesson_id: uuid.UUID):
     return lesson_page(lesson, form, 422 if form.errors else 200)
 
 
+def attach_and_show(lesson, form, attach, refused: type[Exception], saved: str, anchor: str, form_name: str):
+    """A file for the lesson from a valid form; a file the rules refuse becomes the file field's error."""
+    if form.validate_on_submit():
+        try:
+            attach()
+        except refused as exc:
+            form.file.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(saved, "success")
+            return redirect(url_for("studio.lesson_edit", lesson_id=lesson.id, _anchor=anchor))
+    return lesson_page(lesson, LessonForm(obj=lesson, formdata=None), 422, **{form_name: form})
+
+
+def detach_and_show(lesson, detach, removed: str, anchor: str):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if not detach():
+        abort(404)
+    db.session.commit()
+    flash(removed, "success")
+    return redirect(url_for("studio.lesson_edit", lesson_id=lesson.id, _anchor=anchor))
+
+
 @bp.post("/studio/lessons/<uuid:lesson_id>/captions")
 def captions_upload(lesson_id: uuid.UUID):
     """One language's captions (WebVTT, or SRT converted); a bad file is a field error naming the line."""
-    lesson = owned_lesson(lesson_id)
-    form = CaptionsForm()
-    if form.validate_on_submit():
-        try:
-            captions.save_captions(lesson, form.language.data, form.captions.data.stream)
-        except captions.InvalidCaptions as exc:
-            form.captions.errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("Captions saved."), "success")
-            return redirect(url_for("studio.lesson_edit", lesson_id=lesson_id, _anchor="captions-heading"))
-    return lesson_page(lesson, LessonForm(obj=lesson, formdata=None), 422, captions_form=form)
+    lesson, form = owned_lesson(lesson_id), CaptionsForm()
+    return attach_and_show(lesson, form, lambda: captions.save_captions(lesson, form.language.data,
+                                                                       form.file.data.stream),
+                           captions.InvalidCaptions, _("Captions saved."), "captions-heading", "captions_form")
 
 
 @bp.post("/studio/lessons/<uuid:lesson_id>/captions/<language>/delete")
 def captions_delete(lesson_id: uuid.UUID, language: str):
     lesson = owned_lesson(lesson_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    if not captions.remove_captions(lesson, language):
-        abort(404)
-    db.session.commit()
-    flash(_("Captions removed."), "success")
-    return redirect(url_for("studio.lesson_edit", lesson_id=lesson_id, _anchor="captions-heading"))
+    return detach_and_show(lesson, lambda: captions.remove_captions(lesson, language), _("Captions removed."),
+                           "captions-heading")
+
+
+@bp.post("/studio/lessons/<uuid:lesson_id>/resources")
+def resource_upload(lesson_id: uuid.UUID):
+    """A PDF, slides or spreadsheet for the lesson, recognised by its bytes."""
+    lesson, form = owned_lesson(lesson_id), ResourceForm()
+    return attach_and_show(lesson, form, lambda: resources.add_resource(lesson, form.title.data.strip(),
+                                                                       form.file.data.stream),
+                           resources.InvalidResource, _("File added."), "resources-heading", "resource_form")
+
+
+@bp.post("/studio/lessons/<uuid:lesson_id>/resources/<uuid:resource_id>/delete")
+def resource_delete(lesson_id: uuid.UUID, resource_id: uuid.UUID):
+    lesson = owned_lesson(lesson_id)
+    return detach_and_show(lesson, lambda: resources.remove_resource(lesson, resource_id), _("File removed."),
+                           "resources-heading")
 
 
 @bp.post("/studio/lessons/<uuid:lesson_id>/move")

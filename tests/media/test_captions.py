@@ -28,7 +28,7 @@ def owner(make, login):
 
 def upload(client, lesson, data: bytes, language="en", filename="captions.vtt"):
     return client.post(f"/studio/lessons/{lesson.id}/captions",
-                       data={"language": language, "captions": (io.BytesIO(data), filename)},
+                       data={"language": language, "file": (io.BytesIO(data), filename)},
                        content_type="multipart/form-data")
 
 
