@@ -3,6 +3,7 @@ mwanzo/quizzes/services.py; their templates in templates/quizzes/)."""
 from __future__ import annotations
 
 import math
+import posixpath
 import uuid
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -160,7 +161,8 @@ def lesson_download(slug: str, lesson_id: uuid.UUID):
     services.video_served(current_user, access)
     db.session.commit()
     return redirect(media_url(access.lesson.download_key,
-                              download_name=f"{access.course.slug}-{access.lesson.title}.mp4"))
+                              download_name=f"{access.course.slug}-{access.lesson.title}"
+                                            f"{posixpath.splitext(access.lesson.download_key)[1]}"))
 
 
 @bp.get("/learn/<slug>/lessons/<uuid:lesson_id>/files/<uuid:resource_id>")

@@ -52,9 +52,17 @@ SEGMENT_SECONDS = 4
 class ProbeResult:
     duration: float
     width: int
-    height: int
+    height: int  # 0: an audio file (an audio lesson)
     has_audio: bool
     demuxer: str  # what sniff found, forced on every later ffmpeg run over the same file
+
+    @property
+    def is_audio(self) -> bool:
+        return self.height <= 0
+
+
+AUDIO_CONTAINERS = {"mp3", "wav", "mov"}  # MP3, WAV, and M4A (an MP4 container) become audio lessons
+AUDIO_DOWNLOAD_KBPS = 64
 
 
 class ProbeError(Exception):
@@ -148,7 +156,11 @@ def probe(location: Path | str, head: bytes | None = None) -> ProbeResult:
     binary = ffprobe_binary()
     result = _probe_with_ffprobe(binary, location, demuxer) if binary else _probe_with_ffmpeg(location, demuxer)
     if result.width <= 0 or result.height <= 0:
-        raise ProbeError(_("This file has no video picture (is it an audio file?). Upload a video such as an MP4."))
+        if not (result.has_audio and demuxer in AUDIO_CONTAINERS):
+            raise ProbeError(_("This file has neither a video picture nor MP3, M4A or WAV sound. Upload a video "
+                               "such as an MP4, or an audio file."))
+        result.width = result.height = 0  # an audio lesson: the same pipeline makes audio only
+
     if result.duration <= 0:
         raise ProbeError(_("This file is a still image, not a video. Upload a video such as an MP4."))
     return result
@@ -224,6 +236,8 @@ def ladder_command(source: Path, out: Path, info: ProbeResult, progress: bool = 
     """One ffmpeg process: decode once, split the picture, encode every rung, the download MP4 and
     the poster. Writes out/hls/<rung>/index.m3u8 (+ init and fMP4 segments), out/download.mp4,
     out/poster.jpg. The master playlist is written afterwards from measured sizes."""
+    if info.is_audio:
+        return audio_command(source, out, info, progress)
     rungs = rungs_for(info.height)
     video_outputs = len(rungs) + 2  # + download + poster
     poster_at = min(2.0, info.duration / 2)
@@ -274,6 +288,23 @@ def ladder_command(source: Path, out: Path, info: ProbeResult, progress: bool = 
             "-maxrate", f"{int(DOWNLOAD_VIDEO_KBPS * 1.3)}k", "-bufsize", f"{DOWNLOAD_VIDEO_KBPS * 2}k",
             "-movflags", "+faststart", str(out / "download.mp4")]
     cmd += ["-map", "[vposter]", "-frames:v", "1", "-q:v", "5", str(out / "poster.jpg")]
+    if progress:
+        cmd += ["-progress", "pipe:1", "-nostats"]
+    return cmd
+
+
+def audio_command(source: Path, out: Path, info: ProbeResult, progress: bool = True) -> list[str]:
+    """An audio lesson: the audio-only HLS rendition (as in every video's ladder) and a small M4A
+    download, from one ffmpeg. Writes out/hls/audio/index.m3u8 (+ fMP4 segments) and out/download.m4a."""
+    hls = out / "hls" / "audio"
+    hls.mkdir(parents=True, exist_ok=True)
+    cmd = [ffmpeg_binary(), "-hide_banner", "-nostdin", "-y", "-v", "error", *input_args(source, info.demuxer),
+           "-map", "0:a:0", "-vn", "-c:a", "aac", "-ac", "1", "-ar", "44100", "-b:a", f"{AUDIO_ONLY_KBPS}k",
+           "-f", "hls", "-hls_time", str(SEGMENT_SECONDS), "-hls_playlist_type", "vod",
+           "-hls_segment_type", "fmp4", "-hls_flags", "independent_segments", "-hls_fmp4_init_filename", "init.mp4",
+           "-hls_segment_filename", str(hls / "seg_%04d.m4s"), str(hls / "index.m3u8"),
+           "-map", "0:a:0", "-vn", "-c:a", "aac", "-ac", "1", "-b:a", f"{AUDIO_DOWNLOAD_KBPS}k",
+           "-movflags", "+faststart", str(out / "download.m4a")]
     if progress:
         cmd += ["-progress", "pipe:1", "-nostats"]
     return cmd

@@ -197,10 +197,11 @@ def transcode_source(source_key: str, workdir: Path, on_progress: Callable[[int]
         storage.save(key, path, content_type_for(key))
     for rendition in renditions:
         rendition["playlist"] = f"{prefix}/hls/{rendition['playlist']}"
+    download = "download.m4a" if info.is_audio else "download.mp4"
     return TranscodeResult(
         prefix=prefix, duration_seconds=max(1, round(info.duration)), renditions=renditions,
-        download_key=f"{prefix}/download.mp4", download_bytes=(out / "download.mp4").stat().st_size,
-        poster_key=f"{prefix}/poster.jpg", master_key=f"{prefix}/master.m3u8",
+        download_key=f"{prefix}/{download}", download_bytes=(out / download).stat().st_size,
+        poster_key="" if info.is_audio else f"{prefix}/poster.jpg", master_key=f"{prefix}/master.m3u8",
     )
 
 
@@ -247,7 +248,7 @@ def write_master_playlist(hls: Path, info: ffmpeg.ProbeResult) -> list[dict]:
     """Write master.m3u8 beside hls/ (where the learner's player looks for it) with BANDWIDTH measured from the real segments (peak and average),
     RESOLUTION and CODECS; return the renditions to record on the lesson."""
     renditions, lines = [], ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
-    entries = [(rung.name, rung.height, rung.codecs) for rung in ffmpeg.rungs_for(info.height)]
+    entries = [] if info.is_audio else [(r.name, r.height, r.codecs) for r in ffmpeg.rungs_for(info.height)]
     if (hls / "audio" / "index.m3u8").exists():
         entries.append(("audio", 0, "mp4a.40.2"))
     for name, height, codecs in entries:
@@ -278,7 +279,7 @@ def finish_transcode(lesson: Lesson, result: TranscodeResult) -> str | None:
     lesson.renditions = result.renditions
     lesson.download_key = result.download_key
     lesson.download_bytes = result.download_bytes
-    lesson.poster_key = result.poster_key
+    lesson.poster_key = result.poster_key or None  # an audio lesson has no picture
     set_processing_status(lesson, S.READY)
     return previous if previous and previous != result.prefix else None
 

@@ -110,14 +110,14 @@ def test_text_file_renamed_mp4_fails_with_message_and_leaves_nothing(client, vid
     assert "could not be used" in page and "not a video we can use" in page
 
 
-def test_audio_only_file_is_refused(client, video_lesson, tmp_path):
+def test_a_file_with_neither_picture_nor_accepted_sound_is_refused(client, video_lesson, tmp_path):
     import subprocess
-    path = tmp_path / "voice.mp4"
-    subprocess.run([ffmpeg.ffmpeg_binary(), "-v", "error", "-f", "lavfi", "-i", "sine=duration=1", "-c:a", "aac",
-                    str(path)], check=True)
-    response = upload(client, video_lesson, path.read_bytes())
+    path = tmp_path / "voice.ogg"
+    subprocess.run([ffmpeg.ffmpeg_binary(), "-v", "error", "-f", "lavfi", "-i", "sine=duration=1", str(path)],
+                   check=True)
+    response = upload(client, video_lesson, path.read_bytes(), "voice.ogg")
     assert response.status_code == 422
-    assert "no video picture" in reload(video_lesson).processing_error
+    assert "neither a video picture nor MP3, M4A or WAV sound" in reload(video_lesson).processing_error
 
 
 def test_too_large_upload_is_413_and_lesson_says_why(app, client, video_lesson, clip, settings):
