@@ -216,3 +216,28 @@ def test_deleting_the_lesson_deletes_its_captions(client, make, owner):
     assert client.post(f"/studio/lessons/{lesson.id}/delete").status_code == 302
     assert db.session.scalar(select(LessonCaption).where(LessonCaption.key == key)) is None
     assert not get_storage().exists(key)
+
+
+def test_the_captions_choice_needs_its_csrf_token(client, login, make, csrf_enabled):
+    course, lesson = captioned_course(make)
+    learner = login(learner_in(make, course))
+    response = client.post(f"/learn/{course.slug}/lessons/{lesson.id}/captions", data={"language": "sw"})
+    assert response.status_code == 400
+    db.session.refresh(learner)
+    assert learner.captions_language is None
+
+
+def test_transcript_search_costs_the_same_queries_however_many_lessons_match(client, login, make):
+    from tests.queries import count_queries
+
+    course, lesson = captioned_course(make)
+    login(learner_in(make, course))
+    with count_queries() as few:
+        client.get(f"/learn/{course.slug}/transcripts?q=karibu")
+    for _ in range(4):
+        more = ready_video_lesson(make.section(course))
+        captions.save_captions(more, "sw", io.BytesIO(VTT.encode()))
+    db.session.commit()
+    with count_queries() as many:
+        page = client.get(f"/learn/{course.slug}/transcripts?q=karibu").get_data(as_text=True)
+    assert page.count("Karibu kwenye somo") == 5 and len(many) == len(few)

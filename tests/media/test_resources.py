@@ -141,3 +141,9 @@ def test_visitors_and_learners_of_other_courses_are_refused(client, login, make)
 def test_a_free_preview_lesson_shares_its_files(client, make):
     course, lesson, resource = attached(make, is_preview=True)
     assert client.get(f"/learn/{course.slug}/lessons/{lesson.id}/files/{resource.id}").status_code == 302
+
+
+def test_the_file_form_needs_its_csrf_token(client, make, owner, csrf_enabled):
+    lesson = make.lesson(make.section(make.draft_course(owner)))
+    assert upload(client, lesson, pdf_bytes(), "a.pdf").status_code in (400, 422)
+    assert db.session.scalar(select(LessonResource)) is None

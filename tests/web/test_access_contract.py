@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import io
 import uuid
 from decimal import Decimal
 from urllib.parse import urlsplit
@@ -22,6 +23,7 @@ from mwanzo.courses.models import CourseRevision
 from mwanzo.extensions import db, limiter
 from mwanzo.learning.models import EnrollmentStatus
 from mwanzo.payments.models import PaymentEvent, PaymentStatus
+from mwanzo.media import captions, resources
 from mwanzo.quizzes import services as quizzes
 from tests.web.test_hostile_input import sign_in
 
@@ -48,6 +50,8 @@ PUBLIC = {
     "/learn/<slug>/lessons/<uuid:lesson_id>/hls/<path:name>": "media of preview lessons; access checked per request",
     "/learn/<slug>/lessons/<uuid:lesson_id>/video.mp4": "as above",
     "/learn/<slug>/lessons/<uuid:lesson_id>/download": "as above",
+    "/learn/<slug>/lessons/<uuid:lesson_id>/files/<uuid:resource_id>": "files of preview lessons; checked per request",
+    "/learn/<slug>/transcripts": "visitors search the preview lessons' transcripts, enrolled learners every lesson",
     "/media/<path:key>": "signed, expiring media URLs",
     "/static/<path:filename>": "stylesheet, scripts, pictures",
     "/register": "signing up",
@@ -79,6 +83,7 @@ SIGNED_IN = {
     "/learn/<slug>/lessons/<uuid:lesson_id>/complete": ANYONE,
     "/learn/<slug>/lessons/<uuid:lesson_id>/progress": ANYONE,
     "/learn/<slug>/lessons/<uuid:lesson_id>/watched": ANYONE,
+    "/learn/<slug>/lessons/<uuid:lesson_id>/captions": ANYONE,
     "/quizzes/<uuid:quiz_id>": ANYONE,
     "/quizzes/<uuid:quiz_id>/start": ANYONE,
     "/quizzes/attempts/<uuid:attempt_id>": ANYONE,
@@ -149,6 +154,8 @@ def world(make):
     attempt = quizzes.start_attempt(quiz, users["student"])
     job = make.job(users["employer"])
     application = careers.apply(job, users["student"], "Hello", [certificate.id])
+    captions.save_captions(lesson, "en", io.BytesIO(b"WEBVTT\n\n00:00.000 --> 00:02.000\nKaribu\n"))
+    resource = resources.add_resource(lesson, "Notes", io.BytesIO(b"%PDF-1.4\n%%EOF\n"))
     revision = CourseRevision(course_id=course.id, author_id=users["instructor"].id, changes={})
     event = PaymentEvent(kind="callback", payload={})
     db.session.add_all([revision, event])
@@ -158,7 +165,7 @@ def world(make):
         "section_id": section.id, "lesson_id": lesson.id, "quiz_id": quiz.id, "question_id": question.id,
         "attempt_id": attempt.id, "payment_id": payment.id, "job_id": job.id, "application_id": application.id,
         "revision_id": revision.id, "event_id": event.id, "slug": course.slug, "code": certificate.verification_code,
-        "name": "funnel",
+        "name": "funnel", "language": "en", "resource_id": resource.id,
     }
     return values, users
 
