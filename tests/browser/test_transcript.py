@@ -45,3 +45,24 @@ def test_reading_and_searching_a_transcript_without_javascript(new_page, make):
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
     assert "tpage=2" in page.url  # the line is on the second page of the transcript
     assert media == []  # nothing of the video was downloaded
+
+
+def test_turning_captions_on_shows_them_and_the_choice_is_kept_on_the_next_visit(page, make):
+    learner = make.user()
+    course = make.course()
+    lesson = ready_video_lesson(make.section(course), title="Stock book")
+    captions.save_captions(lesson, "sw", io.BytesIO(VTT.encode()))
+    services.enroll_free(learner, course)
+    db.session.commit()
+    log_in(page, learner.email)
+    page.goto(f"/learn/{course.slug}/lessons/{lesson.id}")
+    modes = "() => Array.from(document.querySelector('video').textTracks).map(t => t.language + ':' + t.mode)"
+    assert "sw:showing" not in page.evaluate(modes)  # off by default
+    with page.expect_response(lambda response: response.url.endswith("/captions") and response.status == 204):
+        page.get_by_label("Captions").select_option("sw")
+    assert page.evaluate(modes) == ["en:disabled", "sw:showing"]
+    page.reload()
+    assert page.get_by_label("Captions").input_value() == "sw"
+    page.wait_for_function("() => Array.from(document.querySelector('video').textTracks).some("
+                           "t => t.language === 'sw' && t.mode === 'showing')")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360

@@ -150,14 +150,18 @@
       switchTo(option.value);
     });
   }
-  // The captions menu (a form that saves the choice) also switches the track at once.
-  var captionsMenu = document.querySelector("[data-captions-choice] select");
-  if (captionsMenu) {
+  // The captions menu is a form that saves the choice; here it also switches the track at once and saves
+  // in the background (the server answers 204 to HX-Request).
+  var captionsForm = document.querySelector("[data-captions-choice]");
+  if (captionsForm) {
+    var captionsMenu = captionsForm.querySelector("select");
     captionsMenu.addEventListener("change", function () {
       for (var i = 0; i < video.textTracks.length; i++) {
         var track = video.textTracks[i];
         track.mode = track.language === captionsMenu.value ? "showing" : "disabled";
       }
+      fetch(captionsForm.action, {method: "POST", body: new FormData(captionsForm), credentials: "same-origin",
+                                  headers: {"HX-Request": "true"}}).catch(function () {});
     });
   }
   if (controls) controls.hidden = false;
