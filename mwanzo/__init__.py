@@ -61,6 +61,8 @@ def register_blueprints(app: Flask) -> None:
     from mwanzo.careers.views import bp as careers_bp
     from mwanzo.catalog.views import bp as catalog_bp
     from mwanzo.certificates.views import bp as certificates_bp
+    from mwanzo.discussions.views import bp as discussions_bp
+    from mwanzo.inbox.views import bp as inbox_bp, unread_notifications
     from mwanzo.learning.views import bp as learning_bp
     from mwanzo.media.delivery import bp as media_bp
     from mwanzo.notifications.views import bp as notifications_bp
@@ -68,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     from mwanzo.quizzes.views import bp as quizzes_bp
     from mwanzo.studio.views import bp as studio_bp
 
-    for bp in (admin_bp, auth_bp, careers_bp, catalog_bp, certificates_bp, learning_bp, media_bp,
-               notifications_bp, payments_bp, quizzes_bp, studio_bp):
+    for bp in (admin_bp, auth_bp, careers_bp, catalog_bp, certificates_bp, discussions_bp, inbox_bp, learning_bp,
+               media_bp, notifications_bp, payments_bp, quizzes_bp, studio_bp):
         app.register_blueprint(bp)
+    app.add_template_global(unread_notifications)

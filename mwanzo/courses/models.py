@@ -180,6 +180,9 @@ class Review(TimestampedModel):
     student_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
     rating: Mapped[int]
     text: Mapped[str | None] = mapped_column(sa.Text)
+    # The instructor's one public reply.
+    reply: Mapped[str | None] = mapped_column(sa.Text)
+    replied_at: Mapped[datetime | None]
 
     student: Mapped[User] = relationship(lazy="raise_on_sql")
 

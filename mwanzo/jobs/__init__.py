@@ -41,6 +41,7 @@ QUEUE_TIMEOUTS = {"transcode": 3 * 3600, "email": 120, "default": 600}
 TASK_MODULES = (
     "mwanzo.jobs.tasks",
     "mwanzo.courses.tasks",
+    "mwanzo.inbox.tasks",
     "mwanzo.media.tasks",
     "mwanzo.notifications.tasks",
     "mwanzo.payments.tasks",

@@ -1,0 +1,41 @@
+"""Asking, answering, announcing and reporting: one form class each."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SearchField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from mwanzo.catalog.forms import strip
+
+
+class QuestionForm(FlaskForm):
+    title = StringField(_l("Your question in one line"), filters=[strip],
+                        validators=[InputRequired(), Length(min=5, max=200)])
+    body = TextAreaField(_l("Details (Markdown)"), filters=[strip], validators=[InputRequired(), Length(max=5000)])
+
+
+class AnswerForm(FlaskForm):
+    body = TextAreaField(_l("Your answer (Markdown)"), filters=[strip],
+                         validators=[InputRequired(), Length(min=2, max=5000)])
+
+
+class AnnouncementForm(FlaskForm):
+    title = StringField(_l("Title"), filters=[strip], validators=[InputRequired(), Length(min=3, max=200)])
+    body = TextAreaField(_l("Message (Markdown)"), filters=[strip], validators=[InputRequired(), Length(max=5000)])
+
+
+class ReportForm(FlaskForm):
+    reason = StringField(_l("What is wrong with it?"), filters=[strip],
+                         validators=[InputRequired(), Length(min=3, max=500)])
+
+
+class QuestionSearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Search questions"), filters=[strip], validators=[Optional(), Length(max=200)])
+
+
+class ReviewReplyForm(FlaskForm):
+    reply = TextAreaField(_l("Your public reply"), filters=[strip], validators=[InputRequired(), Length(min=2, max=2000)])
