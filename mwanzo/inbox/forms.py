@@ -4,6 +4,7 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectMultipleField
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from mwanzo.inbox.models import NotificationSettings
@@ -11,7 +12,7 @@ from mwanzo.inbox.services import EMAILED_KINDS, KIND_LABELS
 
 
 class NotificationSettingsForm(FlaskForm):
-    emailed = SelectMultipleField(_l("Email me about"), choices=[(kind.value, KIND_LABELS[kind]) for kind in EMAILED_KINDS],
+    emailed = SelectMultipleField(_l("Email me about"), choices=[SelectChoice(kind.value, KIND_LABELS[kind]) for kind in EMAILED_KINDS],
                                   widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
                                   validate_choice=True)
     daily_digest = BooleanField(_l("One email a day with everything, instead of an email each time"))

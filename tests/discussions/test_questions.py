@@ -308,4 +308,4 @@ def test_swahili_questions_page(client, login, course_world):
     db.session.commit()
     login(learner)
     page = client.get(f"/learn/{course.slug}/questions").get_data(as_text=True)
-    assert "Uliza swali" in page
+    assert "Uliza swali" in page and "Tafuta maswali" in page
