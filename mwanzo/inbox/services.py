@@ -67,17 +67,22 @@ def save_settings(user_id: uuid.UUID, emailed: list[str], daily_digest: bool) ->
     return row
 
 
+def emails_at_once(user_id: uuid.UUID, kind: NotificationKind) -> bool:
+    if kind not in EMAILED_KINDS:
+        return False
+    settings = settings_for(user_id)
+    return kind.value not in settings.muted_kinds and not settings.daily_digest
+
+
 def notify(user_id: uuid.UUID, kind: NotificationKind, link: str, **params) -> Notification:
     """Record one notification; its email (if the user wants it now) is sent by a job after commit."""
     row = Notification(user_id=user_id, kind=kind, link=link, params=params)
     db.session.add(row)
     db.session.flush()
-    if kind in EMAILED_KINDS:
-        settings = settings_for(user_id)
-        if kind.value not in settings.muted_kinds and not settings.daily_digest:
-            from mwanzo.inbox.tasks import email_notification
+    if emails_at_once(user_id, kind):
+        from mwanzo.inbox.tasks import email_notification
 
-            jobs.enqueue(email_notification, str(row.id))
+        jobs.enqueue(email_notification, str(row.id))
     return row
 
 
@@ -132,7 +137,7 @@ def absolute(link: str) -> str:
 def send_notification_email(notification_id: uuid.UUID) -> bool:
     """Email one notification in its user's language; once only (dedupe key), safe to re-run."""
     row = db.session.get(Notification, notification_id)
-    if row is None or row.emailed_at is not None:
+    if row is None or row.emailed_at is not None or not emails_at_once(row.user_id, row.kind):
         return False
     user = db.session.get(User, row.user_id)
     if user is None or not user.is_active:
