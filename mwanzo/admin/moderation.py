@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from mwanzo.admin.services import record
+from mwanzo.audit import record
 from mwanzo.admin.views import bp
 from mwanzo.auth.models import User
 from mwanzo.discussions import services as talk

@@ -1,7 +1,7 @@
 import uuid
 
 from mwanzo.inbox import services
-from mwanzo.jobs import job, periodic
+from mwanzo.jobs import job
 
 
 @job(queue="email")
@@ -13,9 +13,9 @@ def email_notification(notification_id: str) -> bool:
     return sent
 
 
-@periodic(every="NOTIFICATION_DIGEST_SECONDS")
+@job()
 def send_daily_digests() -> int:
-    """Once a day: each user who chose the digest gets one email of the day's unread notifications.
+    """Once a day (NOTIFICATION_DIGEST_SECONDS, in mwanzo/tasks.py SCHEDULE): each user who chose the digest gets one email of the day's unread notifications.
     The dedupe key (user and date) makes a rerun or a second scheduler send nothing twice; commits per user."""
     from mwanzo.database import utcnow
     from mwanzo.extensions import db
