@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -75,7 +76,10 @@ def emails_at_once(user_id: uuid.UUID, kind: NotificationKind) -> bool:
 
 
 def notify(user_id: uuid.UUID, kind: NotificationKind, link: str, **params) -> Notification:
-    """Record one notification; its email (if the user wants it now) is sent by a job after commit."""
+    """Record one notification; its email (if the user wants it now) is sent by a job after commit.
+    ``link`` is a path of this site (an absolute URL of it is cut to its path)."""
+    parts = urlsplit(link)
+    link = parts.path + (f"?{parts.query}" if parts.query else "")
     row = Notification(user_id=user_id, kind=kind, link=link, params=params)
     db.session.add(row)
     db.session.flush()
