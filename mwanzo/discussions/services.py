@@ -388,3 +388,13 @@ def reply_to_review(course: Course, review_id: uuid.UUID, text: str):
         if db.session.scalar(select(Review.id).where(Review.id == review_id, Review.course_id == course.id)) is None:
             raise NotFound()
         raise AlreadyReplied()
+
+
+def recent_announcements(course_ids: list[uuid.UUID], days: int = 14, limit: int = 3) -> list[tuple[Announcement, str, str]]:
+    """The dashboard's latest announcements of the learner's courses: (announcement, course title, slug), one query."""
+    if not course_ids:
+        return []
+    return [tuple(row) for row in db.session.execute(
+        select(Announcement, Course.title, Course.slug).join(Course, Course.id == Announcement.course_id)
+        .where(Announcement.course_id.in_(course_ids), Announcement.created_at >= utcnow() - timedelta(days=days))
+        .order_by(Announcement.created_at.desc()).limit(limit))]
