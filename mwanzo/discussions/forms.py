@@ -1,4 +1,7 @@
-"""Asking, answering, announcing and reporting: one form class each."""
+"""Asking, answering, announcing and reporting: one form class each.
+
+Lengths keep a thread page (the question and ten answers) within the 14 KB budget even when every post is as
+long as allowed (tests/discussions/test_page_budget.py)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -12,17 +15,17 @@ from mwanzo.catalog.forms import strip
 class QuestionForm(FlaskForm):
     title = StringField(_l("Your question in one line"), filters=[strip],
                         validators=[InputRequired(), Length(min=5, max=200)])
-    body = TextAreaField(_l("Details (Markdown)"), filters=[strip], validators=[InputRequired(), Length(max=5000)])
+    body = TextAreaField(_l("Details (Markdown)"), filters=[strip], validators=[InputRequired(), Length(max=3000)])
 
 
 class AnswerForm(FlaskForm):
     body = TextAreaField(_l("Your answer (Markdown)"), filters=[strip],
-                         validators=[InputRequired(), Length(min=2, max=5000)])
+                         validators=[InputRequired(), Length(min=2, max=2000)])
 
 
 class AnnouncementForm(FlaskForm):
     title = StringField(_l("Title"), filters=[strip], validators=[InputRequired(), Length(min=3, max=200)])
-    body = TextAreaField(_l("Message (Markdown)"), filters=[strip], validators=[InputRequired(), Length(max=5000)])
+    body = TextAreaField(_l("Message (Markdown)"), filters=[strip], validators=[InputRequired(), Length(max=2000)])
 
 
 class ReportForm(FlaskForm):
