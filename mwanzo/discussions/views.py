@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from mwanzo.auth.access import learner_key, login_required
+from mwanzo.auth.access import login_required
 from mwanzo.discussions import services
+from mwanzo.discussions.limits import posting_key, posting_limit
 from mwanzo.discussions.forms import AnswerForm, QuestionForm, QuestionSearchForm, ReportForm
 from mwanzo.discussions.models import ReportTarget
 from mwanzo.extensions import db, limiter
@@ -22,14 +23,6 @@ from mwanzo.web.htmx import is_htmx, render
 from mwanzo.web.listing import page_number
 
 bp = Blueprint("discussions", __name__)
-
-
-def posting_limit() -> str:
-    return current_app.config["POSTING_RATE_LIMIT"]
-
-
-def posting_key() -> str:
-    return f"{learner_key()}:posting"
 
 
 @bp.errorhandler(services.NotFound)

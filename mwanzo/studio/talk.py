@@ -4,24 +4,16 @@ from __future__ import annotations
 
 import uuid
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from mwanzo.auth.access import learner_key
 from mwanzo.courses.access import owned_course
 from mwanzo.discussions import services as talk
+from mwanzo.discussions.limits import posting_key, posting_limit
 from mwanzo.discussions.forms import AnnouncementForm, ReviewReplyForm
 from mwanzo.extensions import db, limiter
 from mwanzo.studio.views import bp
-
-
-def posting_limit() -> str:
-    return current_app.config["POSTING_RATE_LIMIT"]
-
-
-def posting_key() -> str:
-    return f"{learner_key()}:posting"
 
 
 @bp.get("/studio/questions")

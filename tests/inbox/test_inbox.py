@@ -9,7 +9,7 @@ from sqlalchemy import select
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.inbox import services, tasks
-from mwanzo.inbox.models import Notification, NotificationKind
+from mwanzo.inbox.models import NotificationKind
 from mwanzo.notifications.models import OutboundEmail
 from tests.queries import count_queries
 
