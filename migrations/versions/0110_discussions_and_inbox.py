@@ -1,4 +1,4 @@
-"""discussions and inbox: course Q&A, announcements, reports, posting suspensions, notifications, review replies
+"""discussions and inbox: course Q&A, announcements, reports, posting suspensions, notifications, review replies and hiding
 
 Questions carry a tsvector (simple configuration, written when posted on PostgreSQL) with a GIN index.
 Notifications are counted for the header badge on (user_id, read_at).
@@ -19,7 +19,7 @@ depends_on = None
 def upgrade():
     op.create_table('content_reports',
     sa.Column('reporter_id', sa.Uuid(), nullable=False),
-    sa.Column('target', sa.Enum('QUESTION', 'ANSWER', name='reporttarget', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('target', sa.Enum('QUESTION', 'ANSWER', 'REVIEW', name='reporttarget', native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('target_id', sa.Uuid(), nullable=False),
     sa.Column('reason', sa.String(length=500), nullable=False),
     sa.Column('status', sa.Enum('OPEN', 'HIDDEN', 'DISMISSED', name='reportstatus', native_enum=False, create_constraint=True, length=20), nullable=False),
@@ -156,11 +156,15 @@ def upgrade():
     with op.batch_alter_table('reviews', schema=None) as batch_op:
         batch_op.add_column(sa.Column('reply', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('replied_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('hidden_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('hidden_reason', sa.Text(), nullable=True))
 
 
 
 def downgrade():
     with op.batch_alter_table('reviews', schema=None) as batch_op:
+        batch_op.drop_column('hidden_reason')
+        batch_op.drop_column('hidden_at')
         batch_op.drop_column('replied_at')
         batch_op.drop_column('reply')
 

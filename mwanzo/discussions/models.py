@@ -85,6 +85,7 @@ class Announcement(TimestampedModel):
 class ReportTarget(enum.StrEnum):
     QUESTION = "QUESTION"
     ANSWER = "ANSWER"
+    REVIEW = "REVIEW"  # a course review (public on the course page)
 
 
 class ReportStatus(enum.StrEnum):

@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from mwanzo.auth.access import acts_for
 from mwanzo.auth.models import User
-from mwanzo.courses.models import Course, Lesson
+from mwanzo.courses.models import Course, CourseStatus, Lesson, Review
 from mwanzo.database import utcnow
 from mwanzo.discussions.models import (SEARCH_CONFIG, Announcement, CourseAnswer, CourseQuestion, PostingSuspension,
                                        QuestionVote, Report, ReportStatus, ReportTarget)
@@ -53,6 +53,14 @@ class NotAllowed(Exception):
 def talk_course(user: User, slug: str) -> Course:
     course = db.session.scalar(select(Course).where(Course.slug == slug))
     if course is None or not has_access(user, course):
+        raise NotFound()
+    return course
+
+
+def review_course(user: User, slug: str) -> Course:
+    """A course whose reviews this user can read: published, or one they have access to."""
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    if course is None or (course.status != CourseStatus.PUBLISHED and not has_access(user, course)):
         raise NotFound()
     return course
 
@@ -289,11 +297,11 @@ def announcements(course_id: uuid.UUID, limit: int = 3) -> list[Announcement]:
 
 # ---------------------------------------------------------------- moderation
 
-TARGETS = {ReportTarget.QUESTION: CourseQuestion, ReportTarget.ANSWER: CourseAnswer}
-
-
 def reported_content(target: ReportTarget, target_id: uuid.UUID):
     """The reported row and its course (through the question for an answer); None when gone."""
+    if target == ReportTarget.REVIEW:
+        row = db.session.get(Review, target_id)
+        return (row, row.course_id) if row else (None, None)
     if target == ReportTarget.QUESTION:
         row = db.session.get(CourseQuestion, target_id)
         return (row, row.course_id) if row else (None, None)
@@ -369,8 +377,6 @@ class AlreadyReplied(Exception):
 
 
 def course_reviews(course_id: uuid.UUID, limit: int = 50):
-    from mwanzo.courses.models import Review
-
     return list(db.session.scalars(select(Review).options(joinedload(Review.student))
                                    .where(Review.course_id == course_id).order_by(Review.created_at.desc())
                                    .limit(limit)))
@@ -379,8 +385,6 @@ def course_reviews(course_id: uuid.UUID, limit: int = 50):
 def reply_to_review(course: Course, review_id: uuid.UUID, text: str):
     """One public reply per review, by the course's instructor (the caller loaded the course as theirs).
     A conditional UPDATE, so two replies sent at once cannot both land."""
-    from mwanzo.courses.models import Review
-
     changed = db.session.execute(
         update(Review).where(Review.id == review_id, Review.course_id == course.id, Review.reply.is_(None))
         .values(reply=text.strip(), replied_at=utcnow())).rowcount

@@ -137,5 +137,25 @@ def content_report(slug: str, target: str, target_id: uuid.UUID):
         flash(_("Thank you. A moderator will look at it."), "success")
         question_id = row.id if kind == ReportTarget.QUESTION else row.question_id
         return redirect(url_for("discussions.question_view", slug=course.slug, post_id=question_id))
-    return render_template("discussions/report.html", course=course, form=form, row=row,
-                           target=target), 422 if form.errors else 200
+    return render_template("discussions/report.html", course=course, form=form, row=row, target=target,
+                           action=url_for("discussions.content_report", slug=course.slug, target=target,
+                                          target_id=row.id)), 422 if form.errors else 200
+
+
+@bp.route("/courses/<slug>/reviews/<uuid:review_id>/report", methods=["GET", "POST"])
+@login_required
+def review_report(slug: str, review_id: uuid.UUID):
+    """Reviews are public, so anyone signed in may report one of a course they can see."""
+    course = services.review_course(current_user, slug)
+    row, course_id = services.reported_content(ReportTarget.REVIEW, review_id)
+    if row is None or course_id != course.id:
+        abort(404)
+    form = ReportForm()
+    if form.validate_on_submit():
+        services.report(current_user, course, ReportTarget.REVIEW, review_id, form.reason.data)
+        db.session.commit()
+        flash(_("Thank you. A moderator will look at it."), "success")
+        return redirect(url_for("catalog.review_list", slug=course.slug))
+    return render_template("discussions/report.html", course=course, form=form, row=row, target="review",
+                           action=url_for("discussions.review_report", slug=course.slug, review_id=row.id)), \
+        422 if form.errors else 200

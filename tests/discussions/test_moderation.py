@@ -94,3 +94,24 @@ def test_moderation_is_for_admins_only(client, login, thread):
     login(reader)
     assert client.get("/admin/reports").status_code == 403
     assert client.post(f"/admin/moderation/question/{question.id}/hide", data={"reason": "x y z"}).status_code == 403
+
+
+def test_a_reported_review_can_be_hidden_and_its_author_sees_why(client, login, make):
+    course = make.course()
+    author, visitor, admin = make.user(name="Kamau Njoroge"), make.user(), make.user(role=Role.ADMIN)
+    review = make.review(course, rating=1, text="Rubbish, visit my shop instead", student=author)
+    login(visitor)  # not enrolled: reviews are public, so anyone signed in may report one
+    assert client.post(f"/courses/{course.slug}/reviews/{review.id}/report",
+                       data={"reason": "Advertising"}).status_code == 302
+    login(admin)
+    assert "Rubbish, visit my shop" in client.get("/admin/reports").get_data(as_text=True)
+    client.post(f"/admin/moderation/review/{review.id}/hide", data={"reason": "Advertising"})
+    client.post("/logout")
+    with client.session_transaction() as session:
+        session.clear()
+    public = client.get(f"/courses/{course.slug}/reviews").get_data(as_text=True)
+    assert "Removed by a moderator." in public and "visit my shop" not in public
+    login(author)
+    own = client.get(f"/courses/{course.slug}/reviews").get_data(as_text=True)
+    assert "visit my shop" in own and "Reason: Advertising" in own
+    assert list(db.session.scalars(select(AuditLog.action))) == ["content.hide"]
