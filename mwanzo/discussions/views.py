@@ -122,10 +122,13 @@ def answer_accept(slug: str, post_id: uuid.UUID, answer_id: uuid.UUID):
     return redirect(thread_url(course, question))
 
 
-@bp.route("/learn/<slug>/report/<any(question,answer):target>/<uuid:target_id>", methods=["GET", "POST"])
+@bp.route("/learn/<slug>/report/<target>/<uuid:target_id>", methods=["GET", "POST"])
 @login_required
 def content_report(slug: str, target: str, target_id: uuid.UUID):
+    """Report a question or an answer of this course (``target`` is "question" or "answer")."""
     course = services.talk_course(current_user, slug)
+    if target not in ("question", "answer"):
+        abort(404)
     kind = ReportTarget(target.upper())
     row, _course_id = services.reported_content(kind, target_id)
     if row is None or _course_id != course.id:

@@ -115,3 +115,10 @@ def test_a_reported_review_can_be_hidden_and_its_author_sees_why(client, login, 
     own = client.get(f"/courses/{course.slug}/reviews").get_data(as_text=True)
     assert "visit my shop" in own and "Reason: Advertising" in own
     assert list(db.session.scalars(select(AuditLog.action))) == ["content.hide"]
+
+
+def test_reporting_something_that_is_not_a_post_is_not_found(client, login, thread):
+    course, question, _author, reader, _admin = thread
+    login(reader)
+    assert client.get(f"/learn/{course.slug}/report/review/{question.id}").status_code == 404
+    assert client.get(f"/learn/{course.slug}/report/answer/{question.id}").status_code == 404

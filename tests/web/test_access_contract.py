@@ -109,7 +109,7 @@ SIGNED_IN = {
     "/learn/<slug>/questions/<uuid:post_id>": ANYONE,
     "/learn/<slug>/questions/<uuid:post_id>/vote": ANYONE,
     "/learn/<slug>/questions/<uuid:post_id>/answers/<uuid:answer_id>/accept": ANYONE,
-    "/learn/<slug>/report/<any(question,answer):target>/<uuid:target_id>": ANYONE,
+    "/learn/<slug>/report/<target>/<uuid:target_id>": ANYONE,
     "/courses/<slug>/reviews/<uuid:review_id>/report": ANYONE,
     "/notifications": ANYONE,
     "/notifications/<uuid:notification_id>/open": ANYONE,
