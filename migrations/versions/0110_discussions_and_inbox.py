@@ -4,14 +4,14 @@ Questions carry a tsvector (simple configuration, written when posted on Postgre
 Notifications are counted for the header badge on (user_id, read_at).
 
 Revision ID: 0110
-Revises: 0107
+Revises: 0108
 """
 from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = '0110'
-down_revision = '0107'
+down_revision = '0108'
 branch_labels = None
 depends_on = None
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SearchField, StringField, TextAreaField
+from wtforms import HiddenField, SearchField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from mwanzo.catalog.forms import strip
+from mwanzo.web.listing import ListForm
 
 
 class QuestionForm(FlaskForm):
@@ -33,11 +34,11 @@ class ReportForm(FlaskForm):
                          validators=[InputRequired(), Length(min=3, max=500)])
 
 
-class QuestionSearchForm(FlaskForm):
-    class Meta:
-        csrf = False
+class QuestionSearchForm(ListForm):
+    """The questions list's GET form: words to search, the lesson (from the lesson page's link) and the page."""
 
     q = SearchField(_l("Search questions"), filters=[strip], validators=[Optional(), Length(max=200)])
+    lesson = HiddenField(filters=[strip])
 
 
 class ReviewReplyForm(FlaskForm):

@@ -6,9 +6,8 @@ request fails. Anything else raises NotFound, which views answer with 404.
 """
 from __future__ import annotations
 
-import math
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import and_, case, func, or_, select, update
@@ -26,6 +25,7 @@ from mwanzo.inbox.models import NotificationKind
 from mwanzo.inbox.services import notify, notify_many
 from mwanzo.learning.models import Enrollment, EnrollmentStatus
 from mwanzo.learning.services import has_access
+from mwanzo.web.listing import Page
 
 QUESTIONS_PER_PAGE = 15
 ANSWERS_PER_PAGE = 10
@@ -85,27 +85,6 @@ def check_can_post(user: User) -> None:
 
 # ---------------------------------------------------------------- questions
 
-@dataclass
-class QuestionPage:
-    items: list[CourseQuestion]
-    total: int
-    page: int
-    per_page: int = QUESTIONS_PER_PAGE
-    pages: int = field(init=False)
-    voted: set = field(default_factory=set)
-
-    def __post_init__(self):
-        self.pages = max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def prev_num(self):
-        return self.page - 1 if self.page > 1 else None
-
-    @property
-    def next_num(self):
-        return self.page + 1 if self.page < self.pages else None
-
-
 def _search_condition(q: str):
     if db.engine.dialect.name == "postgresql":
         return CourseQuestion.search_vector.op("@@")(func.websearch_to_tsquery(SEARCH_CONFIG, q))
@@ -119,9 +98,9 @@ def _escape(word: str) -> str:
 
 
 def question_page(user: User, course: Course, q: str = "", lesson_id: uuid.UUID | None = None,
-                  page: int = 1) -> QuestionPage:
-    """A page of the course's (or a lesson's) questions: one query for the rows with their authors, one for
-    the count, one for which of them this user voted. Searching ranks by relevance on PostgreSQL."""
+                  page: int = 1) -> Page:
+    """A page of the course's (or a lesson's) questions: one query for the count, one for the rows with their
+    authors. Searching ranks by relevance on PostgreSQL."""
     conditions = [CourseQuestion.course_id == course.id]
     if lesson_id is not None:
         conditions.append(CourseQuestion.lesson_id == lesson_id)
@@ -136,9 +115,7 @@ def question_page(user: User, course: Course, q: str = "", lesson_id: uuid.UUID 
     rows = list(db.session.scalars(
         select(CourseQuestion).options(joinedload(CourseQuestion.author)).where(*conditions).order_by(*order)
         .limit(QUESTIONS_PER_PAGE).offset((page - 1) * QUESTIONS_PER_PAGE)))
-    voted = set(db.session.scalars(select(QuestionVote.question_id).where(
-        QuestionVote.user_id == user.id, QuestionVote.question_id.in_([row.id for row in rows])))) if rows else set()
-    return QuestionPage(rows, total, page, voted=voted)
+    return Page(rows, total, page, QUESTIONS_PER_PAGE)
 
 
 def _refuse_duplicate(model, author_id: uuid.UUID, **same) -> None:

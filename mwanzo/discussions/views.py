@@ -20,7 +20,7 @@ from mwanzo.discussions.models import ReportTarget
 from mwanzo.extensions import db, limiter
 from mwanzo.web.errors import render_error
 from mwanzo.web.htmx import is_htmx, render
-from mwanzo.web.listing import page_number
+from mwanzo.web.listing import list_page, page_number
 
 bp = Blueprint("discussions", __name__)
 
@@ -49,9 +49,9 @@ def thread_url(course, question, **values) -> str:
     return url_for("discussions.question_view", slug=course.slug, post_id=question.id, **values)
 
 
-def lesson_arg() -> uuid.UUID | None:
+def lesson_of(value: str | None) -> uuid.UUID | None:
     try:
-        return uuid.UUID(request.args.get("lesson", ""))
+        return uuid.UUID(value or "")
     except ValueError:
         return None
 
@@ -61,19 +61,18 @@ def lesson_arg() -> uuid.UUID | None:
 @limiter.limit(posting_limit, key_func=posting_key, methods=["POST"])
 def question_list(slug: str):
     course = services.talk_course(current_user, slug)
-    lesson_id = lesson_arg()
+    lesson_id = lesson_of(request.args.get("lesson"))
     form = QuestionForm()
     if form.validate_on_submit():
         question = services.ask(current_user, course, form.title.data, form.body.data, lesson_id)
         db.session.commit()
         flash(_("Your question is posted. You will be told when someone answers."), "success")
         return redirect(thread_url(course, question))
-    search = QuestionSearchForm(request.args)
-    q = search.q.data if search.validate() and search.q.data else ""
-    questions = services.question_page(current_user, course, q, lesson_id, page_number(request.args))
+    listing = list_page(QuestionSearchForm(request.args), results=lambda criteria, page: services.question_page(
+        current_user, course, criteria["q"] or "", lesson_of(criteria["lesson"]), page))
     return render("discussions/question_list.html", "discussions/_questions.html",
-                  422 if form.errors else 200, course=course, form=form, search=search, q=q, questions=questions,
-                  lesson_id=lesson_id, announcements=services.announcements(course.id))
+                  422 if form.errors else listing.status, course=course, form=form, listing=listing,
+                  q=listing.criteria["q"] or "", lesson_id=lesson_id, announcements=services.announcements(course.id))
 
 
 @bp.route("/learn/<slug>/questions/<uuid:post_id>", methods=["GET", "POST"])

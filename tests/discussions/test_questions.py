@@ -189,6 +189,7 @@ def test_a_learner_votes_once_even_when_pressing_twice(client, login, make, cour
     assert question_of(course).vote_count == 1
 
 
+@pytest.mark.postgres
 def test_votes_at_the_same_moment_count_once(app, make, course_world, postgres):
     course, _lesson, _teacher, learner, _ = course_world
     question = services.ask(learner, course, "Same time?", "Both press at once.")
@@ -246,7 +247,7 @@ def test_lesson_questions_and_search(client, login, course_world, make):
     on_lesson = client.get(f"/learn/{course.slug}/questions?lesson={lesson.id}").get_data(as_text=True)
     assert "Pivot tables" in on_lesson and "Printing a sheet" not in on_lesson
     found = client.get(f"/learn/{course.slug}/questions?q=pivot", headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert found.lstrip().startswith('<div id="questions">')
+    assert "<html" not in found and "1 question" in found
     assert "Pivot tables" in found and "Printing a sheet" not in found
 
 
@@ -257,6 +258,7 @@ def test_the_lesson_page_links_to_its_questions(client, login, course_world):
     assert f"/learn/{course.slug}/questions?lesson={lesson.id}" in page
 
 
+@pytest.mark.postgres
 def test_search_uses_full_text_on_postgresql(course_world, postgres):
     course, _lesson, _teacher, learner, _ = course_world
     services.ask(learner, course, "Formulas break when copied", "The cell references move.")
@@ -277,7 +279,7 @@ def test_the_list_costs_a_fixed_number_of_queries(client, login, make, course_wo
     with count_queries() as statements:
         page = services.question_page(learner, course)
         [question.author.name for question in page.items]
-    assert len(page.items) == 12 and len(statements) == 3
+    assert len(page.items) == 12 and len(statements) == 2  # the count, the rows with their authors
 
 
 def test_instructor_sees_unanswered_questions_first_across_courses(client, login, make, course_world):
@@ -309,3 +311,16 @@ def test_swahili_questions_page(client, login, course_world):
     login(learner)
     page = client.get(f"/learn/{course.slug}/questions").get_data(as_text=True)
     assert "Uliza swali" in page and "Tafuta maswali" in page
+
+
+def test_the_question_list_pages_keep_the_search_and_refuse_nonsense(client, login, make, course_world):
+    course, _lesson, _teacher, learner, _ = course_world
+    for n in range(17):
+        services.ask(learner, course, f"Sheet question {n}", "Body")
+    db.session.commit()
+    login(learner)
+    first = client.get(f"/learn/{course.slug}/questions?q=sheet").get_data(as_text=True)
+    assert "17 questions" in first and f'href="/learn/{course.slug}/questions?q=sheet&amp;page=2"' in first
+    second = client.get(f"/learn/{course.slug}/questions?q=sheet&page=2").get_data(as_text=True)
+    assert second.count('<li hx-disable>') == 2
+    assert client.get(f"/learn/{course.slug}/questions?page=abc").status_code == 422

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from mwanzo.database import utcnow
@@ -37,6 +38,7 @@ def test_header_badge_shows_the_unread_count_and_costs_one_query(client, login, 
     assert len(statements) == 1 and "read_at IS NULL" in statements[0]
 
 
+@pytest.mark.postgres
 def test_unread_count_uses_the_index_on_postgresql(make, postgres):
     learner = make.user()
     answer_note(learner)
