@@ -1,6 +1,6 @@
 """Imports every domain's models so metadata (and migrations) see the whole schema."""
 from mwanzo.admin.models import AuditLog
-from mwanzo.auth.models import Role, User
+from mwanzo.auth.models import OneTimeCode, Role, User
 from mwanzo.careers.models import ApplicationCertificate, EmployerProfile, Job, JobApplication, JobCourse
 from mwanzo.courses.models import Category, Course, CourseReviewDecision, CourseRevision, Lesson, Review, Section
 from mwanzo.certificates.models import Certificate
@@ -8,12 +8,14 @@ from mwanzo.jobs.models import OutboxJob
 from mwanzo.learning.models import Enrollment, VideoProgress
 from mwanzo.notifications.models import OutboundEmail
 from mwanzo.payments.models import Payment, PaymentEvent
+from mwanzo.sms.models import OutboundSms, SmsDeliveryReport
+from mwanzo.privacy.models import DataRequest
 from mwanzo.quizzes.models import Answer, Question, Quiz, QuizAttempt, StudentAnswer
 
 __all__ = [
     "Answer", "ApplicationCertificate", "AuditLog", "Category", "Certificate", "Course",
-    "CourseReviewDecision", "CourseRevision", "EmployerProfile", "Enrollment", "Job", "JobApplication",
-    "JobCourse", "Lesson", "OutboundEmail", "OutboxJob", "Payment", "PaymentEvent", "Question", "Quiz",
+    "CourseReviewDecision", "CourseRevision", "DataRequest", "EmployerProfile", "Enrollment", "Job", "JobApplication",
+    "JobCourse", "Lesson", "OneTimeCode", "OutboundEmail", "OutboundSms", "OutboxJob", "Payment", "PaymentEvent", "Question", "Quiz",
     "QuizAttempt",
-    "Review", "Role", "Section", "StudentAnswer", "User", "VideoProgress",
+    "Review", "Role", "Section", "SmsDeliveryReport", "StudentAnswer", "User", "VideoProgress",
 ]
