@@ -65,10 +65,11 @@ def register_blueprints(app: Flask) -> None:
     from mwanzo.media.delivery import bp as media_bp
     from mwanzo.notifications.views import bp as notifications_bp
     from mwanzo.payments.views import bp as payments_bp
+    from mwanzo.privacy.views import bp as privacy_bp
     from mwanzo.quizzes.views import bp as quizzes_bp
     from mwanzo.sms.views import bp as sms_bp
     from mwanzo.studio.views import bp as studio_bp
 
     for bp in (admin_bp, auth_bp, careers_bp, catalog_bp, certificates_bp, learning_bp, media_bp,
-               notifications_bp, payments_bp, quizzes_bp, sms_bp, studio_bp):
+               notifications_bp, payments_bp, privacy_bp, quizzes_bp, sms_bp, studio_bp):
         app.register_blueprint(bp)

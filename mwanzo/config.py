@@ -114,6 +114,14 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "OTP_IP_RATE_LIMIT": os.environ.get("OTP_IP_RATE_LIMIT", "120 per hour"),
         # Code entries per IP (the 5 tries per code stop guessing one number).
         "OTP_CHECK_RATE_LIMIT": os.environ.get("OTP_CHECK_RATE_LIMIT", "600 per hour"),
+        # The privacy notice and terms in force: recorded with each person's consent.
+        "PRIVACY_VERSION": os.environ.get("PRIVACY_VERSION", "2026-12"),
+        # Retention (README: Data and privacy): stale unverified accounts, codes, raw callbacks, export links.
+        "UNVERIFIED_ACCOUNT_DAYS": env_int("UNVERIFIED_ACCOUNT_DAYS", 30),
+        "OTP_RETENTION_DAYS": env_int("OTP_RETENTION_DAYS", 1),
+        "SMS_REPORT_RETENTION_DAYS": env_int("SMS_REPORT_RETENTION_DAYS", 90),
+        "CALLBACK_RETENTION_DAYS": env_int("CALLBACK_RETENTION_DAYS", 180),
+        "EXPORT_LINK_HOURS": env_int("EXPORT_LINK_HOURS", 48),
         "MAX_FAILED_LOGINS": env_int("MAX_FAILED_LOGINS", 20),
         "BCRYPT_ROUNDS": env_int("BCRYPT_ROUNDS", 12),
         "MAX_CONTENT_LENGTH": env_int("MAX_REQUEST_BYTES", 16 * 1024 * 1024),

@@ -44,6 +44,7 @@ TASK_MODULES = (
     "mwanzo.media.tasks",
     "mwanzo.notifications.tasks",
     "mwanzo.payments.tasks",
+    "mwanzo.privacy.tasks",
     "mwanzo.sms.tasks",
 )
 

@@ -38,6 +38,7 @@ from mwanzo.extensions import db
 from mwanzo.learning import services as learning
 from mwanzo.learning.models import Enrollment
 from mwanzo.notifications.services import send_email
+from mwanzo.sms.services import send_sms
 from mwanzo.payments.callbacks import CallbackData, UnreadableCallback, parse_callback
 from mwanzo.payments.models import Attention, Payment, PaymentEvent, PaymentStatus
 from mwanzo.payments.payhero import PayHeroClient, Provider, PushError, StatusResult, StatusUnavailable
@@ -386,6 +387,9 @@ def send_receipt(payment: Payment) -> None:
                user=student, course=course, payment=payment,
                receipt_url=absolute_url("payments.payment_receipt", payment_id=payment.id),
                learn_url=absolute_url("learning.course_resume", slug=course.slug))
+    if student.phone and student.is_phone_verified:
+        send_sms(student.phone, "payment_receipt", locale=student.locale, dedupe_key=f"payment-receipt:{payment.id}",
+                 amount=f"{payment.amount:,.0f}", course=course.title[:60], receipt=payment.mpesa_receipt or "-")
 
 
 # ---------------------------------------------------------------- reconciliation

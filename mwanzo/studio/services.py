@@ -19,6 +19,7 @@ from mwanzo.courses.models import (Course, CourseReviewDecision, CourseRevision,
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.notifications.services import send_email
+from mwanzo.sms.services import send_sms
 from mwanzo.quizzes import services as quiz_services
 from mwanzo.storage import get_storage
 from mwanzo.studio import revisions
@@ -347,6 +348,9 @@ def approve(course: Course, admin: User) -> None:
     change_course_status(course, CourseStatus.PUBLISHED, admin)
     recompute_course_counters(course.id)
     _tell_instructor(course, "course_approved", course_url=absolute_url("catalog.course_detail", slug=course.slug))
+    instructor = db.session.get(User, course.instructor_id)
+    if instructor.phone and instructor.is_phone_verified:
+        send_sms(instructor.phone, "course_approved", locale=instructor.locale, course=course.title[:80])
 
 
 def reject(course: Course, admin: User, reason: str) -> None:

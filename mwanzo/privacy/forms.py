@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, RadioField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[DataRequired()])
+    keep_certificates = RadioField(
+        _l("Your certificates"),
+        choices=[SelectChoice("yes", _l("Keep them verifiable: employers can still check them by code, with my name")),
+                 SelectChoice("no", _l("Delete them: their codes will no longer verify"))],
+        validators=[InputRequired(_l("Choose what happens to your certificates."))],
+    )
+    confirm = BooleanField(_l("I understand this cannot be undone"),
+                           validators=[DataRequired(_l("Tick the box to confirm."))])
