@@ -15,8 +15,6 @@ Money rules, all enforced here:
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import secrets
 import uuid
@@ -43,6 +41,7 @@ from mwanzo.payments.callbacks import CallbackData, UnreadableCallback, parse_ca
 from mwanzo.payments.models import Attention, Payment, PaymentEvent, PaymentStatus
 from mwanzo.payments.payhero import PayHeroClient, Provider, PushError, StatusResult, StatusUnavailable
 from mwanzo.urls import absolute_url
+from mwanzo.web import security
 from mwanzo.web.filters import format_kes
 
 log = logging.getLogger(__name__)
@@ -109,16 +108,11 @@ def get_provider() -> Provider:
 
 
 def callback_token() -> str:
-    """PAYMENT_CALLBACK_TOKEN, or (development) one derived from SECRET_KEY so it is stable."""
-    configured = current_app.config.get("PAYMENT_CALLBACK_TOKEN")
-    if configured:
-        return configured
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, b"mwanzo-payment-callback", hashlib.sha256).hexdigest()[:40]
+    return security.callback_token("PAYMENT_CALLBACK_TOKEN", "mwanzo-payment-callback")
 
 
 def callback_token_matches(token: str) -> bool:
-    return hmac.compare_digest(token.encode(), callback_token().encode())
+    return security.callback_token_matches(token, "PAYMENT_CALLBACK_TOKEN", "mwanzo-payment-callback")
 
 
 def callback_url() -> str:

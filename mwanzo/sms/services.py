@@ -1,8 +1,6 @@
 """Text messages: render in the recipient's language, record, send once by a job, apply delivery reports."""
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 import uuid
 from collections.abc import Mapping
@@ -18,6 +16,7 @@ from mwanzo.extensions import db
 from mwanzo.sms import gsm
 from mwanzo.sms.models import OutboundSms, SmsDeliveryReport, SmsStatus
 from mwanzo.sms.providers import Provider, SendError, provider_from_config
+from mwanzo.web import security
 
 S = SmsStatus
 # Africa's Talking's delivery-report statuses. Anything else is recorded and leaves the status alone.
@@ -115,17 +114,8 @@ def deliver(sms_id: uuid.UUID) -> SmsStatus:
 
 # ---------------------------------------------------------------- delivery reports
 
-def callback_token() -> str:
-    """SMS_CALLBACK_TOKEN, or (development) one derived from SECRET_KEY so it is stable."""
-    configured = current_app.config.get("SMS_CALLBACK_TOKEN")
-    if configured:
-        return configured
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, b"mwanzo-sms-callback", hashlib.sha256).hexdigest()[:40]
-
-
 def callback_token_matches(token: str) -> bool:
-    return hmac.compare_digest(token.encode(), callback_token().encode())
+    return security.callback_token_matches(token, "SMS_CALLBACK_TOKEN", "mwanzo-sms-callback")
 
 
 def record_delivery_report(form: Mapping[str, str], raw: str) -> SmsDeliveryReport:

@@ -9,11 +9,12 @@ documented outcomes. ``report(message_id, status)`` is the delivery report Afric
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
+
+from tests.servers import LoopbackHTTPServer
 
 OUTCOMES = {  # mode → (HTTP status, statusCode, status word)
     "ok": (201, 101, "Success"),
@@ -23,29 +24,14 @@ OUTCOMES = {  # mode → (HTTP status, statusCode, status word)
 }
 
 
-class FakeAfricasTalking:
+class FakeAfricasTalking(LoopbackHTTPServer):
     def __init__(self, username: str = "sandbox", api_key: str = "at-test-key"):
         self.username = username
         self.api_key = api_key
         self.requests: list[dict] = []
         self.mode = "ok"  # a key of OUTCOMES, "unauthorized", "invalid_sender" or "hang"
         self.hang_seconds = 3.0
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.server.fake = self
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}"
-
-    def start(self) -> FakeAfricasTalking:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
 
     def sent(self) -> list[dict]:
         """The messages accepted for delivery: {to, message, from, id}."""
