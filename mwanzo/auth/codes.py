@@ -21,6 +21,7 @@ from mwanzo.sms.services import send_sms
 SIGN_IN = "sign-in"          # phone-first sign-in or sign-up
 VERIFY_PHONE = "verify-phone"  # adding or changing the phone on an account
 RESET = "reset"               # account recovery by SMS
+REAUTH = "re-auth"            # proving it is the owner before deleting the account
 
 
 class CodeError(Exception):

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from sqlalchemy import select
 
+from mwanzo.auth import codes
 from mwanzo.auth.access import learner_key, login_required
 from mwanzo.extensions import db, limiter
 from mwanzo.privacy import services
@@ -63,17 +64,52 @@ def export_download(token: str):
     return response
 
 
+def reauthenticated(user, form: DeleteAccountForm) -> bool:
+    """The password, or the code texted for this; a wrong answer says which field."""
+    if form.password.data:
+        if user.check_password(form.password.data):
+            return True
+        form.password.errors.append(_("That is not your password."))
+        return False
+    if form.code.data and user.phone and user.is_phone_verified:
+        try:
+            codes.check_code(user.phone, codes.REAUTH, form.code.data)
+            return True
+        except codes.CodeError:
+            db.session.commit()  # the tries count holds
+            form.code.errors.append(_("That code is not right or has expired. Ask for a new one."))
+            return False
+    form.password.errors.append(_("Enter your password, or ask for a code by SMS."))
+    return False
+
+
+@bp.post("/account/delete/code")
+@login_required
+@limiter.limit("5 per hour", key_func=learner_key)
+def delete_code():
+    """Text a code to the confirmed phone, for learners who signed up by phone and have no password."""
+    user = current_user._get_current_object()
+    if user.phone and user.is_phone_verified:
+        try:
+            codes.issue_code(user.phone, codes.REAUTH, user.locale, user_id=user.id)
+        except codes.ResendTooSoon as exc:
+            flash(_("A code was sent moments ago. You can ask for a new one in %(seconds)s seconds.",
+                    seconds=exc.seconds), "info")
+        else:
+            db.session.commit()
+            flash(_("We have texted you a code. Enter it below to delete your account."), "info")
+    return redirect(url_for("privacy.my_data"), code=303)
+
+
 @bp.post("/account/delete")
 @login_required
 @limiter.limit("5 per 15 minutes", key_func=learner_key)
 def delete_account():
-    """Re-authenticated by the password, then erased in one transaction and signed out everywhere."""
+    """Re-authenticated, then erased in one transaction and signed out everywhere."""
     form = DeleteAccountForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        if not user.check_password(form.password.data):
-            form.password.errors.append(_("That is not your password."))
-        else:
+        if reauthenticated(user, form):
             try:
                 services.erase_account(user, keep_certificates=form.keep_certificates.data == "yes")
             except services.PaymentInFlight:

@@ -84,3 +84,25 @@ def test_the_admin_log_lists_data_requests(client, login, learner, make):
     assert "Deletion" in page and "kept verifiable" in page
     login(make.user())
     assert client.get("/admin/data-requests").status_code == 403
+
+
+def test_a_learner_without_a_password_confirms_deletion_with_a_texted_code(client, login, make):
+    import re
+
+    from mwanzo.auth.models import User
+    from mwanzo.sms.models import OutboundSms
+
+    user = login(make.user(email=None, is_email_verified=False, phone="254799000111", is_phone_verified=True))
+    form = {"keep_certificates": "yes", "confirm": "y"}
+    assert client.post("/account/delete", data=form | {"code": "000000"}).status_code == 422
+    assert client.post("/account/delete/code").status_code == 303
+    sms = db.session.scalar(select(OutboundSms).where(OutboundSms.to_phone == "254799000111"))
+    assert "confirm deleting your account" in sms.body
+    code = re.search(r"\b(\d{6})\b", sms.body).group(1)
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    response = client.post("/account/delete", data=form | {"code": wrong})
+    assert response.status_code == 422 and "not right" in response.get_data(as_text=True)
+    assert client.post("/account/delete", data=form | {"code": code}).status_code == 303
+    db.session.expire_all()
+    erased = db.session.get(User, user.id)
+    assert erased.erased_at is not None and erased.phone is None

@@ -109,7 +109,7 @@ def test_the_console_provider_is_the_default(app, capsys):
 
 
 @pytest.mark.parametrize("locale", ["en", "sw"])
-@pytest.mark.parametrize("purpose", ["sign-in", "verify-phone", "reset"])
+@pytest.mark.parametrize("purpose", ["sign-in", "verify-phone", "reset", "re-auth"])
 def test_codes_fit_one_gsm7_part_in_both_languages(app, locale, purpose):
     with app.test_request_context():
         text = render_sms("one_time_code", locale, code="123456", minutes=10, purpose=purpose)

@@ -86,6 +86,7 @@ SIGNED_IN = {
     "/account/data/export": ANYONE,
     "/account/data/download/<token>": ANYONE,
     "/account/delete": ANYONE,
+    "/account/delete/code": ANYONE,
     "/dashboard": ANYONE,
     "/courses/<slug>/enroll": ANYONE,
     "/courses/<slug>/checkout": ANYONE,
