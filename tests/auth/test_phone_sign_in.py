@@ -232,3 +232,20 @@ def test_a_taken_email_is_refused(client, make, login):
     login(make.user())
     response = client.post("/profile/email", data={"em-email": "taken@example.com"})
     assert response.status_code == 422 and "Another account uses that address" in response.get_data(as_text=True)
+
+
+def test_a_learner_with_only_a_confirmed_phone_may_pay_for_a_course(client, make, login):
+    from decimal import Decimal
+
+    from mwanzo.courses.models import CourseStatus
+
+    course = make.course(price=Decimal("1500"), status=CourseStatus.PUBLISHED)
+    login(make.user(email=None, is_email_verified=False, phone=PHONE, is_phone_verified=True))
+    page = client.get(f"/courses/{course.slug}/checkout")
+    assert page.status_code == 200 and "Please verify your email" not in page.get_data(as_text=True)
+
+
+def test_an_instructor_with_only_a_confirmed_phone_still_needs_a_verified_email(client, make, login):
+    login(make.user(role=Role.INSTRUCTOR, is_email_verified=False, phone=PHONE, is_phone_verified=True))
+    response = client.get("/studio/")
+    assert response.status_code == 302 and "/verify-email" in response.location
