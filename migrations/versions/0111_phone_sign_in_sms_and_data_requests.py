@@ -5,14 +5,14 @@ One-time codes are stored hashed; outbound SMS and raw delivery reports are reco
 (version and time) and erasure are recorded on the account; data requests are logged.
 
 Revision ID: 0111
-Revises: 0107
+Revises: 0108
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0111'
-down_revision = '0107'
+down_revision = '0108'
 branch_labels = None
 depends_on = None
 

@@ -8,10 +8,12 @@ from datetime import datetime
 import bcrypt
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mwanzo.database import TimestampedModel, str_enum
+from mwanzo.labels import labels
 
 
 class Role(enum.StrEnum):
@@ -19,6 +21,10 @@ class Role(enum.StrEnum):
     INSTRUCTOR = "INSTRUCTOR"
     EMPLOYER = "EMPLOYER"
     ADMIN = "ADMIN"
+
+
+labels(Role, {Role.STUDENT: _l("Learner"), Role.INSTRUCTOR: _l("Instructor"), Role.EMPLOYER: _l("Employer"),
+              Role.ADMIN: _l("Administrator")})
 
 
 def new_security_stamp() -> str:
@@ -56,7 +62,6 @@ class User(UserMixin, TimestampedModel):
     phone: Mapped[str | None] = mapped_column(sa.String(20))
     # A verified phone signs in by code; one account per verified number (partial unique index below).
     is_phone_verified: Mapped[bool] = mapped_column(default=False)
-    profile_picture_url: Mapped[str | None] = mapped_column(sa.String(500))
     bio: Mapped[str | None] = mapped_column(sa.Text)
     role: Mapped[Role] = mapped_column(str_enum(Role), default=Role.STUDENT, index=True)
     is_email_verified: Mapped[bool] = mapped_column(default=False)
@@ -70,7 +75,6 @@ class User(UserMixin, TimestampedModel):
     data_saver: Mapped[bool] = mapped_column(default=False)
     show_to_employers: Mapped[bool] = mapped_column(default=False)
     email_weekly_report: Mapped[bool] = mapped_column(default=True)
-    email_product_updates: Mapped[bool] = mapped_column(default=False)
     # The privacy notice and terms the person agreed to, and when.
     consent_version: Mapped[str | None] = mapped_column(sa.String(20))
     consented_at: Mapped[datetime | None]
@@ -99,9 +103,6 @@ class User(UserMixin, TimestampedModel):
     @property
     def display_contact(self) -> str:
         return self.email or (f"+{self.phone}" if self.phone else "")
-
-    def has_role(self, *roles: Role) -> bool:
-        return self.role in roles
 
     @property
     def is_admin(self) -> bool:

@@ -208,9 +208,9 @@ def erase_account(user: User, keep_certificates: bool) -> DataRequest:
     for export in exports:
         get_storage().delete_prefix(export.archive_key)
         export.archive_key = None
-    user.name, user.email, user.phone, user.bio, user.profile_picture_url = ERASED_NAME, None, None, None, None
+    user.name, user.email, user.phone, user.bio = ERASED_NAME, None, None, None
     user.is_email_verified = user.is_phone_verified = user.show_to_employers = False
-    user.email_weekly_report = user.email_product_updates = False
+    user.email_weekly_report = False
     user.is_active, user.locale, user.last_login_at = False, None, None
     user.set_password(secrets.token_urlsafe(24))
     user.security_stamp = new_security_stamp()

@@ -24,15 +24,14 @@ def sign_in(page, user) -> None:
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.get_by_role("link", name="My courses").wait_for()
+    page.locator("header .menu a", has_text="My courses").wait_for(state="attached")
 
 
 @pytest.fixture
-def thread_runner(app):
-    app.config["JOB_RUNNER"] = "thread"
+def thread_runner(app, settings):
+    settings(JOB_RUNNER="thread")
     yield
     jobs.wait_for_background_jobs(app, timeout=60)
-    app.config["JOB_RUNNER"] = "sync"
 
 
 def test_upload_shows_progress_until_ready(new_page, make, app, thread_runner, browser_clip):

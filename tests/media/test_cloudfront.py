@@ -7,6 +7,7 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from flask import current_app
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -14,18 +15,15 @@ from mwanzo.media.delivery import media_url, rewrite_playlist
 
 
 @pytest.fixture
-def cloudfront(app):
+def cloudfront(app, settings):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption()).decode()
-    saved = {k: app.config.get(k) for k in ("STORAGE_BACKEND", "CLOUDFRONT_DOMAIN", "CLOUDFRONT_KEY_ID",
-                                             "CLOUDFRONT_PRIVATE_KEY")}
-    app.config.update(STORAGE_BACKEND="s3", CLOUDFRONT_DOMAIN="d111.cloudfront.net", CLOUDFRONT_KEY_ID="K2JCJMDEHXQW5F",
-                      CLOUDFRONT_PRIVATE_KEY=pem)
+    settings(STORAGE_BACKEND="s3", CLOUDFRONT_DOMAIN="d111.cloudfront.net", CLOUDFRONT_KEY_ID="K2JCJMDEHXQW5F",
+             CLOUDFRONT_PRIVATE_KEY=pem)
     app.extensions.pop("mwanzo_cloudfront_signer", None)
     with app.test_request_context():
         yield key.public_key()
-    app.config.update(saved)
     app.extensions.pop("mwanzo_cloudfront_signer", None)
 
 
@@ -40,7 +38,9 @@ def test_segment_urls_are_cloudfront_signed_and_verifiable(cloudfront):
     assert parts.netloc == "d111.cloudfront.net" and parts.path == "/lessons/abc/v1/hls/144p/seg_0000.m4s"
     assert query["Key-Pair-Id"] == "K2JCJMDEHXQW5F"
     expires = int(query["Expires"])
-    assert time.time() < expires <= time.time() + 601
+    window = current_app.config["MEDIA_URL_WINDOW_SECONDS"]  # the same URL all window long
+    assert time.time() + 600 < expires <= time.time() + 601 + window and expires % window == 600 % window
+    assert media_url("lessons/abc/v1/hls/144p/seg_0000.m4s", ttl=600) == url
     resource = url.split("?")[0]
     policy = json.dumps({"Statement": [{"Resource": resource, "Condition": {"DateLessThan": {"AWS:EpochTime": expires}}}]},
                         separators=(",", ":")).encode()
