@@ -85,11 +85,12 @@ def personal_data(user: User) -> dict:
             "preferences": {"data_saver": user.data_saver, "show_to_employers": user.show_to_employers,
                             "email_weekly_report": user.email_weekly_report},
         },
-        "enrolments": [{"course": title, "status": e.status.value, "enrolled_at": when(e.created_at),
-                        "completed_at": when(getattr(e, "completed_at", None))} for e, title in enrolments],
+        "enrolments": [{"course": title, "status": e.status.value, "progress_percent": e.progress_percent,
+                        "enrolled_at": when(e.created_at), "completed_at": when(e.completed_at)}
+                       for e, title in enrolments],
         "lesson_progress": [
-            {"lesson_id": str(p.lesson_id), "watched_seconds": getattr(p, "watched_seconds", None),
-             "completed": getattr(p, "completed", None), "updated_at": when(p.updated_at)}
+            {"lesson_id": str(p.lesson_id), "watched_seconds": p.watched_seconds, "position_seconds": p.position_seconds,
+             "completed": p.completed, "updated_at": when(p.updated_at)}
             for p in db.session.scalars(select(VideoProgress).where(VideoProgress.student_id == user.id))],
         "quiz_attempts": [
             {"quiz_id": str(a.quiz_id), "score": None if a.score is None else str(a.score),
