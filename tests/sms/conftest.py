@@ -8,17 +8,12 @@ CALLBACK_TOKEN = "test-sms-callback-token-0123456789"
 
 
 @pytest.fixture
-def africastalking(app):
+def africastalking(settings):
     """The app configured for the real Africa's Talking client, pointed at a local fake."""
     fake = FakeAfricasTalking().start()
-    keys = ("SMS_PROVIDER", "AT_USERNAME", "AT_API_KEY", "AT_SENDER_ID", "AT_BASE_URL", "AT_TIMEOUT_SECONDS",
-            "SMS_CALLBACK_TOKEN")
-    saved = {key: app.config[key] for key in keys}
-    app.config.update(SMS_PROVIDER="africastalking", AT_USERNAME="sandbox", AT_API_KEY="at-test-key",
-                      AT_SENDER_ID="MWANZO", AT_BASE_URL=fake.url, AT_TIMEOUT_SECONDS=1,
-                      SMS_CALLBACK_TOKEN=CALLBACK_TOKEN)
+    settings(SMS_PROVIDER="africastalking", AT_USERNAME="sandbox", AT_API_KEY="at-test-key", AT_SENDER_ID="MWANZO",
+             AT_BASE_URL=fake.url, AT_TIMEOUT_SECONDS=1, SMS_CALLBACK_TOKEN=CALLBACK_TOKEN)
     yield fake
-    app.config.update(saved)
     fake.stop()
 
 
