@@ -119,7 +119,8 @@ def test_the_schedule_and_every_task_are_known_without_importing_a_view(app):
     assert fresh["schedule"] == scheduled == [
         "mwanzo.analytics.tasks.send_weekly_reports", "mwanzo.inbox.tasks.send_daily_digests",
         "mwanzo.jobs.tasks.relay_outbox",
-        "mwanzo.media.tasks.sweep_stale_lessons", "mwanzo.payments.tasks.reconcile_payments"]
+        "mwanzo.media.tasks.sweep_stale_lessons", "mwanzo.payments.tasks.reconcile_payments",
+        "mwanzo.privacy.tasks.apply_retention"]
     # The whole app (every view imported) knows no task that the worker's imports alone miss.
     assert fresh["tasks"] == sorted(jobs.TASKS)
 

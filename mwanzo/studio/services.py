@@ -22,6 +22,7 @@ from mwanzo.inbox.models import NotificationKind
 from mwanzo.inbox.services import notify
 from mwanzo.jobs.tasks import delete_stored_files
 from mwanzo.notifications.services import send_email
+from mwanzo.sms.services import send_sms
 from mwanzo.quizzes import services as quiz_services
 from mwanzo.slugs import slugify
 from mwanzo.studio.revisions import RevisionChanged
@@ -319,6 +320,9 @@ def approve(course: Course, admin: User) -> None:
     change_course_status(course, CourseStatus.PUBLISHED, admin)
     recompute_course_counters(course.id)
     _tell_instructor(course, "course_approved", True, course_url=absolute_url("catalog.course_detail", slug=course.slug))
+    instructor = db.session.get(User, course.instructor_id)
+    if instructor.phone and instructor.is_phone_verified:
+        send_sms(instructor.phone, "course_approved", locale=instructor.locale, course=course.title[:80])
 
 
 def reject(course: Course, admin: User, reason: str) -> None:

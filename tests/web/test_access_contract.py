@@ -57,6 +57,14 @@ PUBLIC = {
     "/register": "signing up",
     "/register/check-email": "signing up",
     "/login": "signing in",
+    "/login/phone": "signing in or up by a code sent by SMS",
+    "/login/phone/code": "entering that code (the number being proven is in the session)",
+    "/login/phone/resend": "asking for the code again",
+    "/register/phone": "finishing a sign-up by phone (needs a number just proven, in the session)",
+    "/forgot-password/phone": "account recovery by a code sent by SMS",
+    "/privacy": "the privacy notice, linked from every page",
+    "/terms": "the terms of use, linked from every page",
+    "/api/v1/sms/delivery-reports/<token>": "Africa's Talking's delivery reports, authorised by their secret token",
     "/logout": "signing out needs no session (it ends one if there is one)",
     "/verify-email/<token>": "the link in the verification email",
     "/verify-email": "asks for the verification email again (by address when signed out)",
@@ -76,6 +84,13 @@ BLUEPRINT_ROLES = {"admin": frozenset({Role.ADMIN}), "studio": INSTRUCTOR}
 SIGNED_IN = {
     "/profile": ANYONE,
     "/profile/password": ANYONE,
+    "/profile/email": ANYONE,
+    "/profile/phone/confirm": ANYONE,
+    "/account/data": ANYONE,
+    "/account/data/export": ANYONE,
+    "/account/data/download/<token>": ANYONE,
+    "/account/delete": ANYONE,
+    "/account/delete/code": ANYONE,
     "/dashboard": ANYONE,
     "/courses/<slug>/enroll": ANYONE,
     "/courses/<slug>/checkout": ANYONE,
@@ -179,7 +194,7 @@ def world(make):
         "attempt_id": attempt.id, "payment_id": payment.id, "job_id": job.id, "application_id": application.id,
         "revision_id": revision.id, "event_id": event.id, "slug": course.slug, "code": certificate.verification_code,
         "name": "funnel", "post_id": asked.id, "answer_id": answer.id, "target": "question", "target_id": asked.id,
-        "notification_id": notification.id, "review_id": review.id, "report_id": uuid.uuid4(),
+        "notification_id": notification.id, "review_id": review.id, "report_id": uuid.uuid4(), "token": "not-a-signed-token",
     }
     return values, users
 
