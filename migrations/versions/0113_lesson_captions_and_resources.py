@@ -5,13 +5,13 @@ Replaces ``lessons.captions_key`` (nothing could ever set it) and remembers each
 (``users.captions_language``: NULL is off).
 
 Revision ID: 0113
-Revises: 0108
+Revises: 0111
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0113"
-down_revision = "0108"
+down_revision = "0111"
 branch_labels = None
 depends_on = None
 
