@@ -16,15 +16,21 @@ VTT = "WEBVTT\n" + "".join(
     f"{' and write the price of sugar in the book' if i == 300 else ''}.\n" for i in range(400))
 
 
-def test_reading_and_searching_a_transcript_without_javascript(new_page, make):
-    page = new_page(javascript=False)
-    learner = make.user(data_saver=True)
+def signed_in_to_a_captioned_lesson(page, make, language: str, **learner_fields):
+    """A video lesson with captions in ``language``, and an enrolled learner signed in on ``page``."""
+    learner = make.user(**learner_fields)
     course = make.course()
     lesson = ready_video_lesson(make.section(course), title="Stock book")
-    captions.save_captions(lesson, "en", io.BytesIO(VTT.encode()))
+    captions.save_captions(lesson, language, io.BytesIO(VTT.encode()))
     services.enroll_free(learner, course)
     db.session.commit()
     log_in(page, learner.email)
+    return course, lesson
+
+
+def test_reading_and_searching_a_transcript_without_javascript(new_page, make):
+    page = new_page(javascript=False)
+    course, lesson = signed_in_to_a_captioned_lesson(page, make, "en", data_saver=True)
     media = []
     page.on("request", lambda request: media.append(request.url) if "/media/" in request.url and (
         ".ts" in request.url or ".mp4" in request.url) else None)
@@ -48,13 +54,7 @@ def test_reading_and_searching_a_transcript_without_javascript(new_page, make):
 
 
 def test_turning_captions_on_shows_them_and_the_choice_is_kept_on_the_next_visit(page, make):
-    learner = make.user()
-    course = make.course()
-    lesson = ready_video_lesson(make.section(course), title="Stock book")
-    captions.save_captions(lesson, "sw", io.BytesIO(VTT.encode()))
-    services.enroll_free(learner, course)
-    db.session.commit()
-    log_in(page, learner.email)
+    course, lesson = signed_in_to_a_captioned_lesson(page, make, "sw")
     page.goto(f"/learn/{course.slug}/lessons/{lesson.id}")
     modes = "() => Array.from(document.querySelector('video').textTracks).map(t => t.language + ':' + t.mode)"
     assert "sw:showing" not in page.evaluate(modes)  # off by default
