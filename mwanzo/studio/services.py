@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from mwanzo import cache
 from mwanzo.admin.services import record
 from mwanzo.auth.models import Role, User
 from mwanzo.courses import images
@@ -148,6 +149,7 @@ def update_course(course: Course, details: CourseDetails, author: User) -> None:
             course.slug = unique_slug(details.title, course.id)
         _apply_details(course, details)
     db.session.flush()
+    cache.bump_course(course.id)
 
 
 def _apply_details(course: Course, details: CourseDetails) -> None:
@@ -186,6 +188,7 @@ def rename_section(section: Section, title: str, author: User) -> None:
     else:
         section.title = title
     db.session.flush()
+    cache.bump_course(course.id)
 
 
 def delete_section(section: Section) -> None:
@@ -304,6 +307,7 @@ def move(item: Section | Lesson, direction: str) -> None:
     for order, sibling in enumerate(siblings):
         sibling.display_order = order
     db.session.flush()
+    cache.bump_course(item.course_id)
 
 
 def lesson_is_ready(lesson: Lesson) -> bool:
@@ -325,6 +329,7 @@ def recompute_course_counters(course_id: uuid.UUID) -> None:
     course.lecture_count = len(ready)
     course.duration_minutes = math.ceil(sum(lesson.duration_seconds for lesson in ready) / 60)
     db.session.flush()
+    cache.bump_course(course_id)  # lessons change with their counters: the curriculum too
 
 
 # ---------------------------------------------------------------- review workflow
@@ -353,6 +358,7 @@ def change_course_status(course: Course, to: CourseStatus, actor: User, reason: 
     elif to == CourseStatus.REJECTED:
         course.rejection_reason = reason
     db.session.flush()
+    cache.bump_course(course.id)
 
 
 def missing_for_submission(course: Course) -> list[str]:
