@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 import time
 from typing import Callable, TypeVar
 
@@ -132,6 +133,40 @@ def catalog_version() -> str | None:
     return versions(CATALOG)
 
 
+class _Recent:
+    """The entries this process used last, unpickled. Safe because a versioned entry never changes: a write
+    makes a new version, and so a new key. Bounded in number and by the same timeout as the shared entry."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.entries: OrderedDict[str, tuple[float, object]] = OrderedDict()
+
+    def get(self, key: str):
+        with self.lock:
+            found = self.entries.get(key)
+            if found is None:
+                return None
+            if found[0] < time.monotonic():
+                del self.entries[key]
+                return None
+            self.entries.move_to_end(key)
+            return found[1]
+
+    def put(self, key: str, value, seconds: float, limit: int) -> None:
+        with self.lock:
+            self.entries[key] = (time.monotonic() + seconds, value)
+            self.entries.move_to_end(key)
+            while len(self.entries) > limit:
+                self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+_recent = _Recent()
+
+
 def shared(name: str, version: str | None, build: Callable[[], T], timeout: int | None = None,
            per_language: bool = True) -> T:
     """The entry ``name`` at ``version``, built (and stored) when missing; built every time when the cache
@@ -140,12 +175,24 @@ def shared(name: str, version: str | None, build: Callable[[], T], timeout: int 
     if version is None:
         return build()
     key = f"{name}:v{version}" + (f":{get_locale()}" if per_language else "")
+    value = _recent.get(key)
+    if value is not None:
+        return value
     value = _call(lambda: cache.get(key), None)
     if value is None:
         value = build()
-        if value is not None:
-            _call(lambda: cache.set(key, value, timeout=timeout), None)
+        if value is None:
+            return None
+        _call(lambda: cache.set(key, value, timeout=timeout), None)
+    config = current_app.config
+    _recent.put(key, value, timeout or config["CACHE_DEFAULT_TIMEOUT"], config.get("CACHE_LOCAL_ENTRIES", 500))
     return value
+
+
+def clear() -> None:
+    """Forget every entry, shared and this process's (tests start each from empty tables)."""
+    _recent.clear()
+    cache.clear()
 
 
 # ---------------------------------------------------------------- bumps, sent after commit

@@ -19,7 +19,8 @@ from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from mwanzo import create_app
-from mwanzo.extensions import cache, db, limiter
+from mwanzo import cache as page_cache
+from mwanzo.extensions import db, limiter
 from tests import factories
 
 REQUIRE_SERVICES = os.environ.get("MWANZO_REQUIRE_SERVICES") == "1"
@@ -91,7 +92,7 @@ def _clean_state(request, app):
     ctx = app.app_context()
     ctx.push()
     limiter.reset()
-    cache.clear()  # the tables are emptied after each test; so are the pages built from them
+    page_cache.clear()  # the tables are emptied after each test; so are the pages built from them
     yield
     db.session.remove()
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
@@ -15,7 +15,7 @@ from mwanzo.courses.models import Category, Course, CourseStatus, Lesson, Review
 from mwanzo.catalog.search import course_cards, published_course_rows, search_order
 from mwanzo.extensions import db
 from mwanzo.learning import services as learning
-from mwanzo.learning.models import EnrollmentStatus
+from mwanzo.learning.models import Enrollment, EnrollmentStatus
 
 REVIEWS_PER_PAGE = 10
 
@@ -128,12 +128,18 @@ class Visitor:
 
 
 def visitor_state(viewer: User | None, course: Course | CourseFacts) -> Visitor:
+    """One query: the viewer's enrolment in this course and their review of it."""
     if viewer is None or not viewer.is_authenticated:
         return Visitor(signed_in=False, has_access=False, can_review=False, review=None)
-    enrollment = learning.get_enrollment(viewer.id, course.id)
+    row = db.session.execute(
+        select(Enrollment, Review)
+        .outerjoin(Review, and_(Review.course_id == Enrollment.course_id, Review.student_id == Enrollment.student_id))
+        .where(Enrollment.student_id == viewer.id, Enrollment.course_id == course.id)
+    ).first()
+    enrollment, review = row if row else (None, None)
     enrolled = enrollment is not None and enrollment.grants_access
-    return Visitor(signed_in=True, has_access=enrolled or learning.has_access(viewer, course),
-                   can_review=enrolled, review=review_by(viewer, course) if enrolled else None,
+    return Visitor(signed_in=True, has_access=learning.access_given(viewer, course, enrollment),
+                   can_review=enrolled, review=review if enrolled else None,
                    payment_pending=enrollment is not None and enrollment.status == EnrollmentStatus.PENDING_PAYMENT)
 
 

@@ -7,7 +7,8 @@ import pytest
 
 from mwanzo.courses.models import Category, Course, CourseStatus, Level
 from mwanzo.database import utcnow
-from mwanzo.extensions import cache, db
+from mwanzo import cache
+from mwanzo.extensions import db
 
 
 def titles(response) -> list[str]:
