@@ -72,7 +72,6 @@ def register_templates(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from mwanzo.admin.views import bp as admin_bp
-    from mwanzo.analytics.views import bp as analytics_bp
     from mwanzo.auth.views import bp as auth_bp
     from mwanzo.careers.views import bp as careers_bp
     from mwanzo.catalog.views import bp as catalog_bp
@@ -82,9 +81,8 @@ def register_blueprints(app: Flask) -> None:
     from mwanzo.notifications.views import bp as notifications_bp
     from mwanzo.payments.views import bp as payments_bp
     from mwanzo.quizzes.views import bp as quizzes_bp
-    from mwanzo.admin.reviews import bp as reviews_bp
     from mwanzo.studio.views import bp as studio_bp
 
-    for bp in (admin_bp, analytics_bp, auth_bp, careers_bp, catalog_bp, certificates_bp, learning_bp, media_bp,
-               notifications_bp, payments_bp, quizzes_bp, studio_bp, reviews_bp):
+    for bp in (admin_bp, auth_bp, careers_bp, catalog_bp, certificates_bp, learning_bp, media_bp,
+               notifications_bp, payments_bp, quizzes_bp, studio_bp):
         app.register_blueprint(bp)

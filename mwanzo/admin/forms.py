@@ -1,12 +1,18 @@
+"""The admin console's forms: users and categories, course reviews, payments, certificate revocation."""
 from __future__ import annotations
+
+import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from mwanzo.auth.models import Role
+from mwanzo.payments.models import PaymentStatus
+
+RECEIPT = re.compile(r"^[A-Z0-9]{8,20}$")
 
 ROLE_LABELS = {
     Role.STUDENT: _l("Learner"),
@@ -25,3 +31,74 @@ class CategoryForm(FlaskForm):
     slug = StringField(_l("Web address name (optional)"), validators=[Optional(), Length(max=100)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
     display_order = IntegerField(_l("Order"), default=0, validators=[Optional(), NumberRange(min=0, max=10000)])
+
+
+# ---------------------------------------------------------------- course reviews
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (sent to the instructor)"), validators=[DataRequired(), Length(min=5, max=4000)])
+
+
+class RevisionApproveForm(FlaskForm):
+    """The revision's version the admin read: approving a newer one needs another look."""
+    version = HiddenField(validators=[InputRequired()])
+
+    def read_version(self) -> int | None:
+        return int(self.version.data) if (self.version.data or "").isdigit() else None
+
+
+class RevisionRejectForm(RevisionApproveForm, RejectForm):
+    """The revision's version, as read by the admin, and the reason for sending it back."""
+
+
+# ---------------------------------------------------------------- payments
+
+class RefundForm(FlaskForm):
+    reason = TextAreaField(_l("Why is this payment refunded?"), validators=[DataRequired(), Length(max=1000)])
+
+
+class PaymentFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form changes nothing
+
+    status = SelectField(_l("Status"), validators=[Optional()], default="",
+                         choices=[SelectChoice("", _l("Any"))] + [SelectChoice(s.value, s.value) for s in PaymentStatus])
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+    course = SelectField(_l("Course"), validators=[Optional()], default="")
+    phone = StringField(_l("Phone contains"), validators=[Optional(), Length(max=15)])
+
+
+class CallbackRefundForm(FlaskForm):
+    """The refund of money a success callback reported for no payment of ours."""
+
+    receipt = StringField(_l("M-Pesa receipt number"), filters=[lambda value: (value or "").strip().upper()])
+    note = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=1000)])
+
+    def receipt_required(self) -> bool:
+        return True
+
+    def validate_receipt(self, field) -> None:
+        if self.receipt_required() and not field.data:
+            raise ValidationError(_l("Enter the M-Pesa receipt number from the statement."))
+        if field.data and not RECEIPT.match(field.data):
+            raise ValidationError(_l("Enter the receipt as it appears in the M-Pesa message, for example SKQ96C7K7H."))
+
+
+class AttentionSettleForm(CallbackRefundForm):
+    """One operator decision about money M-Pesa may have taken without the learner getting the course."""
+
+    action = RadioField(_l("What happened"), validators=[DataRequired()], choices=[
+        SelectChoice("grant", _l("M-Pesa took the money: give the learner the course")),
+        SelectChoice("refund", _l("The money was sent back: record the refund")),
+        SelectChoice("no_charge", _l("No money was taken")),
+    ])
+
+    def receipt_required(self) -> bool:
+        return self.action.data in ("grant", "refund")
+
+
+# ---------------------------------------------------------------- certificates
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for revoking"), validators=[DataRequired(), Length(min=5, max=2000)])

@@ -1,48 +1,38 @@
 """Admin review of submitted courses and of changes to published ones: /admin/reviews (queue,
-learner's-eye review page, the old-against-new page of a revision, decisions)."""
+learner's-eye review page, the old-against-new page of a revision, decisions). The workflow is the
+studio's (studio.services, studio.revisions)."""
 from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from mwanzo.auth.access import role_required
+from mwanzo.admin.forms import RejectForm, RevisionApproveForm, RevisionRejectForm
+from mwanzo.admin.views import bp
 from mwanzo.auth.models import Role
+from mwanzo.courses.access import owned_course
 from mwanzo.courses.models import CourseStatus
 from mwanzo.extensions import db
 from mwanzo.studio import revisions, services
-from mwanzo.studio.forms import ConfirmForm, RejectForm, RevisionApproveForm, RevisionRejectForm
+from mwanzo.studio.forms import ConfirmForm
 from mwanzo.web.confirmation import confirmation_token, require_confirmation, require_page_visit
-from mwanzo.web.errors import render_error
 from mwanzo.web.nav import add_nav_link
 
-bp = Blueprint("reviews", __name__, url_prefix="/admin/reviews")
-add_nav_link((Role.ADMIN,), "reviews.review_queue", _l("Reviews"))
+add_nav_link((Role.ADMIN,), "admin.review_queue", _l("Reviews"))
 
 
-@bp.before_request
-@role_required(Role.ADMIN)
-def guard():
-    """Admins only."""
-
-
-@bp.errorhandler(services.NotFound)
-def not_found(_error):
-    return render_error(404)
-
-
-@bp.get("/")
+@bp.get("/admin/reviews/")
 def review_queue():
     return render_template("admin/review_queue.html", courses=services.review_queue(),
                            revisions=services.pending_revisions())
 
 
-@bp.get("/<uuid:course_id>")
+@bp.get("/admin/reviews/<uuid:course_id>")
 def review_detail(course_id: uuid.UUID):
-    course = services.course_for_editor(current_user, course_id, with_curriculum=True)
+    course = owned_course(course_id, with_curriculum=True)
     lessons = [lesson for section in course.sections for lesson in section.lessons]
     wanted = request.args.get("lesson")
     current = next((lesson for lesson in lessons if str(lesson.id) == wanted), lessons[0] if lessons else None)
@@ -53,21 +43,21 @@ def review_detail(course_id: uuid.UUID):
 def decision_page(course_id: uuid.UUID, decision: str, reject_form: RejectForm | None = None, status: int = 200):
     """Approve or reject asks on a page of its own, whose form alone carries the confirmation token."""
     require_page_visit()
-    course = services.course_for_editor(current_user, course_id)
+    course = owned_course(course_id)
     if course.status != CourseStatus.PENDING_REVIEW:
         abort(409)
     return render_template("admin/review_decision.html", course=course, decision=decision,
                            reject_form=reject_form or RejectForm(), token=confirmation_token(decision, course.id)), status
 
 
-@bp.get("/<uuid:course_id>/approve")
+@bp.get("/admin/reviews/<uuid:course_id>/approve")
 def review_approve_confirm(course_id: uuid.UUID):
     return decision_page(course_id, "approve")
 
 
-@bp.post("/<uuid:course_id>/approve")
+@bp.post("/admin/reviews/<uuid:course_id>/approve")
 def review_approve(course_id: uuid.UUID):
-    course = services.course_for_editor(current_user, course_id)
+    course = owned_course(course_id)
     if not ConfirmForm().validate():
         abort(400)
     require_confirmation("approve", course.id)
@@ -77,17 +67,17 @@ def review_approve(course_id: uuid.UUID):
         abort(409)
     db.session.commit()
     flash(_("“%(title)s” is published and the instructor has been emailed.", title=course.title), "success")
-    return redirect(url_for("reviews.review_queue"))
+    return redirect(url_for("admin.review_queue"))
 
 
-@bp.get("/<uuid:course_id>/reject")
+@bp.get("/admin/reviews/<uuid:course_id>/reject")
 def review_reject_confirm(course_id: uuid.UUID):
     return decision_page(course_id, "reject")
 
 
-@bp.post("/<uuid:course_id>/reject")
+@bp.post("/admin/reviews/<uuid:course_id>/reject")
 def review_reject(course_id: uuid.UUID):
-    course = services.course_for_editor(current_user, course_id)
+    course = owned_course(course_id)
     require_confirmation("reject", course.id)
     form = RejectForm()
     if not form.validate():
@@ -98,7 +88,7 @@ def review_reject(course_id: uuid.UUID):
         abort(409)
     db.session.commit()
     flash(_("“%(title)s” was sent back to the instructor with your reason.", title=course.title), "success")
-    return redirect(url_for("reviews.review_queue"))
+    return redirect(url_for("admin.review_queue"))
 
 
 # ---------------------------------------------------------------- changes to published courses
@@ -119,7 +109,7 @@ def revision_page(revision_id: uuid.UUID, reject_form: RevisionRejectForm | None
                            reject_token=confirmation_token("reject-revision", revision.id)), status
 
 
-@bp.get("/revisions/<uuid:revision_id>")
+@bp.get("/admin/reviews/revisions/<uuid:revision_id>")
 def revision_detail(revision_id: uuid.UUID):
     return revision_page(revision_id)
 
@@ -136,10 +126,10 @@ def decide_revision(revision_id: uuid.UUID, decide, done):
         return revision_page(revision_id, status=409)
     db.session.commit()
     flash(done(course), "success")
-    return redirect(url_for("reviews.review_queue"))
+    return redirect(url_for("admin.review_queue"))
 
 
-@bp.post("/revisions/<uuid:revision_id>/approve")
+@bp.post("/admin/reviews/revisions/<uuid:revision_id>/approve")
 def revision_approve(revision_id: uuid.UUID):
     require_confirmation("approve-revision", revision_id)
     form = RevisionApproveForm()
@@ -151,7 +141,7 @@ def revision_approve(revision_id: uuid.UUID):
                          title=course.title))
 
 
-@bp.post("/revisions/<uuid:revision_id>/reject")
+@bp.post("/admin/reviews/revisions/<uuid:revision_id>/reject")
 def revision_reject(revision_id: uuid.UUID):
     require_confirmation("reject-revision", revision_id)
     form = RevisionRejectForm()

@@ -1,4 +1,9 @@
-"""The admin console: users, audit log, categories, featured courses and platform analytics."""
+"""The admin console, one blueprint under one guard: users, audit log, categories, featured courses and
+platform analytics here; course and revision reviews in reviews.py, payments in payments.py, certificate
+revocation in certificates.py. The rules and workflows stay in their domains' services.
+
+Its routes carry full paths (no url_prefix) because one admin page, revoking a certificate, lives beside
+the certificate's public page at /certificates/<code>/revoke."""
 from __future__ import annotations
 
 import uuid
@@ -11,24 +16,30 @@ from mwanzo.admin import services
 from mwanzo.admin.forms import ROLE_LABELS, CategoryForm, RoleForm
 from mwanzo.analytics import reports
 from mwanzo.analytics.services import DateRange, InvalidRange
+from mwanzo.auth.access import role_required
 from mwanzo.auth.models import Role, User
 from mwanzo.courses.models import Category, Course
-from mwanzo.extensions import db, login_manager
+from mwanzo.extensions import db
+from mwanzo.studio.services import NotFound
 from mwanzo.web.confirmation import confirmation_token, require_confirmation, require_page_visit
+from mwanzo.web.errors import render_error
 from mwanzo.web.listing import page_number
 from mwanzo.web.nav import add_nav_link
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp = Blueprint("admin", __name__)
 
 add_nav_link((Role.ADMIN,), "admin.dashboard", _l("Admin"))
 
 
 @bp.before_request
-def admins_only():
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if current_user.role != Role.ADMIN:
-        abort(403)
+@role_required(Role.ADMIN)
+def guard():
+    """Admins only, for every page of the console."""
+
+
+@bp.errorhandler(NotFound)
+def not_found(_error):
+    return render_error(404)
 
 
 @bp.context_processor
@@ -40,14 +51,14 @@ def page_arg() -> int:
     return page_number(request.args)
 
 
-@bp.get("/")
+@bp.get("/admin/")
 def dashboard():
     return render_template("admin/dashboard.html")
 
 
 # ---------------------------------------------------------------- users
 
-@bp.get("/users")
+@bp.get("/admin/users")
 def user_list():
     query = services.UserQuery.from_args(request.args)
     return render_template("admin/user_list.html", query=query, pagination=services.search_users(query),
@@ -58,7 +69,7 @@ def get_user_or_404(user_id: uuid.UUID):
     return db.get_or_404(User, user_id)
 
 
-@bp.get("/users/<uuid:user_id>")
+@bp.get("/admin/users/<uuid:user_id>")
 def user_detail(user_id: uuid.UUID):
     return user_page(get_user_or_404(user_id))
 
@@ -100,7 +111,7 @@ def user_change(user_id: uuid.UUID, confirmed: str, change):
     return redirect(url_for("admin.user_detail", user_id=user.id), 303)
 
 
-@bp.get("/users/<uuid:user_id>/role")
+@bp.get("/admin/users/<uuid:user_id>/role")
 def user_role_confirm(user_id: uuid.UUID):
     form = RoleForm(request.args, meta={"csrf": False})
     if not form.validate():
@@ -108,7 +119,7 @@ def user_role_confirm(user_id: uuid.UUID):
     return confirm_page(user_id, "role", "role", form.role.data, "admin.user_role")
 
 
-@bp.post("/users/<uuid:user_id>/role")
+@bp.post("/admin/users/<uuid:user_id>/role")
 def user_role(user_id: uuid.UUID):
     form = RoleForm()
     if not form.validate_on_submit():
@@ -129,39 +140,39 @@ def switch_action(args, actions: dict[str, bool], field: str = "action") -> str:
     return action
 
 
-@bp.get("/users/<uuid:user_id>/lock")
+@bp.get("/admin/users/<uuid:user_id>/lock")
 def user_lock_confirm(user_id: uuid.UUID):
     return confirm_page(user_id, "switch", "action", switch_action(request.args, LOCK_ACTIONS), "admin.user_lock")
 
 
-@bp.post("/users/<uuid:user_id>/lock")
+@bp.post("/admin/users/<uuid:user_id>/lock")
 def user_lock(user_id: uuid.UUID):
     action = switch_action(request.form, LOCK_ACTIONS)
     return user_change(user_id, f"switch:{action}",
                        lambda u: services.set_locked(current_user, u, LOCK_ACTIONS[action]))
 
 
-@bp.get("/users/<uuid:user_id>/active")
+@bp.get("/admin/users/<uuid:user_id>/active")
 def user_active_confirm(user_id: uuid.UUID):
     return confirm_page(user_id, "switch", "action", switch_action(request.args, ACTIVE_ACTIONS),
                         "admin.user_active")
 
 
-@bp.post("/users/<uuid:user_id>/active")
+@bp.post("/admin/users/<uuid:user_id>/active")
 def user_active(user_id: uuid.UUID):
     action = switch_action(request.form, ACTIVE_ACTIONS)
     return user_change(user_id, f"switch:{action}",
                        lambda u: services.set_active(current_user, u, ACTIVE_ACTIONS[action]))
 
 
-@bp.get("/audit")
+@bp.get("/admin/audit")
 def audit_list():
     return render_template("admin/audit_list.html", pagination=services.audit_entries(page_arg()))
 
 
 # ---------------------------------------------------------------- categories and featured courses
 
-@bp.route("/categories", methods=["GET", "POST"])
+@bp.route("/admin/categories", methods=["GET", "POST"])
 def category_list():
     form = CategoryForm()
     if form.validate_on_submit() and save_category(form, None):
@@ -186,7 +197,7 @@ def save_category(form: CategoryForm, category: Category | None) -> bool:
     return True
 
 
-@bp.route("/categories/<uuid:category_id>", methods=["GET", "POST"])
+@bp.route("/admin/categories/<uuid:category_id>", methods=["GET", "POST"])
 def category_edit(category_id: uuid.UUID):
     category = db.get_or_404(Category, category_id)
     form = CategoryForm(obj=category)
@@ -202,7 +213,7 @@ def change_confirm_page(question: str, action: str, target, action_url: str, can
                            cancel_url=cancel_url, fields=fields, token=confirmation_token(action, target))
 
 
-@bp.get("/categories/<uuid:category_id>/delete")
+@bp.get("/admin/categories/<uuid:category_id>/delete")
 def category_delete_confirm(category_id: uuid.UUID):
     category = db.get_or_404(Category, category_id)
     return change_confirm_page(_("Delete the category %(name)s?", name=category.name), "delete-category",
@@ -210,7 +221,7 @@ def category_delete_confirm(category_id: uuid.UUID):
                                url_for("admin.category_list"))
 
 
-@bp.post("/categories/<uuid:category_id>/delete")
+@bp.post("/admin/categories/<uuid:category_id>/delete")
 def category_delete(category_id: uuid.UUID):
     require_confirmation("delete-category", category_id)
     category = db.get_or_404(Category, category_id)
@@ -223,7 +234,7 @@ def category_delete(category_id: uuid.UUID):
     return redirect(url_for("admin.category_list"), 303)
 
 
-@bp.get("/courses")
+@bp.get("/admin/courses")
 def course_list():
     q = request.args.get("q", "").strip()[:100]
     return render_template("admin/course_list.html", pagination=services.published_courses(page_arg(), q), q=q)
@@ -232,7 +243,7 @@ def course_list():
 FEATURED_CHOICES = {"1": True, "0": False}
 
 
-@bp.get("/courses/<uuid:course_id>/featured")
+@bp.get("/admin/courses/<uuid:course_id>/featured")
 def course_featured_confirm(course_id: uuid.UUID):
     course = db.get_or_404(Course, course_id)
     choice = switch_action(request.args, FEATURED_CHOICES, "featured")
@@ -243,7 +254,7 @@ def course_featured_confirm(course_id: uuid.UUID):
                                url_for("admin.course_list", page=page_arg()), featured=choice, page=page_arg())
 
 
-@bp.post("/courses/<uuid:course_id>/featured")
+@bp.post("/admin/courses/<uuid:course_id>/featured")
 def course_featured(course_id: uuid.UUID):
     choice = switch_action(request.form, FEATURED_CHOICES, "featured")
     require_confirmation(f"featured:{choice}", course_id)
@@ -262,17 +273,21 @@ def date_range() -> DateRange:
         abort(400)
 
 
-@bp.get("/analytics")
+@bp.get("/admin/analytics")
 def analytics():
     rng = date_range()
     return render_template("admin/analytics.html", rng=rng, tables=reports.platform_report(rng),
                            csv_url=lambda name: url_for("admin.analytics_csv", name=name, **rng.args()))
 
 
-@bp.get("/analytics/<name>.csv")
+@bp.get("/admin/analytics/<name>.csv")
 def analytics_csv(name: str):
     rng = date_range()
     table = reports.find_table(reports.platform_report(rng), name)
     if table is None:
         abort(404)
     return reports.csv_response(table, f"mwanzo-{name}-{rng.start}-{rng.end}")
+
+
+# The console's other pages join this blueprint, under the guard above.
+from mwanzo.admin import certificates, payments, reviews  # noqa: E402,F401

@@ -8,7 +8,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from mwanzo.auth.access import require_owner, role_required, verified_email_required
+from mwanzo.auth.access import acts_for, owned_or_404, role_required, verified_email_required
 from mwanzo.auth.models import Role
 from mwanzo.careers import services
 from mwanzo.careers.forms import (ApplicationStatusForm, ApplyForm, EmployerProfileForm,
@@ -30,7 +30,7 @@ add_nav_link((Role.EMPLOYER,), "careers.candidate_list", _l("Candidates"))
 
 @bp.context_processor
 def labels():
-    return {"kind_labels": KIND_LABELS, "status_labels": STATUS_LABELS, "media_url": media_url}
+    return {"kind_labels": KIND_LABELS, "status_labels": STATUS_LABELS, "media_url": media_url, "acts_for": acts_for}
 
 
 def certificate_choices(certificates) -> list[SelectChoice]:
@@ -45,9 +45,8 @@ def job_or_404(job_id: uuid.UUID):
 
 
 def owned_job(job_id: uuid.UUID):
-    job = job_or_404(job_id)
-    require_owner(job.employer_id)
-    return job
+    """The employer's own job (admins: any); another employer's answers 404."""
+    return owned_or_404(services.get_job(job_id), lambda job: job.employer_id)
 
 
 # ---------------------------------------------------------------- public board and learners
@@ -196,10 +195,8 @@ def applicant_list(job_id: uuid.UUID):
 @bp.post("/employer/applications/<uuid:application_id>/status")
 @role_required(Role.EMPLOYER)
 def application_status(application_id: uuid.UUID):
-    application = services.get_application(application_id)
-    if application is None:
-        abort(404)
-    require_owner(application.job.employer_id)
+    application = owned_or_404(services.get_application(application_id),
+                               lambda application: application.job.employer_id)
     form = ApplicationStatusForm()
     if not form.validate_on_submit():
         abort(422)

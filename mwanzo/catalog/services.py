@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from mwanzo import cache
-
+from mwanzo.auth.access import acts_for
 from mwanzo.auth.models import User
 from mwanzo.courses.models import Category, Course, CourseStatus, Lesson, Review, Section
 from mwanzo.catalog.search import course_cards, published_course_rows, search_order
@@ -75,7 +75,7 @@ class CourseFacts:
 
 
 def can_see_unpublished(viewer: User | None, course: Course) -> bool:
-    return viewer is not None and viewer.is_authenticated and (viewer.is_admin or viewer.id == course.instructor_id)
+    return acts_for(viewer, course.instructor_id)
 
 
 def visible_course(slug: str, viewer: User | None) -> Course | None:

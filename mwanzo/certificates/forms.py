@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 
@@ -13,7 +13,3 @@ class VerifyForm(FlaskForm):
         csrf = False
 
     code = StringField(_l("Certificate code"), validators=[DataRequired(), Length(max=40)])
-
-
-class RevokeForm(FlaskForm):
-    reason = TextAreaField(_l("Reason for revoking"), validators=[DataRequired(), Length(min=5, max=2000)])

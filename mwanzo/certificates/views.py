@@ -1,18 +1,16 @@
-"""Public verification of certificates, the PDF, the learner's list and revocation by admins."""
+"""Public verification of certificates, the PDF and the learner's list (admins revoke in mwanzo/admin/certificates.py)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, abort, current_app, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from mwanzo.auth.access import login_required, role_required
+from mwanzo.auth.access import login_required
 from mwanzo.auth.models import Role
 from mwanzo.certificates import services
-from mwanzo.certificates.forms import RevokeForm, VerifyForm
-from mwanzo.extensions import db, limiter
+from mwanzo.certificates.forms import VerifyForm
+from mwanzo.extensions import limiter
 from mwanzo.urls import absolute_url
-from mwanzo.web.confirmation import confirmation_token, require_confirmation, require_page_visit
 from mwanzo.web.nav import add_nav_link
 
 bp = Blueprint("certificates", __name__)
@@ -74,27 +72,3 @@ def certificate_pdf(code: str):
     response.mimetype = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="mwanzo-{certificate.verification_code}.pdf"'
     return response
-
-
-@bp.route("/certificates/<code>/revoke", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
-def certificate_revoke(code: str):
-    certificate = services.find_by_code(code)
-    if certificate is None:
-        abort(404)
-    if request.method == "POST":
-        require_confirmation("revoke", certificate.id)
-    else:
-        require_page_visit()
-    form = RevokeForm()
-    if form.validate_on_submit():
-        try:
-            services.revoke_certificate(certificate, current_user, form.reason.data.strip())
-        except services.AlreadyRevoked:
-            abort(409, _("This certificate is already revoked."))
-        db.session.commit()
-        flash(_("Certificate %(code)s revoked.", code=certificate.verification_code), "success")
-        return redirect(url_for("certificates.certificate_detail", code=certificate.verification_code))
-    status = 409 if certificate.revoked_at else 422 if form.errors else 200
-    return render_template("certificates/certificate_revoke.html", certificate=certificate, form=form,
-                           token=confirmation_token("revoke", certificate.id)), status

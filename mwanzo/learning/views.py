@@ -6,10 +6,10 @@ import uuid
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
-from mwanzo.auth.access import learner_key, verified_email_required
+from mwanzo.auth.access import learner_key, login_required, verified_email_required
 from mwanzo.auth.models import Role
 from mwanzo.courses.models import Course, CourseStatus
 from mwanzo.extensions import db, limiter

@@ -1,46 +1,32 @@
-"""Payments on the web: checkout, live status, history and receipts, the PayHero webhook, the
-sandbox phone, and the admin's payments console (/admin/payments)."""
+"""Payments on the web: checkout, live status, history and receipts, the PayHero webhook and the
+sandbox phone. The admin's payments console (/admin/payments) is in mwanzo/admin/payments.py."""
 from __future__ import annotations
 
-import re
 import uuid
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
-from mwanzo.auth.access import learner_key, login_required, role_required, verified_email_required
+from mwanzo.auth.access import learner_key, login_required, owned_or_404, verified_email_required
 from mwanzo.auth.models import Role
 from mwanzo.catalog.services import published_course_by_slug
 from mwanzo.extensions import csrf, db, limiter
 from mwanzo.learning import services as learning
 from mwanzo.payments import queries, sandbox, services
-from mwanzo.payments.callbacks import parse_callback
-from mwanzo.payments.forms import AttentionSettleForm, CallbackRefundForm, CheckoutForm, PaymentFilterForm, RefundForm
-from mwanzo.payments.models import Attention, Payment, PaymentEvent, PaymentStatus
-from mwanzo.phones import InvalidPhone, normalise_kenyan_phone
-from mwanzo.web.confirmation import confirmation_token, require_confirmation, require_page_visit
+from mwanzo.payments.forms import CheckoutForm
+from mwanzo.payments.models import Payment, PaymentStatus
 from mwanzo.web.htmx import render
 from mwanzo.web.inputs import json_object
-from mwanzo.web.listing import page_number
 from mwanzo.web.nav import add_nav_link
 
 bp = Blueprint("payments", __name__)
 
 CALLBACK_MAX_BYTES = 16 * 1024
 POLL_SECONDS = 3
-ATTENTION_REASONS = {
-    Attention.PUSH_UNKNOWN.value: _l("The payment request timed out and M-Pesa has not told us the outcome."),
-    Attention.UNVERIFIED_SUCCESS.value: _l("M-Pesa reported a payment we could not confirm."),
-    Attention.AMOUNT_MISMATCH.value: _l("M-Pesa reported a different amount from the course price."),
-    Attention.DUPLICATE_SUCCESS.value: _l("The learner paid twice for the same course."),
-}
 
 add_nav_link((Role.STUDENT,), "payments.payment_history", _l("Payments"))
-add_nav_link((Role.ADMIN,), "payments.admin_payment_list", _l("All payments"))
-add_nav_link((Role.ADMIN,), "payments.admin_attention_list", _l("Payments to settle"))
 
 
 def checkout_limit() -> str:
@@ -48,12 +34,8 @@ def checkout_limit() -> str:
 
 
 def own_payment_or_404(payment_id: uuid.UUID) -> Payment:
-    payment = queries.payment_for_page(payment_id)
-    if payment is None:
-        abort(404)
-    if payment.student_id != current_user.id:
-        abort(403)
-    return payment
+    """The learner's own payment; anyone else's answers 404 (admins read payments in the admin console)."""
+    return owned_or_404(queries.payment_for_page(payment_id), lambda payment: payment.student_id, admins=False)
 
 
 # ---------------------------------------------------------------- learner
@@ -153,153 +135,3 @@ def callback(token: str):
     if event.kind == services.UNREADABLE:
         abort(400)
     return jsonify(ResultCode=0, ResultDesc="Accepted")
-
-
-# ---------------------------------------------------------------- admin
-
-def phone_fragment(raw: str | None) -> str | None:
-    if not raw:
-        return None
-    try:
-        return normalise_kenyan_phone(raw)
-    except InvalidPhone:
-        digits = re.sub(r"\D", "", raw)
-        return digits.lstrip("0") or None
-
-
-@bp.get("/admin/payments")
-@role_required(Role.ADMIN)
-def admin_payment_list():
-    form = PaymentFilterForm(formdata=request.args)
-    form.course.choices = [SelectChoice("", _("Any"))] + [
-        SelectChoice(str(course_id), title) for course_id, title in queries.courses_with_payments()]
-    valid = form.validate()
-    filters = queries.PaymentFilter()
-    if valid:
-        filters = queries.PaymentFilter(
-            status=form.status.data or None, date_from=form.date_from.data, date_to=form.date_to.data,
-            course_id=uuid.UUID(form.course.data) if form.course.data else None, phone=phone_fragment(form.phone.data))
-    page = page_number(request.args)
-    return render_template("payments/admin_payment_list.html", form=form, pagination=queries.admin_payments(filters, page),
-                           totals=queries.daily_totals(filters)), 200 if valid else 422
-
-
-def admin_detail_page(payment_id: uuid.UUID, form: RefundForm, status: int = 200):
-    payment = queries.payment_with_timeline(payment_id)
-    if payment is None:
-        abort(404)
-    return render_template("payments/admin_payment_detail.html", payment=payment, form=form,
-                           message=services.status_message(payment),
-                           confirm_token=confirmation_token("refund", payment.id)), status
-
-
-@bp.get("/admin/payments/<uuid:payment_id>")
-@role_required(Role.ADMIN)
-def admin_payment_detail(payment_id: uuid.UUID):
-    require_page_visit()  # the page carries the refund's confirmation token
-    return admin_detail_page(payment_id, RefundForm())
-
-
-@bp.post("/admin/payments/<uuid:payment_id>/refund")
-@role_required(Role.ADMIN)
-def admin_payment_refund(payment_id: uuid.UUID):
-    form = RefundForm()
-    if not form.validate_on_submit():
-        return admin_detail_page(payment_id, form, 422)
-    require_confirmation("refund", payment_id)
-    payment = db.session.get(Payment, payment_id)
-    if payment is None:
-        abort(404)
-    try:
-        services.refund_payment(payment, current_user._get_current_object(), form.reason.data.strip())
-    except services.InvalidTransition:
-        abort(409, _("Only a successful payment can be refunded."))
-    db.session.commit()
-    flash(_("Payment marked refunded; the learner's access was removed."), "success")
-    return redirect(url_for("payments.admin_payment_detail", payment_id=payment_id), code=303)
-
-
-@bp.get("/admin/payments/attention")
-@role_required(Role.ADMIN)
-def admin_attention_list():
-    return render_template("payments/admin_attention_list.html", payments=queries.payments_needing_attention(),
-                           callbacks=queries.unmatched_success_callbacks(), reasons=ATTENTION_REASONS)
-
-
-def back_to_attention_list(message: str, category: str = "success"):
-    """After a settle form: rolls back whatever a refused action left (nothing when committed)."""
-    db.session.rollback()
-    flash(message, category)
-    return redirect(url_for("payments.admin_attention_list"), code=303)
-
-
-def attention_page(payment_id: uuid.UUID, form: AttentionSettleForm, status: int = 200):
-    payment = queries.payment_with_timeline(payment_id)
-    if payment is None:
-        abort(404)
-    form.action.choices = [choice for choice in form.action.choices
-                           if payment.attention and choice.value in services.SETTLE_ACTIONS[payment.attention]]
-    return render_template("payments/admin_attention_settle.html", payment=payment, form=form,
-                           reasons=ATTENTION_REASONS, message=services.status_message(payment),
-                           token=confirmation_token("settle", payment.id)), status
-
-
-@bp.get("/admin/payments/<uuid:payment_id>/settle")
-@role_required(Role.ADMIN)
-def admin_attention_settle(payment_id: uuid.UUID):
-    require_page_visit()
-    return attention_page(payment_id, AttentionSettleForm())
-
-
-@bp.post("/admin/payments/<uuid:payment_id>/settle")
-@role_required(Role.ADMIN)
-def admin_attention_settle_post(payment_id: uuid.UUID):
-    require_confirmation("settle", payment_id)
-    form = AttentionSettleForm()
-    if not form.validate_on_submit():
-        return attention_page(payment_id, form, 422)
-    try:
-        services.settle_attention(payment_id, current_user._get_current_object(), form.action.data,
-                                  form.receipt.data or None, form.note.data.strip())
-    except services.AlreadySettled:
-        return back_to_attention_list(_("This payment was already settled; nothing was changed."), "info")
-    except services.ReceiptInUse:
-        db.session.rollback()
-        form.receipt.errors.append(_("This M-Pesa receipt already paid for another payment."))
-        return attention_page(payment_id, form, 409)
-    except services.InvalidTransition:
-        db.session.rollback()
-        abort(409, _("This action does not apply to this payment."))
-    db.session.commit()
-    return back_to_attention_list(_("Payment settled."))
-
-
-def callback_refund_page(event_id: uuid.UUID, form: CallbackRefundForm, status: int = 200):
-    event = db.session.get(PaymentEvent, event_id)
-    if event is None or event.payment_id is not None or event.kind != "callback":
-        abort(404)
-    return render_template("payments/admin_callback_refund.html", event=event, form=form,
-                           data=parse_callback(event.payload), token=confirmation_token("refund-callback", event.id)), status
-
-
-@bp.get("/admin/payments/callbacks/<uuid:event_id>/refund")
-@role_required(Role.ADMIN)
-def admin_callback_refund(event_id: uuid.UUID):
-    require_page_visit()
-    return callback_refund_page(event_id, CallbackRefundForm())
-
-
-@bp.post("/admin/payments/callbacks/<uuid:event_id>/refund")
-@role_required(Role.ADMIN)
-def admin_callback_refund_post(event_id: uuid.UUID):
-    require_confirmation("refund-callback", event_id)
-    form = CallbackRefundForm()
-    if not form.validate_on_submit():
-        return callback_refund_page(event_id, form, 422)
-    try:
-        services.refund_unmatched_callback(event_id, current_user._get_current_object(), form.receipt.data,
-                                           form.note.data.strip())
-    except services.AlreadySettled:
-        return back_to_attention_list(_("This payment was already settled; nothing was changed."), "info")
-    db.session.commit()
-    return back_to_attention_list(_("Refund recorded."))

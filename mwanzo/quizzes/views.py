@@ -1,4 +1,4 @@
-"""Quiz builder (course instructor, admins) under /studio, and quiz taking for enrolled learners."""
+"""Quiz taking for enrolled learners. The quiz builder is part of the studio (mwanzo/studio/quizzes.py)."""
 from __future__ import annotations
 
 import uuid
@@ -6,167 +6,16 @@ import uuid
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from mwanzo.auth.access import login_required, role_required
-from mwanzo.auth.models import Role
-from mwanzo.courses.access import course_owned_by_current_user
-from mwanzo.courses.models import Course, Section
+from mwanzo.auth.access import login_required
+from mwanzo.courses.models import Course
 from mwanzo.extensions import db
 from mwanzo.learning.services import has_access
 from mwanzo.quizzes import services
-from mwanzo.quizzes.forms import KIND_LABELS, QuestionForm, QuizSettingsForm
+from mwanzo.quizzes.forms import KIND_LABELS
 from mwanzo.quizzes.models import Quiz, QuizAttempt
-from mwanzo.studio import revisions
-from mwanzo.web.htmx import is_htmx, render
 
 bp = Blueprint("quizzes", __name__)
-builder = role_required(Role.INSTRUCTOR)
-
-
-# ---------------------------------------------------------------- builder helpers
-
-def owned_quiz(course_id: uuid.UUID, quiz_id: uuid.UUID) -> tuple[Course, Quiz]:
-    course = course_owned_by_current_user(course_id)
-    quiz = services.quiz_with_questions(quiz_id)
-    if quiz is None or quiz.course_id != course.id:
-        abort(404)
-    return course, quiz
-
-
-def course_sections(course_id: uuid.UUID) -> list[Section]:
-    return list(db.session.scalars(
-        select(Section).where(Section.course_id == course_id).order_by(Section.display_order)))
-
-
-def builder_context(course: Course, quiz: Quiz, changes: dict) -> dict:
-    """What the quiz builder's templates read: the draft under review where there is one, and the ids of
-    this quiz and its questions that wait for review."""
-    waiting = {str(question.id) for question in quiz.questions
-               if revisions.is_new_question(changes, question) or str(question.id) in changes.get("questions", {})}
-    if revisions.is_new(changes, "new_quizzes", quiz.id) or str(quiz.id) in changes.get("quizzes", {}):
-        waiting.add(str(quiz.id))
-    return {"course": course, "quiz": quiz, "kind_labels": KIND_LABELS, "waiting": waiting,
-            "drafted": revisions.drafted(changes),
-            "drafted_answers": lambda question: revisions.drafted_answers(changes, question)}
-
-
-def questions_changed(course: Course, quiz: Quiz):
-    """After a question change: the list fragment for HTMX (wherever the request came from), else back to the quiz."""
-    if is_htmx():
-        quiz = services.quiz_with_questions(quiz.id)
-        response = render("quizzes/quiz_edit.html", "quizzes/_questions.html",
-                          **builder_context(course, quiz, revisions.draft_changes(course.id)),
-                          new_form=QuestionForm.for_new(fresh=True))
-        response.headers["HX-Retarget"] = "#questions"
-        response.headers["HX-Reswap"] = "outerHTML"
-        return response
-    return redirect(url_for("quizzes.quiz_edit", course_id=course.id, quiz_id=quiz.id) + "#questions")
-
-
-# ---------------------------------------------------------------- builder
-
-@bp.get("/studio/courses/<uuid:course_id>/quizzes")
-@builder
-def quiz_list(course_id: uuid.UUID):
-    course = course_owned_by_current_user(course_id)
-    changes = revisions.draft_changes(course.id)
-    return render_template("quizzes/quiz_list.html", course=course, quizzes=services.course_quizzes(course.id),
-                           drafted=revisions.drafted(changes), new_quizzes=changes.get("new_quizzes", {}))
-
-
-@bp.route("/studio/courses/<uuid:course_id>/quizzes/new", methods=["GET", "POST"])
-@builder
-def quiz_create(course_id: uuid.UUID):
-    course = course_owned_by_current_user(course_id)
-    sections = course_sections(course.id)
-    form = QuizSettingsForm(sections)
-    if form.validate_on_submit():
-        quiz = services.create_quiz(course, form.settings({str(s.id) for s in sections}), current_user)
-        db.session.commit()
-        flash(_("Quiz created. Now add its questions."), "success")
-        return redirect(url_for("quizzes.quiz_edit", course_id=course.id, quiz_id=quiz.id))
-    return render_template("quizzes/quiz_create.html", course=course, form=form), 422 if form.errors else 200
-
-
-@bp.route("/studio/courses/<uuid:course_id>/quizzes/<uuid:quiz_id>", methods=["GET", "POST"])
-@builder
-def quiz_edit(course_id: uuid.UUID, quiz_id: uuid.UUID):
-    course, quiz = owned_quiz(course_id, quiz_id)
-    sections = course_sections(course.id)
-    changes = revisions.draft_changes(course.id)
-    form = QuizSettingsForm.from_quiz(sections, quiz, changes)
-    if form.validate_on_submit():
-        held = services.update_quiz(course, quiz, form.settings({str(s.id) for s in sections}), current_user)
-        db.session.commit()
-        flash(_("Quiz settings saved. The title and instructions wait for review.") if held
-              else _("Quiz settings saved."), "success")
-        return redirect(url_for("quizzes.quiz_edit", course_id=course.id, quiz_id=quiz.id))
-    return render_template("quizzes/quiz_edit.html", **builder_context(course, quiz, changes), form=form,
-                           new_form=QuestionForm.for_new(fresh=True)), 422 if form.errors else 200
-
-
-@bp.post("/studio/courses/<uuid:course_id>/quizzes/<uuid:quiz_id>/delete")
-@builder
-def quiz_delete(course_id: uuid.UUID, quiz_id: uuid.UUID):
-    course, quiz = owned_quiz(course_id, quiz_id)
-    services.delete_quiz(quiz)
-    db.session.commit()
-    flash(_("Quiz deleted."), "success")
-    return redirect(url_for("quizzes.quiz_list", course_id=course.id))
-
-
-@bp.route("/studio/courses/<uuid:course_id>/quizzes/<uuid:quiz_id>/questions/new", methods=["GET", "POST"])
-@builder
-def question_create(course_id: uuid.UUID, quiz_id: uuid.UUID):
-    course, quiz = owned_quiz(course_id, quiz_id)
-    form = QuestionForm.for_new()
-    if form.validate_on_submit():
-        services.add_question(course, quiz, form.draft(), current_user)
-        db.session.commit()
-        return questions_changed(course, quiz)
-    return render("quizzes/question_form.html", "quizzes/_question_form.html", 422 if form.errors else 200,
-                  course=course, quiz=quiz, form=form, question=None)
-
-
-@bp.route("/studio/courses/<uuid:course_id>/quizzes/<uuid:quiz_id>/questions/<uuid:question_id>",
-          methods=["GET", "POST"])
-@builder
-def question_edit(course_id: uuid.UUID, quiz_id: uuid.UUID, question_id: uuid.UUID):
-    course, quiz = owned_quiz(course_id, quiz_id)
-    question = services.question_in_quiz(quiz, question_id) or abort(404)
-    form = QuestionForm.from_question(question, revisions.draft_changes(course.id))
-    if form.validate_on_submit():
-        services.update_question(course, question, form.draft(), current_user)
-        db.session.commit()
-        return questions_changed(course, quiz)
-    return render("quizzes/question_form.html", "quizzes/_question_form.html", 422 if form.errors else 200,
-                  course=course, quiz=quiz, form=form, question=question)
-
-
-@bp.post("/studio/courses/<uuid:course_id>/quizzes/<uuid:quiz_id>/questions/<uuid:question_id>/delete")
-@builder
-def question_delete(course_id: uuid.UUID, quiz_id: uuid.UUID, question_id: uuid.UUID):
-    course, quiz = owned_quiz(course_id, quiz_id)
-    question = services.question_in_quiz(quiz, question_id) or abort(404)
-    services.delete_question(question)
-    db.session.commit()
-    return questions_changed(course, quiz)
-
-
-@bp.post("/studio/courses/<uuid:course_id>/quizzes/<uuid:quiz_id>/questions/<uuid:question_id>/move")
-@builder
-def question_move(course_id: uuid.UUID, quiz_id: uuid.UUID, question_id: uuid.UUID):
-    course, quiz = owned_quiz(course_id, quiz_id)
-    direction = request.form.get("direction")
-    if direction not in ("up", "down"):
-        abort(400)
-    try:
-        services.move_question(quiz, question_id, direction)
-    except services.InvalidChoice:
-        abort(404)
-    db.session.commit()
-    return questions_changed(course, quiz)
 
 
 # ---------------------------------------------------------------- taking

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, DecimalField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DecimalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -77,19 +77,3 @@ class MoveForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """Only the CSRF token: a POST that confirms a delete or a submission."""
-
-
-class RejectForm(FlaskForm):
-    reason = TextAreaField(_l("Reason (sent to the instructor)"), validators=[DataRequired(), Length(min=5, max=4000)])
-
-
-class RevisionApproveForm(FlaskForm):
-    """The revision's version the admin read: approving a newer one needs another look."""
-    version = HiddenField(validators=[InputRequired()])
-
-    def read_version(self) -> int | None:
-        return int(self.version.data) if (self.version.data or "").isdigit() else None
-
-
-class RevisionRejectForm(RevisionApproveForm, RejectForm):
-    """The revision's version, as read by the admin, and the reason for sending it back."""

@@ -27,7 +27,7 @@ from mwanzo.urls import absolute_url
 
 
 class NotFound(Exception):
-    """No such course, section or lesson for this editor (another instructor's work does not exist for them)."""
+    """No such revision to review, or it is no longer pending."""
 
 
 class InvalidTransition(Exception):
@@ -45,39 +45,6 @@ class SubmissionIncomplete(Exception):
 
 
 # ---------------------------------------------------------------- courses
-
-def can_edit(user: User, course: Course) -> bool:
-    return user.is_authenticated and (user.role == Role.ADMIN or course.instructor_id == user.id)
-
-
-def course_for_editor(user: User, course_id: uuid.UUID, with_curriculum: bool = False) -> Course:
-    """The course if this user may edit it; NotFound otherwise (another instructor's course does not exist
-    for them)."""
-    query = select(Course).where(Course.id == course_id).options(selectinload(Course.category))
-    if with_curriculum:
-        query = query.options(selectinload(Course.sections).selectinload(Section.lessons))
-    course = db.session.scalar(query)
-    if course is None or not can_edit(user, course):
-        raise NotFound
-    return course
-
-
-def part_for_editor(user: User, model: type[Section] | type[Lesson], item_id: uuid.UUID):
-    """A section or lesson, if this user may edit its course; NotFound otherwise."""
-    item = db.session.get(model, item_id)
-    if item is None:
-        raise NotFound
-    course_for_editor(user, item.course_id)
-    return item
-
-
-def section_for_editor(user: User, section_id: uuid.UUID) -> Section:
-    return part_for_editor(user, Section, section_id)
-
-
-def lesson_for_editor(user: User, lesson_id: uuid.UUID) -> Lesson:
-    return part_for_editor(user, Lesson, lesson_id)
-
 
 def my_courses(user: User) -> list[Course]:
     """The instructor's courses (every course for an admin), newest first, with their category."""

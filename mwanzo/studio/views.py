@@ -1,4 +1,8 @@
-"""The instructor's course builder: /studio/..."""
+"""The instructor's workspace, one blueprint under one guard: the course builder here (/studio/...), the quiz
+builder in quizzes.py (/studio/courses/<id>/quizzes...) and course analytics in analytics.py
+(/instructor/analytics...). Its routes carry full paths (no url_prefix) so that the analytics pages keep
+their addresses. Every course, section, lesson and quiz is loaded through mwanzo.courses.access, so another
+instructor's work answers 404."""
 from __future__ import annotations
 
 import uuid
@@ -13,6 +17,7 @@ from sqlalchemy import select
 from mwanzo.auth.access import role_required, verified_email_required
 from mwanzo.auth.models import Role
 from mwanzo.courses import images
+from mwanzo.courses.access import owned_course, owned_lesson, owned_section
 from mwanzo.courses.models import Category, CourseStatus, LessonKind, Level
 from mwanzo.extensions import db
 from mwanzo.images import InvalidImage
@@ -21,12 +26,11 @@ from mwanzo.media import uploads
 from mwanzo.studio import revisions, services
 from mwanzo.studio.forms import (ConfirmForm, CourseForm, LessonForm, MoveForm, NewLessonForm, SectionForm,
                                  VideoUploadForm, lines)
-from mwanzo.web.errors import render_error
 from mwanzo.web.htmx import is_htmx, render
 from mwanzo.web.inputs import json_object
 from mwanzo.web.nav import add_nav_link
 
-bp = Blueprint("studio", __name__, url_prefix="/studio")
+bp = Blueprint("studio", __name__)
 add_nav_link((Role.INSTRUCTOR,), "studio.course_list", _l("My courses"))
 
 
@@ -44,21 +48,12 @@ def allow_large_video_uploads(state) -> None:
 @role_required(Role.INSTRUCTOR)
 @verified_email_required
 def guard():
-    """Instructors and admins with a verified email only; ownership is checked per object in the services."""
-
-
-@bp.errorhandler(services.NotFound)
-def not_found(_error):
-    return render_error(404)
-
-
-def editable_course(course_id: uuid.UUID, with_curriculum: bool = False):
-    return services.course_for_editor(current_user, course_id, with_curriculum)
+    """Instructors and admins with a verified email only; ownership is checked per object (owned_course...)."""
 
 
 # ---------------------------------------------------------------- courses
 
-@bp.get("/")
+@bp.get("/studio/")
 def course_list():
     courses = services.my_courses(current_user)
     return render_template("studio/course_list.html", courses=courses, counts=services.status_counts(courses))
@@ -98,7 +93,7 @@ def save_course_form(form: CourseForm, course=None):
     return course
 
 
-@bp.route("/courses/new", methods=["GET", "POST"])
+@bp.route("/studio/courses/new", methods=["GET", "POST"])
 def course_create():
     form = CourseForm()
     form.category_id.choices = category_choices()
@@ -110,9 +105,9 @@ def course_create():
     return render_template("studio/course_form.html", form=form, course=None), 422 if form.errors else 200
 
 
-@bp.route("/courses/<uuid:course_id>/edit", methods=["GET", "POST"])
+@bp.route("/studio/courses/<uuid:course_id>/edit", methods=["GET", "POST"])
 def course_edit(course_id: uuid.UUID):
-    course = editable_course(course_id)
+    course = owned_course(course_id)
     form = CourseForm(obj=course) if request.method == "GET" else CourseForm()
     form.category_id.choices = category_choices()
     drafted = revisions.drafted(revisions.draft_changes(course.id))
@@ -136,7 +131,7 @@ def saved_message(course, done: str) -> str:
 
 
 def builder_context(course_id: uuid.UUID, **extra) -> dict:
-    course = editable_course(course_id, with_curriculum=True)
+    course = owned_course(course_id, with_curriculum=True)
     revision = revisions.draft_revision(course.id)
     changes = revision.changes if revision else {}
     return {"course": course, "history": services.course_history(course.id), "revision": revision,
@@ -145,7 +140,7 @@ def builder_context(course_id: uuid.UUID, **extra) -> dict:
             "lesson_form": NewLessonForm(), "form": ConfirmForm(), **extra}
 
 
-@bp.get("/courses/<uuid:course_id>")
+@bp.get("/studio/courses/<uuid:course_id>")
 def course_builder(course_id: uuid.UUID):
     return render("studio/course_builder.html", "studio/_curriculum.html", **builder_context(course_id))
 
@@ -158,9 +153,9 @@ def back_to_builder(course_id: uuid.UUID, status: int = 200):
     return redirect(url_for("studio.course_builder", course_id=course_id, _anchor="curriculum"))
 
 
-@bp.post("/courses/<uuid:course_id>/submit")
+@bp.post("/studio/courses/<uuid:course_id>/submit")
 def course_submit(course_id: uuid.UUID):
-    course = editable_course(course_id, with_curriculum=True)
+    course = owned_course(course_id, with_curriculum=True)
     try:
         services.submit_for_review(course, current_user)
     except services.SubmissionIncomplete:
@@ -174,9 +169,9 @@ def course_submit(course_id: uuid.UUID):
 
 # ---------------------------------------------------------------- sections
 
-@bp.post("/courses/<uuid:course_id>/sections")
+@bp.post("/studio/courses/<uuid:course_id>/sections")
 def section_create(course_id: uuid.UUID):
-    course = editable_course(course_id)
+    course = owned_course(course_id)
     form = SectionForm()
     if not form.validate():
         return render("studio/course_builder.html", "studio/_curriculum.html", status=422,
@@ -186,9 +181,9 @@ def section_create(course_id: uuid.UUID):
     return back_to_builder(course_id)
 
 
-@bp.post("/sections/<uuid:section_id>/rename")
+@bp.post("/studio/sections/<uuid:section_id>/rename")
 def section_rename(section_id: uuid.UUID):
-    section = services.section_for_editor(current_user, section_id)
+    section = owned_section(section_id)
     form = SectionForm()
     if not form.validate():
         abort(422, _("A section needs a title of up to 200 characters."))
@@ -206,9 +201,9 @@ def move_and_show(item):
     return back_to_builder(item.course_id)
 
 
-@bp.post("/sections/<uuid:section_id>/move")
+@bp.post("/studio/sections/<uuid:section_id>/move")
 def section_move(section_id: uuid.UUID):
-    return move_and_show(services.section_for_editor(current_user, section_id))
+    return move_and_show(owned_section(section_id))
 
 
 def confirm_and_delete(item, delete, cancel_url: str, warning: str, done: str):
@@ -225,18 +220,18 @@ def confirm_and_delete(item, delete, cancel_url: str, warning: str, done: str):
                            warning=warning)
 
 
-@bp.route("/sections/<uuid:section_id>/delete", methods=["GET", "POST"])
+@bp.route("/studio/sections/<uuid:section_id>/delete", methods=["GET", "POST"])
 def section_delete(section_id: uuid.UUID):
-    section = services.section_for_editor(current_user, section_id)
+    section = owned_section(section_id)
     return confirm_and_delete(section, services.delete_section,
                               url_for("studio.course_builder", course_id=section.course_id),
                               _("Every lesson in this section and its video files are deleted too."),
                               _("Section deleted."))
 
 
-@bp.post("/sections/<uuid:section_id>/lessons")
+@bp.post("/studio/sections/<uuid:section_id>/lessons")
 def lesson_create(section_id: uuid.UUID):
-    section = services.section_for_editor(current_user, section_id)
+    section = owned_section(section_id)
     form = NewLessonForm()
     if not form.validate():
         return render("studio/course_builder.html", "studio/_curriculum.html", status=422,
@@ -249,15 +244,15 @@ def lesson_create(section_id: uuid.UUID):
 # ---------------------------------------------------------------- lessons
 
 def lesson_page(lesson, form, status: int = 200, upload_error: str | None = None):
-    course = editable_course(lesson.course_id)
+    course = owned_course(lesson.course_id)
     return render_template("studio/lesson_edit.html", lesson=lesson, course=course, form=form,
                            upload_form=VideoUploadForm(), upload=uploads.upload_settings(lesson),
                            upload_error=upload_error), status
 
 
-@bp.route("/lessons/<uuid:lesson_id>/edit", methods=["GET", "POST"])
+@bp.route("/studio/lessons/<uuid:lesson_id>/edit", methods=["GET", "POST"])
 def lesson_edit(lesson_id: uuid.UUID):
-    lesson = services.lesson_for_editor(current_user, lesson_id)
+    lesson = owned_lesson(lesson_id)
     form = LessonForm(obj=lesson) if request.method == "GET" else LessonForm()
     if request.method == "GET":
         changes = revisions.draft_changes(lesson.course_id)
@@ -279,30 +274,30 @@ def lesson_edit(lesson_id: uuid.UUID):
     return lesson_page(lesson, form, 422 if form.errors else 200)
 
 
-@bp.post("/lessons/<uuid:lesson_id>/move")
+@bp.post("/studio/lessons/<uuid:lesson_id>/move")
 def lesson_move(lesson_id: uuid.UUID):
-    return move_and_show(services.lesson_for_editor(current_user, lesson_id))
+    return move_and_show(owned_lesson(lesson_id))
 
 
-@bp.route("/lessons/<uuid:lesson_id>/delete", methods=["GET", "POST"])
+@bp.route("/studio/lessons/<uuid:lesson_id>/delete", methods=["GET", "POST"])
 def lesson_delete(lesson_id: uuid.UUID):
-    lesson = services.lesson_for_editor(current_user, lesson_id)
+    lesson = owned_lesson(lesson_id)
     return confirm_and_delete(lesson, services.delete_lesson, url_for("studio.lesson_edit", lesson_id=lesson.id),
                               _("Its video files are deleted too."), _("Lesson deleted."))
 
 
-@bp.get("/lessons/<uuid:lesson_id>/status")
+@bp.get("/studio/lessons/<uuid:lesson_id>/status")
 def lesson_status(lesson_id: uuid.UUID):
     """The polling fragment: polls itself every 2 s until the video is READY or FAILED."""
-    lesson = services.lesson_for_editor(current_user, lesson_id)
+    lesson = owned_lesson(lesson_id)
     return render("studio/lesson_status.html", "studio/_lesson_status.html", lesson=lesson)
 
 
-@bp.get("/lessons/<uuid:lesson_id>/preview")
+@bp.get("/studio/lessons/<uuid:lesson_id>/preview")
 def lesson_preview(lesson_id: uuid.UUID):
     """The instructor watches their own lesson as learners will, whatever the course's status."""
-    lesson = services.lesson_for_editor(current_user, lesson_id)
-    course = editable_course(lesson.course_id)
+    lesson = owned_lesson(lesson_id)
+    course = owned_course(lesson.course_id)
     return render_template("studio/lesson_preview.html", lesson=lesson, course=course)
 
 
@@ -333,11 +328,11 @@ def incoming_file():
     return request.stream, request.headers.get("X-Filename", "")
 
 
-@bp.post("/lessons/<uuid:lesson_id>/video")
+@bp.post("/studio/lessons/<uuid:lesson_id>/video")
 def video_upload(lesson_id: uuid.UUID):
     """Local storage: a multipart form (no JS) or the raw file as the body (the progress-bar script).
     Either way the bytes go to disk in chunks; over MAX_VIDEO_BYTES is a 413."""
-    lesson = services.lesson_for_editor(current_user, lesson_id)
+    lesson = owned_lesson(lesson_id)
     if (refused := video_refused(lesson, as_page=True)) is not None:
         return refused
     stream, filename = incoming_file()
@@ -364,10 +359,10 @@ def direct_upload_lesson(lesson_id: uuid.UUID):
     """The lesson for an s3-mode upload call; with local storage those endpoints do not exist."""
     if not uploads.direct_mode():
         abort(404)
-    return services.lesson_for_editor(current_user, lesson_id)
+    return owned_lesson(lesson_id)
 
 
-@bp.post("/lessons/<uuid:lesson_id>/video/start")
+@bp.post("/studio/lessons/<uuid:lesson_id>/video/start")
 def video_upload_start(lesson_id: uuid.UUID):
     """s3 mode: presigned PUT (or multipart part URLs) for the browser to upload straight to the bucket."""
     lesson = direct_upload_lesson(lesson_id)
@@ -383,7 +378,7 @@ def video_upload_start(lesson_id: uuid.UUID):
     return jsonify(plan)
 
 
-@bp.post("/lessons/<uuid:lesson_id>/video/complete")
+@bp.post("/studio/lessons/<uuid:lesson_id>/video/complete")
 def video_upload_complete(lesson_id: uuid.UUID):
     """s3 mode: the browser says the upload is in the bucket; finish multipart, probe, queue."""
     lesson = direct_upload_lesson(lesson_id)
@@ -411,3 +406,7 @@ def course_badge(status: CourseStatus) -> tuple[str, str]:
         CourseStatus.PUBLISHED: ("ok", _("Published")),
         CourseStatus.REJECTED: ("err", _("Rejected")),
     }[status]
+
+
+# The workspace's other pages join this blueprint, under the guard above.
+from mwanzo.studio import analytics, quizzes  # noqa: E402,F401

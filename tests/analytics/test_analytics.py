@@ -150,8 +150,8 @@ def test_instructors_only_see_their_own_courses(client, make, login, course_with
     _, course = course_with_activity
     login(make.user(role=Role.INSTRUCTOR))
     assert "Poultry" not in client.get("/instructor/analytics/").get_data(as_text=True)
-    assert client.get(f"/instructor/analytics/{course.id}").status_code == 403
-    assert client.get(f"/instructor/analytics/{course.id}/funnel.csv").status_code == 403
+    assert client.get(f"/instructor/analytics/{course.id}").status_code == 404
+    assert client.get(f"/instructor/analytics/{course.id}/funnel.csv").status_code == 404
     login(make.user())
     assert client.get("/instructor/analytics/").status_code == 403
     login(make.user(role=Role.ADMIN))

@@ -1,7 +1,7 @@
 from flask import Blueprint
 
-from mwanzo.auth.access import require_owner, role_required
-from mwanzo.auth.models import Role
+from mwanzo.auth.access import owned_or_404, role_required
+from mwanzo.auth.models import Role, User
 from mwanzo.extensions import db
 from tests.factories import PASSWORD
 
@@ -42,12 +42,15 @@ def guarded_app(app):
     def instructor_only():
         return "ok"
 
-    @bp.get("/_guard/owned/<owner>")
+    @bp.get("/_guard/owned/<uuid:owner>")
     @role_required(*Role)
     def owned(owner):
-        import uuid
-        require_owner(uuid.UUID(owner))
-        return "mine"
+        return owned_or_404(db.session.get(User, owner), lambda user: user.id).name
+
+    @bp.get("/_guard/own-only/<uuid:owner>")
+    @role_required(*Role)
+    def own_only(owner):
+        return owned_or_404(db.session.get(User, owner), lambda user: user.id, admins=False).name
 
     app.register_blueprint(bp)
     return app
@@ -66,11 +69,24 @@ def test_role_required_gives_403_to_wrong_role_and_login_to_anonymous(app, make)
     assert "Not allowed" in response.get_data(as_text=True) or expected == 200
 
 
-def test_require_owner_blocks_other_users(app, make):
+def test_someone_elses_record_does_not_exist_for_the_caller(app, make):
+    """Another user's record answers 404 exactly like an id that was never issued; admins pass where
+    admins may act."""
+    import uuid
+
     app = guarded_app(app)
-    owner, other = make.user(), make.user()
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = other.get_id()
-    assert client.get(f"/_guard/owned/{owner.id}").status_code == 403
-    assert client.get(f"/_guard/owned/{other.id}").status_code == 200
+    owner, other, admin = make.user(), make.user(), make.user(role=Role.ADMIN)
+
+    def client_for(user):
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+        return client
+
+    as_other, as_admin = client_for(other), client_for(admin)
+    assert as_other.get(f"/_guard/owned/{owner.id}").status_code == 404
+    assert as_other.get(f"/_guard/owned/{uuid.uuid4()}").status_code == 404
+    assert as_other.get(f"/_guard/owned/{other.id}").status_code == 200
+    assert as_admin.get(f"/_guard/owned/{owner.id}").status_code == 200
+    assert as_admin.get(f"/_guard/own-only/{owner.id}").status_code == 404
+    assert client_for(owner).get(f"/_guard/own-only/{owner.id}").status_code == 200

@@ -100,7 +100,7 @@ def test_only_the_owner_edits_closes_or_sees_applicants(client, make, login):
     login(make.user(role=Role.EMPLOYER))
     for method, url in [("get", f"/employer/jobs/{job.id}/edit"), ("post", f"/employer/jobs/{job.id}/close"),
                         ("get", f"/employer/jobs/{job.id}/applicants")]:
-        assert getattr(client, method)(url).status_code == 403
+        assert getattr(client, method)(url).status_code == 404
     login(make.user())
     assert client.get("/employer/jobs/new").status_code == 403
 

@@ -94,4 +94,4 @@ def test_the_sandbox_is_refused_in_production(client, checkout, app):
 def test_the_sandbox_phone_belongs_to_the_payer(client, checkout, make, login):
     payment = checkout()
     login(make.user(email="else@example.com"))
-    assert client.get(f"/payments/{payment.id}/sandbox-phone").status_code == 403
+    assert client.get(f"/payments/{payment.id}/sandbox-phone").status_code == 404

@@ -44,5 +44,5 @@ def test_pending_then_success_polling_fragment_stops_on_the_final_state(client, 
 def test_only_the_owner_sees_a_payment(client, checkout, make, login):
     payment = checkout()
     login(make.user(email="someone@example.com"))
-    assert client.get(f"/payments/{payment.id}").status_code == 403
-    assert client.get(f"/payments/{payment.id}/receipt").status_code == 403
+    assert client.get(f"/payments/{payment.id}").status_code == 404
+    assert client.get(f"/payments/{payment.id}/receipt").status_code == 404

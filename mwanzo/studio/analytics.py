@@ -1,21 +1,20 @@
-"""Instructor analytics: one page per own course (admins: any course), with CSV exports."""
+"""Course analytics in the studio: /instructor/analytics, one page per own course (admins: any course), with
+CSV exports. The reports are built by mwanzo/analytics (services, reports, charts)."""
 from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from mwanzo.analytics import reports, services
-from mwanzo.auth.access import role_required
 from mwanzo.auth.models import Role
-from mwanzo.courses.access import course_owned_by_current_user
+from mwanzo.courses.access import owned_course
+from mwanzo.studio.views import bp
 from mwanzo.web.nav import add_nav_link
 
-bp = Blueprint("analytics", __name__, url_prefix="/instructor/analytics")
-
-add_nav_link((Role.INSTRUCTOR,), "analytics.course_list", _l("Analytics"))
+add_nav_link((Role.INSTRUCTOR,), "studio.analytics_course_list", _l("Analytics"))
 
 
 def date_range() -> services.DateRange:
@@ -25,28 +24,25 @@ def date_range() -> services.DateRange:
         abort(400)
 
 
-@bp.get("/")
-@role_required(Role.INSTRUCTOR)
-def course_list():
+@bp.get("/instructor/analytics/")
+def analytics_course_list():
     return render_template("analytics/course_list.html", courses=services.instructor_courses(current_user))
 
 
-@bp.get("/<uuid:course_id>")
-@role_required(Role.INSTRUCTOR)
-def course_report(course_id: uuid.UUID):
-    course = course_owned_by_current_user(course_id)
+@bp.get("/instructor/analytics/<uuid:course_id>")
+def analytics_course_report(course_id: uuid.UUID):
+    course = owned_course(course_id)
     rng = date_range()
     rating, rating_count = services.rating_summary(course.id)
     return render_template("analytics/course_report.html", course=course, rng=rng,
                            tables=reports.course_report(course, rng), rating=rating, rating_count=rating_count,
-                           csv_url=lambda name: url_for("analytics.course_csv", course_id=course.id, name=name,
-                                                        **rng.args()))
+                           csv_url=lambda name: url_for("studio.analytics_course_csv", course_id=course.id,
+                                                        name=name, **rng.args()))
 
 
-@bp.get("/<uuid:course_id>/<name>.csv")
-@role_required(Role.INSTRUCTOR)
-def course_csv(course_id: uuid.UUID, name: str):
-    course = course_owned_by_current_user(course_id)
+@bp.get("/instructor/analytics/<uuid:course_id>/<name>.csv")
+def analytics_course_csv(course_id: uuid.UUID, name: str):
+    course = owned_course(course_id)
     rng = date_range()
     table = reports.find_table(reports.course_report(course, rng), name)
     if table is None:

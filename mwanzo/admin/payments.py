@@ -1,0 +1,175 @@
+"""The admin's payments console: every payment with filters and daily totals, a payment's timeline and
+refund, and the payments that need an operator (/admin/payments/attention). The rules are in
+mwanzo/payments/services.py."""
+from __future__ import annotations
+
+import re
+import uuid
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from mwanzo.admin.forms import AttentionSettleForm, CallbackRefundForm, PaymentFilterForm, RefundForm
+from mwanzo.admin.views import bp
+from mwanzo.auth.models import Role
+from mwanzo.extensions import db
+from mwanzo.payments import queries, services
+from mwanzo.payments.callbacks import parse_callback
+from mwanzo.payments.models import Attention, Payment, PaymentEvent
+from mwanzo.phones import InvalidPhone, normalise_kenyan_phone
+from mwanzo.web.confirmation import confirmation_token, require_confirmation, require_page_visit
+from mwanzo.web.listing import page_number
+from mwanzo.web.nav import add_nav_link
+
+ATTENTION_REASONS = {
+    Attention.PUSH_UNKNOWN.value: _l("The payment request timed out and M-Pesa has not told us the outcome."),
+    Attention.UNVERIFIED_SUCCESS.value: _l("M-Pesa reported a payment we could not confirm."),
+    Attention.AMOUNT_MISMATCH.value: _l("M-Pesa reported a different amount from the course price."),
+    Attention.DUPLICATE_SUCCESS.value: _l("The learner paid twice for the same course."),
+}
+
+add_nav_link((Role.ADMIN,), "admin.payment_list", _l("All payments"))
+add_nav_link((Role.ADMIN,), "admin.attention_list", _l("Payments to settle"))
+
+
+def phone_fragment(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    try:
+        return normalise_kenyan_phone(raw)
+    except InvalidPhone:
+        digits = re.sub(r"\D", "", raw)
+        return digits.lstrip("0") or None
+
+
+@bp.get("/admin/payments")
+def payment_list():
+    form = PaymentFilterForm(formdata=request.args)
+    form.course.choices = [SelectChoice("", _("Any"))] + [
+        SelectChoice(str(course_id), title) for course_id, title in queries.courses_with_payments()]
+    valid = form.validate()
+    filters = queries.PaymentFilter()
+    if valid:
+        filters = queries.PaymentFilter(
+            status=form.status.data or None, date_from=form.date_from.data, date_to=form.date_to.data,
+            course_id=uuid.UUID(form.course.data) if form.course.data else None, phone=phone_fragment(form.phone.data))
+    page = page_number(request.args)
+    return render_template("admin/payment_list.html", form=form, pagination=queries.admin_payments(filters, page),
+                           totals=queries.daily_totals(filters)), 200 if valid else 422
+
+
+def payment_page(payment_id: uuid.UUID, form: RefundForm, status: int = 200):
+    payment = queries.payment_with_timeline(payment_id)
+    if payment is None:
+        abort(404)
+    return render_template("admin/payment_detail.html", payment=payment, form=form,
+                           message=services.status_message(payment),
+                           confirm_token=confirmation_token("refund", payment.id)), status
+
+
+@bp.get("/admin/payments/<uuid:payment_id>")
+def payment_detail(payment_id: uuid.UUID):
+    require_page_visit()  # the page carries the refund's confirmation token
+    return payment_page(payment_id, RefundForm())
+
+
+@bp.post("/admin/payments/<uuid:payment_id>/refund")
+def payment_refund(payment_id: uuid.UUID):
+    form = RefundForm()
+    if not form.validate_on_submit():
+        return payment_page(payment_id, form, 422)
+    require_confirmation("refund", payment_id)
+    payment = db.session.get(Payment, payment_id)
+    if payment is None:
+        abort(404)
+    try:
+        services.refund_payment(payment, current_user._get_current_object(), form.reason.data.strip())
+    except services.InvalidTransition:
+        abort(409, _("Only a successful payment can be refunded."))
+    db.session.commit()
+    flash(_("Payment marked refunded; the learner's access was removed."), "success")
+    return redirect(url_for("admin.payment_detail", payment_id=payment_id), code=303)
+
+
+@bp.get("/admin/payments/attention")
+def attention_list():
+    return render_template("admin/attention_list.html", payments=queries.payments_needing_attention(),
+                           callbacks=queries.unmatched_success_callbacks(), reasons=ATTENTION_REASONS)
+
+
+def back_to_attention_list(message: str, category: str = "success"):
+    """After a settle form: rolls back whatever a refused action left (nothing when committed)."""
+    db.session.rollback()
+    flash(message, category)
+    return redirect(url_for("admin.attention_list"), code=303)
+
+
+def attention_page(payment_id: uuid.UUID, form: AttentionSettleForm, status: int = 200):
+    payment = queries.payment_with_timeline(payment_id)
+    if payment is None:
+        abort(404)
+    form.action.choices = [choice for choice in form.action.choices
+                           if payment.attention and choice.value in services.SETTLE_ACTIONS[payment.attention]]
+    return render_template("admin/attention_settle.html", payment=payment, form=form,
+                           reasons=ATTENTION_REASONS, message=services.status_message(payment),
+                           token=confirmation_token("settle", payment.id)), status
+
+
+@bp.get("/admin/payments/<uuid:payment_id>/settle")
+def attention_settle(payment_id: uuid.UUID):
+    require_page_visit()
+    return attention_page(payment_id, AttentionSettleForm())
+
+
+@bp.post("/admin/payments/<uuid:payment_id>/settle")
+def attention_settle_post(payment_id: uuid.UUID):
+    require_confirmation("settle", payment_id)
+    form = AttentionSettleForm()
+    if not form.validate_on_submit():
+        return attention_page(payment_id, form, 422)
+    try:
+        services.settle_attention(payment_id, current_user._get_current_object(), form.action.data,
+                                  form.receipt.data or None, form.note.data.strip())
+    except services.AlreadySettled:
+        return back_to_attention_list(_("This payment was already settled; nothing was changed."), "info")
+    except services.ReceiptInUse:
+        db.session.rollback()
+        form.receipt.errors.append(_("This M-Pesa receipt already paid for another payment."))
+        return attention_page(payment_id, form, 409)
+    except services.InvalidTransition:
+        db.session.rollback()
+        abort(409, _("This action does not apply to this payment."))
+    db.session.commit()
+    return back_to_attention_list(_("Payment settled."))
+
+
+def callback_refund_page(event_id: uuid.UUID, form: CallbackRefundForm, status: int = 200):
+    event = db.session.get(PaymentEvent, event_id)
+    if event is None or event.payment_id is not None or event.kind != "callback":
+        abort(404)
+    return render_template("admin/callback_refund.html", event=event, form=form,
+                           data=parse_callback(event.payload), token=confirmation_token("refund-callback", event.id)), status
+
+
+@bp.get("/admin/payments/callbacks/<uuid:event_id>/refund")
+def callback_refund(event_id: uuid.UUID):
+    require_page_visit()
+    return callback_refund_page(event_id, CallbackRefundForm())
+
+
+@bp.post("/admin/payments/callbacks/<uuid:event_id>/refund")
+def callback_refund_post(event_id: uuid.UUID):
+    require_confirmation("refund-callback", event_id)
+    form = CallbackRefundForm()
+    if not form.validate_on_submit():
+        return callback_refund_page(event_id, form, 422)
+    try:
+        services.refund_unmatched_callback(event_id, current_user._get_current_object(), form.receipt.data,
+                                           form.note.data.strip())
+    except services.AlreadySettled:
+        return back_to_attention_list(_("This payment was already settled; nothing was changed."), "info")
+    db.session.commit()
+    return back_to_attention_list(_("Refund recorded."))
