@@ -48,23 +48,27 @@ class _Health:
     def usable(self) -> bool:
         return time.monotonic() >= self.down_until
 
-    def failed(self, exc: Exception, retry_seconds: float, bumps: set[str] = frozenset()) -> None:
+    def failed(self, exc: Exception, retry_seconds: float) -> None:
         with self.lock:
             self.down_until = time.monotonic() + retry_seconds
-            self.unsent |= set(bumps)
             if not self.warned:
                 self.warned = True
                 log.warning("cache unreachable, pages are built for every request until it answers: %s", exc)
 
     def answered(self) -> None:
-        if self.warned or self.unsent:
+        if self.warned:
             with self.lock:
-                unsent, self.unsent = self.unsent, set()
-                if self.warned:
-                    self.warned = False
-                    log.info("cache answering again")
-            if unsent:
-                _send_bumps(unsent)
+                self.warned = False
+            log.info("cache answering again")
+
+    def queue(self, names: set[str]) -> None:
+        with self.lock:
+            self.unsent |= names
+
+    def take_unsent(self) -> set[str]:
+        with self.lock:
+            names, self.unsent = self.unsent, set()
+        return names
 
 
 _health = _Health()
@@ -80,8 +84,12 @@ def init_app(app: Flask) -> None:
     url = app.config.get("CACHE_REDIS_URL")
     if url:
         timeout = app.config.get("CACHE_SOCKET_TIMEOUT", 0.25)
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        # A cache that does not answer at once is skipped, not waited for: no retries, short timeouts.
         app.config.update(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=url, CACHE_OPTIONS={
-            "socket_timeout": timeout, "socket_connect_timeout": timeout, "health_check_interval": 30})
+            "socket_timeout": timeout, "socket_connect_timeout": timeout, "retry": Retry(NoBackoff(), 0)})
     else:
         app.config.update(CACHE_TYPE="SimpleCache", CACHE_THRESHOLD=app.config.get("CACHE_THRESHOLD", 2000))
     app.config.setdefault("CACHE_DEFAULT_TIMEOUT", app.config.get("CATALOG_CACHE_SECONDS", 900))
@@ -89,11 +97,18 @@ def init_app(app: Flask) -> None:
 
 
 def _call(operation: Callable[[], T], default: T) -> T:
+    """Run a cache operation, or return ``default`` while the cache does not answer. Bumps still waiting to
+    be sent go first, so nothing is read at a version that a committed write has already left behind."""
     if not _health.usable():
         return default
+    unsent = _health.take_unsent()
     try:
+        if unsent:
+            _increment(unsent)
         result = operation()
     except _ERRORS as exc:
+        if unsent:
+            _health.queue(unsent)
         _health.failed(exc, current_app.config.get("CACHE_RETRY_SECONDS", 2))
         return default
     _health.answered()
@@ -175,7 +190,8 @@ def shared(name: str, version: str | None, build: Callable[[], T], timeout: int 
     if version is None:
         return build()
     key = f"{name}:v{version}" + (f":{get_locale()}" if per_language else "")
-    value = _recent.get(key)
+    local_key = current_app.config["CACHE_KEY_PREFIX"] + key
+    value = _recent.get(local_key)
     if value is not None:
         return value
     value = _call(lambda: cache.get(key), None)
@@ -185,7 +201,7 @@ def shared(name: str, version: str | None, build: Callable[[], T], timeout: int 
             return None
         _call(lambda: cache.set(key, value, timeout=timeout), None)
     config = current_app.config
-    _recent.put(key, value, timeout or config["CACHE_DEFAULT_TIMEOUT"], config.get("CACHE_LOCAL_ENTRIES", 500))
+    _recent.put(local_key, value, timeout or config["CACHE_DEFAULT_TIMEOUT"], config.get("CACHE_LOCAL_ENTRIES", 500))
     return value
 
 
@@ -218,25 +234,21 @@ def _pending() -> set[str]:
     return db.session.info.setdefault(PENDING_KEY, set())
 
 
-def _send_bumps(names: set[str]) -> None:
-    def send():
+def _increment(names: set[str]) -> None:
+    for name in names:
+        if cache.cache.inc(f"v:{name}") == 1:  # it was missing (evicted): start from a number never used
+            cache.set(f"v:{name}", time.time_ns() // 1000, timeout=0)
+    if has_app_context():
+        versions = g.get("cache_versions")
         for name in names:
-            if cache.cache.inc(f"v:{name}") == 1:  # it was missing (evicted): start from a number never used
-                cache.set(f"v:{name}", time.time_ns() // 1000, timeout=0)
-
-    if not _health.usable():
-        _health.unsent |= names
-        return
-    try:
-        send()
-    except _ERRORS as exc:
-        _health.failed(exc, current_app.config.get("CACHE_RETRY_SECONDS", 2), names)
-    else:
-        if has_app_context():
-            versions = g.get("cache_versions")
             if versions:
-                for name in names:
-                    versions.pop(name, None)
+                versions.pop(name, None)
+
+
+def _send_bumps(names: set[str]) -> None:
+    """Sent now if the cache answers; otherwise kept and sent before this process's next cache operation."""
+    _health.queue(names)
+    _call(lambda: None, None)
 
 
 @event.listens_for(Session, "after_commit")

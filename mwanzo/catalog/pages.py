@@ -27,6 +27,13 @@ def category(slug: str) -> search.CategoryFacet | None:
     return next((facet for facet, _count in facets()[0] if facet.slug == slug), None)
 
 
+def home_sections() -> Markup:
+    """Categories with their counts, then featured, popular and newest courses."""
+    return cache.shared("home", cache.catalog_version(), lambda: Markup(render_template(
+        "catalog/_home_sections.html", categories=facets()[0], **services.home_page_data())),
+        timeout=_seconds("CATALOG_CACHE_SECONDS"))
+
+
 def search_parts(category: search.CategoryFacet | None, fragment: bool) -> dict:
     """The search form and results for this request's arguments: {"criteria", "filters", "results"}, or
     {"criteria", "fragment"} for htmx. Keyed by the arguments exactly as sent (the form and the links render

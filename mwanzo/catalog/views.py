@@ -58,7 +58,7 @@ def search_url(external: bool = False, **changes) -> str:
 @bp.get("/")
 def home():
     return render_template("catalog/home.html", canonical=absolute_url("catalog.home"),
-                           categories=pages.facets()[0], **services.home_page_data())
+                           sections=pages.home_sections())
 
 
 def _search_page(category: search.CategoryFacet | None):
