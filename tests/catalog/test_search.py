@@ -192,17 +192,27 @@ def test_gzipped_course_list_with_12_results_and_thumbnails_fits_in_14kb(client,
 
 
 def test_renaming_a_category_or_instructor_updates_search_on_postgres(client, make, postgres):
+    from mwanzo.admin.services import save_category
+    from mwanzo.auth.models import Role
+    from mwanzo.auth.services import update_profile
+    from mwanzo.studio import revisions, services as studio
+
+    admin = make.user(role=Role.ADMIN)
     category = make.category(name="Crafts", slug="crafts")
     teacher = make.user(name="Achieng Odhiambo")
     course = make.course(title="Beadwork", category_id=category.id, instructor_id=teacher.id)
     assert titles(client.get("/courses?q=crafts")) == ["Beadwork"]
-    db.session.get(Category, category.id).name = "Jewellery"
-    teacher.name = "Njeri Maina"
+    save_category(admin, category, "Jewellery", "crafts", None, 0)
+    update_profile(teacher, name="Njeri Maina")
     db.session.commit()
     assert titles(client.get("/courses?q=jewellery")) == ["Beadwork"]
     assert titles(client.get("/courses?q=njeri")) == ["Beadwork"]
     assert titles(client.get("/courses?q=crafts")) == []
-    db.session.get(Course, course.id).title = "Kiondo weaving"
+    values = {name: getattr(course, name) for name in studio.COURSE_FIELDS}
+    studio.update_course(course, studio.CourseDetails(**{**values, "title": "Kiondo weaving"}), teacher)
+    db.session.commit()
+    revision = revisions.latest_revision(course.id)
+    studio.approve_revision(revision.id, revision.version, admin)
     db.session.commit()
     assert titles(client.get("/courses?q=kiondo")) == ["Kiondo weaving"]
 
