@@ -38,7 +38,7 @@ def search_parts(category: search.CategoryFacet | None, fragment: bool) -> dict:
     """The search form and results for this request's arguments: {"criteria", "filters", "results"}, or
     {"criteria", "fragment"} for htmx. Keyed by the arguments exactly as sent (the form and the links render
     them back), so the same URL always gets the same bytes. Arguments that cannot be understood answer 400."""
-    args = "\x1f".join(request.args.get(name, "") for name in SEARCH_ARGS)
+    args = repr(tuple(request.args.get(name, "") for name in SEARCH_ARGS))
     digest = hashlib.blake2b(args.encode(), digest_size=16).hexdigest()
     name = f"search:{category.slug if category else ''}:{'fragment' if fragment else 'page'}:{digest}"
     return cache.shared(name, cache.catalog_version(), lambda: _render_search(category, fragment),
