@@ -25,6 +25,7 @@ run: seed
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: install
+	$(BIN)/lint-imports  # the layering in pyproject.toml
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 worker: install

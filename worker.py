@@ -1,4 +1,4 @@
-"""RQ worker: builds the app once, then works the transcode, email and default queues.
+"""RQ worker: builds the app once (which imports every task module, mwanzo/tasks.py), then works the transcode, email and default queues.
 
 The periodic tasks are enqueued by the scheduler process (`flask --app wsgi scheduler`).
 """
@@ -16,7 +16,6 @@ HEARTBEAT_SECONDS = 10
 def run_worker() -> None:
     app = create_app()
     with app.app_context():
-        jobs.load_tasks()
         connection = jobs.redis_connection()
         queues = [jobs.rq_queue(name, connection) for name in jobs.QUEUES]
         Worker(queues, connection=connection, job_monitoring_interval=HEARTBEAT_SECONDS,

@@ -25,6 +25,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     from mwanzo.web import register_web
     register_web(app)
+    register_wiring(app)
     from mwanzo.cli import register_cli
     register_cli(app)
     return app
@@ -55,7 +56,8 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     from mwanzo import jobs
-    jobs.init_app(app)
+    from mwanzo.tasks import SCHEDULE
+    jobs.init_app(app, schedule=SCHEDULE, app_factory=create_app)
 
 
 def register_templates(app: Flask) -> None:
@@ -75,14 +77,32 @@ def register_blueprints(app: Flask) -> None:
     from mwanzo.auth.views import bp as auth_bp
     from mwanzo.careers.views import bp as careers_bp
     from mwanzo.catalog.views import bp as catalog_bp
+    from mwanzo.analytics.unsubscribe import bp as weekly_bp
     from mwanzo.certificates.views import bp as certificates_bp
+    from mwanzo.home.views import bp as home_bp
     from mwanzo.learning.views import bp as learning_bp
     from mwanzo.media.delivery import bp as media_bp
-    from mwanzo.notifications.views import bp as notifications_bp
     from mwanzo.payments.views import bp as payments_bp
-    from mwanzo.quizzes.views import bp as quizzes_bp
     from mwanzo.studio.views import bp as studio_bp
 
-    for bp in (admin_bp, auth_bp, careers_bp, catalog_bp, certificates_bp, learning_bp, media_bp,
-               notifications_bp, payments_bp, quizzes_bp, studio_bp):
+    for bp in (admin_bp, auth_bp, careers_bp, catalog_bp, certificates_bp, home_bp, learning_bp, media_bp,
+               payments_bp, studio_bp, weekly_bp):
         app.register_blueprint(bp)
+
+
+def register_wiring(app: Flask) -> None:
+    """What a lower layer offers and the container connects: the header links of every role and the
+    domains' gauges on /metrics. (The periodic schedule is handed to the job pipeline above; reactions
+    that flow upward are calls from the owning view or task, listed in README "Architecture".)"""
+    from mwanzo import jobs
+    from mwanzo.navigation import nav_links
+    from mwanzo.notifications.models import EmailStatus, OutboundEmail
+    from mwanzo.ops import metrics
+    from mwanzo.payments.models import Payment, PaymentStatus
+
+    app.add_template_global(nav_links)
+    metrics.register_gauges(
+        app, jobs.queue_gauges,
+        metrics.status_gauge("mwanzo_payments", "Payments by status.", Payment.status, PaymentStatus),
+        metrics.status_gauge("mwanzo_emails", "Emails by delivery status.", OutboundEmail.status, EmailStatus),
+    )

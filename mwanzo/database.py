@@ -108,10 +108,11 @@ def business_timezone() -> ZoneInfo:
 
 def local_day(column) -> sa.ColumnElement:
     """The business-timezone calendar day of a timestamp column, on PostgreSQL and SQLite alike."""
-    from mwanzo.extensions import db
+    from flask import current_app
 
     zone = business_timezone()
-    if db.engine.dialect.name == "postgresql":
+    # The app's database (Flask-SQLAlchemy's extension), read without importing the extensions above us.
+    if current_app.extensions["sqlalchemy"].engine.dialect.name == "postgresql":
         return sa.cast(sa.func.timezone(zone.key, column), sa.Date)
     # SQLite stores UTC; East Africa Time has no daylight saving, so one fixed offset is exact.
     offset_minutes = int(datetime.now(zone).utcoffset().total_seconds() // 60)

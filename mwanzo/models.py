@@ -1,5 +1,5 @@
 """Imports every domain's models so metadata (and migrations) see the whole schema."""
-from mwanzo.admin.models import AuditLog
+from mwanzo.audit import AuditLog
 from mwanzo.auth.models import Role, User
 from mwanzo.careers.models import ApplicationCertificate, EmployerProfile, Job, JobApplication, JobCourse
 from mwanzo.courses.models import Category, Course, CourseReviewDecision, CourseRevision, Lesson, Review, Section

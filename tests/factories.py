@@ -121,7 +121,7 @@ def certificate(student: User, course: Course | None = None):
 
     course = course or CourseFactory()
     row = enrollment(student, course, status=EnrollmentStatus.COMPLETED, completed_at=utcnow(), progress_percent=100)
-    issued = issue_certificate(row)
+    issued = issue_certificate(row.id, row.student_id, row.course_id, row.completed_at)
     db.session.commit()
     return issued
 

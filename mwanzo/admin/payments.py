@@ -14,7 +14,6 @@ from wtforms.fields.choices import SelectChoice
 
 from mwanzo.admin.forms import AttentionSettleForm, CallbackRefundForm, PaymentFilterForm, RefundForm
 from mwanzo.admin.views import bp
-from mwanzo.auth.models import Role
 from mwanzo.extensions import db
 from mwanzo.payments import queries, services
 from mwanzo.payments.callbacks import parse_callback
@@ -22,7 +21,6 @@ from mwanzo.payments.models import Attention, Payment, PaymentEvent
 from mwanzo.phones import InvalidPhone, normalise_kenyan_phone
 from mwanzo.web.confirmation import confirmation_token, require_confirmation, require_page_visit
 from mwanzo.web.listing import page_number
-from mwanzo.web.nav import add_nav_link
 
 ATTENTION_REASONS = {
     Attention.PUSH_UNKNOWN.value: _l("The payment request timed out and M-Pesa has not told us the outcome."),
@@ -30,9 +28,6 @@ ATTENTION_REASONS = {
     Attention.AMOUNT_MISMATCH.value: _l("M-Pesa reported a different amount from the course price."),
     Attention.DUPLICATE_SUCCESS.value: _l("The learner paid twice for the same course."),
 }
-
-add_nav_link((Role.ADMIN,), "admin.payment_list", _l("All payments"))
-add_nav_link((Role.ADMIN,), "admin.attention_list", _l("Payments to settle"))
 
 
 def phone_fragment(raw: str | None) -> str | None:

@@ -7,21 +7,16 @@ import uuid
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from mwanzo.admin.forms import RejectForm, RevisionApproveForm, RevisionRejectForm
 from mwanzo.admin.views import bp
-from mwanzo.auth.models import Role
 from mwanzo.courses.access import owned_course
 from mwanzo.courses.models import CourseStatus
 from mwanzo.extensions import db
 from mwanzo.studio import revisions, services
 from mwanzo.studio.forms import ConfirmForm
 from mwanzo.web.confirmation import confirmation_token, require_confirmation, require_page_visit
-from mwanzo.web.nav import add_nav_link
-
-add_nav_link((Role.ADMIN,), "admin.review_queue", _l("Reviews"))
 
 
 @bp.get("/admin/reviews/")

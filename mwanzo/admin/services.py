@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from mwanzo import cache
-from mwanzo.admin.models import AuditLog
+from mwanzo.audit import AuditLog, record
 from mwanzo.auth.models import Role, User, new_security_stamp
 from mwanzo.courses.models import Category, Course, CourseStatus
 from mwanzo.extensions import db
@@ -31,24 +31,6 @@ class CategoryInUse(AdminError):
 
 class SlugTaken(AdminError):
     """Another category already uses this slug."""
-
-
-def record(actor: User | None, action: str, target, **details) -> AuditLog:
-    """Write one audit entry. ``target`` is a model instance or a (type, id) pair; details must be JSON-able."""
-    if isinstance(target, tuple):
-        target_type, target_id = target
-    else:
-        target_type, target_id = target.__tablename__, target.id
-    entry = AuditLog(actor_id=actor.id if actor else None, action=action, target_type=target_type,
-                     target_id=str(target_id), details={k: _jsonable(v) for k, v in details.items()})
-    db.session.add(entry)
-    return entry
-
-
-def _jsonable(value):
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    return str(value)
 
 
 def audit_entries(page: int, target_type: str | None = None, target_id: str | None = None):

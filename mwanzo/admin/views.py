@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from mwanzo.admin import services
@@ -24,11 +24,8 @@ from mwanzo.studio.services import NotFound
 from mwanzo.web.confirmation import confirmation_token, require_confirmation, require_page_visit
 from mwanzo.web.errors import render_error
 from mwanzo.web.listing import page_number
-from mwanzo.web.nav import add_nav_link
 
 bp = Blueprint("admin", __name__)
-
-add_nav_link((Role.ADMIN,), "admin.dashboard", _l("Admin"))
 
 
 @bp.before_request

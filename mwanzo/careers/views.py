@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -19,13 +19,8 @@ from mwanzo.extensions import db
 from mwanzo.images import InvalidImage
 from mwanzo.media.delivery import media_url
 from mwanzo.web.htmx import is_htmx, render
-from mwanzo.web.nav import add_nav_link
 
 bp = Blueprint("careers", __name__)
-
-add_nav_link((Role.STUDENT,), "careers.application_list", _l("Applications"))
-add_nav_link((Role.EMPLOYER,), "careers.employer_job_list", _l("Your jobs"))
-add_nav_link((Role.EMPLOYER,), "careers.candidate_list", _l("Candidates"))
 
 
 @bp.context_processor

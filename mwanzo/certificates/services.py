@@ -2,17 +2,19 @@
 from __future__ import annotations
 
 import secrets
+import uuid
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from mwanzo.audit import record
 from mwanzo.auth.models import User
-from mwanzo.courses.models import Course
 from mwanzo.certificates.models import Certificate
+from mwanzo.courses.models import Course
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
-from mwanzo.learning.models import Enrollment
 
 # No 0/O, 1/I/L: a code read aloud over the phone is typed right the first time.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -35,18 +37,19 @@ def certificate_for_enrollment(enrollment_id) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.enrollment_id == enrollment_id))
 
 
-def issue_certificate(enrollment: Enrollment) -> Certificate:
-    """Issue the enrolment's certificate, or return the one it already has (also under a race:
-    the unique enrollment_id decides)."""
-    existing = certificate_for_enrollment(enrollment.id)
+def issue_certificate(enrollment_id: uuid.UUID, student_id: uuid.UUID, course_id: uuid.UUID,
+                      completed_at: datetime | None) -> Certificate:
+    """Issue the certificate of a completed enrolment (learning calls this on completion, in the same
+    transaction), or return the one it already has (also under a race: the unique enrollment_id decides)."""
+    existing = certificate_for_enrollment(enrollment_id)
     if existing is not None:
         return existing
-    student = db.session.get(User, enrollment.student_id)
-    course = db.session.get(Course, enrollment.course_id)
+    student = db.session.get(User, student_id)
+    course = db.session.get(Course, course_id)
     instructor = db.session.get(User, course.instructor_id)
-    completed_at = enrollment.completed_at or utcnow()
+    completed_at = completed_at or utcnow()
     certificate = Certificate(
-        enrollment_id=enrollment.id, student_id=student.id, course_id=course.id,
+        enrollment_id=enrollment_id, student_id=student.id, course_id=course.id,
         verification_code=new_verification_code(), learner_name=student.name, course_title=course.title,
         instructor_name=instructor.name, completed_on=completed_at.date(),
         content_hours=(Decimal(course.duration_minutes) / 60).quantize(Decimal("0.1")), issued_at=utcnow(),
@@ -55,7 +58,7 @@ def issue_certificate(enrollment: Enrollment) -> Certificate:
         with db.session.begin_nested():
             db.session.add(certificate)
     except IntegrityError:
-        return certificate_for_enrollment(enrollment.id)
+        return certificate_for_enrollment(enrollment_id)
     return certificate
 
 
@@ -79,7 +82,6 @@ def certificates_of(student_id) -> list[Certificate]:
 
 def revoke_certificate(certificate: Certificate, admin: User, reason: str) -> Certificate:
     """Revoked for good: the verification page says so from now on. Recorded in the audit log."""
-    from mwanzo.admin.services import record
 
     if certificate.revoked_at is not None:
         raise AlreadyRevoked()

@@ -6,15 +6,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from mwanzo.auth.access import login_required
-from mwanzo.auth.models import Role
 from mwanzo.certificates import services
 from mwanzo.certificates.forms import VerifyForm
 from mwanzo.extensions import limiter
 from mwanzo.urls import absolute_url
-from mwanzo.web.nav import add_nav_link
 
 bp = Blueprint("certificates", __name__)
-add_nav_link((Role.STUDENT,), "certificates.certificate_list", _l("Certificates"))
 
 
 def verify_limit() -> str:

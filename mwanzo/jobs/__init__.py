@@ -1,8 +1,8 @@
 """Background jobs: declared beside their task, queued during a transaction, sent once it commits.
 
-A task is a function in a domain's tasks.py decorated with ``@job(queue=...)``, or with
-``@periodic(every=...)`` when it also runs on a timer (a timedelta, or the name of a setting in seconds). TASK_MODULES lists those modules, so the worker
-and the scheduler find every task without importing any view. Callers ``enqueue(task, *ids)``.
+A task is a function in a domain's tasks.py decorated with ``@job(queue=...)``. The app factory lists
+those modules and the periodic schedule (``mwanzo/tasks.py``) and hands them over in ``init_app``, so the
+worker and the scheduler know every task without importing any view. Callers ``enqueue(task, *ids)``.
 
 Three runners, chosen by JOB_RUNNER: ``rq`` (Redis, worker.py and ``flask scheduler``: production),
 ``thread`` (an in-process thread that also runs the periodic tasks: the embedded default) and ``sync``
@@ -12,7 +12,6 @@ unreachable at commit time. Tasks take ids, reload their rows and are safe to ru
 """
 from __future__ import annotations
 
-import importlib
 import logging
 import queue
 import threading
@@ -38,13 +37,6 @@ COMMITTED_KEY = "mwanzo_committed_jobs"
 QUEUES = ("transcode", "email", "default")
 RETRY_INTERVALS = [10, 60, 300]
 QUEUE_TIMEOUTS = {"transcode": 3 * 3600, "email": 120, "default": 600}
-TASK_MODULES = (
-    "mwanzo.jobs.tasks",
-    "mwanzo.courses.tasks",
-    "mwanzo.media.tasks",
-    "mwanzo.notifications.tasks",
-    "mwanzo.payments.tasks",
-)
 
 
 @dataclass(frozen=True)
@@ -71,6 +63,8 @@ class PendingJob:
 
 
 TASKS: dict[str, Task] = {}
+SCHEDULE_KEY = "mwanzo_schedule"
+_app_factory: Callable[[], Flask] | None = None  # set by init_app: how a worker without an app builds one
 _worker_app: Flask | None = None
 
 
@@ -78,30 +72,22 @@ def task_name(func: Callable) -> str:
     return f"{func.__module__}.{func.__name__}"
 
 
-def job(queue: str = "default", every: timedelta | str | None = None):
-    """Register the decorated function as a task on ``queue``; with ``every``, also run it on that timer."""
+def job(queue: str = "default"):
+    """Register the decorated function as a task on ``queue``."""
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}")
 
     def register(func: Callable) -> Callable:
-        TASKS[task_name(func)] = Task(func, queue, every)
+        TASKS[task_name(func)] = Task(func, queue)
         return func
 
     return register
 
 
-def periodic(every: timedelta | str, queue: str = "default"):
-    return job(queue, every)
-
-
-def load_tasks() -> dict[str, Task]:
-    for module in TASK_MODULES:
-        importlib.import_module(module)
-    return TASKS
-
-
-def periodic_tasks() -> list[Task]:
-    return [task for task in load_tasks().values() if task.every]
+def periodic_tasks(app: Flask | None = None) -> list[Task]:
+    """The tasks on a timer, as the app factory scheduled them."""
+    app = app or current_app._get_current_object()
+    return list(app.extensions[SCHEDULE_KEY])
 
 
 def enqueue(task: Callable, *args) -> None:
@@ -129,13 +115,14 @@ def run_task(name: str, *args, job_meta: dict | None = None):
         app = current_app._get_current_object()
     else:
         if _worker_app is None:
-            from mwanzo import create_app
-            _worker_app = create_app()
+            if _app_factory is None:
+                raise RuntimeError("no app: build one with create_app() before running tasks")
+            _worker_app = _app_factory()
         app = _worker_app
     with app.app_context(), job_context(job_meta):
         started, outcome = time.perf_counter(), "failed"
         try:
-            result = load_tasks()[name].func(*args)
+            result = TASKS[name].func(*args)  # registered: the app factory imported every task module
             outcome = "ok"
             return result
         finally:
@@ -288,9 +275,37 @@ def backlog() -> dict[str, Any]:
     return report
 
 
-def init_app(app: Flask) -> None:
+def queue_gauges():
+    """Prometheus gauges read at scrape time: jobs waiting in each RQ queue and in its failed registry."""
+    if current_app.config["JOB_RUNNER"] != "rq":
+        return
+    from prometheus_client.core import GaugeMetricFamily
+
+    depth = GaugeMetricFamily("mwanzo_job_queue_depth", "Jobs waiting in each RQ queue.", labels=["queue"])
+    failed = GaugeMetricFamily("mwanzo_jobs_failed", "Jobs in each RQ queue's failed registry.", labels=["queue"])
+    connection = redis_connection()
+    for name in QUEUES:
+        queue = rq_queue(name, connection)
+        depth.add_metric([name], queue.count)
+        failed.add_metric([name], queue.failed_job_registry.count)
+    yield depth
+    yield failed
+
+
+def init_app(app: Flask, schedule, app_factory: Callable[[], Flask]) -> None:
+    """``schedule``: (task, interval) pairs, the interval a timedelta or the name of a setting in seconds;
+    ``app_factory`` builds the app in a worker process that has none."""
+    global _app_factory
     if app.config["JOB_RUNNER"] not in ("rq", "thread", "sync"):
         raise ValueError("JOB_RUNNER must be rq, thread or sync")
+    _app_factory = app_factory
+    tasks = []
+    for func, every in schedule:
+        spec = TASKS.get(task_name(func))
+        if spec is None or spec.func is not func:
+            raise ValueError(f"{task_name(func)} is not a registered task (decorate it with @job)")
+        tasks.append(Task(func, spec.queue, every))
+    app.extensions[SCHEDULE_KEY] = tuple(tasks)
     app.extensions["mwanzo_thread_runner"] = ThreadRunner(app)
     if app.config["JOB_RUNNER"] == "thread" and not app.testing:
         # Without Redis there is no scheduler process: the web process runs the periodic tasks itself

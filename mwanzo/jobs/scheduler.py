@@ -55,7 +55,7 @@ class Scheduler(CronScheduler):
     def __init__(self, app: Flask, connection):
         super().__init__(connection=connection)
         self.app = app
-        self._cron_jobs = [Tick(app, task) for task in periodic_tasks()]
+        self._cron_jobs = [Tick(app, task) for task in periodic_tasks(app)]
 
     def heartbeat(self) -> None:
         super().heartbeat()
@@ -87,7 +87,7 @@ def run(app: Flask) -> None:
 
 def start_in_process(app: Flask, stop: threading.Event | None = None) -> threading.Thread:
     """Without Redis: the same ticks, handed to the in-process job thread (until ``stop`` is set)."""
-    ticks = [Tick(app, task) for task in periodic_tasks()]
+    ticks = [Tick(app, task) for task in periodic_tasks(app)]
     runner = app.extensions["mwanzo_thread_runner"]
     stop = stop or threading.Event()
 

@@ -7,7 +7,7 @@ from sqlalchemy import delete, select
 
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
-from mwanzo.jobs import PendingJob, periodic, push, redis_connection
+from mwanzo.jobs import PendingJob, job, push, redis_connection
 from mwanzo.jobs.models import OutboxJob
 
 # A row younger than this may still be handed over by the commit that wrote it.
@@ -16,7 +16,7 @@ KEEP_DELIVERED = timedelta(days=7)
 BATCH = 500
 
 
-@periodic(every=timedelta(seconds=15))
+@job()  # on a timer: mwanzo/tasks.py SCHEDULE
 def relay_outbox() -> int:
     """Push undelivered outbox rows to RQ, oldest first, and mark them delivered; prune old delivered rows.
     A crash between push and mark pushes the job again next time (at least once; tasks are idempotent)."""

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from mwanzo import cache
 from mwanzo.auth.access import acts_for
 from mwanzo.auth.models import User
+from mwanzo.certificates.services import issue_certificate
 from mwanzo.courses.models import Course, CourseStatus, Lesson, LessonKind, ProcessingStatus
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
@@ -19,7 +20,7 @@ from mwanzo.learning.models import Enrollment, EnrollmentStatus, VideoProgress
 from mwanzo.notifications.services import send_email
 from mwanzo.quizzes.models import Question, Quiz, QuizAttempt
 from mwanzo.storage import get_storage
-from mwanzo.studio import revisions
+from mwanzo.courses import revisions
 from mwanzo.urls import absolute_url
 
 
@@ -197,10 +198,21 @@ def refresh_progress(enrollment: Enrollment) -> Enrollment:
     return enrollment
 
 
-def on_course_completed(enrollment: Enrollment) -> None:
-    from mwanzo.certificates.services import issue_certificate
+def credit_quiz_attempts(quiz: Quiz, scored: list[QuizAttempt]) -> None:
+    """Quiz passed → progress: call with the attempts a quiz service just scored. A pass of a required
+    quiz moves the learner's course progress (and may complete the course, in the same transaction)."""
+    if not quiz.is_required:
+        return
+    for student_id in dict.fromkeys(attempt.student_id for attempt in scored if attempt.passed):
+        enrollment = get_enrollment(student_id, quiz.course_id)
+        if enrollment is not None:
+            refresh_progress(enrollment)
 
-    certificate = issue_certificate(enrollment)
+
+def on_course_completed(enrollment: Enrollment) -> None:
+    """Course completed → certificate (same transaction) and email (sent after commit by the job pipeline)."""
+    certificate = issue_certificate(enrollment.id, enrollment.student_id, enrollment.course_id,
+                                    enrollment.completed_at)
     student = db.session.get(User, enrollment.student_id)
     course = db.session.get(Course, enrollment.course_id)
     send_email(student.email, "course_completed", locale=student.locale, user=student, course=course,
@@ -367,52 +379,3 @@ def downloadable_lesson(user: User | None, slug: str, lesson_id: uuid.UUID) -> L
     if not access.lesson.download_key:
         raise LessonNotFound()
     return access
-
-
-# ---------------------------------------------------------------- dashboard
-
-@dataclass
-class Dashboard:
-    resume: tuple | None  # (VideoProgress, Lesson, Course)
-    active: list[Enrollment]
-    completed: list[Enrollment]
-    pending_payments: list
-    certificates: list
-
-
-def dashboard_for(user: User) -> Dashboard:
-    """Five queries whatever the number of courses."""
-    from sqlalchemy.orm import joinedload
-
-    from mwanzo.certificates.models import Certificate
-    from mwanzo.payments.models import Payment, PaymentStatus
-
-    enrollments = db.session.scalars(
-        select(Enrollment).where(Enrollment.student_id == user.id,
-                                 Enrollment.status.in_([EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED]))
-        .options(joinedload(Enrollment.course)).order_by(Enrollment.last_activity_at.desc().nulls_last(),
-                                                         Enrollment.created_at.desc())
-    ).all()
-    resume = db.session.execute(
-        select(VideoProgress, Lesson, Course)
-        .join(Lesson, Lesson.id == VideoProgress.lesson_id).join(Course, Course.id == Lesson.course_id)
-        .join(Enrollment, and_(Enrollment.course_id == Course.id, Enrollment.student_id == user.id))
-        .where(VideoProgress.student_id == user.id, Lesson.is_published.is_(True),
-               Enrollment.status.in_([EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED]))
-        .order_by(VideoProgress.updated_at.desc()).limit(1)
-    ).first()
-    payments = db.session.scalars(
-        select(Payment).where(Payment.student_id == user.id, Payment.status == PaymentStatus.PENDING)
-        .options(joinedload(Payment.course)).order_by(Payment.created_at.desc())
-    ).all()
-    certificates = db.session.scalars(
-        select(Certificate).where(Certificate.student_id == user.id, Certificate.revoked_at.is_(None))
-        .order_by(Certificate.issued_at.desc())
-    ).all()
-    return Dashboard(
-        resume=tuple(resume) if resume else None,
-        active=[e for e in enrollments if e.status == EnrollmentStatus.ACTIVE],
-        completed=[e for e in enrollments if e.status == EnrollmentStatus.COMPLETED],
-        pending_payments=list(payments),
-        certificates=list(certificates),
-    )

@@ -1,3 +1,5 @@
+"""Learner pages: enrolling, the lesson player, progress saves and taking quizzes (the quiz rules are in
+mwanzo/quizzes/services.py; their templates in templates/quizzes/)."""
 from __future__ import annotations
 
 import math
@@ -5,22 +7,20 @@ import uuid
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from mwanzo.auth.access import learner_key, login_required, verified_email_required
-from mwanzo.auth.models import Role
 from mwanzo.courses.models import Course, CourseStatus
 from mwanzo.extensions import db, limiter
 from mwanzo.learning import player, services
 from mwanzo.media.delivery import media_url, playlist_response
-from mwanzo.quizzes.services import quizzes_by_section
+from mwanzo.quizzes import services as quizzes
+from mwanzo.quizzes.forms import KIND_LABELS
+from mwanzo.quizzes.models import Quiz, QuizAttempt
 from mwanzo.web.errors import render_error
-from mwanzo.web.nav import add_nav_link
 
 bp = Blueprint("learning", __name__)
-add_nav_link((Role.STUDENT, Role.INSTRUCTOR), "learning.dashboard", _l("My learning"))
 
 
 def visible_course_or_404(slug: str) -> Course:
@@ -79,7 +79,7 @@ def lesson_view(slug: str, lesson_id: uuid.UUID):
                            lesson=page.access.lesson, options=options,
                            chosen=player.default_quality(options, data_saver),
                            data_cost=lambda item: player.data_cost(item, data_saver), media_url=media_url,
-                           quizzes=quizzes_by_section(page.access.course.id))
+                           quizzes=quizzes.quizzes_by_section(page.access.course.id))
     db.session.commit()  # after rendering: committing expires the loaded curriculum
     return html
 
@@ -152,10 +152,113 @@ def lesson_complete(slug: str, lesson_id: uuid.UUID):
     return redirect(url_for("learning.lesson_view", slug=slug, lesson_id=target))
 
 
-@bp.get("/dashboard")
+# ---------------------------------------------------------------- taking quizzes (rules: mwanzo.quizzes.services)
+
+def learner_quiz(quiz_id: uuid.UUID) -> tuple[Course, Quiz]:
+    quiz = quizzes.quiz_for_learner(quiz_id)
+    if quiz is None:
+        abort(404)
+    course = db.session.get(Course, quiz.course_id)
+    if not services.has_access(current_user, course):
+        abort(403, _("Enrol in this course to take its quizzes."))
+    return course, quiz
+
+
+def own_attempt(attempt_id: uuid.UUID) -> tuple[Course, Quiz, QuizAttempt]:
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    if attempt is None or attempt.student_id != current_user.id:
+        abort(404)
+    course, quiz = learner_quiz(attempt.quiz_id)
+    return course, quiz, attempt
+
+
+def render_attempt(template: str, course: Course, quiz: Quiz, attempt: QuizAttempt, **context):
+    return render_template(template, course=course, quiz=quiz, attempt=attempt,
+                           shown=quizzes.attempt_questions(quiz, attempt), saved=quizzes.saved_answers(attempt),
+                           **context)
+
+
+@bp.get("/quizzes/<uuid:quiz_id>")
 @login_required
-def dashboard():
-    return render_template("learning/dashboard.html", board=services.dashboard_for(current_user))
+def quiz_detail(quiz_id: uuid.UUID):
+    course, quiz = learner_quiz(quiz_id)
+    services.credit_quiz_attempts(quiz, quizzes.settle_attempts(quiz, current_user))
+    db.session.commit()
+    return show_quiz(course, quiz.id)
+
+
+def show_quiz(course: Course, quiz_id: uuid.UUID, status: int = 200):
+    quiz = quizzes.quiz_for_learner(quiz_id)  # loaded with its questions after the commit
+    return render_template("quizzes/quiz_detail.html", course=course, quiz=quiz,
+                           summary=quizzes.summary_for(quiz, current_user)), status
+
+
+@bp.post("/quizzes/<uuid:quiz_id>/start")
+@login_required
+def attempt_start(quiz_id: uuid.UUID):
+    course, quiz = learner_quiz(quiz_id)
+    if not quiz.questions:
+        abort(409, _("This quiz has no questions yet."))
+    services.credit_quiz_attempts(quiz, quizzes.settle_attempts(quiz, current_user))
+    try:
+        attempt = quizzes.start_attempt(quiz, current_user)
+    except quizzes.AttemptsExhausted:
+        db.session.commit()  # attempts whose time ran out were scored on the way
+        flash(_("You have used all your attempts for this quiz."), "error")
+        return show_quiz(course, quiz.id, 409)
+    db.session.commit()
+    return redirect(url_for("learning.attempt_view", attempt_id=attempt.id))
+
+
+@bp.get("/quizzes/attempts/<uuid:attempt_id>")
+@login_required
+def attempt_view(attempt_id: uuid.UUID):
+    course, quiz, attempt = own_attempt(attempt_id)
+    if attempt.submitted_at is not None or quizzes.is_expired(attempt):
+        return redirect(url_for("learning.attempt_result", attempt_id=attempt.id))
+    return render_attempt("quizzes/attempt_view.html", course, quiz, attempt,
+                          remaining=quizzes.seconds_left(attempt), kind_labels=KIND_LABELS)
+
+
+@bp.post("/quizzes/attempts/<uuid:attempt_id>/answers/<uuid:question_id>")
+@login_required
+def answer_save(attempt_id: uuid.UUID, question_id: uuid.UUID):
+    _course, quiz, attempt = own_attempt(attempt_id)
+    try:
+        quizzes.save_answer(quiz, attempt, question_id, request.form.getlist(f"q-{question_id}"))
+    except quizzes.AttemptClosed:
+        abort(409, _("Time is up for this attempt."))
+    except quizzes.InvalidChoice:
+        abort(422)
+    db.session.commit()
+    return render_template("quizzes/_saved.html")
+
+
+@bp.post("/quizzes/attempts/<uuid:attempt_id>/submit")
+@login_required
+def attempt_submit(attempt_id: uuid.UUID):
+    _course, quiz, attempt = own_attempt(attempt_id)
+    choices = {key[2:]: request.form.getlist(key) for key in request.form if key.startswith("q-")}
+    try:
+        services.credit_quiz_attempts(quiz, quizzes.submit_attempt(quiz, attempt, choices))
+    except quizzes.InvalidChoice:
+        abort(422)
+    db.session.commit()
+    return redirect(url_for("learning.attempt_result", attempt_id=attempt.id))
+
+
+@bp.get("/quizzes/attempts/<uuid:attempt_id>/result")
+@login_required
+def attempt_result(attempt_id: uuid.UUID):
+    course, quiz, attempt = own_attempt(attempt_id)
+    services.credit_quiz_attempts(quiz, quizzes.settle_attempts(quiz, current_user))  # this one too, if its time ran out
+    if attempt.submitted_at is None:
+        return redirect(url_for("learning.attempt_view", attempt_id=attempt.id))
+    db.session.commit()
+    quiz = quizzes.quiz_for_learner(quiz.id)  # reloaded with its questions after the commit
+    summary = quizzes.summary_for(quiz, current_user)
+    return render_attempt("quizzes/attempt_result.html", course, quiz, attempt, summary=summary,
+                          revealed=quizzes.answers_revealed(quiz, summary))
 
 
 @bp.errorhandler(services.LessonNotFound)

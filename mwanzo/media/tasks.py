@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 import tempfile
 import uuid
-from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -12,9 +11,10 @@ from flask_babel import gettext as _
 from sqlalchemy import update
 
 from mwanzo.courses.models import Lesson, ProcessingStatus
+from mwanzo.courses.services import recompute_course_counters
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
-from mwanzo.jobs import job, periodic
+from mwanzo.jobs import job
 from mwanzo.media import services
 from mwanzo.storage import get_storage
 
@@ -64,15 +64,13 @@ def transcode_lesson(lesson_id: str) -> None:
         get_storage().delete_prefix(result.prefix)  # re-uploaded (or deleted) while we worked
         return
     previous = services.finish_transcode(lesson, result)
-    from mwanzo.studio.services import recompute_course_counters
-
     recompute_course_counters(lesson.course_id)
     db.session.commit()
     if previous:
         get_storage().delete_prefix(previous)
 
 
-@periodic(every=timedelta(minutes=5))
+@job()  # on a timer: mwanzo/tasks.py SCHEDULE
 def sweep_stale_lessons() -> None:
     counts = services.sweep_stale_lessons()
     db.session.commit()

@@ -1,28 +1,9 @@
 import uuid
 
-from mwanzo.jobs import job, periodic
+from mwanzo.jobs import job
 from mwanzo.notifications import services
 
 
 @job(queue="email")
 def deliver_email(email_id: str) -> str:
     return services.deliver(uuid.UUID(email_id)).value
-
-
-@periodic(every="WEEKLY_REPORT_CHECK_SECONDS")
-def send_weekly_reports() -> int:
-    """Every WEEKLY_REPORT_CHECK_SECONDS (an hour by default): once the week's report is due, email each active learner who has not had it yet.
-    Commits per learner, so a crash halfway loses nothing and a rerun only sends the rest."""
-    from mwanzo.database import utcnow
-    from mwanzo.extensions import db
-    from mwanzo.notifications import weekly
-
-    now = utcnow()
-    if not weekly.report_due(now):
-        return 0
-    sent = 0
-    for user_id in weekly.recipient_ids(now):
-        if weekly.send_report(user_id, now) is not None:
-            sent += 1
-        db.session.commit()
-    return sent

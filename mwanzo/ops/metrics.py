@@ -2,7 +2,8 @@
 
 Request latency is counted in each process; under gunicorn, PROMETHEUS_MULTIPROC_DIR (read by
 prometheus_client itself) makes the workers share it through files. Queue depths, failed jobs, payments
-and emails are read from Redis and the database at scrape time, so every worker reports the same.
+and emails are read from Redis and the database at scrape time, so every worker reports the same; the app
+factory registers those gauges (``register_gauges``).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from mwanzo.extensions import db
 from mwanzo.ops.logs import route_of_request
 
 bp = Blueprint("ops", __name__)
+GAUGES_KEY = "mwanzo_gauges"
 
 REQUEST_SECONDS = Histogram(
     "mwanzo_http_request_duration_seconds", "Time to answer a request, by URL rule and status.",
@@ -27,41 +29,33 @@ REQUEST_SECONDS = Histogram(
 )
 
 
-class StateCollector:
-    """Gauges read at scrape time: RQ queue depths and failed jobs, payments and emails by status."""
-
-    def collect(self):
-        from mwanzo.notifications.models import EmailStatus, OutboundEmail
-        from mwanzo.payments.models import Payment, PaymentStatus
-
-        yield from self.job_queues()
-        yield self.by_status("mwanzo_payments", "Payments by status.", Payment.status, PaymentStatus)
-        yield self.by_status("mwanzo_emails", "Emails by delivery status.", OutboundEmail.status, EmailStatus)
-
-    @staticmethod
-    def by_status(name: str, documentation: str, column, statuses) -> GaugeMetricFamily:
+def status_gauge(name: str, documentation: str, column, statuses):
+    """A gauge of rows by status (``column`` an enum column, ``statuses`` its enum), read at scrape time."""
+    def collect():
         counts = dict(db.session.execute(select(column, func.count()).group_by(column)).all())
         family = GaugeMetricFamily(name, documentation, labels=["status"])
         for status in statuses:
             family.add_metric([status.value], counts.get(status, 0))
-        return family
+        yield family
 
-    @staticmethod
-    def job_queues():
-        if current_app.config["JOB_RUNNER"] != "rq":
-            return
-        from mwanzo import jobs
+    return collect
 
-        depth = GaugeMetricFamily("mwanzo_job_queue_depth", "Jobs waiting in each RQ queue.", labels=["queue"])
-        failed = GaugeMetricFamily("mwanzo_jobs_failed", "Jobs in each RQ queue's failed registry.",
-                                   labels=["queue"])
-        connection = jobs.redis_connection()
-        for name in jobs.QUEUES:
-            queue = jobs.rq_queue(name, connection)
-            depth.add_metric([name], queue.count)
-            failed.add_metric([name], queue.failed_job_registry.count)
-        yield depth
-        yield failed
+
+def register_gauges(app: Flask, *gauges) -> None:
+    """Gauges of the domains, each a callable yielding metric families at scrape time. The app factory
+    registers them (ops knows no domain)."""
+    app.extensions.setdefault(GAUGES_KEY, []).extend(gauges)
+
+
+class StateCollector:
+    """What the registered gauges read at scrape time (queue depths, failed jobs, payments, emails)."""
+
+    def __init__(self, gauges):
+        self.gauges = gauges
+
+    def collect(self):
+        for gauge in self.gauges:
+            yield from gauge()
 
 
 def scrape_registry() -> CollectorRegistry:
@@ -72,7 +66,7 @@ def scrape_registry() -> CollectorRegistry:
         multiprocess.MultiProcessCollector(registry)
     else:
         registry.register(REQUEST_SECONDS)
-    registry.register(StateCollector())
+    registry.register(StateCollector(current_app.extensions.get(GAUGES_KEY, [])))
     return registry
 
 

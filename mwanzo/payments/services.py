@@ -30,7 +30,7 @@ from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 
 from mwanzo import jobs
-from mwanzo.admin.models import AuditLog
+from mwanzo.audit import AuditLog
 from mwanzo.auth.models import User
 from mwanzo.courses.models import Course
 from mwanzo.database import utcnow

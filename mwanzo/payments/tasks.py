@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
-from mwanzo.jobs import job, periodic
+from mwanzo.jobs import job
 from mwanzo.payments import sandbox, services
 
 log = logging.getLogger(__name__)
@@ -19,7 +18,7 @@ def settle_callback(event_id: str) -> None:
     db.session.commit()
 
 
-@periodic(every=timedelta(seconds=30))
+@job()  # on a timer: mwanzo/tasks.py SCHEDULE
 def reconcile_payments() -> int:
     """Periodic (every 30 s): query transaction-status for payments still in flight a minute after
     checkout, every 30 s for four checks, then backing off to every 5 minutes; expire them after

@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from mwanzo.auth.access import learner_key, login_required, owned_or_404, verified_email_required
-from mwanzo.auth.models import Role
 from mwanzo.catalog.services import published_course_by_slug
 from mwanzo.extensions import csrf, db, limiter
 from mwanzo.learning import services as learning
@@ -19,14 +18,11 @@ from mwanzo.payments.forms import CheckoutForm
 from mwanzo.payments.models import Payment, PaymentStatus
 from mwanzo.web.htmx import render
 from mwanzo.web.inputs import json_object
-from mwanzo.web.nav import add_nav_link
 
 bp = Blueprint("payments", __name__)
 
 CALLBACK_MAX_BYTES = 16 * 1024
 POLL_SECONDS = 3
-
-add_nav_link((Role.STUDENT,), "payments.payment_history", _l("Payments"))
 
 
 def checkout_limit() -> str:

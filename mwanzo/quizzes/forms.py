@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from mwanzo.quizzes.models import AnswersShown, QuestionKind
 from mwanzo.quizzes.services import AnswerDraft, QuestionDraft, QuizSettings, answer_rule_errors
-from mwanzo.studio import revisions
+from mwanzo.courses import revisions
 
 ANSWER_ROWS = 6
 KIND_LABELS = {

@@ -1,4 +1,5 @@
-"""Quizzes: building them, taking them, scoring them on the server.
+"""Quizzes: building them, taking them, scoring them on the server (the pages learners take them on
+are in ``mwanzo.learning.views``).
 
 Scoring rules (shown to instructors and learners):
 - single choice and true/false: full points for the one correct answer, nothing otherwise;
@@ -7,7 +8,7 @@ Scoring rules (shown to instructors and learners):
 A late submission is scored as at the deadline: only answers saved before it count.
 
 On a published course the words of quizzes and questions wait in the course's revision (see
-``mwanzo.studio.revisions``); learners take the approved version.
+``mwanzo.courses.revisions``); learners take the approved version.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from mwanzo.courses.models import Course
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.quizzes.models import Answer, AnswersShown, Question, QuestionKind, Quiz, QuizAttempt, StudentAnswer
-from mwanzo.studio import revisions
+from mwanzo.courses import revisions
 
 # Answers saved up to this long after the deadline still count: the request left the phone in time.
 DEADLINE_GRACE = timedelta(seconds=5)
@@ -289,17 +290,18 @@ def attempts_left(quiz: Quiz, attempts: list[QuizAttempt]) -> int | None:
     return None if quiz.max_attempts is None else max(0, quiz.max_attempts - len(attempts))
 
 
-def close_expired_attempts(quiz: Quiz, attempts: list[QuizAttempt]) -> None:
-    """Score attempts whose time ran out without a submission, as at their deadline."""
-    for attempt in attempts:
-        if attempt.submitted_at is None and is_expired(attempt):
-            _score(quiz_with_questions(quiz.id), attempt, submitted_at=attempt.deadline_at)
+def close_expired_attempts(quiz: Quiz, attempts: list[QuizAttempt]) -> list[QuizAttempt]:
+    """Score attempts whose time ran out without a submission, as at their deadline; returns them."""
+    expired = [attempt for attempt in attempts if attempt.submitted_at is None and is_expired(attempt)]
+    for attempt in expired:
+        _score(quiz_with_questions(quiz.id), attempt, submitted_at=attempt.deadline_at)
+    return expired
 
 
 def start_attempt(quiz: Quiz, student: User) -> QuizAttempt:
-    """The learner's open attempt, or a new one; refused when every allowed attempt is used."""
+    """The learner's open attempt, or a new one; refused when every allowed attempt is used. Call
+    settle_attempts first: an attempt whose time ran out still counts as open until it is scored."""
     attempts = attempts_for(quiz.id, student.id)
-    close_expired_attempts(quiz, attempts)
     open_attempt = next((a for a in attempts if a.submitted_at is None), None)
     if open_attempt is not None:
         return open_attempt
@@ -393,19 +395,20 @@ def save_answer(quiz: Quiz, attempt: QuizAttempt, question_id: uuid.UUID, raw_id
     return answer
 
 
-def submit_attempt(quiz: Quiz, attempt: QuizAttempt, choices: dict[str, list[str]]) -> QuizAttempt:
-    """Finish an attempt with the form's choices. After the deadline the form is ignored and the
-    attempt is scored as at the deadline from what was saved in time (unanswered questions are wrong).
-    Submitting again (a double tap, a resent form) changes nothing."""
+def submit_attempt(quiz: Quiz, attempt: QuizAttempt, choices: dict[str, list[str]]) -> list[QuizAttempt]:
+    """Finish an attempt with the form's choices; returns the attempts scored now (this one, or none when
+    it was already submitted: a double tap or a resent form changes nothing). After the deadline the form
+    is ignored and the attempt is scored as at the deadline from what was saved in time (unanswered
+    questions are wrong)."""
     if attempt.submitted_at is not None:
-        return attempt
+        return []
     if is_expired(attempt):
-        return _score(quiz, attempt, submitted_at=attempt.deadline_at)
+        return [_score(quiz, attempt, submitted_at=attempt.deadline_at)]
     for question, _answers in attempt_questions(quiz, attempt):
         if str(question.id) in choices:
             _upsert_answer(attempt, question, _clean_choice(question, choices[str(question.id)]))
     db.session.flush()
-    return _score(quiz, attempt, submitted_at=utcnow())
+    return [_score(quiz, attempt, submitted_at=utcnow())]
 
 
 def points_for(question: Question, chosen: list[str]) -> Decimal:
@@ -421,8 +424,8 @@ def points_for(question: Question, chosen: list[str]) -> Decimal:
 
 
 def _score(quiz: Quiz, attempt: QuizAttempt, submitted_at) -> QuizAttempt:
-    from mwanzo.learning.services import get_enrollment, refresh_progress
-
+    """Score once. What a pass means for the learner's course (progress, completion) is for the caller:
+    the functions that score return the attempts they scored."""
     questions = [question for question, _answers in attempt_questions(quiz, attempt)]
     rows = saved_answers(attempt)
     total = sum(Decimal(q.points) for q in questions)
@@ -439,10 +442,6 @@ def _score(quiz: Quiz, attempt: QuizAttempt, submitted_at) -> QuizAttempt:
     attempt.passed = attempt.score >= quiz.passing_score
     attempt.submitted_at = submitted_at
     db.session.flush()
-    if attempt.passed and quiz.is_required:
-        enrollment = get_enrollment(attempt.student_id, quiz.course_id)
-        if enrollment is not None:
-            refresh_progress(enrollment)
     return attempt
 
 
@@ -455,9 +454,10 @@ class QuizSummary:
     open_attempt: QuizAttempt | None
 
 
-def settle_attempts(quiz: Quiz, student: User) -> None:
-    """Score the learner's attempts whose time ran out without a submission (call before showing them)."""
-    close_expired_attempts(quiz, attempts_for(quiz.id, student.id))
+def settle_attempts(quiz: Quiz, student: User) -> list[QuizAttempt]:
+    """Score the learner's attempts whose time ran out without a submission (call before showing them or
+    starting another); returns the attempts scored now."""
+    return close_expired_attempts(quiz, attempts_for(quiz.id, student.id))
 
 
 def summary_for(quiz: Quiz, student: User) -> QuizSummary:

@@ -5,16 +5,11 @@ from __future__ import annotations
 import uuid
 
 from flask import abort, render_template, request, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from mwanzo.analytics import reports, services
-from mwanzo.auth.models import Role
 from mwanzo.courses.access import owned_course
 from mwanzo.studio.views import bp
-from mwanzo.web.nav import add_nav_link
-
-add_nav_link((Role.INSTRUCTOR,), "studio.analytics_course_list", _l("Analytics"))
 
 
 def date_range() -> services.DateRange:

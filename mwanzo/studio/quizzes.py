@@ -15,7 +15,7 @@ from mwanzo.extensions import db
 from mwanzo.quizzes import services
 from mwanzo.quizzes.forms import KIND_LABELS, QuestionForm, QuizSettingsForm
 from mwanzo.quizzes.models import Quiz
-from mwanzo.studio import revisions
+from mwanzo.courses import revisions
 from mwanzo.studio.views import bp
 from mwanzo.web.htmx import is_htmx, render
 

@@ -1,7 +1,6 @@
 """The instructor's course builder and the review workflow. No commits here; views commit once."""
 from __future__ import annotations
 
-import math
 import re
 import uuid
 from dataclasses import dataclass
@@ -12,17 +11,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from mwanzo import cache
-from mwanzo.admin.services import record
+from mwanzo.audit import record
 from mwanzo.auth.models import Role, User
-from mwanzo.courses import images
+from mwanzo.courses import images, revisions
 from mwanzo.courses.models import (Course, CourseReviewDecision, CourseRevision, CourseStatus, Lesson, LessonKind,
-                                   ProcessingStatus, RevisionStatus, Section)
+                                   RevisionStatus, Section)
+from mwanzo.courses.services import lesson_is_ready, recompute_course_counters
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.notifications.services import send_email
 from mwanzo.quizzes import services as quiz_services
 from mwanzo.storage import get_storage
-from mwanzo.studio import revisions
+from mwanzo.studio.revisions import RevisionChanged
 from mwanzo.urls import absolute_url
 
 
@@ -277,28 +277,6 @@ def move(item: Section | Lesson, direction: str) -> None:
     cache.bump_course(item.course_id)
 
 
-def lesson_is_ready(lesson: Lesson) -> bool:
-    """A learner can take it: a published text lesson, or a published video that finished processing."""
-    if not lesson.is_published:
-        return False
-    if lesson.kind == LessonKind.TEXT:
-        return bool((lesson.body_markdown or "").strip())
-    return lesson.processing_status == ProcessingStatus.READY
-
-
-def recompute_course_counters(course_id: uuid.UUID) -> None:
-    """lecture_count and duration_minutes from the lessons learners can take (the one place they change)."""
-    lessons = db.session.scalars(select(Lesson).where(Lesson.course_id == course_id)).all()
-    ready = [lesson for lesson in lessons if lesson_is_ready(lesson)]
-    course = db.session.get(Course, course_id)
-    if course is None:
-        return
-    course.lecture_count = len(ready)
-    course.duration_minutes = math.ceil(sum(lesson.duration_seconds for lesson in ready) / 60)
-    db.session.flush()
-    cache.bump_course(course_id)  # lessons change with their counters: the curriculum too
-
-
 # ---------------------------------------------------------------- review workflow
 
 ALLOWED_MOVES: dict[CourseStatus, set[CourseStatus]] = {
@@ -409,7 +387,7 @@ def _decide(revision_id: uuid.UUID, version: int, to: RevisionStatus, admin: Use
     revisions.lock_course(revision.course_id)
     db.session.refresh(revision)
     if revision.status != RevisionStatus.PENDING or revision.version != version:
-        raise revisions.RevisionChanged
+        raise RevisionChanged
     revision.status, revision.reviewer_id, revision.reason, revision.decided_at = to, admin.id, reason, utcnow()
     return revision
 

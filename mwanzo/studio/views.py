@@ -23,15 +23,14 @@ from mwanzo.extensions import db
 from mwanzo.images import InvalidImage
 from mwanzo.media import services as media
 from mwanzo.media import uploads
-from mwanzo.studio import revisions, services
+from mwanzo.courses import revisions
+from mwanzo.studio import services
 from mwanzo.studio.forms import (ConfirmForm, CourseForm, LessonForm, MoveForm, NewLessonForm, SectionForm,
                                  VideoUploadForm, lines)
 from mwanzo.web.htmx import is_htmx, render
 from mwanzo.web.inputs import json_object
-from mwanzo.web.nav import add_nav_link
 
 bp = Blueprint("studio", __name__)
-add_nav_link((Role.INSTRUCTOR,), "studio.course_list", _l("My courses"))
 
 
 @bp.record_once

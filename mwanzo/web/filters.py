@@ -63,9 +63,6 @@ def format_bytes(size: int | None) -> str:
 def init_app(app: Flask) -> None:
     from flask_babel import get_locale
 
-    from mwanzo.web.nav import nav_links
-
-    app.add_template_global(nav_links)
     app.add_template_global(lambda: str(get_locale() or "en"), "current_locale")
     app.add_template_filter(markdown_to_safe_html, "markdown")
     app.add_template_filter(format_kes, "kes")

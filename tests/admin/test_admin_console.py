@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import select
 
-from mwanzo.admin.models import AuditLog
+from mwanzo.audit import AuditLog
 from mwanzo.auth.models import Role, User
 from mwanzo.courses.models import Category, Course
 from mwanzo.extensions import db
@@ -119,7 +119,7 @@ def test_user_list_query_count_is_fixed(client, make, login):
 
 def test_audit_page_query_count_is_fixed(client, make, login):
     admin = login(make.user(role=Role.ADMIN))
-    from mwanzo.admin.services import record
+    from mwanzo.audit import record
     record(admin, "test.one", admin)
     db.session.commit()
     with count_queries() as one:
@@ -175,7 +175,7 @@ def test_dashboard_links_to_review_queue_and_payments(client, make, login):
 
 
 def test_record_accepts_a_type_and_id_pair_for_other_domains(make):
-    from mwanzo.admin.services import record
+    from mwanzo.audit import record
 
     admin = make.user(role=Role.ADMIN)
     record(admin, "payment.refunded", ("payments", "abc"), amount=__import__("decimal").Decimal("10.50"))

@@ -6,7 +6,7 @@ import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from mwanzo.admin.models import AuditLog
+from mwanzo.audit import AuditLog
 from mwanzo.auth.models import Role, User
 from mwanzo.courses.models import Category, Course, CourseStatus
 from mwanzo.certificates.models import Certificate

@@ -13,7 +13,7 @@ from mwanzo.auth.models import Role
 from mwanzo.catalog import services as catalog_services
 from mwanzo.courses.models import CourseStatus
 from mwanzo.extensions import db
-from mwanzo.studio import revisions
+from mwanzo.courses import revisions
 from mwanzo.studio import services as studio
 from mwanzo.web.filters import format_kes
 

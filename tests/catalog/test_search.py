@@ -195,7 +195,8 @@ def test_renaming_a_category_or_instructor_updates_search_on_postgres(client, ma
     from mwanzo.admin.services import save_category
     from mwanzo.auth.models import Role
     from mwanzo.auth.services import update_profile
-    from mwanzo.studio import revisions, services as studio
+    from mwanzo.courses import revisions
+    from mwanzo.studio import services as studio
 
     admin = make.user(role=Role.ADMIN)
     category = make.category(name="Crafts", slug="crafts")

@@ -12,7 +12,7 @@ from rq import Queue, Worker
 from rq.job import Job
 from sqlalchemy import func, select
 
-from mwanzo.admin.models import AuditLog
+from mwanzo.audit import AuditLog
 from mwanzo.auth.models import Role, User
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.deployed, pytest.mark.postgres, pytest.mark.redis]
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 # The window README promises for a lost callback, in seconds.
 RECONCILIATION_WINDOW = 60 * int(re.search(r"a lost callback is settled within (\d+) minutes", README).group(1))
-WEEKLY_REPORT = "mwanzo.notifications.tasks.send_weekly_reports"
+WEEKLY_REPORT = "mwanzo.analytics.tasks.send_weekly_reports"
 SETTLE_CALLBACK = "mwanzo.payments.tasks.settle_callback"
 
 

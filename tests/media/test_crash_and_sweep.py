@@ -92,8 +92,8 @@ def test_worker_killed_mid_job_is_swept_back_to_the_queue_and_finishes(app, make
     env = {**os.environ, "DATABASE_URL": database_url, "MEDIA_ROOT": app.config["MEDIA_ROOT"],
            "SECRET_KEY": app.config["SECRET_KEY"], "JOB_RUNNER": "sync", "REDIS_URL": ""}
     worker = subprocess.Popen(
-        [sys.executable, "-c", f"from mwanzo import jobs; jobs.run_task({jobs.task_name(tasks.transcode_lesson)!r}, "
-                            f"{str(lesson.id)!r})"],
+        [sys.executable, "-c", "from mwanzo import create_app, jobs\nwith create_app().app_context():\n"
+                               f"    jobs.run_task({jobs.task_name(tasks.transcode_lesson)!r}, {str(lesson.id)!r})"],
         env=env, start_new_session=True, cwd=Path(__file__).parents[2])
     try:
         assert wait_for(lambda: reload(lesson.id).processing_progress >= 5), "the worker never made progress"

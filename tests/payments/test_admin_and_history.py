@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from mwanzo.admin.models import AuditLog
+from mwanzo.audit import AuditLog
 from mwanzo.auth.models import Role
 from mwanzo.courses.models import Course
 from mwanzo.database import utcnow

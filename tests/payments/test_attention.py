@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from mwanzo.admin.models import AuditLog
+from mwanzo.audit import AuditLog
 from mwanzo.auth.models import Role
 from mwanzo.database import utcnow
 from mwanzo.extensions import db

@@ -388,6 +388,29 @@ def test_passing_the_required_quiz_completes_the_course_and_issues_the_certifica
     assert len(emails_to("amina@example.com", "course_completed")) == 1
 
 
+def test_a_pass_scored_at_its_deadline_completes_the_course_too(client, learner, make):
+    """Quiz passed → progress also when the server scores a timed attempt left open: the answer saved in
+    time passes the quiz when the learner next opens it, and the course completes."""
+    student, course, quiz = learner
+    quiz.time_limit_seconds = 60
+    db.session.commit()
+    make.question(quiz, answers=[("Right", True), ("Wrong", False)])
+    question = services.quiz_with_questions(quiz.id).questions[0]
+    attempt = start(client, quiz)
+    client.post(f"/quizzes/attempts/{attempt.id}/answers/{question.id}",
+                data={f"q-{question.id}": answer_id(question, "Right")}, headers=HTMX)
+    attempt = reload(attempt)
+    attempt.deadline_at = utcnow() - timedelta(minutes=5)
+    db.session.commit()
+
+    assert client.get(f"/quizzes/{quiz.id}").status_code == 200
+    attempt = reload(attempt)
+    assert attempt.passed is True and attempt.submitted_at == attempt.deadline_at
+    enrollment = learning.get_enrollment(student.id, course.id)
+    assert enrollment.status == EnrollmentStatus.COMPLETED and enrollment.progress_percent == 100
+    assert len(emails_to("amina@example.com", "course_completed")) == 1
+
+
 def test_an_optional_quiz_does_not_hold_back_completion(client, learner, make):
     student, course, quiz = learner
     quiz.is_required = False

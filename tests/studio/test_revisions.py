@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from mwanzo.admin.models import AuditLog
+from mwanzo.audit import AuditLog
 from mwanzo.auth.models import Role
 from mwanzo.courses.models import Course, CourseRevision, Lesson, LessonKind, ProcessingStatus, RevisionStatus
 from mwanzo.extensions import db

@@ -11,7 +11,7 @@ from mwanzo.auth.models import User
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.learning.models import EnrollmentStatus
-from mwanzo.notifications import tasks, weekly
+from mwanzo.analytics import tasks, weekly
 from mwanzo.notifications.models import EmailStatus, OutboundEmail
 from tests.concurrency import run_together
 from tests.emails import emails_to, link_in, tampered

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
+from mwanzo.analytics import weekly
 from mwanzo.extensions import db
-from mwanzo.notifications import weekly
 
-bp = Blueprint("notifications", __name__)
+bp = Blueprint("weekly", __name__)  # public: the link in the email works without signing in
 
 
 @bp.route("/email/unsubscribe/<token>", methods=["GET", "POST"])
@@ -15,10 +15,10 @@ def unsubscribe(token: str):
     try:
         user = weekly.unsubscribe_user(token)
     except weekly.InvalidUnsubscribeToken:
-        return render_template("notifications/unsubscribe.html", invalid=True), 404
+        return render_template("analytics/unsubscribe.html", invalid=True), 404
     done = False
     if request.method == "POST":
         weekly.unsubscribe(token)
         db.session.commit()
         done = True
-    return render_template("notifications/unsubscribe.html", user=user, token=token, done=done, invalid=False)
+    return render_template("analytics/unsubscribe.html", user=user, token=token, done=done, invalid=False)

@@ -121,6 +121,6 @@ def send_report(user_id: uuid.UUID, now: datetime) -> OutboundEmail | None:
     return send_email(
         user.email, "weekly_report", locale=user.locale, dedupe_key=dedupe_key(user.id, now), user=user,
         courses=progress_lines(user.id, now), week=week_label(now),
-        unsubscribe_url=absolute_url("notifications.unsubscribe", token=unsubscribe_token(user)),
+        unsubscribe_url=absolute_url("weekly.unsubscribe", token=unsubscribe_token(user)),
         profile_url=absolute_url("auth.profile"),
     )

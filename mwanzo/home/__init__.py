@@ -1,0 +1,1 @@
+"""The learner's home page (/dashboard), composing learning, payments and certificates."""
