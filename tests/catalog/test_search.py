@@ -179,6 +179,18 @@ def test_list_page_query_count_is_the_same_for_1_and_50_results(client, make, co
     assert len(home) <= 6
 
 
+def test_cards_load_only_what_they_show(client, make, count_queries):
+    make.course(title="Alpha course")
+    cache.clear()
+    for path in ("/courses", "/courses?q=alpha", "/"):
+        with count_queries() as statements:
+            assert "Alpha course" in client.get(path).get_data(as_text=True)
+        loaded = " ".join(statements)
+        assert "password_hash" not in loaded and "users.email" not in loaded, path  # the instructor's name only
+        if "q=" not in path:  # (a search on SQLite looks into descriptions, but never loads them)
+            assert "courses.description" not in loaded, path
+
+
 def test_gzipped_course_list_with_12_results_and_thumbnails_fits_in_14kb(client, make):
     from mwanzo.courses.images import WIDTHS
 
