@@ -17,6 +17,7 @@ from mwanzo.urls import absolute_url
 
 SEARCH_ARGS = tuple(search.SearchCriteria.__dataclass_fields__)
 COURSE_PARTS = ("head", "top", "price", "about", "rating")
+_course_ids: dict[str, object] = {}  # slug → course id, as last seen by this process
 
 
 def facets() -> tuple[list[tuple[search.CategoryFacet, int]], list[str]]:
@@ -64,9 +65,15 @@ def _render_search(category: search.CategoryFacet | None, fragment: bool) -> dic
 def course_page(slug: str, viewer) -> tuple[services.CourseFacts, dict] | None:
     """(what the page shows per visitor, the shared parts), or None when this viewer may not see the course.
     Published courses come from the cache; drafts (seen only by their instructor and admins) never do."""
-    ref = cache.shared(f"slug:{slug}", cache.catalog_version(), lambda: services.course_ref(slug), per_language=False)
+    known = _course_ids.get(slug)  # a hint only: read with the catalog's version, saving a round trip
+    catalog = cache.versions(cache.CATALOG, cache.LABELS, *((f"course:{known}",) if known else ()))
+    ref = cache.shared(f"slug:{slug}", catalog and cache.catalog_version(), lambda: services.course_ref(slug),
+                       per_language=False)
     if ref is None:
         return None
+    if len(_course_ids) > 10_000:
+        _course_ids.clear()
+    _course_ids[slug] = ref.id
     if ref.status != CourseStatus.PUBLISHED:
         course = services.visible_course(slug, viewer)
         return (services.CourseFacts.of(course), course_parts(course)) if course else None
