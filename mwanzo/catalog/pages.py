@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import abort, get_template_attribute, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import get_template_attribute, render_template, request, url_for
 from markupsafe import Markup
 
 from mwanzo import cache
 from mwanzo.catalog import search, services
-from mwanzo.catalog.forms import LEVEL_LABELS, CatalogSearchForm
+from mwanzo.catalog.forms import CatalogSearchForm
 from mwanzo.courses.models import Course, CourseStatus
 from mwanzo.urls import absolute_url
+from mwanzo.web.listing import list_page
 
 SEARCH_ARGS = tuple(search.SearchCriteria.__dataclass_fields__)
 COURSE_PARTS = ("head", "top", "price", "about", "rating")
@@ -36,9 +36,10 @@ def home_sections() -> Markup:
 
 
 def search_parts(category: search.CategoryFacet | None, fragment: bool) -> dict:
-    """The search form and results for this request's arguments: {"criteria", "filters", "results"}, or
-    {"criteria", "fragment"} for htmx. Keyed by the arguments exactly as sent (the form and the links render
-    them back), so the same URL always gets the same bytes. Arguments that cannot be understood answer 400."""
+    """The search form and results for this request's arguments: {"status", "criteria", "canonical", "filters",
+    "results"}, or {"status", "criteria", "fragment"} for htmx. Keyed by the arguments exactly as sent (the
+    form and the links render them back), so the same URL always gets the same bytes; values that cannot be
+    understood are named in the page and answer 422, from the cache too."""
     args = repr(tuple(request.args.get(name, "") for name in SEARCH_ARGS))
     digest = hashlib.blake2b(args.encode(), digest_size=16).hexdigest()
     name = f"search:{category.slug if category else ''}:{'fragment' if fragment else 'page'}:{digest}"
@@ -49,17 +50,19 @@ def search_parts(category: search.CategoryFacet | None, fragment: bool) -> dict:
 def _render_search(category: search.CategoryFacet | None, fragment: bool) -> dict:
     form = CatalogSearchForm(formdata=request.args)
     form.set_facets(*facets())
-    if not form.validate():
-        bad = ", ".join(sorted(form.errors))
-        abort(400, _("These search settings could not be understood: %(fields)s.", fields=bad))
-    criteria = form.criteria(**({"category": category.slug} if category else {}))
-    context = {"criteria": criteria, "results": search.search_courses(criteria), "category": category}
+    fixed = {"category": category.slug} if category else {}
+    listing = list_page(form, results=lambda values, number: search.search_courses(
+        form.search_criteria(values, number, **fixed)))
+    criteria = form.search_criteria(listing.criteria, listing.results.page, **fixed)
+    context = {"form": form, "criteria": criteria, "listing": listing, "results": listing.results,
+               "category": category}
+    entry = {"status": listing.status, "criteria": criteria}
     if fragment:
-        return {"criteria": criteria, "fragment": Markup(render_template("catalog/_course_results.html", **context))}
+        return entry | {"fragment": Markup(render_template("catalog/_course_results.html", **context))}
     action = url_for(request.endpoint, **request.view_args)
-    return {"criteria": criteria,
-            "filters": Markup(render_template("catalog/_filters.html", form=form, action=action, **context)),
-            "results": Markup(render_template("catalog/_course_results.html", in_page=True, **context))}
+    return entry | {"canonical": listing.url(external=True),
+                    "filters": Markup(render_template("catalog/_filters.html", action=action, **context)),
+                    "results": Markup(render_template("catalog/_course_results.html", in_page=True, **context))}
 
 
 def course_page(slug: str, viewer) -> tuple[services.CourseFacts, dict] | None:
@@ -89,7 +92,7 @@ def _published_course(slug: str) -> tuple[services.CourseFacts, dict] | None:
 
 def course_parts(course: Course) -> dict[str, Markup]:
     canonical = absolute_url("catalog.course_detail", slug=course.slug)
-    arguments = {"head": (course, canonical), "top": (course, LEVEL_LABELS[course.level])}
+    arguments = {"head": (course, canonical)}
     parts = {name: Markup(get_template_attribute("catalog/_course_parts.html", name)(*arguments.get(name, (course,))))
              for name in COURSE_PARTS}
     parts["reviews"] = Markup(render_template("catalog/_reviews.html", course=course,

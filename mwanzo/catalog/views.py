@@ -44,17 +44,6 @@ def thumbnail(course) -> dict | None:
                                   width=widths[-1], ext="jpg")}
 
 
-@bp.app_template_global()
-def search_url(external: bool = False, **changes) -> str:
-    """This search page's URL with some settings changed; empty and default settings left out."""
-    args = {name: request.args.get(name, "") for name in search.SearchCriteria.__dataclass_fields__}
-    args.update(changes)
-    defaults = {"page": "1"}
-    args = {name: value for name, value in args.items() if str(value) not in ("", "None", defaults.get(name))}
-    values = {**(request.view_args or {}), **args}
-    return absolute_url(request.endpoint, **values) if external else url_for(request.endpoint, **values)
-
-
 @bp.get("/")
 def home():
     return render_template("catalog/home.html", canonical=absolute_url("catalog.home"),
@@ -64,10 +53,12 @@ def home():
 def _search_page(category: search.CategoryFacet | None):
     """The same URL serves the page and, to htmx, the results; both are built once per catalog version."""
     if is_htmx():
-        response = make_response(pages.search_parts(category, fragment=True)["fragment"])
+        parts = pages.search_parts(category, fragment=True)
+        response = make_response(parts["fragment"], parts["status"])
     else:
         parts = pages.search_parts(category, fragment=False)
-        response = make_response(render_template("catalog/course_list.html", category=category, **parts))
+        response = make_response(render_template("catalog/course_list.html", category=category, **parts),
+                                 parts["status"])
     response.vary.add("HX-Request")
     return response
 

@@ -49,9 +49,10 @@ class PaymentFilter:
         return query
 
 
-def admin_payments(filters: PaymentFilter, page: int, per_page: int = 50):
+def payment_search(filters: PaymentFilter):
+    """The admin's list: filtered payments, newest first, with their learner and course."""
     query = filters.apply(select(Payment)).options(joinedload(Payment.student), joinedload(Payment.course))
-    return db.paginate(query.order_by(Payment.created_at.desc()), page=page, per_page=per_page, error_out=False)
+    return query.order_by(Payment.created_at.desc())
 
 
 def daily_totals(filters: PaymentFilter, days: int = 31) -> list[tuple]:
