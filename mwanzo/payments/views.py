@@ -6,7 +6,6 @@ import uuid
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from mwanzo.auth.access import learner_key, login_required, owned_or_404, verified_email_required
@@ -16,6 +15,7 @@ from mwanzo.learning import services as learning
 from mwanzo.payments import queries, sandbox, services
 from mwanzo.payments.forms import CheckoutForm
 from mwanzo.payments.models import Payment, PaymentStatus
+from mwanzo.phones import display_phone
 from mwanzo.web.htmx import render
 from mwanzo.web.inputs import json_object
 
@@ -54,7 +54,7 @@ def checkout(slug: str):
         return render_template("payments/checkout.html", course=course, in_flight=in_flight,
                                awaiting_review=services.awaiting_review(in_flight),
                                retry_at=services.retry_at(in_flight), amount=services.charge_amount(course))
-    form = CheckoutForm() if request.method == "POST" else CheckoutForm(phone=current_user.phone)
+    form = CheckoutForm() if request.method == "POST" else CheckoutForm(phone=display_phone(current_user.phone))
     if form.validate_on_submit():
         try:
             payment, created = services.start_checkout(current_user._get_current_object(), course, form.phone.data)
