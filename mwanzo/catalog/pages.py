@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import get_template_attribute, render_template, request, url_for
+from flask import current_app, get_template_attribute, render_template, request, url_for
 from markupsafe import Markup
 
 from mwanzo import cache
@@ -101,6 +101,4 @@ def course_parts(course: Course) -> dict[str, Markup]:
 
 
 def _seconds(name: str) -> int:
-    from flask import current_app
-
     return current_app.config[name]
