@@ -200,7 +200,8 @@ def percentile(values: list[float], pct: float) -> float:
 # ---------------------------------------------------------------- a signed-in learner
 
 def learner_cookie(url: str) -> str:
-    """A learner enrolled in the measured course, and the session cookie the app would give them."""
+    """A learner enrolled in the measured course, and the session cookie the app would give them (the bench
+    database migrated to the code's schema on the way)."""
     import sqlalchemy as sa
     from flask_login.utils import _create_identifier
 
@@ -210,9 +211,12 @@ def learner_cookie(url: str) -> str:
     from mwanzo.extensions import db
     from mwanzo.learning.models import Enrollment, EnrollmentStatus
 
+    from flask_migrate import upgrade
+
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET, "REDIS_URL": None,
                       "CACHE_REDIS_URL": None})
     with app.app_context():
+        upgrade()  # a database seeded by an earlier version of the code gets the newer migrations
         user = db.session.scalar(sa.select(User).where(User.email == "learner0@bench.example"))
         course = db.session.scalar(sa.select(Course).where(Course.slug == COURSE))
         if not db.session.scalar(sa.select(Enrollment.id).where(Enrollment.student_id == user.id,
