@@ -47,6 +47,9 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     compress.init_app(app)
     login_manager.init_app(app)
+    from mwanzo import cache
+    cache.init_app(app)
+    register_templates(app)
     from mwanzo.auth.services import load_user_from_session_id
     login_manager.user_loader(load_user_from_session_id)
     login_manager.login_view = "auth.login"
@@ -55,6 +58,18 @@ def register_extensions(app: Flask) -> None:
     from mwanzo import jobs
     from mwanzo.tasks import SCHEDULE
     jobs.init_app(app, schedule=SCHEDULE, app_factory=create_app)
+
+
+def register_templates(app: Flask) -> None:
+    """Compiled templates kept on disk (a restarted process skips compiling); not re-read from disk per render
+    unless TEMPLATES_AUTO_RELOAD (development)."""
+    from jinja2 import FileSystemBytecodeCache
+
+    folder = app.config.get("JINJA_BYTECODE_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    app.jinja_env.bytecode_cache = FileSystemBytecodeCache(folder)  # None: the system's temporary folder
+    app.jinja_env.auto_reload = app.config["TEMPLATES_AUTO_RELOAD"]
 
 
 def register_blueprints(app: Flask) -> None:

@@ -59,6 +59,17 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         # "sync" runs them inline after commit (tests, one-off scripts).
         "JOB_RUNNER": os.environ.get("JOB_RUNNER") or ("rq" if redis_url else "thread"),
         "RQ_QUEUE_PREFIX": os.environ.get("RQ_QUEUE_PREFIX", ""),
+        # Shared page parts (mwanzo/cache.py): in Redis when it is set, else in each process's memory.
+        "CACHE_REDIS_URL": os.environ.get("CACHE_REDIS_URL") or redis_url,
+        "CACHE_KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX")
+        or f"{os.environ.get('RQ_QUEUE_PREFIX', '')}mwanzo:cache:",
+        # Upper bounds only: writes bump versions, so a change shows on the next request anyway.
+        "CATALOG_CACHE_SECONDS": env_int("CATALOG_CACHE_SECONDS", 900),
+        "COURSE_CACHE_SECONDS": env_int("COURSE_CACHE_SECONDS", 3600),
+        # Templates are read and compiled once per process (re-read on change only when debugging); the
+        # compiled code is kept on disk for restarts.
+        "TEMPLATES_AUTO_RELOAD": not production and env_bool("TEMPLATES_AUTO_RELOAD", env_bool("FLASK_DEBUG", False)),
+        "JINJA_BYTECODE_DIR": os.environ.get("JINJA_BYTECODE_DIR") or None,
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "console"),
         "SMTP_HOST": os.environ.get("SMTP_HOST", "localhost"),
         "SMTP_PORT": env_int("SMTP_PORT", 587),

@@ -1,5 +1,6 @@
 """Bare extension instances; create_app binds them to the app."""
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -17,3 +18,4 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 babel = Babel()
 compress = Compress()
+cache = Cache()

@@ -19,6 +19,7 @@ from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from mwanzo import create_app
+from mwanzo import cache as page_cache
 from mwanzo.extensions import db, limiter
 from tests import factories
 
@@ -88,6 +89,10 @@ def app(database_url, tmp_path_factory):
         "PUBLIC_BASE_URL": "http://localhost",
         "SERVER_NAME": None,
         "REDIS_URL": None,
+        # The shared page cache is the real Redis when REDIS_URL is set (each pytest process its own keys),
+        # else the in-process cache of the embedded default.
+        "CACHE_REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "CACHE_KEY_PREFIX": f"test-{os.getpid()}-mwanzo:cache:",
     })
     app.test_client_class = IsolatedClient
     with app.app_context():
@@ -101,6 +106,7 @@ def _clean_state(request, app):
     ctx = app.app_context()
     ctx.push()
     limiter.reset()
+    page_cache.clear()  # the tables are emptied after each test; so are the pages built from them
     yield
     db.session.remove()
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]

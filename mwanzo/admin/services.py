@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
+from mwanzo import cache
 from mwanzo.audit import AuditLog, record
 from mwanzo.auth.models import Role, User, new_security_stamp
 from mwanzo.courses.models import Category, Course, CourseStatus
@@ -129,6 +130,7 @@ def save_category(actor: User, category: Category | None, name: str, slug: str |
     for key, value in changes.items():
         setattr(category, key, value)
     db.session.flush()
+    cache.bump_labels()
     record(actor, "category.created" if created else "category.updated", category, **changes)
     return category
 
@@ -138,6 +140,7 @@ def delete_category(actor: User, category: Category) -> None:
         raise CategoryInUse()
     record(actor, "category.deleted", category, name=category.name)
     db.session.delete(category)
+    cache.bump_labels()
 
 
 def published_course_search(criteria: dict):
@@ -154,5 +157,6 @@ def set_featured(actor: User, course: Course, featured: bool) -> bool:
     if course.is_featured == featured:
         return False
     course.is_featured = featured
+    cache.bump_course(course.id)
     record(actor, "course.featured" if featured else "course.unfeatured", course, title=course.title)
     return True

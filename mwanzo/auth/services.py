@@ -9,6 +9,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
+from mwanzo import cache as page_cache
 from mwanzo.auth.models import Role, User, hash_password, new_security_stamp, password_matches
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
@@ -292,6 +293,8 @@ def set_new_password(user: User, new_password: str) -> None:
 
 
 def update_profile(user: User, **fields) -> User:
+    if any(getattr(user, name) != fields[name] for name in ("name", "bio") if name in fields):
+        page_cache.bump_labels()  # shown on course cards and pages (as instructor or reviewer)
     for name, value in fields.items():
         setattr(user, name, value)
     return user

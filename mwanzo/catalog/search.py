@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Select, and_, case, func, literal, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, load_only
 
 from mwanzo.auth.models import User
 from mwanzo.courses.models import Category, Course, CourseStatus
@@ -55,6 +55,23 @@ def published_course_rows() -> Select:
         .join(Course.instructor)
         .where(Course.status == CourseStatus.PUBLISHED)
         .options(contains_eager(Course.category), contains_eager(Course.instructor))
+    )
+
+
+CARD_COLUMNS = (Course.slug, Course.title, Course.thumbnail_renditions, Course.price, Course.original_price,
+                Course.rating_count, Course.average_rating, Course.enrollment_count, Course.category_id,
+                Course.instructor_id, Course.status)
+
+
+def course_cards() -> Select:
+    """Published courses with only what a card shows: no description, no instructor's email or password hash."""
+    return (
+        select(Course)
+        .join(Course.category)
+        .join(Course.instructor)
+        .where(Course.status == CourseStatus.PUBLISHED)
+        .options(load_only(*CARD_COLUMNS), contains_eager(Course.category).load_only(Category.name, Category.slug),
+                 contains_eager(Course.instructor).load_only(User.name))
     )
 
 
@@ -153,22 +170,31 @@ def _page_rows(conditions: list, joined: bool, order: tuple, page: int) -> list[
     if joined:
         picked = picked.join(Course.category).join(Course.instructor)
     picked = picked.order_by(*order).limit(PER_PAGE).offset((page - 1) * PER_PAGE).subquery()
-    stmt = published_course_rows().join(picked, picked.c.id == Course.id).order_by(picked.c.position)
+    stmt = course_cards().join(picked, picked.c.id == Course.id).order_by(picked.c.position)
     return list(db.session.scalars(stmt))
 
 
-def facets() -> tuple[list[tuple[Category, int]], list[str]]:
+@dataclass(frozen=True)
+class CategoryFacet:
+    """What the catalog shows of a category (plain data, kept in the cache)."""
+
+    slug: str
+    name: str
+    description: str | None
+
+
+def facets() -> tuple[list[tuple[CategoryFacet, int]], list[str]]:
     """Categories with their published course counts, and the languages published courses are taught in."""
     # Counted from the narrow (status, category_id) index, then joined to the few categories.
     counts = (select(Course.category_id, func.count().label("n")).where(Course.status == CourseStatus.PUBLISHED)
               .group_by(Course.category_id).subquery())
     categories = db.session.execute(
-        select(Category, func.coalesce(counts.c.n, 0))
+        select(Category.slug, Category.name, Category.description, func.coalesce(counts.c.n, 0))
         .outerjoin(counts, counts.c.category_id == Category.id)
         .order_by(Category.display_order, Category.name)
     ).all()
     languages = db.session.scalars(
         select(Course.language).where(Course.status == CourseStatus.PUBLISHED).distinct().order_by(Course.language)
     ).all()
-    return [tuple(row) for row in categories], list(languages)
+    return [(CategoryFacet(slug, name, description), n) for slug, name, description, n in categories], list(languages)
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
+from mwanzo import cache
 from mwanzo.auth.access import acts_for
 from mwanzo.auth.models import User
 from mwanzo.courses.models import Category, Course, CourseStatus, Lesson, Review, Section
-from mwanzo.catalog.search import facets, published_course_rows, search_order
+from mwanzo.catalog.search import course_cards, published_course_rows, search_order
 from mwanzo.extensions import db
 from mwanzo.learning import services as learning
-from mwanzo.learning.models import EnrollmentStatus
+from mwanzo.learning.models import Enrollment, EnrollmentStatus
 
 REVIEWS_PER_PAGE = 10
 
@@ -24,21 +25,53 @@ class NotEnrolled(Exception):
 
 
 def home_page_data(limit: int = 8) -> dict:
-    rows = published_course_rows().limit(limit)
+    rows = course_cards().limit(limit)
     newest_first = (Course.published_at.desc(), Course.id.desc())
     featured = db.session.scalars(rows.where(Course.is_featured.is_(True)).order_by(*newest_first)).all()
     newest = db.session.scalars(rows.order_by(*newest_first)).all()
     popular = db.session.scalars(rows.order_by(*search_order("popular"))).all()
-    categories, _languages = facets()
-    return {"featured": featured, "newest": newest, "popular": popular, "categories": categories}
+    return {"featured": featured, "newest": newest, "popular": popular}
 
 
 def published_course_by_slug(slug: str) -> Course | None:
     return db.session.scalar(published_course_rows().where(Course.slug == slug))
 
 
-def category_by_slug(slug: str) -> Category | None:
-    return db.session.scalar(select(Category).where(Category.slug == slug))
+@dataclass(frozen=True)
+class CourseRef:
+    """Which course a slug names, and whether everyone may see it (plain data, kept in the cache)."""
+
+    id: uuid.UUID
+    status: CourseStatus
+
+
+def course_ref(slug: str) -> CourseRef | None:
+    row = db.session.execute(select(Course.id, Course.status).where(Course.slug == slug)).first()
+    return CourseRef(*row) if row else None
+
+
+@dataclass(frozen=True)
+class CourseFacts:
+    """What a course page renders for each visitor around its shared parts: the title, the price and the
+    call to action (plain data, kept in the cache)."""
+
+    id: uuid.UUID
+    slug: str
+    title: str
+    short_description: str | None
+    status: CourseStatus
+    price: object
+    instructor_id: uuid.UUID
+    category_name: str
+
+    @property
+    def is_free(self) -> bool:
+        return self.price == 0
+
+    @classmethod
+    def of(cls, course: Course) -> "CourseFacts":
+        return cls(course.id, course.slug, course.title, course.short_description, course.status, course.price,
+                   course.instructor_id, course.category.name)
 
 
 def can_see_unpublished(viewer: User | None, course: Course) -> bool:
@@ -52,7 +85,7 @@ def visible_course(slug: str, viewer: User | None) -> Course | None:
     """
     course = db.session.scalar(
         select(Course).where(Course.slug == slug).options(
-            joinedload(Course.instructor), joinedload(Course.category),
+            joinedload(Course.instructor).load_only(User.name, User.bio), joinedload(Course.category),
             selectinload(Course.sections).selectinload(Section.lessons.and_(Lesson.is_published.is_(True))),
         )
     )
@@ -77,7 +110,7 @@ def review_page(course_id: uuid.UUID, page: int = 1, per_page: int = REVIEWS_PER
     return ReviewPage(items=list(rows[:per_page]), page=page, has_more=len(rows) > per_page)
 
 
-def review_by(student: User | None, course: Course) -> Review | None:
+def review_by(student: User | None, course: Course | CourseFacts) -> Review | None:
     if student is None or not student.is_authenticated:
         return None
     return db.session.scalar(select(Review).where(Review.course_id == course.id, Review.student_id == student.id))
@@ -94,13 +127,19 @@ class Visitor:
     payment_pending: bool = False
 
 
-def visitor_state(viewer: User | None, course: Course) -> Visitor:
+def visitor_state(viewer: User | None, course: Course | CourseFacts) -> Visitor:
+    """One query: the viewer's enrolment in this course and their review of it."""
     if viewer is None or not viewer.is_authenticated:
         return Visitor(signed_in=False, has_access=False, can_review=False, review=None)
-    enrollment = learning.get_enrollment(viewer.id, course.id)
+    row = db.session.execute(
+        select(Enrollment, Review)
+        .outerjoin(Review, and_(Review.course_id == Enrollment.course_id, Review.student_id == Enrollment.student_id))
+        .where(Enrollment.student_id == viewer.id, Enrollment.course_id == course.id)
+    ).first()
+    enrollment, review = row if row else (None, None)
     enrolled = enrollment is not None and enrollment.grants_access
-    return Visitor(signed_in=True, has_access=enrolled or learning.has_access(viewer, course),
-                   can_review=enrolled, review=review_by(viewer, course) if enrolled else None,
+    return Visitor(signed_in=True, has_access=learning.access_given(viewer, course, enrollment),
+                   can_review=enrolled, review=review if enrolled else None,
                    payment_pending=enrollment is not None and enrollment.status == EnrollmentStatus.PENDING_PAYMENT)
 
 
@@ -139,6 +178,7 @@ def recount_rating(course_id: uuid.UUID) -> None:
         ).execution_options(synchronize_session=False)
     )
     db.session.expire_all()
+    cache.bump_course(course_id)
 
 
 def sitemap_entries() -> tuple[list[Category], list[tuple[str, object]]]:

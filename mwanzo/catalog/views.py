@@ -4,20 +4,20 @@ from __future__ import annotations
 import re
 import uuid
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wsgi import wrap_file
 
 from mwanzo.auth.access import login_required
-from mwanzo.catalog import search, services
+from mwanzo.catalog import pages, search, services
 from mwanzo.courses import images
-from mwanzo.catalog.forms import CatalogSearchForm, ReviewForm
+from mwanzo.catalog.forms import ReviewForm
 from mwanzo.extensions import db
 from mwanzo.storage import get_storage
 from mwanzo.urls import absolute_url
-from mwanzo.web.htmx import render
-from mwanzo.web.listing import MAX_PAGE, list_page
+from mwanzo.web.htmx import is_htmx, render
+from mwanzo.web.listing import MAX_PAGE
 
 bp = Blueprint("catalog", __name__)
 
@@ -46,43 +46,46 @@ def thumbnail(course) -> dict | None:
 
 @bp.get("/")
 def home():
-    return render_template("catalog/home.html", canonical=absolute_url("catalog.home"), **services.home_page_data())
+    return render_template("catalog/home.html", canonical=absolute_url("catalog.home"),
+                           sections=pages.home_sections())
 
 
-def _search_page(page: str, fixed: dict, **context):
-    form = CatalogSearchForm(formdata=request.args)
-    categories, languages = search.facets()
-    form.set_facets(categories, languages)
-    listing = list_page(form, results=lambda values, number: search.search_courses(
-        form.search_criteria(values, number, **fixed)))
-    criteria = form.search_criteria(listing.criteria, listing.results.page, **fixed)
-    return render(page, "catalog/_course_results.html", listing.status, form=form, criteria=criteria,
-                  listing=listing, results=listing.results, categories=categories, **context)
+def _search_page(category: search.CategoryFacet | None):
+    """The same URL serves the page and, to htmx, the results; both are built once per catalog version."""
+    if is_htmx():
+        parts = pages.search_parts(category, fragment=True)
+        response = make_response(parts["fragment"], parts["status"])
+    else:
+        parts = pages.search_parts(category, fragment=False)
+        response = make_response(render_template("catalog/course_list.html", category=category, **parts),
+                                 parts["status"])
+    response.vary.add("HX-Request")
+    return response
 
 
 @bp.get("/courses")
 def course_list():
-    return _search_page("catalog/course_list.html", {}, category=None)
+    return _search_page(None)
 
 
 @bp.get("/categories/<slug>")
 def category_detail(slug: str):
-    category = services.category_by_slug(slug)
+    category = pages.category(slug)
     if category is None:
         abort(404)
-    return _search_page("catalog/course_list.html", {"category": category.slug}, category=category)
+    return _search_page(category)
 
 
 @bp.get("/courses/<slug>")
 def course_detail(slug: str):
-    course = services.visible_course(slug, current_user)
-    if course is None:
+    found = pages.course_page(slug, current_user)
+    if found is None:
         abort(404)
+    course, parts = found
     visitor = services.visitor_state(current_user, course)
     form = ReviewForm(obj=visitor.review) if visitor.can_review else None
-    return render_template("catalog/course_detail.html", course=course, visitor=visitor, review_form=form,
-                           reviews=services.review_page(course.id),
-                           canonical=absolute_url("catalog.course_detail", slug=course.slug))
+    return render_template("catalog/course_detail.html", course=course, parts=parts, visitor=visitor,
+                           review_form=form)
 
 
 @bp.get("/courses/<slug>/reviews")

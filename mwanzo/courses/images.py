@@ -12,7 +12,7 @@ from typing import BinaryIO
 
 from PIL import Image, ImageOps
 
-from mwanzo import jobs
+from mwanzo import cache, jobs
 from mwanzo.courses.models import Course
 from mwanzo.images import open_upload
 from mwanzo.storage import get_storage
@@ -51,6 +51,7 @@ def point_course_at(course: Course, thumbnail: dict) -> None:
     """Show this thumbnail version (the caller commits); the replaced one's files go after the commit."""
     previous = (course.thumbnail_renditions or {}).get("version")
     course.thumbnail_key, course.thumbnail_renditions = thumbnail["thumbnail_key"], thumbnail["thumbnail_renditions"]
+    cache.bump_course(course.id)
     if previous:
         forget_thumbnail(course.id, previous)
 

@@ -7,6 +7,7 @@ import uuid
 
 from sqlalchemy import select
 
+from mwanzo import cache
 from mwanzo.courses.models import Course, Lesson
 from mwanzo.extensions import db
 
@@ -21,3 +22,4 @@ def recompute_course_counters(course_id: uuid.UUID) -> None:
     course.lecture_count = len(ready)
     course.duration_minutes = math.ceil(sum(lesson.duration_seconds for lesson in ready) / 60)
     db.session.flush()
+    cache.bump_course(course_id)  # lessons change with their counters: the curriculum too

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from mwanzo import cache
 from mwanzo.auth.access import acts_for
 from mwanzo.auth.models import User
 from mwanzo.certificates.services import issue_certificate
@@ -121,6 +122,7 @@ def activate_enrollment(enrollment_id: uuid.UUID, allow_from_revoked: bool = Fal
         update(Course).where(Course.id == enrollment.course_id)
         .values(enrollment_count=Course.enrollment_count + 1).execution_options(synchronize_session=False)
     )
+    cache.bump_course(enrollment.course_id)  # its learner count
     student = db.session.get(User, enrollment.student_id)
     course = db.session.get(Course, enrollment.course_id)
     send_email(student.email, "enrollment_confirmation", locale=student.locale, user=student, course=course,
@@ -135,6 +137,7 @@ def revoke_enrollment(enrollment: Enrollment) -> None:
             update(Course).where(Course.id == enrollment.course_id, Course.enrollment_count > 0)
             .values(enrollment_count=Course.enrollment_count - 1).execution_options(synchronize_session=False)
         )
+        cache.bump_course(enrollment.course_id)
     enrollment.status = EnrollmentStatus.REVOKED
 
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from mwanzo import jobs
+from mwanzo import cache, jobs
 from mwanzo.audit import record
 from mwanzo.auth.models import Role, User
 from mwanzo.courses import images, revisions
@@ -117,6 +117,7 @@ def update_course(course: Course, details: CourseDetails, author: User) -> None:
             course.slug = unique_slug(details.title, course.id)
         _apply_details(course, details)
     db.session.flush()
+    cache.bump_course(course.id)
 
 
 def _apply_details(course: Course, details: CourseDetails) -> None:
@@ -155,6 +156,7 @@ def rename_section(section: Section, title: str, author: User) -> None:
     else:
         section.title = title
     db.session.flush()
+    cache.bump_course(course.id)
 
 
 def delete_section(section: Section) -> None:
@@ -273,6 +275,7 @@ def move(item: Section | Lesson, direction: str) -> None:
     for order, sibling in enumerate(siblings):
         sibling.display_order = order
     db.session.flush()
+    cache.bump_course(item.course_id)
 
 
 # ---------------------------------------------------------------- review workflow
@@ -301,6 +304,7 @@ def change_course_status(course: Course, to: CourseStatus, actor: User, reason: 
     elif to == CourseStatus.REJECTED:
         course.rejection_reason = reason
     db.session.flush()
+    cache.bump_course(course.id)
 
 
 def missing_for_submission(course: Course) -> list[str]:

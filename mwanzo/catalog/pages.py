@@ -1,0 +1,104 @@
+"""The parts of the catalog's pages that every visitor sees, rendered once per version and language and kept
+in the shared cache (mwanzo/cache.py). The views render each visitor's own parts (header, CSRF token, call
+to action, review form) around them, per request."""
+from __future__ import annotations
+
+import hashlib
+
+from flask import current_app, get_template_attribute, render_template, request, url_for
+from markupsafe import Markup
+
+from mwanzo import cache
+from mwanzo.catalog import search, services
+from mwanzo.catalog.forms import CatalogSearchForm
+from mwanzo.courses.models import Course, CourseStatus
+from mwanzo.urls import absolute_url
+from mwanzo.web.listing import list_page
+
+SEARCH_ARGS = tuple(search.SearchCriteria.__dataclass_fields__)
+COURSE_PARTS = ("head", "top", "price", "about", "rating")
+_course_ids: dict[str, object] = {}  # slug → course id, as last seen by this process
+
+
+def facets() -> tuple[list[tuple[search.CategoryFacet, int]], list[str]]:
+    return cache.shared("facets", cache.catalog_version(), search.facets, per_language=False)
+
+
+def category(slug: str) -> search.CategoryFacet | None:
+    return next((facet for facet, _count in facets()[0] if facet.slug == slug), None)
+
+
+def home_sections() -> Markup:
+    """Categories with their counts, then featured, popular and newest courses."""
+    return cache.shared("home", cache.catalog_version(), lambda: Markup(render_template(
+        "catalog/_home_sections.html", categories=facets()[0], **services.home_page_data())),
+        timeout=_seconds("CATALOG_CACHE_SECONDS"))
+
+
+def search_parts(category: search.CategoryFacet | None, fragment: bool) -> dict:
+    """The search form and results for this request's arguments: {"status", "criteria", "canonical", "filters",
+    "results"}, or {"status", "criteria", "fragment"} for htmx. Keyed by the arguments exactly as sent (the
+    form and the links render them back), so the same URL always gets the same bytes; values that cannot be
+    understood are named in the page and answer 422, from the cache too."""
+    args = repr(tuple(request.args.get(name, "") for name in SEARCH_ARGS))
+    digest = hashlib.blake2b(args.encode(), digest_size=16).hexdigest()
+    name = f"search:{category.slug if category else ''}:{'fragment' if fragment else 'page'}:{digest}"
+    return cache.shared(name, cache.catalog_version(), lambda: _render_search(category, fragment),
+                        timeout=_seconds("CATALOG_CACHE_SECONDS"))
+
+
+def _render_search(category: search.CategoryFacet | None, fragment: bool) -> dict:
+    form = CatalogSearchForm(formdata=request.args)
+    form.set_facets(*facets())
+    fixed = {"category": category.slug} if category else {}
+    listing = list_page(form, results=lambda values, number: search.search_courses(
+        form.search_criteria(values, number, **fixed)))
+    criteria = form.search_criteria(listing.criteria, listing.results.page, **fixed)
+    context = {"form": form, "criteria": criteria, "listing": listing, "results": listing.results,
+               "category": category}
+    entry = {"status": listing.status, "criteria": criteria}
+    if fragment:
+        return entry | {"fragment": Markup(render_template("catalog/_course_results.html", **context))}
+    action = url_for(request.endpoint, **request.view_args)
+    return entry | {"canonical": listing.url(external=True),
+                    "filters": Markup(render_template("catalog/_filters.html", action=action, **context)),
+                    "results": Markup(render_template("catalog/_course_results.html", in_page=True, **context))}
+
+
+def course_page(slug: str, viewer) -> tuple[services.CourseFacts, dict] | None:
+    """(what the page shows per visitor, the shared parts), or None when this viewer may not see the course.
+    Published courses come from the cache; drafts (seen only by their instructor and admins) never do."""
+    known = _course_ids.get(slug)  # a hint only: read with the catalog's version, saving a round trip
+    catalog = cache.versions(cache.CATALOG, cache.LABELS, *((f"course:{known}",) if known else ()))
+    ref = cache.shared(f"slug:{slug}", catalog and cache.catalog_version(), lambda: services.course_ref(slug),
+                       per_language=False)
+    if ref is None:
+        return None
+    if len(_course_ids) > 10_000:
+        _course_ids.clear()
+    _course_ids[slug] = ref.id
+    if ref.status != CourseStatus.PUBLISHED:
+        course = services.visible_course(slug, viewer)
+        return (services.CourseFacts.of(course), course_parts(course)) if course else None
+    version = cache.versions(f"course:{ref.id}", cache.LABELS)
+    return cache.shared(f"course:{ref.id}", version, lambda: _published_course(slug),
+                        timeout=_seconds("COURSE_CACHE_SECONDS"))
+
+
+def _published_course(slug: str) -> tuple[services.CourseFacts, dict] | None:
+    course = services.visible_course(slug, None)
+    return (services.CourseFacts.of(course), course_parts(course)) if course else None
+
+
+def course_parts(course: Course) -> dict[str, Markup]:
+    canonical = absolute_url("catalog.course_detail", slug=course.slug)
+    arguments = {"head": (course, canonical)}
+    parts = {name: Markup(get_template_attribute("catalog/_course_parts.html", name)(*arguments.get(name, (course,))))
+             for name in COURSE_PARTS}
+    parts["reviews"] = Markup(render_template("catalog/_reviews.html", course=course,
+                                              reviews=services.review_page(course.id)))
+    return parts
+
+
+def _seconds(name: str) -> int:
+    return current_app.config[name]

@@ -1,0 +1,212 @@
+"""The shared page cache: a change shows on the very next request, and no visitor's own state travels to
+another through it. Runs on the real Redis when REDIS_URL is set, else on the in-process cache."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from flask_babel import force_locale, gettext, ngettext
+
+from mwanzo.admin import services as admin_services
+from mwanzo.auth.models import Role
+from mwanzo.catalog import services as catalog_services
+from mwanzo.courses.models import CourseStatus
+from mwanzo.extensions import db
+from mwanzo.courses import revisions
+from mwanzo.studio import services as studio
+from mwanzo.web.filters import format_kes
+
+HTMX = {"HX-Request": "true"}
+
+
+def page(client, path: str, lang: str, fragment: bool = False) -> str:
+    """The page (or its htmx fragment) in ``lang``; asked for before a change too, so the cache is warm."""
+    client.set_cookie("lang", lang)
+    response = client.get(path, headers=HTMX if fragment else {})
+    assert response.status_code == 200, (path, response.status_code)
+    html = response.get_data(as_text=True)
+    if not fragment:
+        assert f'<html lang="{lang}">' in html
+    return html
+
+
+def details(course, **changes) -> studio.CourseDetails:
+    values = {name: getattr(course, name) for name in studio.COURSE_FIELDS}
+    return studio.CourseDetails(**{**values, **changes})
+
+
+@pytest.fixture
+def admin(make):
+    return make.user(role=Role.ADMIN)
+
+
+@pytest.fixture(params=[("en", False), ("sw", False), ("en", True), ("sw", True)],
+                ids=["english-page", "kiswahili-page", "english-htmx", "kiswahili-htmx"])
+def view(request):
+    """(language, htmx fragment or full page) for the catalog list."""
+    return request.param
+
+
+def test_publishing_shows_the_course_on_the_next_request(client, make, admin, view):
+    lang, fragment = view
+    course = make.course(title="Beekeeping for beginners", status=CourseStatus.PENDING_REVIEW, published_at=None)
+    assert "Beekeeping" not in page(client, "/courses", lang, fragment)
+    assert client.get(f"/courses/{course.slug}").status_code == 404
+    studio.approve(course, admin)
+    db.session.commit()
+    assert "Beekeeping for beginners" in page(client, "/courses", lang, fragment)
+    assert "Beekeeping for beginners" in page(client, f"/courses/{course.slug}", lang)
+
+
+def test_an_approved_edit_shows_on_the_next_request(client, make, admin, view):
+    lang, fragment = view
+    course = make.course(title="Soap making")
+    assert "Soap making" in page(client, "/courses", lang, fragment)
+    assert "<h1>Soap making</h1>" in page(client, f"/courses/{course.slug}", lang)
+    studio.update_course(course, details(course, title="Soap and candle making"), admin)
+    db.session.commit()
+    revision = revisions.latest_revision(course.id)
+    studio.approve_revision(revision.id, revision.version, admin)
+    db.session.commit()
+    assert "Soap and candle making" in page(client, "/courses", lang, fragment)
+    assert "<h1>Soap and candle making</h1>" in page(client, f"/courses/{course.slug}", lang)
+
+
+def test_a_price_change_shows_on_the_next_request(client, make, view):
+    lang, fragment = view
+    owner = make.instructor()
+    course = make.course(title="Tiling", price=Decimal("500"), instructor_id=owner.id)
+    old, new = format_kes(Decimal("500")), format_kes(Decimal("1500"))
+    assert old in page(client, "/courses", lang, fragment)
+    assert old in page(client, f"/courses/{course.slug}", lang)
+    studio.update_course(course, details(course, price=Decimal("1500")), owner)
+    db.session.commit()
+    listed = page(client, "/courses", lang, fragment)
+    assert new in listed and old not in listed
+    assert new in page(client, f"/courses/{course.slug}", lang)
+
+
+def test_a_new_rating_shows_on_the_next_request(client, make, login, view):
+    lang, fragment = view
+    course = make.course(title="Knitting")
+    learner = make.user()
+    make.enrollment(learner, course)
+    with force_locale(lang):
+        one_rating = ngettext("%(num)d rating", "%(num)d ratings", 1)
+        no_reviews = gettext("No reviews yet.")
+    assert "★ 4.0" not in page(client, "/courses", lang, fragment)
+    assert no_reviews in page(client, f"/courses/{course.slug}", lang)
+    catalog_services.save_review(learner, course, 4, "Clear and practical.")
+    db.session.commit()
+    assert "★ 4.0</span> (1)" in page(client, "/courses", lang, fragment)
+    course_page = page(client, f"/courses/{course.slug}", lang)
+    assert one_rating in course_page and "Clear and practical." in course_page
+
+
+def test_featuring_shows_on_the_home_page_at_once(client, make, admin):
+    course = make.course(title="Mushroom growing")
+    for lang in ("en", "sw"):
+        with force_locale(lang):
+            featured = f"<h2>{gettext('Featured')}</h2>"
+        assert featured not in page(client, "/", lang)
+    admin_services.set_featured(admin, course, True)
+    db.session.commit()
+    for lang in ("en", "sw"):
+        with force_locale(lang):
+            featured = f"<h2>{gettext('Featured')}</h2>"
+        home = page(client, "/", lang)
+        assert featured in home and "Mushroom growing" in home.split(featured)[1].split("</section>")[0]
+
+
+def test_a_renamed_category_shows_on_its_page_and_the_course_page(client, make, admin, view):
+    lang, fragment = view
+    farming = make.category(name="Farming", slug="farming")
+    course = make.course(title="Dairy goats", category_id=farming.id)
+    assert "Dairy goats" in page(client, "/categories/farming", lang, fragment)
+    assert ">Farming</a>" in page(client, f"/courses/{course.slug}", lang)
+    admin_services.save_category(admin, farming, "Agribusiness", "farming", None, 0)
+    db.session.commit()
+    assert "Agribusiness" in page(client, "/categories/farming", lang, fragment)
+    assert ">Agribusiness</a>" in page(client, f"/courses/{course.slug}", lang)
+
+
+def test_a_rolled_back_write_changes_nothing_cached(client, make):
+    owner = make.instructor()
+    course = make.course(title="Pottery", price=Decimal("700"), instructor_id=owner.id)
+    assert format_kes(Decimal("700")) in page(client, "/courses", "en")
+    studio.update_course(course, details(course, price=Decimal("900")), owner)
+    db.session.rollback()
+    listed = page(client, "/courses", "en")
+    assert format_kes(Decimal("700")) in listed and format_kes(Decimal("900")) not in listed
+
+
+# ---------------------------------------------------------------- nothing of one visitor reaches another
+
+def csrf_token_in(html: str) -> str:
+    return re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
+
+
+def session_secret(token: str) -> str:
+    """The signed token's payload: the session's own secret (the signature's timestamp changes each second)."""
+    return token.split(".")[0]
+
+
+def test_no_visitor_sees_another_visitors_token_name_language_or_enrolment(app, make, csrf_enabled):
+    course = make.course(title="Solar installation")
+    enrolled = make.user(name="Wanjiru Enrolled", email="wanjiru@example.com", locale="en")
+    other = make.user(name="Otieno Notenrolled", email="otieno@example.com", locale="sw")
+    make.enrollment(enrolled, course)
+    clients = {}
+    for user in (enrolled, other):
+        clients[user.id] = client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+    anonymous = app.test_client()
+    with force_locale("en"):
+        en_courses = ngettext("%(num)d course", "%(num)d courses", 1)
+        resume, log_in = gettext("Continue learning"), gettext("Log in to enrol")
+    with force_locale("sw"):
+        sw_courses = ngettext("%(num)d course", "%(num)d courses", 1)
+        enrol = gettext("Enrol for free")
+
+    seen: dict[str, list[str]] = {"enrolled": [], "other": [], "anonymous": []}
+    for _round in range(2):  # the second round is served from what the first one cached
+        for who, client in (("enrolled", clients[enrolled.id]), ("other", clients[other.id]), ("anonymous", anonymous)):
+            for path in (f"/courses/{course.slug}", "/courses", "/"):
+                seen[who].append(client.get(path).get_data(as_text=True))
+            seen[who].append(client.get("/courses", headers=HTMX).get_data(as_text=True))
+
+    enrolled_pages, other_pages, anonymous_pages = seen["enrolled"], seen["other"], seen["anonymous"]
+    tokens = {who: {session_secret(csrf_token_in(html)) for html in pages if "X-CSRFToken" in html}
+              for who, pages in seen.items()}
+    assert all(len(found) == 1 for found in tokens.values()), tokens  # one session, one token, every time
+    assert len(set.union(*tokens.values())) == 3  # three sessions, three different tokens
+    for who, pages in seen.items():
+        strangers = set.union(*(found for name, found in tokens.items() if name != who))
+        assert not any(token in html for html in pages for token in strangers)
+
+    course_page, list_page, home, fragment = 0, 1, 2, 3
+    for pages in (enrolled_pages[0::4], enrolled_pages[1::4], enrolled_pages[2::4]):
+        assert all('<html lang="en">' in html for html in pages)
+    for pages in (other_pages[0::4], other_pages[1::4], other_pages[2::4]):
+        assert all('<html lang="sw">' in html for html in pages)
+    assert all(en_courses in html and sw_courses not in html for html in enrolled_pages[fragment::4])
+    assert all(sw_courses in html and en_courses not in html for html in other_pages[fragment::4])
+    assert all(resume in html and enrol not in html for html in enrolled_pages[course_page::4])
+    assert all(enrol in html and resume not in html for html in other_pages[course_page::4])
+    assert all(log_in in html and "Log out" not in html for html in anonymous_pages[course_page::4])
+    for html in other_pages + anonymous_pages:
+        assert "Wanjiru" not in html and "wanjiru@example.com" not in html
+    for html in enrolled_pages + anonymous_pages:
+        assert "Otieno" not in html and "otieno@example.com" not in html
+
+    # The token on the page the cache helped build is this visitor's own: enrolling with it works.
+    other_client = clients[other.id]
+    token = csrf_token_in(other_pages[course_page + 4])
+    response = other_client.post(f"/courses/{course.slug}/enroll", data={"csrf_token": token})
+    assert response.status_code in (302, 303), response.status_code
+    with force_locale("sw"):
+        resume_sw = gettext("Continue learning")
+    assert resume_sw in other_client.get(f"/courses/{course.slug}").get_data(as_text=True)
+    assert log_in in anonymous.get(f"/courses/{course.slug}").get_data(as_text=True)
