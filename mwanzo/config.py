@@ -76,6 +76,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "WEEKLY_REPORT_HOUR_UTC": env_int("WEEKLY_REPORT_HOUR_UTC", 5),
         # How often the scheduler looks for learners due this week's report (clock-aligned).
         "WEEKLY_REPORT_CHECK_SECONDS": env_int("WEEKLY_REPORT_CHECK_SECONDS", 3600),
+        # Certificate PDFs embed DejaVu Sans (Debian's fonts-dejavu-core) so every name prints as written.
+        "CERTIFICATE_FONT_DIR": os.environ.get("CERTIFICATE_FONT_DIR", "/usr/share/fonts/truetype/dejavu"),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "SESSION_COOKIE_SECURE": env_bool("SESSION_COOKIE_SECURE", production),
         "SESSION_COOKIE_HTTPONLY": True,
