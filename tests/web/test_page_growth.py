@@ -41,7 +41,7 @@ def gzipped(client, path: str) -> int:
 
 @pytest.mark.parametrize("role, paths", [
     (Role.EMPLOYER, ["/jobs", "/employer/candidates", "/employer/jobs/new"]),
-    (Role.ADMIN, ["/admin/users", "/admin/payments"]),
+    (Role.ADMIN, ["/admin/users", "/admin/payments", "/admin/courses", "/studio/", "/instructor/analytics/"]),
 ])
 def test_pages_weigh_the_same_with_twice_the_courses_and_users(client, make, login, role, paths):
     instructor = make.user(role=Role.INSTRUCTOR)
