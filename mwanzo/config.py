@@ -78,6 +78,10 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "WEEKLY_REPORT_CHECK_SECONDS": env_int("WEEKLY_REPORT_CHECK_SECONDS", 3600),
         # Certificate PDFs embed DejaVu Sans (Debian's fonts-dejavu-core) so every name prints as written.
         "CERTIFICATE_FONT_DIR": os.environ.get("CERTIFICATE_FONT_DIR", "/usr/share/fonts/truetype/dejavu"),
+        # The daily digest of notifications, for those who chose it instead of single emails.
+        "NOTIFICATION_DIGEST_SECONDS": env_int("NOTIFICATION_DIGEST_SECONDS", 86400),
+        # Questions, answers and announcements one account may post.
+        "POSTING_RATE_LIMIT": os.environ.get("POSTING_RATE_LIMIT", "10 per minute;100 per day"),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "SESSION_COOKIE_SECURE": env_bool("SESSION_COOKIE_SECURE", production),
         "SESSION_COOKIE_HTTPONLY": True,

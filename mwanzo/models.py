@@ -4,6 +4,9 @@ from mwanzo.auth.models import Role, User
 from mwanzo.careers.models import ApplicationCertificate, EmployerProfile, Job, JobApplication, JobCourse
 from mwanzo.courses.models import Category, Course, CourseReviewDecision, CourseRevision, Lesson, Review, Section
 from mwanzo.certificates.models import Certificate
+from mwanzo.discussions.models import (Announcement, CourseAnswer, CourseQuestion, PostingSuspension, QuestionVote,
+                                       Report)
+from mwanzo.inbox.models import Notification, NotificationSettings
 from mwanzo.jobs.models import OutboxJob
 from mwanzo.learning.models import Enrollment, VideoProgress
 from mwanzo.notifications.models import OutboundEmail
@@ -11,9 +14,9 @@ from mwanzo.payments.models import Payment, PaymentEvent
 from mwanzo.quizzes.models import Answer, Question, Quiz, QuizAttempt, StudentAnswer
 
 __all__ = [
-    "Answer", "ApplicationCertificate", "AuditLog", "Category", "Certificate", "Course",
-    "CourseReviewDecision", "CourseRevision", "EmployerProfile", "Enrollment", "Job", "JobApplication",
-    "JobCourse", "Lesson", "OutboundEmail", "OutboxJob", "Payment", "PaymentEvent", "Question", "Quiz",
+    "Announcement", "Answer", "ApplicationCertificate", "AuditLog", "Category", "Certificate", "Course",
+    "CourseAnswer", "CourseQuestion", "CourseReviewDecision", "CourseRevision", "EmployerProfile", "Enrollment", "Job", "JobApplication",
+    "JobCourse", "Lesson", "Notification", "NotificationSettings", "OutboundEmail", "OutboxJob", "Payment", "PaymentEvent", "PostingSuspension", "Question", "QuestionVote", "Quiz",
     "QuizAttempt",
-    "Review", "Role", "Section", "StudentAnswer", "User", "VideoProgress",
+    "Report", "Review", "Role", "Section", "StudentAnswer", "User", "VideoProgress",
 ]

@@ -285,4 +285,4 @@ def analytics_csv(name: str):
 
 
 # The console's other pages join this blueprint, under the guard above.
-from mwanzo.admin import certificates, payments, reviews  # noqa: E402,F401
+from mwanzo.admin import certificates, moderation, payments, reviews  # noqa: E402,F401

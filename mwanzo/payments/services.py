@@ -35,6 +35,8 @@ from mwanzo.auth.models import User
 from mwanzo.courses.models import Course
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
+from mwanzo.inbox.models import NotificationKind
+from mwanzo.inbox.services import notify
 from mwanzo.learning import services as learning
 from mwanzo.learning.models import Enrollment
 from mwanzo.notifications.services import send_email
@@ -386,6 +388,8 @@ def send_receipt(payment: Payment) -> None:
                user=student, course=course, payment=payment,
                receipt_url=absolute_url("payments.payment_receipt", payment_id=payment.id),
                learn_url=absolute_url("learning.course_resume", slug=course.slug))
+    notify(student.id, NotificationKind.PAYMENT, absolute_url("payments.payment_receipt", payment_id=payment.id),
+           course=course.title)
 
 
 # ---------------------------------------------------------------- reconciliation

@@ -17,7 +17,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from mwanzo.auth.models import Role
+from sqlalchemy import select
+
 from mwanzo.careers import services as careers
+from mwanzo.discussions import services as talk
+from mwanzo.inbox.models import Notification
 from mwanzo.courses.models import CourseRevision
 from mwanzo.extensions import db, limiter
 from mwanzo.learning.models import EnrollmentStatus
@@ -101,6 +105,17 @@ SIGNED_IN = {
     "/employer/applications/<uuid:application_id>/status": EMPLOYER,
     "/employer/candidates": EMPLOYER,
     "/employer/verify": EMPLOYER,
+    # A course's Q&A: signed in, then the course's access rule (enrolled, its instructor, admins) or 404.
+    "/learn/<slug>/questions": ANYONE,
+    "/learn/<slug>/questions/<uuid:post_id>": ANYONE,
+    "/learn/<slug>/questions/<uuid:post_id>/vote": ANYONE,
+    "/learn/<slug>/questions/<uuid:post_id>/answers/<uuid:answer_id>/accept": ANYONE,
+    "/learn/<slug>/report/<target>/<uuid:target_id>": ANYONE,
+    "/courses/<slug>/reviews/<uuid:review_id>/report": ANYONE,
+    "/notifications": ANYONE,
+    "/notifications/<uuid:notification_id>/open": ANYONE,
+    "/notifications/read": ANYONE,
+    "/notifications/settings": ANYONE,
 }
 
 # The progress beacon has no page to send anyone to: an anonymous save is a bare 401.
@@ -109,7 +124,7 @@ BEACONS = {"/learn/<slug>/lessons/<uuid:lesson_id>/progress"}
 # Arguments that name someone's own record, and who owns it in the world below. A learner's payment or
 # attempt is theirs wherever it appears; a course (and its parts) or a job (and its applications) is its
 # owner's on the pages of the owner's role.
-PERSONAL = {"payment_id": "student", "attempt_id": "student"}
+PERSONAL = {"payment_id": "student", "attempt_id": "student", "notification_id": "student"}
 EDITED = {"course_id": "instructor", "section_id": "instructor", "lesson_id": "instructor", "quiz_id": "instructor",
           "question_id": "instructor", "job_id": "employer", "application_id": "employer"}
 
@@ -153,12 +168,18 @@ def world(make):
     event = PaymentEvent(kind="callback", payload={})
     db.session.add_all([revision, event])
     db.session.commit()
+    asked = talk.ask(users["student"], course, "Where is lesson two?", "I cannot find it.")
+    answer = talk.answer(users["instructor"], course, asked, "Under the first section.", "/")
+    notification = db.session.scalar(select(Notification).where(Notification.user_id == users["student"].id))
+    review = make.review(course, student=users["student"], text="Good")
+    db.session.commit()
     values = {
         "user_id": users["student"].id, "category_id": course.category_id, "course_id": course.id,
         "section_id": section.id, "lesson_id": lesson.id, "quiz_id": quiz.id, "question_id": question.id,
         "attempt_id": attempt.id, "payment_id": payment.id, "job_id": job.id, "application_id": application.id,
         "revision_id": revision.id, "event_id": event.id, "slug": course.slug, "code": certificate.verification_code,
-        "name": "funnel",
+        "name": "funnel", "post_id": asked.id, "answer_id": answer.id, "target": "question", "target_id": asked.id,
+        "notification_id": notification.id, "review_id": review.id, "report_id": uuid.uuid4(),
     }
     return values, users
 
