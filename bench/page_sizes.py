@@ -19,7 +19,6 @@ import re
 import sys
 import time
 import uuid
-from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,54 +66,24 @@ def seed_more(app) -> None:
         db.session.commit()
 
 
-def world(app) -> tuple[dict, dict]:
-    """One of everything, made by the real code paths the tests use, so every route gets real ids."""
-    from mwanzo.auth.models import Role
-    from mwanzo.careers import services as careers
-    from mwanzo.courses.models import LessonKind
-    from mwanzo.extensions import db
-    from mwanzo.learning.models import EnrollmentStatus
-    from mwanzo.payments.models import PaymentStatus
-    from mwanzo.quizzes import services as quizzes
-    from tests import factories as make
-    from tests.learning.media_fixtures import ready_video_lesson
-
-    tag = uuid.uuid4().hex[:8]
+def world() -> tuple[dict, dict]:
+    """One of everything (the hostile-input test's world), so every route gets real ids."""
     import factory
+
+    from mwanzo.auth.models import Role
+    from tests import factories as make
+    from tests.web.test_hostile_input import one_of_everything
 
     offset = int(time.time())  # the factories' names and slugs do not meet those of an earlier run
     for made in vars(make).values():
         if isinstance(made, type) and issubclass(made, factory.Factory) and made._meta.model is not None:
             made.reset_sequence(offset)
-    student = make.user(role=Role.STUDENT, email=f"learner-{tag}@bench.example")
-    instructor = make.instructor(email=f"teacher-{tag}@bench.example")
-    employer = make.user(role=Role.EMPLOYER, email=f"employer-{tag}@bench.example")
-    admin = make.user(role=Role.ADMIN, email=f"admin-{tag}@bench.example")
-    category = make.category(slug=f"bench-{tag}", name=f"Bench {tag}")
-    course = make.course(instructor_id=instructor.id, category_id=category.id, price=Decimal("500"),
-                         slug=f"bench-{tag}", title=f"Bench course {tag}")
-    section = make.section(course)
-    video = ready_video_lesson(section, title="Video")
-    make.lesson(section, title="Reading", kind=LessonKind.TEXT)
-    enrolment = make.enrollment(student, course, status=EnrollmentStatus.ACTIVE)
-    payment = make.payment(enrolment, "500", PaymentStatus.SUCCESS)
-    certificate = make.certificate(student)
-    quiz = make.quiz(course)
-    question = make.question(quiz)
-    attempt = quizzes.start_attempt(quiz, student)
-    job = make.job(employer)
-    application = careers.apply(job, student, "Hello", [certificate.id])
-    db.session.commit()
-    values = {
-        "user_id": student.id, "category_id": category.id, "course_id": course.id, "job_id": job.id,
-        "application_id": application.id, "slug": course.slug, "code": certificate.verification_code,
-        "lesson_id": video.id, "section_id": section.id, "payment_id": payment.id, "quiz_id": quiz.id,
-        "question_id": question.id, "attempt_id": attempt.id,
-    }
+    values, users = one_of_everything(make)
     # Plain emails: requests run outside this app context (Flask-Login keeps the user on g, which an
     # enclosing app context would share between clients).
-    return values, {"visitor": None, "learner": student.email, "instructor": instructor.email,
-                    "employer": employer.email, "admin": admin.email}
+    names = {None: "visitor", Role.STUDENT: "learner", Role.INSTRUCTOR: "instructor", Role.EMPLOYER: "employer",
+             Role.ADMIN: "admin"}
+    return values, {names[role]: user.email if user else None for role, user in users.items()}
 
 
 def gz(data: bytes) -> int:
@@ -171,11 +140,7 @@ def main() -> None:
     parser.add_argument("--reseed", action="store_true", help="drop and seed the bench database again")
     args = parser.parse_args()
     url = database_url()
-    engine = sa.create_engine(sa.make_url(url).set(drivername="postgresql+psycopg", database="postgres"))
-    with engine.connect() as conn:
-        exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                              {"n": sa.make_url(url).database}).scalar()
-    engine.dispose()
+    exists = catalog.database_exists(url)
     os.environ["DATABASE_URL"] = url
     from mwanzo import create_app
 
@@ -191,7 +156,7 @@ def main() -> None:
         print(f"seeded {catalog.COURSES:,} courses, {JOBS:,} jobs, {USERS:,} users in "
               f"{time.perf_counter() - started:.1f} s")
     with app.app_context():
-        values, users = world(app)
+        values, users = world()
     over = measure(app, values, users)
     first_visit(app)
     print(f"\n{over} page(s) over {PAGE_BUDGET // 1024} KB gzip")
