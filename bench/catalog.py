@@ -113,6 +113,15 @@ def seed(url: str) -> None:
     engine.dispose()
 
 
+def database_exists(url: str) -> bool:
+    engine = sa.create_engine(sa.make_url(url).set(drivername="postgresql+psycopg", database="postgres"))
+    with engine.connect() as conn:
+        exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                              {"n": sa.make_url(url).database}).scalar()
+    engine.dispose()
+    return bool(exists)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -207,12 +216,7 @@ def main() -> None:
     args = parser.parse_args()
 
     url = database_url()
-    engine = sa.create_engine(sa.make_url(url).set(drivername="postgresql+psycopg", database="postgres"))
-    with engine.connect() as conn:
-        exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                              {"n": sa.make_url(url).database}).scalar()
-    engine.dispose()
-    if args.reseed or not exists:
+    if args.reseed or not database_exists(url):
         from tests.conftest import fresh_postgres_database
 
         fresh_postgres_database(url, sa.make_url(url).database)

@@ -87,6 +87,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "WEEKLY_REPORT_HOUR_UTC": env_int("WEEKLY_REPORT_HOUR_UTC", 5),
         # How often the scheduler looks for learners due this week's report (clock-aligned).
         "WEEKLY_REPORT_CHECK_SECONDS": env_int("WEEKLY_REPORT_CHECK_SECONDS", 3600),
+        # Certificate PDFs embed DejaVu Sans (Debian's fonts-dejavu-core) so every name prints as written.
+        "CERTIFICATE_FONT_DIR": os.environ.get("CERTIFICATE_FONT_DIR", "/usr/share/fonts/truetype/dejavu"),
         # The daily digest of notifications, for those who chose it instead of single emails.
         "NOTIFICATION_DIGEST_SECONDS": env_int("NOTIFICATION_DIGEST_SECONDS", 86400),
         # Questions, answers and announcements one account may post.

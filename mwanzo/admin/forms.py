@@ -68,11 +68,8 @@ class PaymentFilterForm(ListForm):
     status = ChoiceField(_l("Status"), default="", choices=[SelectChoice("", _l("Any")), *choices(PaymentStatus)])
     date_from = DayField(_l("From"), validators=[Optional()])
     date_to = DayField(_l("To"), validators=[Optional()])
-    course = ChoiceField(_l("Course"), default="")
+    course = StringField(_l("Course"), filters=[trimmed], validators=[Optional(), Length(max=100)])
     phone = StringField(_l("Phone contains"), filters=[trimmed], validators=[Optional(), Length(max=15)])
-
-    def set_courses(self, courses) -> None:
-        self.course.choices = [SelectChoice("", _l("Any"))] + [SelectChoice(str(i), title) for i, title in courses]
 
 
 class CallbackRefundForm(FlaskForm):

@@ -45,7 +45,6 @@ def phone_fragment(raw: str | None) -> str | None:
 @bp.get("/admin/payments")
 def payment_list():
     form = PaymentFilterForm(request.args)
-    form.set_courses(queries.courses_with_payments())
     listing = list_page(form, lambda criteria: queries.payment_search(payment_filter(criteria)), PAYMENTS_PER_PAGE)
     return render("admin/payment_list.html", "admin/_payment_results.html", listing.status, form=form,
                   listing=listing, totals=queries.daily_totals(payment_filter(listing.criteria)))
@@ -54,7 +53,7 @@ def payment_list():
 def payment_filter(criteria: dict) -> queries.PaymentFilter:
     return queries.PaymentFilter(
         status=criteria["status"] or None, date_from=criteria["date_from"], date_to=criteria["date_to"],
-        course_id=uuid.UUID(criteria["course"]) if criteria["course"] else None,
+        course=criteria["course"] or None,
         phone=phone_fragment(criteria["phone"]))
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import case, func, select
 
 from mwanzo.auth.models import User
 from mwanzo.courses.models import Course, Lesson, Review, Section
+from mwanzo.courses.services import course_matches
 from mwanzo.database import business_timezone, local_day, local_day_start, utcnow
 from mwanzo.extensions import db
 from mwanzo.learning.models import Enrollment, EnrollmentStatus, VideoProgress
@@ -179,11 +180,14 @@ def top_courses(rng: DateRange, limit: int = 10) -> list[TopCourse]:
 
 # ---------------------------------------------------------------- one course (instructor)
 
-def instructor_courses(user: User) -> list[Course]:
-    stmt = select(Course).order_by(Course.title)
+def instructor_courses(user: User, criteria: dict):
+    """The courses whose reports the user reads (an admin: every course, paged and searchable by title)."""
+    stmt = select(Course).order_by(Course.title, Course.id)
     if not user.is_admin:
         stmt = stmt.where(Course.instructor_id == user.id)
-    return list(db.session.scalars(stmt))
+    if text := criteria.get("q"):
+        stmt = stmt.where(course_matches(text))
+    return stmt
 
 
 @dataclass

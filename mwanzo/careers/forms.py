@@ -11,6 +11,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from mwanzo.careers.models import ApplicationStatus, JobKind
 from mwanzo.careers.services import local_today
+from mwanzo.courses.services import published_courses_named
 from mwanzo.images import MAX_IMAGE_MEGABYTES, upload_validators
 from mwanzo.labels import choices
 from mwanzo.web.listing import ChoiceField, ListForm, trimmed
@@ -40,15 +41,25 @@ class JobForm(FlaskForm):
                               validators=[Optional(), NumberRange(min=0)])
     salary_max = DecimalField(_l("Salary up to (KES per month, optional)"), places=0,
                               validators=[Optional(), NumberRange(min=0)])
-    required_courses = CheckboxListField(_l("Required courses"), choices=[])
-    preferred_courses = CheckboxListField(_l("Preferred courses"), choices=[])
+    required_courses = TextAreaField(_l("Required courses"), filters=[trimmed], validators=[Length(max=4000)])
+    preferred_courses = TextAreaField(_l("Preferred courses"), filters=[trimmed], validators=[Length(max=4000)])
     skills = StringField(_l("Skills (separated by commas)"), validators=[Optional(), Length(max=500)])
     deadline = DateField(_l("Apply by (optional)"), validators=[Optional()])
 
-    def set_course_choices(self, courses) -> None:
-        choices = [SelectChoice(str(c.id), c.title) for c in courses]
-        self.required_courses.choices = choices
-        self.preferred_courses.choices = choices
+    # The courses are typed (one per line), never listed: there may be thousands.
+    required: list = []
+    preferred: list = []
+
+    def show_courses(self, required, preferred) -> None:
+        """The job's courses, one title per line, as the form shows them before any change."""
+        self.required_courses.data = "\n".join(c.title for c in required)
+        self.preferred_courses.data = "\n".join(c.title for c in preferred)
+
+    def validate_required_courses(self, field) -> None:
+        self.required = named_courses(field)
+
+    def validate_preferred_courses(self, field) -> None:
+        self.preferred = named_courses(field)
 
     def validate_salary_max(self, field) -> None:
         if field.data is not None and self.salary_min.data is not None and field.data < self.salary_min.data:
@@ -73,6 +84,14 @@ class JobForm(FlaskForm):
         return list(seen)[:20]
 
 
+def named_courses(field) -> list:
+    courses, unknown = published_courses_named((field.data or "").splitlines())
+    if unknown:
+        raise ValidationError(_l("No published course is called “%(name)s”. Copy its title or the end of its "
+                                 "address from the course page.", name=unknown[0][:80]))
+    return courses
+
+
 class ApplyForm(FlaskForm):
     note = TextAreaField(_l("A short note to the employer"), validators=[Optional(), Length(max=2000)])
     certificates = CheckboxListField(_l("Certificates to attach"), choices=[])
@@ -93,17 +112,13 @@ class JobFilterForm(ListForm):
     q = StringField(_l("Search"), filters=[trimmed], validators=[Length(max=100)])
     location = StringField(_l("Location (or \"remote\")"), filters=[trimmed], validators=[Length(max=100)])
     kind = ChoiceField(_l("Kind"), default="", choices=[SelectChoice("", _l("Any kind")), *choices(JobKind)])
-    course = ChoiceField(_l("Asks for course"), default="")
-
-    def set_courses(self, courses) -> None:
-        self.course.choices = [SelectChoice("", _l("Any course"))] + [SelectChoice(c.slug, c.title) for c in courses]
+    course = StringField(_l("Asks for course"), filters=[trimmed], validators=[Length(max=100)])
 
 
 class CandidateFilterForm(ListForm):
-    course = ChoiceField(_l("Completed course"), default="")
+    course = StringField(_l("Completed course"), filters=[trimmed], validators=[Length(max=100)])
     category = ChoiceField(_l("Category"), default="")
 
-    def set_choices(self, courses, categories) -> None:
-        self.course.choices = [SelectChoice("", _l("Any course"))] + [SelectChoice(c.slug, c.title) for c in courses]
+    def set_choices(self, categories) -> None:
         self.category.choices = [SelectChoice("", _l("Any category"))] + [
             SelectChoice(c.slug, c.name) for c in categories]

@@ -18,7 +18,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from mwanzo.auth.models import Role, User
 from mwanzo.careers.models import (ApplicationCertificate, ApplicationStatus, EmployerProfile, Job, JobApplication,
                                    JobCourse, JobKind, JobStatus)
-from mwanzo.courses.models import Category, Course, CourseStatus
+from mwanzo.courses.models import Category, Course
+from mwanzo.courses.services import course_matches
 from mwanzo.certificates.models import Certificate
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
@@ -96,12 +97,6 @@ def profiles_by_user(user_ids) -> dict[uuid.UUID, EmployerProfile]:
 
 # ---------------------------------------------------------------- jobs
 
-def course_choices() -> list[Course]:
-    return list(db.session.scalars(
-        select(Course).where(Course.status == CourseStatus.PUBLISHED).order_by(Course.title)
-    ))
-
-
 def save_job(employer: User, job: Job | None = None, *, title: str, description: str, location: str | None,
              is_remote: bool, kind: JobKind, salary_min: Decimal | None, salary_max: Decimal | None,
              skills: list[str], deadline: date | None, required_course_ids: list[uuid.UUID],
@@ -169,7 +164,7 @@ def job_search(criteria: dict):
         stmt = stmt.where(Job.kind == JobKind(kind))
     if course := criteria.get("course"):
         stmt = stmt.where(exists().where(and_(JobCourse.job_id == Job.id, JobCourse.course_id == Course.id,
-                                              Course.slug == course)))
+                                              course_matches(course))))
     return stmt.options(joinedload(Job.employer), selectinload(Job.courses)).order_by(Job.created_at.desc())
 
 
@@ -290,7 +285,7 @@ def candidate_search(criteria: dict):
     has_certificate = select(Certificate.id).join(Course, Course.id == Certificate.course_id).where(
         Certificate.student_id == User.id, Certificate.revoked_at.is_(None))
     if course := criteria.get("course"):
-        has_certificate = has_certificate.where(Course.slug == course)
+        has_certificate = has_certificate.where(course_matches(course))
     if category := criteria.get("category"):
         has_certificate = has_certificate.join(Category, Category.id == Course.category_id).where(
             Category.slug == category)
@@ -324,7 +319,5 @@ def contactable_applicants(employer_id: uuid.UUID, user_ids) -> set[uuid.UUID]:
     ))
 
 
-def pool_filters() -> tuple[list[Course], list[Category]]:
-    courses = course_choices()
-    categories = list(db.session.scalars(select(Category).order_by(Category.display_order, Category.name)))
-    return courses, categories
+def pool_categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).order_by(Category.display_order, Category.name)))

@@ -49,7 +49,6 @@ def owned_job(job_id: uuid.UUID):
 @bp.get("/jobs")
 def job_list():
     form = JobFilterForm(request.args)
-    form.set_courses(services.course_choices())
     listing = list_page(form, services.job_search, services.PER_PAGE)
     profiles = services.profiles_by_user(job.employer_id for job in listing.results.items)
     return render("careers/job_list.html", "careers/_job_results.html", listing.status, form=form,
@@ -139,8 +138,8 @@ def job_form_page(form: JobForm, job=None):
         current_user, job, title=form.title.data.strip(), description=form.description.data,
         location=form.location.data or None, is_remote=form.is_remote.data, kind=JobKind(form.kind.data),
         salary_min=form.salary_min.data, salary_max=form.salary_max.data, skills=form.skill_list(),
-        deadline=form.deadline.data, required_course_ids=[uuid.UUID(v) for v in form.required_courses.data or []],
-        preferred_course_ids=[uuid.UUID(v) for v in form.preferred_courses.data or []],
+        deadline=form.deadline.data, required_course_ids=[c.id for c in form.required],
+        preferred_course_ids=[c.id for c in form.preferred],
     )
     db.session.commit()
     flash(_("The job is saved."), "success")
@@ -152,7 +151,6 @@ def job_form_page(form: JobForm, job=None):
 @verified_email_required
 def job_create():
     form = JobForm()
-    form.set_course_choices(services.course_choices())
     return job_form_page(form)
 
 
@@ -164,10 +162,11 @@ def job_edit(job_id: uuid.UUID):
     form = JobForm(obj=job)
     if not isinstance(form.skills.data, str):  # the stored list (no form data sent): shown and read as text
         form.skills.data = ", ".join(job.skills or [])
-    form.set_course_choices(services.course_choices())
     if request.method == "GET":
-        form.required_courses.data = [str(jc.course_id) for jc in job.courses if jc.is_required]
-        form.preferred_courses.data = [str(jc.course_id) for jc in job.courses if not jc.is_required]
+        courses = services.courses_by_id(jc.course_id for jc in job.courses)
+        form.show_courses([courses[jc.course_id] for jc in job.courses if jc.is_required and jc.course_id in courses],
+                          [courses[jc.course_id] for jc in job.courses
+                           if not jc.is_required and jc.course_id in courses])
     return job_form_page(form, job)
 
 
@@ -208,7 +207,7 @@ def application_status(application_id: uuid.UUID):
 @role_required(Role.EMPLOYER)
 def candidate_list():
     form = CandidateFilterForm(request.args)
-    form.set_choices(*services.pool_filters())
+    form.set_choices(services.pool_categories())
     listing = list_page(form, services.candidate_search, services.PER_PAGE)
     users = listing.results.items
     return render("careers/candidate_list.html", "careers/_candidate_results.html", listing.status, form=form,

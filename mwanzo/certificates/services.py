@@ -134,6 +134,7 @@ def render_pdf(certificate: Certificate, verify_url: str) -> bytes:
     qr_png.seek(0)
 
     pdf = FPDF(orientation="L", unit="mm", format="A4")
+    _add_fonts(pdf)
     pdf.set_title(f"Certificate {certificate.verification_code}")
     pdf.set_author("Mwanzo Skills Campus")
     pdf.set_auto_page_break(False)
@@ -145,9 +146,9 @@ def render_pdf(certificate: Certificate, verify_url: str) -> bytes:
     pdf.rect(14, 14, 269, 182)
 
     def line(text: str, size: int, style: str = "", gap: float = 4, color=(29, 42, 36)) -> None:
-        pdf.set_font("Helvetica", style, size)
+        pdf.set_font(FONT, style, size)
         pdf.set_text_color(*color)
-        pdf.cell(0, size * 0.5, _latin1(text), align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, size * 0.5, text, align="C", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(gap)
 
     pdf.set_y(30)
@@ -163,20 +164,47 @@ def render_pdf(certificate: Certificate, verify_url: str) -> bytes:
 
     pdf.image(qr_png, x=30, y=140, w=42, h=42)
     pdf.set_xy(78, 150)
-    pdf.set_font("Helvetica", "", 11)
+    pdf.set_font(FONT, "", 11)
     pdf.set_text_color(91, 107, 99)
-    pdf.cell(0, 6, _latin1(_("Verification code")), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, _("Verification code"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_x(78)
-    pdf.set_font("Courier", "B", 18)
+    pdf.set_font(MONO_FONT, "B", 18)
     pdf.set_text_color(29, 42, 36)
     pdf.cell(0, 9, certificate.verification_code, new_x="LMARGIN", new_y="NEXT")
     pdf.set_x(78)
-    pdf.set_font("Helvetica", "", 10)
+    pdf.set_font(FONT, "", 10)
     pdf.set_text_color(91, 107, 99)
-    pdf.cell(0, 6, _latin1(_("Scan the code or open %(url)s to check this certificate.", url=verify_url)))
+    pdf.cell(0, 6, _("Scan the code or open %(url)s to check this certificate.", url=verify_url))
     return bytes(pdf.output())
 
 
-def _latin1(text: str) -> str:
-    """The PDF's core fonts cover Latin-1; anything else (rare in names here) becomes '?'."""
-    return text.encode("latin-1", "replace").decode("latin-1")
+FONT = "DejaVuSans"
+MONO_FONT = "DejaVuSansMono"
+# (family, style, file): Latin Extended, Greek, Cyrillic… so Wanjirũ, Njogũ and Zoë print as written.
+FONT_FILES = (
+    (FONT, "", "DejaVuSans.ttf"),
+    (FONT, "B", "DejaVuSans-Bold.ttf"),
+    (MONO_FONT, "B", "DejaVuSansMono-Bold.ttf"),
+)
+
+
+class CertificateFontMissing(RuntimeError):
+    """The Unicode font certificate PDFs embed is not installed."""
+
+
+def _add_fonts(pdf) -> None:
+    """Embed DejaVu Sans (subset by fpdf2: only the glyphs used). It comes from the system's
+    fonts-dejavu-core package; pages never use it, only PDFs do."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    folder = Path(current_app.config["CERTIFICATE_FONT_DIR"])
+    for family, style, name in FONT_FILES:
+        path = folder / name
+        if not path.is_file():
+            raise CertificateFontMissing(
+                f"Certificate font {path} is missing: install Debian's fonts-dejavu-core "
+                f"(apt-get install fonts-dejavu-core) or set CERTIFICATE_FONT_DIR to a folder holding {name}."
+            )
+        pdf.add_font(family, style, str(path))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from mwanzo import cache
-from mwanzo.courses.models import Course, Lesson
+from mwanzo.courses.models import Course, CourseStatus, Lesson
 from mwanzo.extensions import db
 
 
@@ -23,3 +23,34 @@ def recompute_course_counters(course_id: uuid.UUID) -> None:
     course.duration_minutes = math.ceil(sum(lesson.duration_seconds for lesson in ready) / 60)
     db.session.flush()
     cache.bump_course(course_id)  # lessons change with their counters: the curriculum too
+
+
+def course_matches(text: str):
+    """The SQL condition of a course filter typed as text (list pages never list every course): the course at
+    that address (slug), or every course whose title contains the text, in any case."""
+    wanted = text.strip().lower()
+    return or_(Course.slug == wanted, func.lower(Course.title).contains(wanted, autoescape=True))
+
+
+def published_courses_named(lines) -> tuple[list[Course], list[str]]:
+    """Each line names one published course by its address (slug) or its full title, in any case. Returns the
+    courses found (in the order given, once each) and the lines that name none. One query."""
+    wanted = list(dict.fromkeys(line.strip() for line in lines if line.strip()))
+    if not wanted:
+        return [], []
+    lowered = [line.lower() for line in wanted]
+    rows = db.session.scalars(select(Course).where(
+        Course.status == CourseStatus.PUBLISHED, or_(Course.slug.in_(lowered), func.lower(Course.title).in_(lowered))
+    ).order_by(Course.created_at, Course.id)).all()
+    by_key: dict[str, Course] = {}
+    for course in rows:
+        by_key.setdefault(course.slug, course)
+        by_key.setdefault(course.title.lower(), course)
+    found: dict = {}
+    unknown = []
+    for line, key in zip(wanted, lowered):
+        if key in by_key:
+            found.setdefault(by_key[key].id, by_key[key])
+        else:
+            unknown.append(line)
+    return list(found.values()), unknown

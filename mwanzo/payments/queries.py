@@ -10,6 +10,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from mwanzo.courses.models import Course
+from mwanzo.courses.services import course_matches
 from mwanzo.database import local_day, local_day_start
 from mwanzo.extensions import db
 from mwanzo.payments.callbacks import CallbackData, parse_callback
@@ -32,7 +33,7 @@ class PaymentFilter:
     status: str | None = None
     date_from: date | None = None
     date_to: date | None = None
-    course_id: uuid.UUID | None = None
+    course: str | None = None  # typed: a course's address or part of its title
     phone: str | None = None
 
     def apply(self, query):
@@ -42,8 +43,8 @@ class PaymentFilter:
             query = query.where(Payment.created_at >= local_day_start(self.date_from))
         if self.date_to:
             query = query.where(Payment.created_at < local_day_start(self.date_to) + timedelta(days=1))
-        if self.course_id:
-            query = query.where(Payment.course_id == self.course_id)
+        if self.course:
+            query = query.where(Payment.course_id.in_(select(Course.id).where(course_matches(self.course))))
         if self.phone:
             query = query.where(Payment.phone_number.contains(self.phone))
         return query
@@ -71,12 +72,6 @@ def payment_with_timeline(payment_id: uuid.UUID) -> Payment | None:
         select(Payment).where(Payment.id == payment_id)
         .options(joinedload(Payment.student), joinedload(Payment.course), selectinload(Payment.events))
     )
-
-
-def courses_with_payments() -> list[tuple[uuid.UUID, str]]:
-    return list(db.session.execute(
-        select(Course.id, Course.title).where(Course.id.in_(select(Payment.course_id))).order_by(Course.title)
-    ).all())
 
 
 def payments_needing_attention(limit: int = 200) -> list[Payment]:

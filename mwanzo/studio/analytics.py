@@ -9,7 +9,9 @@ from flask_login import current_user
 
 from mwanzo.analytics import reports, services
 from mwanzo.courses.access import owned_course
-from mwanzo.studio.views import bp
+from mwanzo.studio.forms import CourseFilterForm
+from mwanzo.studio.views import COURSES_PER_PAGE, bp
+from mwanzo.web.listing import list_page
 
 
 def date_range() -> services.DateRange:
@@ -21,7 +23,9 @@ def date_range() -> services.DateRange:
 
 @bp.get("/instructor/analytics/")
 def analytics_course_list():
-    return render_template("analytics/course_list.html", courses=services.instructor_courses(current_user))
+    form = CourseFilterForm(request.args)
+    listing = list_page(form, lambda criteria: services.instructor_courses(current_user, criteria), COURSES_PER_PAGE)
+    return render_template("analytics/course_list.html", form=form, listing=listing), listing.status
 
 
 @bp.get("/instructor/analytics/<uuid:course_id>")

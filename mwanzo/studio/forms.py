@@ -11,6 +11,7 @@ from mwanzo.courses.models import LessonKind, Level
 from mwanzo.images import upload_validators
 from mwanzo.labels import choices
 from mwanzo.media import captions, resources
+from mwanzo.web.listing import ListForm, trimmed
 
 
 def lines(text: str | None) -> list[str]:
@@ -88,3 +89,9 @@ class MoveForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """Only the CSRF token: a POST that confirms a delete or a submission."""
+
+
+class CourseFilterForm(ListForm):
+    """The course lists of the studio and of analytics: paged, searchable by title (an admin sees thousands)."""
+
+    q = StringField(_l("Search"), filters=[trimmed], validators=[Length(max=100)])

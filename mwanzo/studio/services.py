@@ -16,7 +16,7 @@ from mwanzo.courses import images, revisions
 from mwanzo.courses.models import (Course, CourseReviewDecision, CourseRevision, CourseStatus, Lesson, LessonCaption,
                                    LessonKind,
                                    RevisionStatus, Section)
-from mwanzo.courses.services import recompute_course_counters
+from mwanzo.courses.services import course_matches, recompute_course_counters
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.inbox.models import NotificationKind
@@ -51,18 +51,27 @@ class SubmissionIncomplete(Exception):
 
 # ---------------------------------------------------------------- courses
 
-def my_courses(user: User) -> list[Course]:
-    """The instructor's courses (every course for an admin), newest first, with their category."""
-    query = select(Course).options(selectinload(Course.category)).order_by(Course.created_at.desc())
-    if user.role != Role.ADMIN:
-        query = query.where(Course.instructor_id == user.id)
-    return list(db.session.scalars(query))
+def courses_of(user: User, query):
+    """``query`` narrowed to the instructor's courses (an admin's: every course)."""
+    return query if user.role == Role.ADMIN else query.where(Course.instructor_id == user.id)
 
 
-def status_counts(courses: list[Course]) -> dict[CourseStatus, int]:
+def my_courses(user: User, criteria: dict):
+    """The instructor's courses (every course for an admin: paged, and searchable by title), newest first,
+    with their category."""
+    query = courses_of(user, select(Course).options(selectinload(Course.category))
+                       .order_by(Course.created_at.desc(), Course.id))
+    if text := criteria.get("q"):
+        query = query.where(course_matches(text))
+    return query
+
+
+def status_counts(user: User) -> dict[CourseStatus, int]:
+    """How many of the instructor's courses are in each status, counted in SQL (one query)."""
     counts = {status: 0 for status in CourseStatus}
-    for course in courses:
-        counts[course.status] += 1
+    rows = db.session.execute(courses_of(user, select(Course.status, func.count()).group_by(Course.status)))
+    for status, count in rows:
+        counts[status] = count
     return counts
 
 

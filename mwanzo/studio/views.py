@@ -25,10 +25,13 @@ from mwanzo.media import services as media
 from mwanzo.media import uploads
 from mwanzo.courses import revisions
 from mwanzo.studio import services
-from mwanzo.studio.forms import (CaptionsForm, ConfirmForm, CourseForm, LessonForm, MoveForm, NewLessonForm,
-                                 ResourceForm, SectionForm, VideoUploadForm, lines)
+from mwanzo.studio.forms import (CaptionsForm, ConfirmForm, CourseFilterForm, CourseForm, LessonForm, MoveForm,
+                                 NewLessonForm, ResourceForm, SectionForm, VideoUploadForm, lines)
 from mwanzo.web.htmx import is_htmx, render
 from mwanzo.web.inputs import json_object
+from mwanzo.web.listing import list_page
+
+COURSES_PER_PAGE = 50
 
 bp = Blueprint("studio", __name__)
 
@@ -54,8 +57,10 @@ def guard():
 
 @bp.get("/studio/")
 def course_list():
-    courses = services.my_courses(current_user)
-    return render_template("studio/course_list.html", courses=courses, counts=services.status_counts(courses))
+    form = CourseFilterForm(request.args)
+    listing = list_page(form, lambda criteria: services.my_courses(current_user, criteria), COURSES_PER_PAGE)
+    return render_template("studio/course_list.html", form=form, listing=listing,
+                           counts=services.status_counts(current_user)), listing.status
 
 
 def category_choices() -> list:

@@ -17,3 +17,18 @@ def open_menu_link(page, name):
     if menu.get_attribute("open") is None:
         menu.locator("summary").click()
     menu.get_by_role("link", name=name).click()
+
+
+AXE_SCRIPT = __import__("pathlib").Path(__file__).with_name("vendor") / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page) -> list[dict]:
+    """Run axe-core (vendored, tests/browser/vendor) on the page as it stands, WCAG 2.1 A and AA rules only.
+    Returns the violations, each with its rule, impact, help and the first offending elements."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(path=str(AXE_SCRIPT))
+    found = page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
+    return [{"rule": v["id"], "impact": v["impact"], "help": v["help"],
+             "nodes": [" ".join(n["target"]) + " :: " + n.get("failureSummary", "").replace("\n", " ")[:200]
+                       for n in v["nodes"][:5]]} for v in found["violations"]]

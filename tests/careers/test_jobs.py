@@ -57,11 +57,20 @@ def job_form(**changes):
     return data
 
 
+def test_a_course_the_job_names_that_does_not_exist_is_named_back(client, make, login):
+    login(make.user(role=Role.EMPLOYER))
+    make.course(title="Bookkeeping")
+    response = client.post("/employer/jobs/new", data={**job_form(), "required_courses": "Bookkeeping\nAstrology"})
+    assert response.status_code == 422
+    assert "No published course is called “Astrology”." in response.get_data(as_text=True)
+    assert db.session.scalar(select(Job)) is None
+
+
 def test_employer_posts_edits_and_closes_a_job(client, make, login):
     employer = login(make.user(role=Role.EMPLOYER))
     required, preferred = make.course(title="Bookkeeping"), make.course(title="Excel")
-    response = client.post("/employer/jobs/new", data={**job_form(), "required_courses": [str(required.id)],
-                                                        "preferred_courses": [str(preferred.id)]})
+    response = client.post("/employer/jobs/new", data={**job_form(), "required_courses": "bookkeeping",
+                                                        "preferred_courses": preferred.slug})
     assert response.status_code == 303
     job = db.session.scalar(select(Job))
     assert (job.employer_id, job.kind, job.skills) == (employer.id, JobKind.PART_TIME, ["Excel", "bookkeeping"])
@@ -71,9 +80,10 @@ def test_employer_posts_edits_and_closes_a_job(client, make, login):
 
     form = client.get(f"/employer/jobs/{job.id}/edit").get_data(as_text=True)
     assert "Excel, bookkeeping" in form
+    assert "\nBookkeeping</textarea>" in form and "\nExcel</textarea>" in form
     # Saved again with the required course kept and the preferred one made required.
     assert client.post(f"/employer/jobs/{job.id}/edit", data={
-        **job_form(title="Senior bookkeeper"), "required_courses": [str(required.id), str(preferred.id)],
+        **job_form(title="Senior bookkeeper"), "required_courses": "Bookkeeping\r\n excel \r\n",
     }).status_code == 303
     db.session.expire_all()
     assert {(jc.course_id, jc.is_required) for jc in db.session.scalars(select(JobCourse))} == {

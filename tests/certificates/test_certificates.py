@@ -59,6 +59,34 @@ def test_pdf_is_a4_landscape_with_the_code_and_a_qr_code_to_the_verification_pag
     assert client.get(barcode.text.removeprefix("http://localhost")).status_code == 200
 
 
+@pytest.mark.parametrize("name", ["Wanjirũ Mũthoni", "Njogũ Kamau", "Zoë Achieng", "Nduta-Ng'ang'a"])
+def test_pdf_prints_names_beyond_latin1_exactly(client, make, tmp_path, name):
+    _, certificate = completed_certificate(make, name=name, title="Uuzaji wa Kidijitali — Ũtaalamu")
+    pdf = tmp_path / "certificate.pdf"
+    pdf.write_bytes(client.get(f"/certificates/{certificate.verification_code}/pdf").data)
+    text = pdf_text(pdf)
+    assert name in text
+    assert "Uuzaji wa Kidijitali — Ũtaalamu" in text
+    assert "?" not in text
+
+
+def test_pdf_in_kiswahili_prints_the_kiswahili_wording(client, make, tmp_path):
+    _, certificate = completed_certificate(make, name="Wanjirũ Mũthoni")
+    client.set_cookie("lang", "sw")
+    pdf = tmp_path / "cheti.pdf"
+    pdf.write_bytes(client.get(f"/certificates/{certificate.verification_code}/pdf").data)
+    text = pdf_text(pdf)
+    assert "Cheti cha kukamilisha" in text and "Wanjirũ Mũthoni" in text
+    assert "Changanua msimbo" in text
+
+
+def test_pdf_without_the_font_fails_saying_which_package_to_install(client, make, settings, tmp_path):
+    _, certificate = completed_certificate(make)
+    settings(CERTIFICATE_FONT_DIR=str(tmp_path / "no-fonts"))
+    with pytest.raises(services.CertificateFontMissing, match="fonts-dejavu-core"):
+        services.render_pdf(certificate, "http://localhost/certificates/x")
+
+
 def test_pdf_is_cached_in_storage_and_served_again(client, make):
     _, certificate = completed_certificate(make)
     url = f"/certificates/{certificate.verification_code}/pdf"

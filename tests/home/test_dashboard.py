@@ -85,6 +85,28 @@ def test_dashboard_is_only_for_the_signed_in_learner(client, login, make):
     assert "Someone else" not in page and "not enrolled in any course yet" in page
 
 
+def test_continue_link_leads_without_javascript_to_the_second_the_learner_stopped_at(client, login, make):
+    """Plain HTML all the way: the dashboard's link opens the lesson, whose MP4 (what plays without the
+    player's script) carries a media fragment starting it at the saved position."""
+    import re
+
+    from tests.learning.media_fixtures import ready_video_lesson
+
+    learner = login(make.user())
+    course = make.course(title="Kilimo cha mboga")
+    lesson = ready_video_lesson(make.section(course), title="Kupanda mbegu")
+    services.enroll_free(learner, course)
+    progress.save_position(learner.id, lesson.id, 600, 125)
+    db.session.commit()
+
+    resume = client.get("/dashboard").get_data(as_text=True).split("Continue where you left off")[1]
+    href = re.search(r'<a class="btn" href="([^"]+)">Kupanda mbegu</a>', resume).group(1)
+    assert href == f"/learn/{course.slug}/lessons/{lesson.id}" and "2:05" in resume
+    page = client.get(href).get_data(as_text=True)
+    assert re.search(r'<source src="/learn/[^"]+/video\.mp4#t=125" type="video/mp4">', page)
+    assert 'data-start="125' in page  # the player's script starts HLS there too
+
+
 def test_dashboard_shows_recent_announcements_of_the_learners_courses(client, login, make):
     from mwanzo.discussions import services as talk
 

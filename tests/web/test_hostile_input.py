@@ -54,6 +54,12 @@ def field_names() -> list[str]:
 @pytest.fixture
 def world(make):
     """One of everything, so that real ids lead the hostile input past the 404s into the views."""
+    return one_of_everything(make)
+
+
+def one_of_everything(make):
+    """(values for every URL variable, users by role): one of each record, made the way the app makes them
+    (bench/page_sizes.py walks the URL map with them too)."""
     student = make.user(role=Role.STUDENT)
     instructor = make.instructor()
     employer = make.user(role=Role.EMPLOYER)

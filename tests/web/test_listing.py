@@ -17,7 +17,7 @@ def admin(make, login):
 
 @pytest.mark.parametrize("path, args, message", [
     ("/jobs", "kind=BOSS&q=clerk", "Kind: “BOSS” is not one of the choices."),
-    ("/employer/candidates", "course=no-such", "Completed course: “no-such” is not one of the choices."),
+    ("/employer/candidates", "category=no-such", "Category: “no-such” is not one of the choices."),
     ("/admin/users", "role=KING", "Role: “KING” is not one of the choices."),
     ("/admin/users", "status=asleep", "Status: “asleep” is not one of the choices."),
     ("/admin/payments", "date_from=yesterday", "From: Enter a date as year-month-day, e.g. 2026-03-31."),
