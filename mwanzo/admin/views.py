@@ -1,6 +1,6 @@
 """The admin console, one blueprint under one guard: users, audit log, categories, featured courses and
 platform analytics here; course and revision reviews in reviews.py, payments in payments.py, certificate
-revocation in certificates.py. The rules and workflows stay in their domains' services.
+revocation in certificates.py, support's search and fixes in support.py. The rules and workflows stay in their domains' services.
 
 Its routes carry full paths (no url_prefix) because one admin page, revoking a certificate, lives beside
 the certificate's public page at /certificates/<code>/revoke."""
@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from mwanzo.admin import services
-from mwanzo.admin.forms import ROLE_LABELS, CategoryForm, RoleForm
+from mwanzo.admin.forms import ROLE_LABELS, CategoryForm, GrantForm, RoleForm
 from mwanzo.analytics import reports
 from mwanzo.analytics.services import DateRange, InvalidRange
 from mwanzo.auth.access import role_required
@@ -73,6 +73,7 @@ def user_detail(user_id: uuid.UUID):
 
 def user_page(user, error: str | None = None, status: int = 200):
     return render_template("admin/user_detail.html", user=user, role_form=RoleForm(role=user.role.value),
+                           grant_form=GrantForm(formdata=None), record=services.user_record(user),
                            entries=services.audit_entries(1, "users", str(user.id)).items, error=error), status
 
 
@@ -287,4 +288,4 @@ def analytics_csv(name: str):
 
 
 # The console's other pages join this blueprint, under the guard above.
-from mwanzo.admin import certificates, payments, reviews  # noqa: E402,F401
+from mwanzo.admin import certificates, payments, reviews, support  # noqa: E402,F401

@@ -128,6 +128,21 @@ def activate_enrollment(enrollment_id: uuid.UUID, allow_from_revoked: bool = Fal
     return True
 
 
+def grant_enrollment(student: User, course: Course) -> bool:
+    """An admin's manual grant: access at once, whatever the price or the course's status, also after a
+    revocation. False when the learner already had access."""
+    enrollment, _ = _get_or_create(student, course, EnrollmentStatus.PENDING_PAYMENT)
+    return activate_enrollment(enrollment.id, allow_from_revoked=True)
+
+
+def withdraw_enrollment(enrollment: Enrollment) -> bool:
+    """An admin's manual revocation; False when the learner had no access to withdraw."""
+    if not enrollment.grants_access:
+        return False
+    revoke_enrollment(enrollment)
+    return True
+
+
 def revoke_enrollment(enrollment: Enrollment) -> None:
     """Access ends at once; the learner stays counted in history but not in enrollment_count."""
     if enrollment.status in (EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED):

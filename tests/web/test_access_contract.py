@@ -21,6 +21,7 @@ from mwanzo.careers import services as careers
 from mwanzo.courses.models import CourseRevision
 from mwanzo.extensions import db, limiter
 from mwanzo.learning.models import EnrollmentStatus
+from mwanzo.notifications.models import OutboundEmail
 from mwanzo.payments.models import PaymentEvent, PaymentStatus
 from mwanzo.quizzes import services as quizzes
 from tests.web.test_hostile_input import sign_in
@@ -150,13 +151,15 @@ def world(make):
     application = careers.apply(job, users["student"], "Hello", [certificate.id])
     revision = CourseRevision(course_id=course.id, author_id=users["instructor"].id, changes={})
     event = PaymentEvent(kind="callback", payload={})
-    db.session.add_all([revision, event])
+    email = OutboundEmail(to_address="x@example.com", template="welcome", subject="-", body_text="-", body_html="-")
+    db.session.add_all([revision, event, email])
     db.session.commit()
     values = {
         "user_id": users["student"].id, "category_id": course.category_id, "course_id": course.id,
         "section_id": section.id, "lesson_id": lesson.id, "quiz_id": quiz.id, "question_id": question.id,
         "attempt_id": attempt.id, "payment_id": payment.id, "job_id": job.id, "application_id": application.id,
-        "revision_id": revision.id, "event_id": event.id, "slug": course.slug, "code": certificate.verification_code,
+        "revision_id": revision.id, "event_id": event.id,
+        "enrollment_id": enrolment.id, "email_id": email.id, "slug": course.slug, "code": certificate.verification_code,
         "name": "funnel",
     }
     return values, users
