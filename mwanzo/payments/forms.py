@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import DataRequired
+from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from mwanzo.auth.forms import kenyan_phone
 
@@ -11,3 +14,25 @@ from mwanzo.auth.forms import kenyan_phone
 class CheckoutForm(FlaskForm):
     # Deliberately no amount field: the price is read from the course on the server.
     phone = StringField(_l("M-Pesa phone number"), validators=[DataRequired(), kenyan_phone])
+    coupon = StringField(_l("Coupon code (optional)"), validators=[Optional(), Length(max=40)],
+                         filters=[lambda value: (value or "").strip().upper()])
+
+
+class CouponForm(FlaskForm):
+    """Made by an instructor (for one of their courses) or an admin (for one course or all)."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(min=3, max=40),
+                                               Regexp(r"^[A-Za-z0-9-]+$", message=_l("Letters, digits and dashes only."))],
+                       filters=[lambda value: (value or "").strip().upper()])
+    kind = SelectField(_l("Discount"), choices=[SelectChoice("PERCENT", _l("Percentage off")),
+                                                SelectChoice("FIXED", _l("Shillings off"))])
+    value = DecimalField(_l("Amount off (per cent or KES)"), places=2,
+                         validators=[InputRequired(), NumberRange(min=Decimal("0.01"), max=Decimal("1000000"))])
+    course = SelectField(_l("Course"), validators=[Optional()], default="")
+    expires_on = DateField(_l("Last day it can be used (optional)"), validators=[Optional()])
+    max_uses = IntegerField(_l("Total uses (optional)"), validators=[Optional(), NumberRange(min=1, max=1000000)])
+    per_learner = IntegerField(_l("Uses per learner"), default=1, validators=[InputRequired(), NumberRange(min=1, max=100)])
+
+    def validate_value(self, field) -> None:
+        if self.kind.data == "PERCENT" and field.data is not None and field.data > 100:
+            raise ValidationError(_l("A percentage can be at most 100."))

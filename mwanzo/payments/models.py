@@ -86,3 +86,49 @@ class PaymentEvent(TimestampedModel):
     note: Mapped[str | None] = mapped_column(sa.Text)
     # Set when an operator settled a success callback that matched no payment.
     resolved_at: Mapped[datetime | None]
+
+
+class CouponKind(enum.StrEnum):
+    PERCENT = "PERCENT"
+    FIXED = "FIXED"  # shillings off
+
+
+class Coupon(TimestampedModel):
+    """A discount code: made by an instructor for one of their courses, or by an admin for one course or all."""
+
+    __tablename__ = "coupons"
+    __table_args__ = (
+        sa.CheckConstraint("value > 0", name="value_positive"),
+        sa.CheckConstraint("kind <> 'PERCENT' OR value <= 100", name="percent_range"),
+        sa.CheckConstraint("uses >= 0", name="uses_not_negative"),
+        sa.CheckConstraint("per_learner >= 1", name="per_learner_positive"),
+        sa.CheckConstraint("max_uses IS NULL OR max_uses >= 1", name="max_uses_positive"),
+    )
+
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    kind: Mapped[CouponKind] = mapped_column(str_enum(CouponKind))
+    value: Mapped[Decimal]
+    course_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("courses.id"), index=True)
+    created_by_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    expires_at: Mapped[datetime | None]
+    max_uses: Mapped[int | None]
+    per_learner: Mapped[int] = mapped_column(default=1)
+    # Checkouts holding a use: taken in one conditional UPDATE, given back when the payment ends unpaid.
+    uses: Mapped[int] = mapped_column(default=0)
+
+    course: Mapped[Course | None] = relationship(lazy="raise_on_sql")
+
+
+class CouponRedemption(TimestampedModel):
+    """One use of a coupon by a learner: for a payment, or (a 100 % coupon) for an enrolment with no payment."""
+
+    __tablename__ = "coupon_redemptions"
+    __table_args__ = (sa.Index("ix_coupon_redemptions_coupon_student", "coupon_id", "student_id"),)
+
+    coupon_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("coupons.id"))
+    student_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    course_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("courses.id"))
+    payment_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("payments.id"), unique=True)
+    amount_off: Mapped[Decimal]
+    # Set when the payment ended without money (failed, cancelled, expired): the use is given back.
+    released_at: Mapped[datetime | None]

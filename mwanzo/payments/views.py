@@ -13,7 +13,7 @@ from mwanzo.auth.access import learner_key, login_required, owned_or_404, verifi
 from mwanzo.catalog.services import published_course_by_slug
 from mwanzo.extensions import csrf, db, limiter
 from mwanzo.learning import services as learning
-from mwanzo.payments import queries, sandbox, services
+from mwanzo.payments import coupons, queries, sandbox, services
 from mwanzo.payments.forms import CheckoutForm
 from mwanzo.payments.models import Payment, PaymentStatus
 from mwanzo.web.htmx import render
@@ -53,23 +53,49 @@ def checkout(slug: str):
     if request.method == "GET" and in_flight is not None:
         return render_template("payments/checkout.html", course=course, in_flight=in_flight,
                                awaiting_review=services.awaiting_review(in_flight),
-                               retry_at=services.retry_at(in_flight), amount=services.charge_amount(course))
-    form = CheckoutForm() if request.method == "POST" else CheckoutForm(phone=current_user.phone)
-    if form.validate_on_submit():
+                               retry_at=services.retry_at(in_flight), quote=coupons.quote(course, None))
+    if request.method == "POST":
+        form = CheckoutForm()
+    else:
+        form = CheckoutForm(formdata=None, phone=current_user.phone,
+                            coupon=coupons.normalise_code(request.args.get("coupon", ""))[:40])
+    quote, refused = checkout_quote(course, form.coupon.data)
+    if form.validate_on_submit() and refused is None:
         try:
-            payment, created = services.start_checkout(current_user._get_current_object(), course, form.phone.data)
+            payment, created = services.start_checkout(current_user._get_current_object(), course, form.phone.data,
+                                                       form.coupon.data)
         except services.AlreadyEnrolled:
             return redirect(url_for("learning.course_resume", slug=slug))
         except learning.EnrollmentError:
             abort(404)
+        except coupons.CouponRefused as exc:
+            db.session.rollback()
+            form.coupon.errors.append(exc.message)
+            return checkout_page(course, form, coupons.quote(course, None), 409)
         # Committed before M-Pesa hears of it, so a callback can always find the payment.
         db.session.commit()
+        if payment is None:
+            flash(_("Your coupon covers the whole price: the course is yours."), "success")
+            return redirect(url_for("learning.course_resume", slug=slug), code=303)
         if created:
             services.send_push(payment, current_user.name)
             db.session.commit()
         return redirect(url_for("payments.payment_status", payment_id=payment.id), code=303)
-    return render_template("payments/checkout.html", course=course, form=form,
-                           amount=services.charge_amount(course)), 422 if form.errors else 200
+    if refused is not None and form.coupon.data:
+        form.coupon.errors.append(refused)
+    return checkout_page(course, form, quote, 422 if form.errors and request.method == "POST" else 200)
+
+
+def checkout_quote(course, code: str | None):
+    """The amount with this code, or the full price and why the code was refused."""
+    try:
+        return coupons.quote(course, code), None
+    except coupons.CouponRefused as exc:
+        return coupons.quote(course, None), exc.message
+
+
+def checkout_page(course, form: CheckoutForm, quote, status: int):
+    return render_template("payments/checkout.html", course=course, form=form, quote=quote), status
 
 
 @bp.get("/payments/<uuid:payment_id>")

@@ -1,0 +1,68 @@
+"""payments: coupons and their redemptions
+
+Revision ID: 0112
+Revises: 0107
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0112"
+down_revision = "0107"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "coupons",
+        sa.Column("code", sa.String(length=40), nullable=False),
+        sa.Column("kind", sa.Enum("PERCENT", "FIXED", name="couponkind", native_enum=False, create_constraint=True,
+                                  length=20), nullable=False),
+        sa.Column("value", sa.Numeric(10, 2), nullable=False),
+        sa.Column("course_id", sa.Uuid(), nullable=True),
+        sa.Column("created_by_id", sa.Uuid(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("max_uses", sa.Integer(), nullable=True),
+        sa.Column("per_learner", sa.Integer(), nullable=False),
+        sa.Column("uses", sa.Integer(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("value > 0", name=op.f("ck_coupons_value_positive")),
+        sa.CheckConstraint("kind <> 'PERCENT' OR value <= 100", name=op.f("ck_coupons_percent_range")),
+        sa.CheckConstraint("uses >= 0", name=op.f("ck_coupons_uses_not_negative")),
+        sa.CheckConstraint("per_learner >= 1", name=op.f("ck_coupons_per_learner_positive")),
+        sa.CheckConstraint("max_uses IS NULL OR max_uses >= 1", name=op.f("ck_coupons_max_uses_positive")),
+        sa.ForeignKeyConstraint(["course_id"], ["courses.id"], name=op.f("fk_coupons_course_id_courses")),
+        sa.ForeignKeyConstraint(["created_by_id"], ["users.id"], name=op.f("fk_coupons_created_by_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_coupons")),
+        sa.UniqueConstraint("code", name=op.f("uq_coupons_code")),
+    )
+    op.create_index(op.f("ix_coupons_course_id"), "coupons", ["course_id"], unique=False)
+    op.create_index(op.f("ix_coupons_created_by_id"), "coupons", ["created_by_id"], unique=False)
+    op.create_table(
+        "coupon_redemptions",
+        sa.Column("coupon_id", sa.Uuid(), nullable=False),
+        sa.Column("student_id", sa.Uuid(), nullable=False),
+        sa.Column("course_id", sa.Uuid(), nullable=False),
+        sa.Column("payment_id", sa.Uuid(), nullable=True),
+        sa.Column("amount_off", sa.Numeric(10, 2), nullable=False),
+        sa.Column("released_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["coupon_id"], ["coupons.id"], name=op.f("fk_coupon_redemptions_coupon_id_coupons")),
+        sa.ForeignKeyConstraint(["course_id"], ["courses.id"], name=op.f("fk_coupon_redemptions_course_id_courses")),
+        sa.ForeignKeyConstraint(["payment_id"], ["payments.id"], name=op.f("fk_coupon_redemptions_payment_id_payments")),
+        sa.ForeignKeyConstraint(["student_id"], ["users.id"], name=op.f("fk_coupon_redemptions_student_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_coupon_redemptions")),
+        sa.UniqueConstraint("payment_id", name=op.f("uq_coupon_redemptions_payment_id")),
+    )
+    op.create_index("ix_coupon_redemptions_coupon_student", "coupon_redemptions", ["coupon_id", "student_id"],
+                    unique=False)
+    op.create_index(op.f("ix_coupon_redemptions_student_id"), "coupon_redemptions", ["student_id"], unique=False)
+
+
+def downgrade():
+    op.drop_table("coupon_redemptions")
+    op.drop_table("coupons")
