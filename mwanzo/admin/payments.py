@@ -18,7 +18,9 @@ from mwanzo.extensions import db
 from mwanzo.payments import queries, services
 from mwanzo.payments.callbacks import parse_callback
 from mwanzo.payments.models import Attention, Payment, PaymentEvent
+from mwanzo.payments.forms import AdminCouponForm
 from mwanzo.phones import InvalidPhone, normalise_kenyan_phone
+from mwanzo.studio.coupons import coupon_page
 from mwanzo.web.confirmation import confirmation_token, require_confirmation, require_page_visit
 from mwanzo.web.listing import page_number
 
@@ -168,3 +170,9 @@ def callback_refund_post(event_id: uuid.UUID):
         return back_to_attention_list(_("This payment was already settled; nothing was changed."), "info")
     db.session.commit()
     return back_to_attention_list(_("Refund recorded."))
+
+
+@bp.route("/admin/coupons", methods=["GET", "POST"])
+def coupon_list():
+    """Coupons for every course or one; the page and its rules are the studio's (studio/coupons.py)."""
+    return coupon_page(AdminCouponForm(), "admin.coupon_list")

@@ -36,3 +36,10 @@ class CouponForm(FlaskForm):
     def validate_value(self, field) -> None:
         if self.kind.data == "PERCENT" and field.data is not None and field.data > 100:
             raise ValidationError(_l("A percentage can be at most 100."))
+
+
+class AdminCouponForm(CouponForm):
+    """An admin names the course by its web address name, or leaves it empty for every course."""
+
+    course = StringField(_l("Course web address name (empty: every course)"), validators=[Optional(), Length(max=220)],
+                         filters=[lambda value: (value or "").strip().strip("/").rsplit("/", 1)[-1]])

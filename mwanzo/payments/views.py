@@ -70,7 +70,7 @@ def checkout(slug: str):
             abort(404)
         except coupons.CouponRefused as exc:
             db.session.rollback()
-            form.coupon.errors.append(exc.message)
+            form.coupon.errors = [exc.message]
             return checkout_page(course, form, coupons.quote(course, None), 409)
         # Committed before M-Pesa hears of it, so a callback can always find the payment.
         db.session.commit()
@@ -82,7 +82,7 @@ def checkout(slug: str):
             db.session.commit()
         return redirect(url_for("payments.payment_status", payment_id=payment.id), code=303)
     if refused is not None and form.coupon.data:
-        form.coupon.errors.append(refused)
+        form.coupon.errors = [*form.coupon.errors, refused]
     return checkout_page(course, form, quote, 422 if form.errors and request.method == "POST" else 200)
 
 
