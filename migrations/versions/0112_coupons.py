@@ -1,4 +1,4 @@
-"""payments: coupons and their redemptions
+"""payments: coupons and their redemptions, learners' refund requests
 
 Revision ID: 0112
 Revises: 0107
@@ -62,7 +62,31 @@ def upgrade():
                     unique=False)
     op.create_index(op.f("ix_coupon_redemptions_student_id"), "coupon_redemptions", ["student_id"], unique=False)
 
+    op.create_table(
+        "refund_requests",
+        sa.Column("payment_id", sa.Uuid(), nullable=False),
+        sa.Column("student_id", sa.Uuid(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("watched_percent", sa.Integer(), nullable=False),
+        sa.Column("status", sa.Enum("REQUESTED", "APPROVED", "DECLINED", name="refundstatus", native_enum=False,
+                                    create_constraint=True, length=20), nullable=False),
+        sa.Column("decided_by_id", sa.Uuid(), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("decision_note", sa.Text(), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["decided_by_id"], ["users.id"], name=op.f("fk_refund_requests_decided_by_id_users")),
+        sa.ForeignKeyConstraint(["payment_id"], ["payments.id"], name=op.f("fk_refund_requests_payment_id_payments")),
+        sa.ForeignKeyConstraint(["student_id"], ["users.id"], name=op.f("fk_refund_requests_student_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_refund_requests")),
+        sa.UniqueConstraint("payment_id", name=op.f("uq_refund_requests_payment_id")),
+    )
+    op.create_index(op.f("ix_refund_requests_student_id"), "refund_requests", ["student_id"], unique=False)
+    op.create_index(op.f("ix_refund_requests_status"), "refund_requests", ["status"], unique=False)
+
 
 def downgrade():
+    op.drop_table("refund_requests")
     op.drop_table("coupon_redemptions")
     op.drop_table("coupons")

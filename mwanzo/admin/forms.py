@@ -124,6 +124,18 @@ class AttentionSettleForm(CallbackRefundForm):
         return self.action.data in ("grant", "refund")
 
 
+class RefundDecisionForm(CallbackRefundForm):
+    """Approve (the money went back: its M-Pesa receipt) or decline (a note the learner reads)."""
+
+    action = RadioField(_l("Decision"), validators=[DataRequired()], choices=[
+        SelectChoice("approve", _l("Approve: the money was sent back and the course is taken away")),
+        SelectChoice("decline", _l("Decline")),
+    ])
+
+    def receipt_required(self) -> bool:
+        return self.action.data == "approve"
+
+
 # ---------------------------------------------------------------- certificates
 
 class RevokeForm(FlaskForm):

@@ -12,10 +12,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from mwanzo.admin.forms import AttentionSettleForm, CallbackRefundForm, PaymentFilterForm, RefundForm
+from mwanzo.admin.forms import AttentionSettleForm, CallbackRefundForm, PaymentFilterForm, RefundDecisionForm, RefundForm
 from mwanzo.admin.views import bp
 from mwanzo.extensions import db
-from mwanzo.payments import queries, services
+from mwanzo.payments import queries, refunds, services
 from mwanzo.payments.callbacks import parse_callback
 from mwanzo.payments.models import Attention, Payment, PaymentEvent
 from mwanzo.payments.forms import AdminCouponForm
@@ -176,3 +176,49 @@ def callback_refund_post(event_id: uuid.UUID):
 def coupon_list():
     """Coupons for every course or one; the page and its rules are the studio's (studio/coupons.py)."""
     return coupon_page(AdminCouponForm(), "admin.coupon_list")
+
+
+# ---------------------------------------------------------------- learners' refund requests
+
+@bp.get("/admin/refunds")
+def refund_list():
+    return render_template("admin/refund_list.html", requests=refunds.open_requests())
+
+
+def refund_decision_page(request_id: uuid.UUID, form: RefundDecisionForm, status: int = 200):
+    refund = refunds.get_request(request_id)
+    if refund is None:
+        abort(404)
+    return render_template("admin/refund_decision.html", refund=refund, form=form,
+                           token=confirmation_token("refund-request", refund.id)), status
+
+
+@bp.get("/admin/refunds/<uuid:request_id>")
+def refund_decision(request_id: uuid.UUID):
+    require_page_visit()
+    return refund_decision_page(request_id, RefundDecisionForm())
+
+
+@bp.post("/admin/refunds/<uuid:request_id>")
+def refund_decision_post(request_id: uuid.UUID):
+    require_confirmation("refund-request", request_id)
+    form = RefundDecisionForm()
+    if not form.validate_on_submit():
+        return refund_decision_page(request_id, form, 422)
+    refund = refunds.get_request(request_id)
+    if refund is None:
+        abort(404)
+    admin = current_user._get_current_object()
+    try:
+        if form.action.data == "approve":
+            refunds.approve(refund, admin, form.note.data.strip(), form.receipt.data)
+        else:
+            refunds.decline(refund, admin, form.note.data.strip())
+    except (refunds.AlreadyDecided, services.InvalidTransition):
+        db.session.rollback()
+        flash(_("This request was already decided; nothing was changed."), "info")
+        return redirect(url_for("admin.refund_list"), code=303)
+    db.session.commit()
+    flash(_("Refund approved: the learner no longer has the course.") if form.action.data == "approve"
+          else _("Refund request declined."), "success")
+    return redirect(url_for("admin.refund_list"), code=303)

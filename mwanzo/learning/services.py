@@ -5,7 +5,7 @@ import posixpath
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, case, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from mwanzo.auth.access import acts_for
@@ -141,6 +141,20 @@ def withdraw_enrollment(enrollment: Enrollment) -> bool:
         return False
     revoke_enrollment(enrollment)
     return True
+
+
+def watched_percent(student_id: uuid.UUID, course_id: uuid.UUID) -> int:
+    """How much of the course's published video the learner has watched, 0–100 (whole per cent, rounded
+    down): each lesson counts at most its length."""
+    seen = func.coalesce(VideoProgress.watched_seconds, 0)
+    watched, total = db.session.execute(
+        select(func.coalesce(func.sum(case((seen < Lesson.duration_seconds, seen), else_=Lesson.duration_seconds)), 0),
+               func.coalesce(func.sum(Lesson.duration_seconds), 0))
+        .select_from(Lesson)
+        .outerjoin(VideoProgress, and_(VideoProgress.lesson_id == Lesson.id, VideoProgress.student_id == student_id))
+        .where(Lesson.course_id == course_id, Lesson.is_published.is_(True), Lesson.kind == LessonKind.VIDEO)
+    ).one()
+    return min(100, int(watched) * 100 // int(total)) if total else 0
 
 
 def revoke_enrollment(enrollment: Enrollment) -> None:

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField
+from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
@@ -43,3 +43,7 @@ class AdminCouponForm(CouponForm):
 
     course = StringField(_l("Course web address name (empty: every course)"), validators=[Optional(), Length(max=220)],
                          filters=[lambda value: (value or "").strip().strip("/").rsplit("/", 1)[-1]])
+
+
+class RefundRequestForm(FlaskForm):
+    reason = TextAreaField(_l("Why do you want your money back?"), validators=[DataRequired(), Length(min=5, max=1000)])

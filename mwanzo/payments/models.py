@@ -132,3 +132,27 @@ class CouponRedemption(TimestampedModel):
     amount_off: Mapped[Decimal]
     # Set when the payment ended without money (failed, cancelled, expired): the use is given back.
     released_at: Mapped[datetime | None]
+
+
+class RefundStatus(enum.StrEnum):
+    REQUESTED = "REQUESTED"
+    APPROVED = "APPROVED"
+    DECLINED = "DECLINED"
+
+
+class RefundRequest(TimestampedModel):
+    """A learner's request to have a payment refunded; one per payment, decided by an admin."""
+
+    __tablename__ = "refund_requests"
+
+    payment_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("payments.id"), unique=True)
+    student_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    watched_percent: Mapped[int]
+    status: Mapped[RefundStatus] = mapped_column(str_enum(RefundStatus), default=RefundStatus.REQUESTED, index=True)
+    decided_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(sa.Text)
+
+    payment: Mapped[Payment] = relationship(lazy="raise_on_sql")
+    student: Mapped[User] = relationship(foreign_keys=[student_id], lazy="raise_on_sql")

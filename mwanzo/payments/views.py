@@ -13,8 +13,8 @@ from mwanzo.auth.access import learner_key, login_required, owned_or_404, verifi
 from mwanzo.catalog.services import published_course_by_slug
 from mwanzo.extensions import csrf, db, limiter
 from mwanzo.learning import services as learning
-from mwanzo.payments import coupons, queries, sandbox, services
-from mwanzo.payments.forms import CheckoutForm
+from mwanzo.payments import coupons, queries, refunds, sandbox, services
+from mwanzo.payments.forms import CheckoutForm, RefundRequestForm
 from mwanzo.payments.models import Payment, PaymentStatus
 from mwanzo.web.htmx import render
 from mwanzo.web.inputs import json_object
@@ -120,7 +120,30 @@ def payment_receipt(payment_id: uuid.UUID):
     payment = own_payment_or_404(payment_id)
     if payment.status not in (PaymentStatus.SUCCESS, PaymentStatus.REFUNDED):
         abort(404)
-    return render_template("payments/payment_receipt.html", payment=payment)
+    return receipt_page(payment, RefundRequestForm())
+
+
+def receipt_page(payment: Payment, form: RefundRequestForm, status: int = 200):
+    return render_template("payments/payment_receipt.html", payment=payment, refund=refunds.eligibility(payment),
+                           refund_form=form), status
+
+
+@bp.post("/payments/<uuid:payment_id>/refund-request")
+@login_required
+def refund_request(payment_id: uuid.UUID):
+    payment = own_payment_or_404(payment_id)
+    form = RefundRequestForm()
+    if not form.validate_on_submit():
+        return receipt_page(payment, form, 422)
+    try:
+        refunds.request_refund(payment, current_user._get_current_object(), form.reason.data.strip())
+    except refunds.RefundRefused as exc:
+        db.session.rollback()
+        form.reason.errors = [exc.message]
+        return receipt_page(payment, form, 409)
+    db.session.commit()
+    flash(_("Your refund request was sent. An administrator will answer it."), "success")
+    return redirect(url_for("payments.payment_receipt", payment_id=payment.id), code=303)
 
 
 @bp.route("/payments/<uuid:payment_id>/sandbox-phone", methods=["GET", "POST"])

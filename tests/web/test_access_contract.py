@@ -22,7 +22,7 @@ from mwanzo.courses.models import CourseRevision
 from mwanzo.extensions import db, limiter
 from mwanzo.learning.models import EnrollmentStatus
 from mwanzo.notifications.models import OutboundEmail
-from mwanzo.payments.models import PaymentEvent, PaymentStatus
+from mwanzo.payments.models import PaymentEvent, PaymentStatus, RefundRequest
 from mwanzo.quizzes import services as quizzes
 from tests.web.test_hostile_input import sign_in
 
@@ -89,6 +89,7 @@ SIGNED_IN = {
     "/payments": ANYONE,
     "/payments/<uuid:payment_id>": ANYONE,
     "/payments/<uuid:payment_id>/receipt": ANYONE,
+    "/payments/<uuid:payment_id>/refund-request": ANYONE,
     "/payments/<uuid:payment_id>/sandbox-phone": ANYONE,
     "/applications": STUDENT,
     "/jobs/<uuid:job_id>/apply": STUDENT,
@@ -152,14 +153,15 @@ def world(make):
     revision = CourseRevision(course_id=course.id, author_id=users["instructor"].id, changes={})
     event = PaymentEvent(kind="callback", payload={})
     email = OutboundEmail(to_address="x@example.com", template="welcome", subject="-", body_text="-", body_html="-")
-    db.session.add_all([revision, event, email])
+    refund = RefundRequest(payment_id=payment.id, student_id=users["student"].id, reason="Not for me", watched_percent=0)
+    db.session.add_all([revision, event, email, refund])
     db.session.commit()
     values = {
         "user_id": users["student"].id, "category_id": course.category_id, "course_id": course.id,
         "section_id": section.id, "lesson_id": lesson.id, "quiz_id": quiz.id, "question_id": question.id,
         "attempt_id": attempt.id, "payment_id": payment.id, "job_id": job.id, "application_id": application.id,
         "revision_id": revision.id, "event_id": event.id,
-        "enrollment_id": enrolment.id, "email_id": email.id, "slug": course.slug, "code": certificate.verification_code,
+        "enrollment_id": enrolment.id, "email_id": email.id, "request_id": refund.id, "slug": course.slug, "code": certificate.verification_code,
         "name": "funnel",
     }
     return values, users
