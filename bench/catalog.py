@@ -96,7 +96,7 @@ def seed(url: str) -> None:
             db.session.execute(sa.insert(Lesson), [{
                 "id": uuid.uuid4(), "course_id": page_course["id"], "section_id": section_id, "title": f"Lesson {s + 1}.{n + 1}",
                 "kind": "TEXT", "display_order": n, "duration_seconds": 300, "renditions": [], "is_preview": n == 0,
-                "is_published": True, "processing_progress": 0, "processing_attempts": 0, "view_count": 0,
+                "is_published": True, "processing_progress": 0, "processing_attempts": 0,
                 "created_at": now, "updated_at": now} for n in range(8)])
         learners = [{"id": uuid.uuid4(), "name": f"Learner {i}", "email": f"learner{i}@bench.example", "password_hash": "x",
                      "role": "STUDENT", "security_stamp": uuid.uuid4().hex, "created_at": now, "updated_at": now}

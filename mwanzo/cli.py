@@ -15,6 +15,7 @@ from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.ops import backup
 from mwanzo.quizzes.models import Answer, Question, QuestionKind, Quiz
+from mwanzo.slugs import slugify
 
 DEMO_PASSWORD = "Mwanzo#2026"
 
@@ -50,12 +51,6 @@ DEMO_COURSES = [
     ("SQL and Databases", "programming", "wanjiru@example.com", 3000, None, Level.ADVANCED, False),
     ("Data Analysis with Python", "programming", "otieno@example.com", 3500, 5000, Level.INTERMEDIATE, False),
 ]
-
-
-def slugify(text: str) -> str:
-    import re
-
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 def seed_demo() -> list[tuple[str, str, Role]]:

@@ -13,10 +13,21 @@ from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileAllowed, FileSize
 from PIL import Image, ImageOps
 
 ACCEPTED = ("PNG", "JPEG", "WEBP")  # no SVG (scripts), no GIF/BMP/TIFF: nothing a phone camera or editor needs
+EXTENSIONS = ("jpg", "jpeg", "png", "webp")  # what the form accepts by name; the bytes decide in open_upload
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
+MAX_IMAGE_MEGABYTES = MAX_IMAGE_BYTES // 1024**2
+
+
+def upload_validators() -> list:
+    """The form's checks of an image field: the same limits as open_upload, told before anything is decoded."""
+    return [FileAllowed(EXTENSIONS, _l("Choose a JPEG, PNG or WebP image.")),
+            FileSize(MAX_IMAGE_BYTES, message=_l("The image is larger than %(megabytes)s MB.",
+                                                 megabytes=MAX_IMAGE_MEGABYTES))]
 
 
 class InvalidImage(ValueError):
@@ -28,7 +39,7 @@ def open_upload(upload: BinaryIO) -> Image.Image:
     image carrying no metadata. Raises InvalidImage with a message for the form."""
     data = upload.read(MAX_IMAGE_BYTES + 1)
     if len(data) > MAX_IMAGE_BYTES:
-        raise InvalidImage(_("The image is larger than %(megabytes)s MB.", megabytes=MAX_IMAGE_BYTES // 1024**2))
+        raise InvalidImage(_("The image is larger than %(megabytes)s MB.", megabytes=MAX_IMAGE_MEGABYTES))
     limit = current_app.config["MAX_IMAGE_PIXELS"]
     try:
         image = Image.open(io.BytesIO(data), formats=ACCEPTED)  # reads the header only

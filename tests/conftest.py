@@ -32,6 +32,20 @@ def unavailable(reason: str):
     pytest.skip(reason)
 
 
+def pytest_collection_modifyitems(items):
+    """A test that needs PostgreSQL says so with @pytest.mark.postgres, so `-m "not postgres"` and the
+    CI report can count them; a test asking for the postgres fixture without the marker is a mistake."""
+    unmarked = [item.nodeid for item in items
+                if "postgres" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("postgres")]
+    if unmarked:
+        raise pytest.UsageError("mark these PostgreSQL tests with @pytest.mark.postgres: " + ", ".join(unmarked))
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres") and not os.environ.get("TEST_DATABASE_URL"):
+        unavailable("PostgreSQL not configured (set TEST_DATABASE_URL)")
+
+
 def fresh_postgres_database(base_url: str, name: str) -> str:
     """Create (or recreate) an empty database next to the one TEST_DATABASE_URL names."""
     url = sa.make_url(base_url).set(drivername="postgresql+psycopg")
@@ -103,10 +117,18 @@ def client(app):
 
 
 @pytest.fixture
-def csrf_enabled(app):
-    app.config["WTF_CSRF_ENABLED"] = True
-    yield
-    app.config["WTF_CSRF_ENABLED"] = False
+def settings(app, monkeypatch):
+    """Change settings for one test: ``settings(JOB_RUNNER="thread")``; monkeypatch puts each back afterwards."""
+    def change(**values):
+        for key, value in values.items():
+            monkeypatch.setitem(app.config, key, value)
+
+    return change
+
+
+@pytest.fixture
+def csrf_enabled(settings):
+    settings(WTF_CSRF_ENABLED=True)
 
 
 @pytest.fixture
@@ -129,8 +151,7 @@ def make():
 
 @pytest.fixture
 def postgres(database_url):
-    if not database_url.startswith("postgresql"):
-        unavailable("PostgreSQL not configured (set TEST_DATABASE_URL)")
+    """The PostgreSQL database URL of a @pytest.mark.postgres test (the marker skips it on SQLite)."""
     return database_url
 
 
@@ -186,7 +207,7 @@ PHONE_VIEWPORT = {"width": 360, "height": 740}
 
 
 @pytest.fixture
-def new_page(browser, live_server, app):
+def new_page(browser, live_server, app, settings):
     """new_page(javascript=True) opens a phone-sized tab with its own cookies; options go to the browser context."""
     contexts = []
 
@@ -197,10 +218,8 @@ def new_page(browser, live_server, app):
         contexts.append(context)
         return context.new_page()
 
-    original = app.config["PUBLIC_BASE_URL"]
-    app.config["PUBLIC_BASE_URL"] = live_server
+    settings(PUBLIC_BASE_URL=live_server)
     yield _new_page
-    app.config["PUBLIC_BASE_URL"] = original
     for context in contexts:
         context.close()
 
@@ -215,7 +234,7 @@ def unique_email(prefix: str = "user") -> str:
 
 
 @pytest.fixture
-def s3(app, monkeypatch):
+def s3(app, monkeypatch, settings):
     """s3 mode against moto's S3 server on loopback, for this test."""
     from moto.server import ThreadedMotoServer
 
@@ -225,15 +244,12 @@ def s3(app, monkeypatch):
     for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                         "AWS_DEFAULT_REGION": "us-east-1"}.items():
         monkeypatch.setenv(name, value)
-    saved = {k: app.config[k] for k in ("STORAGE_BACKEND", "S3_BUCKET", "S3_ENDPOINT_URL", "AWS_REGION",
-                                         "S3_MULTIPART_THRESHOLD")}
-    app.config.update(STORAGE_BACKEND="s3", S3_BUCKET="mwanzo-media", S3_ENDPOINT_URL=f"http://{host}:{port}",
-                      AWS_REGION="us-east-1")
+    settings(STORAGE_BACKEND="s3", S3_BUCKET="mwanzo-media", S3_ENDPOINT_URL=f"http://{host}:{port}",
+             AWS_REGION="us-east-1")
     app.extensions.pop("mwanzo_storage", None)
     from mwanzo.storage import get_storage
 
     get_storage().client.create_bucket(Bucket="mwanzo-media")
     yield get_storage()
-    app.config.update(saved)
     app.extensions.pop("mwanzo_storage", None)
     server.stop()

@@ -101,7 +101,7 @@ def lesson(section: Section, **kwargs) -> Lesson:
     return LessonFactory(course_id=section.course_id, section_id=section.id, **kwargs)
 
 
-# ---------------------------------------------------------------- careers, learning records, payments (issue 8)
+# ---------------------------------------------------------------- careers, learning records, payments
 
 def enrollment(student: User, course: Course, status=None, **kwargs):
     """An enrolment row as it would stand after the learning services ran (committed)."""

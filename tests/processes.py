@@ -34,17 +34,18 @@ def wait_for(predicate, timeout=60.0) -> bool:
 
 class Pipeline:
     """Starts `python worker.py` and `flask scheduler` processes on a queue prefix of their own, and points
-    the test app at the same Redis and prefix once they start."""
+    the test app at the same Redis and prefix once they start (through ``settings``, the test's fixture that
+    puts the app's settings back afterwards)."""
 
-    def __init__(self, app: Flask, database_url: str, redis_url: str, logs: Path):
+    def __init__(self, app: Flask, database_url: str, redis_url: str, logs: Path, settings):
         self.app, self.database_url, self.redis_url, self.logs = app, database_url, redis_url, logs
+        self.settings = settings
         self.prefix = f"{os.environ.get('RQ_QUEUE_PREFIX', '')}pipeline-{uuid.uuid4().hex[:8]}-"
         self.processes: list[subprocess.Popen] = []
-        self.saved = {key: app.config[key] for key in ("JOB_RUNNER", "REDIS_URL", "RQ_QUEUE_PREFIX")}
 
     def use_redis(self, url: str) -> None:
         """The test app's own jobs go to RQ through this Redis URL (a closed port plays an outage)."""
-        self.app.config.update(JOB_RUNNER="rq", REDIS_URL=url, RQ_QUEUE_PREFIX=self.prefix)
+        self.settings(JOB_RUNNER="rq", REDIS_URL=url, RQ_QUEUE_PREFIX=self.prefix)
 
     def start(self, *kinds: str) -> list[subprocess.Popen]:
         self.use_redis(self.redis_url)
@@ -83,4 +84,3 @@ class Pipeline:
             connection.delete(key)
         for name in jobs.QUEUES:
             jobs.rq_queue(name, connection).empty()
-        self.app.config.update(self.saved)

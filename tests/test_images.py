@@ -75,13 +75,10 @@ def test_pixel_bomb_is_refused_as_course_thumbnail(client, make, login):
     assert stored_files("courses") == thumbnails_before
 
 
-def test_pixel_cap_comes_from_configuration(app, client, make, login):
+def test_pixel_cap_comes_from_configuration(app, client, make, login, settings):
     login(make.user(role=Role.EMPLOYER))
-    app.config["MAX_IMAGE_PIXELS"] = 1_000_000
-    try:
-        response = post_logo(client, photo_with_location(), "logo.jpg")
-    finally:
-        app.config["MAX_IMAGE_PIXELS"] = 25_000_000
+    settings(MAX_IMAGE_PIXELS=1_000_000)
+    response = post_logo(client, photo_with_location(), "logo.jpg")
     assert response.status_code == 422 and "largest we accept is 1 megapixels" in response.get_data(as_text=True)
 
 

@@ -1,13 +1,13 @@
 """payments: coupons and their redemptions, learners' refund requests
 
 Revision ID: 0112
-Revises: 0107
+Revises: 0108
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0112"
-down_revision = "0107"
+down_revision = "0108"
 branch_labels = None
 depends_on = None
 

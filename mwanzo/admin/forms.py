@@ -5,25 +5,32 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from mwanzo.auth.models import Role
+from mwanzo.labels import choices
 from mwanzo.payments.models import PaymentStatus
+from mwanzo.web.listing import ChoiceField, DayField, ListForm, trimmed
 
 RECEIPT = re.compile(r"^[A-Z0-9]{8,20}$")
 
-ROLE_LABELS = {
-    Role.STUDENT: _l("Learner"),
-    Role.INSTRUCTOR: _l("Instructor"),
-    Role.EMPLOYER: _l("Employer"),
-    Role.ADMIN: _l("Administrator"),
-}
+
+class UserFilterForm(ListForm):
+    q = StringField(_l("Name or email"), filters=[trimmed], validators=[Length(max=100)])
+    role = ChoiceField(_l("Role"), default="", choices=[SelectChoice("", _l("Any role")), *choices(Role)])
+    status = ChoiceField(_l("Status"), default="", choices=[
+        SelectChoice("", _l("Any status")), SelectChoice("active", _l("Active")), SelectChoice("locked", _l("Locked")),
+        SelectChoice("inactive", _l("Deactivated")), SelectChoice("unverified", _l("Email not verified"))])
+
+
+class CourseFilterForm(ListForm):
+    q = StringField(_l("Course title"), filters=[trimmed], validators=[Length(max=100)])
 
 
 class RoleForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()])
+    role = SelectField(_l("Role"), choices=choices(Role))
 
 
 class UserEditForm(FlaskForm):
@@ -83,16 +90,15 @@ class RefundForm(FlaskForm):
     reason = TextAreaField(_l("Why is this payment refunded?"), validators=[DataRequired(), Length(max=1000)])
 
 
-class PaymentFilterForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET search form changes nothing
+class PaymentFilterForm(ListForm):
+    status = ChoiceField(_l("Status"), default="", choices=[SelectChoice("", _l("Any")), *choices(PaymentStatus)])
+    date_from = DayField(_l("From"), validators=[Optional()])
+    date_to = DayField(_l("To"), validators=[Optional()])
+    course = ChoiceField(_l("Course"), default="")
+    phone = StringField(_l("Phone contains"), filters=[trimmed], validators=[Optional(), Length(max=15)])
 
-    status = SelectField(_l("Status"), validators=[Optional()], default="",
-                         choices=[SelectChoice("", _l("Any"))] + [SelectChoice(s.value, s.value) for s in PaymentStatus])
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
-    course = SelectField(_l("Course"), validators=[Optional()], default="")
-    phone = StringField(_l("Phone contains"), validators=[Optional(), Length(max=15)])
+    def set_courses(self, courses) -> None:
+        self.course.choices = [SelectChoice("", _l("Any"))] + [SelectChoice(str(i), title) for i, title in courses]
 
 
 class CallbackRefundForm(FlaskForm):

@@ -10,7 +10,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
 from mwanzo.admin.forms import AttentionSettleForm, CallbackRefundForm, PaymentFilterForm, RefundDecisionForm, RefundForm
 from mwanzo.admin.views import bp
@@ -22,7 +21,8 @@ from mwanzo.payments.forms import AdminCouponForm
 from mwanzo.phones import InvalidPhone, normalise_kenyan_phone
 from mwanzo.studio.coupons import coupon_page
 from mwanzo.web.confirmation import confirmation_token, require_confirmation, require_page_visit
-from mwanzo.web.listing import page_number
+from mwanzo.web.htmx import render
+from mwanzo.web.listing import list_page
 
 ATTENTION_REASONS = {
     Attention.PUSH_UNKNOWN.value: _l("The payment request timed out and M-Pesa has not told us the outcome."),
@@ -30,6 +30,8 @@ ATTENTION_REASONS = {
     Attention.AMOUNT_MISMATCH.value: _l("M-Pesa reported a different amount from the course price."),
     Attention.DUPLICATE_SUCCESS.value: _l("The learner paid twice for the same course."),
 }
+
+PAYMENTS_PER_PAGE = 50
 
 
 def phone_fragment(raw: str | None) -> str | None:
@@ -44,18 +46,18 @@ def phone_fragment(raw: str | None) -> str | None:
 
 @bp.get("/admin/payments")
 def payment_list():
-    form = PaymentFilterForm(formdata=request.args)
-    form.course.choices = [SelectChoice("", _("Any"))] + [
-        SelectChoice(str(course_id), title) for course_id, title in queries.courses_with_payments()]
-    valid = form.validate()
-    filters = queries.PaymentFilter()
-    if valid:
-        filters = queries.PaymentFilter(
-            status=form.status.data or None, date_from=form.date_from.data, date_to=form.date_to.data,
-            course_id=uuid.UUID(form.course.data) if form.course.data else None, phone=phone_fragment(form.phone.data))
-    page = page_number(request.args)
-    return render_template("admin/payment_list.html", form=form, pagination=queries.admin_payments(filters, page),
-                           totals=queries.daily_totals(filters)), 200 if valid else 422
+    form = PaymentFilterForm(request.args)
+    form.set_courses(queries.courses_with_payments())
+    listing = list_page(form, lambda criteria: queries.payment_search(payment_filter(criteria)), PAYMENTS_PER_PAGE)
+    return render("admin/payment_list.html", "admin/_payment_results.html", listing.status, form=form,
+                  listing=listing, totals=queries.daily_totals(payment_filter(listing.criteria)))
+
+
+def payment_filter(criteria: dict) -> queries.PaymentFilter:
+    return queries.PaymentFilter(
+        status=criteria["status"] or None, date_from=criteria["date_from"], date_to=criteria["date_to"],
+        course_id=uuid.UUID(criteria["course"]) if criteria["course"] else None,
+        phone=phone_fragment(criteria["phone"]))
 
 
 def payment_page(payment_id: uuid.UUID, form: RefundForm, status: int = 200):

@@ -1,7 +1,6 @@
 """Administrative changes — users, categories, featured courses, support fixes — each recorded in the audit log."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
@@ -20,7 +19,7 @@ from mwanzo.notifications import services as notifications
 from mwanzo.notifications.models import OutboundEmail
 from mwanzo.payments import queries as payment_queries
 from mwanzo.phones import InvalidPhone, normalise_kenyan_phone
-from mwanzo.web.listing import ListQuery, page_number
+from mwanzo.slugs import slugify
 
 PER_PAGE = 50
 
@@ -41,51 +40,36 @@ class SlugTaken(AdminError):
     """Another category already uses this slug."""
 
 
-def audit_entries(page: int, target_type: str | None = None, target_id: str | None = None):
+def audit_search(target_type: str | None = None, target_id: str | None = None):
+    """Audit entries, newest first, optionally about one target."""
     stmt = select(AuditLog).options(joinedload(AuditLog.actor)).order_by(AuditLog.created_at.desc())
     if target_type:
         stmt = stmt.where(AuditLog.target_type == target_type)
     if target_id:
         stmt = stmt.where(AuditLog.target_id == target_id)
-    return db.paginate(stmt, page=page, per_page=PER_PAGE, error_out=False, count=True)
+    return stmt
 
 
 # ---------------------------------------------------------------- users
 
-USER_STATUSES = ("active", "locked", "inactive", "unverified")
-
-
-@dataclass
-class UserQuery(ListQuery):
-    q: str = ""
-    role: str = ""
-    status: str = ""
-    page: int = 1
-
-    @classmethod
-    def from_args(cls, args) -> "UserQuery":
-        role, status = args.get("role", ""), args.get("status", "")
-        return cls(q=args.get("q", "").strip()[:100], role=role if role in Role.__members__ else "",
-                   status=status if status in USER_STATUSES else "", page=page_number(args))
-
-
-def search_users(query: UserQuery):
+def user_search(criteria: dict):
+    """Users by name or email (q), role and status (active, locked, inactive or unverified), newest first."""
     stmt = select(User)
-    if query.q:
-        like = f"%{query.q.lower()}%"
+    if q := criteria.get("q"):
+        like = f"%{q.lower()}%"
         stmt = stmt.where(or_(func.lower(User.name).like(like), func.lower(User.email).like(like)))
-    if query.role:
-        stmt = stmt.where(User.role == Role(query.role))
-    if query.status == "active":
+    if role := criteria.get("role"):
+        stmt = stmt.where(User.role == Role(role))
+    status = criteria.get("status")
+    if status == "active":
         stmt = stmt.where(User.is_active.is_(True), User.is_locked.is_(False))
-    elif query.status == "locked":
+    elif status == "locked":
         stmt = stmt.where(User.is_locked.is_(True))
-    elif query.status == "inactive":
+    elif status == "inactive":
         stmt = stmt.where(User.is_active.is_(False))
-    elif query.status == "unverified":
+    elif status == "unverified":
         stmt = stmt.where(User.is_email_verified.is_(False))
-    return db.paginate(stmt.order_by(User.created_at.desc(), User.id), page=query.page, per_page=PER_PAGE,
-                       error_out=False, count=True)
+    return stmt.order_by(User.created_at.desc(), User.id)
 
 
 def refuse_self(actor: User, user: User) -> None:
@@ -132,10 +116,6 @@ def set_active(actor: User, user: User, active: bool) -> bool:
 
 # ---------------------------------------------------------------- categories and featured courses
 
-def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:100] or "category"
-
-
 def categories_with_counts() -> list[tuple[Category, int]]:
     return list(db.session.execute(
         select(Category, func.count(Course.id)).outerjoin(Course, Course.category_id == Category.id)
@@ -145,7 +125,7 @@ def categories_with_counts() -> list[tuple[Category, int]]:
 
 def save_category(actor: User, category: Category | None, name: str, slug: str | None, description: str | None,
                   display_order: int) -> Category:
-    slug = slugify(slug or name)
+    slug = slugify(slug or name, max_length=100, fallback="category")
     clash = db.session.scalar(select(Category.id).where(
         or_(Category.slug == slug, Category.name == name), Category.id != (category.id if category else None)))
     if clash:
@@ -170,13 +150,14 @@ def delete_category(actor: User, category: Category) -> None:
     db.session.delete(category)
 
 
-def published_courses(page: int, q: str = ""):
+def published_course_search(criteria: dict):
+    """Published courses, featured first, optionally whose title contains q."""
     stmt = (select(Course).where(Course.status == CourseStatus.PUBLISHED)
             .options(joinedload(Course.instructor), joinedload(Course.category))
             .order_by(Course.is_featured.desc(), Course.title))
-    if q:
+    if q := criteria.get("q"):
         stmt = stmt.where(func.lower(Course.title).like(f"%{q.lower()}%"))
-    return db.paginate(stmt, page=page, per_page=PER_PAGE, error_out=False, count=True)
+    return stmt
 
 
 def set_featured(actor: User, course: Course, featured: bool) -> bool:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from mwanzo.admin import services
 from mwanzo.admin.forms import GrantForm, ReasonForm, RejectForm, SearchForm, UserEditForm
-from mwanzo.admin.views import bp, get_user_or_404, page_arg, user_change
+from mwanzo.admin.views import bp, get_user_or_404, user_change
 from mwanzo.auth.services import EmailTaken
 from mwanzo.courses.models import Course
 from mwanzo.extensions import db
@@ -24,6 +24,7 @@ from mwanzo.learning.models import Enrollment
 from mwanzo.notifications.services import failed_emails
 from mwanzo.payments import queries as payment_queries
 from mwanzo.studio import services as studio
+from mwanzo.web.listing import ListForm, list_page, page_number
 from mwanzo.web.confirmation import confirmation_token, require_confirmation, require_page_visit
 
 
@@ -217,7 +218,7 @@ def course_take_down(course_id: uuid.UUID):
 
 @bp.get("/admin/emails")
 def email_list():
-    return render_template("admin/email_list.html", pagination=failed_emails(page_arg()))
+    return render_template("admin/email_list.html", listing=list_page(ListForm(request.args), failed_emails, 50))
 
 
 @bp.post("/admin/emails/<uuid:email_id>/send-again")
@@ -227,9 +228,10 @@ def email_send_again(email_id: uuid.UUID):
     db.session.commit()
     flash(_("The email is queued to be sent again.") if queued
           else _("This email is no longer failed; nothing was queued."), "success" if queued else "info")
-    return redirect(url_for("admin.email_list", page=request.args.get("page", 1, type=int)), 303)
+    return redirect(url_for("admin.email_list", page=page_number(request.args)), 303)
 
 
 @bp.get("/admin/payments/callbacks")
 def callback_list():
-    return render_template("admin/callback_list.html", pagination=payment_queries.problem_callbacks(page_arg()))
+    listing = list_page(ListForm(request.args), payment_queries.problem_callbacks, 10)
+    return render_template("admin/callback_list.html", listing=listing)

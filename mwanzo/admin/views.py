@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from mwanzo.admin import services
-from mwanzo.admin.forms import ROLE_LABELS, CategoryForm, GrantForm, RoleForm
+from mwanzo.admin.forms import CategoryForm, CourseFilterForm, GrantForm, RoleForm, UserFilterForm
 from mwanzo.analytics import reports
 from mwanzo.analytics.services import DateRange, InvalidRange
 from mwanzo.auth.access import role_required
@@ -23,7 +23,8 @@ from mwanzo.extensions import db
 from mwanzo.studio.services import NotFound
 from mwanzo.web.confirmation import confirmation_token, require_confirmation, require_page_visit
 from mwanzo.web.errors import render_error
-from mwanzo.web.listing import page_number
+from mwanzo.web.htmx import render
+from mwanzo.web.listing import ListForm, list_page, page_number, paginate
 
 bp = Blueprint("admin", __name__)
 
@@ -39,11 +40,6 @@ def not_found(_error):
     return render_error(404)
 
 
-@bp.context_processor
-def labels():
-    return {"role_labels": ROLE_LABELS}
-
-
 def page_arg() -> int:
     return page_number(request.args)
 
@@ -57,9 +53,9 @@ def dashboard():
 
 @bp.get("/admin/users")
 def user_list():
-    query = services.UserQuery.from_args(request.args)
-    return render_template("admin/user_list.html", query=query, pagination=services.search_users(query),
-                           statuses=services.USER_STATUSES)
+    form = UserFilterForm(request.args)
+    listing = list_page(form, services.user_search, services.PER_PAGE)
+    return render("admin/user_list.html", "admin/_user_results.html", listing.status, form=form, listing=listing)
 
 
 def get_user_or_404(user_id: uuid.UUID):
@@ -74,7 +70,8 @@ def user_detail(user_id: uuid.UUID):
 def user_page(user, error: str | None = None, status: int = 200):
     return render_template("admin/user_detail.html", user=user, role_form=RoleForm(role=user.role.value),
                            grant_form=GrantForm(formdata=None), record=services.user_record(user),
-                           entries=services.audit_entries(1, "users", str(user.id)).items, error=error), status
+                           entries=paginate(services.audit_search("users", str(user.id)), 1, services.PER_PAGE).items,
+                           error=error), status
 
 
 def own_account_refused(user):
@@ -165,7 +162,8 @@ def user_active(user_id: uuid.UUID):
 
 @bp.get("/admin/audit")
 def audit_list():
-    return render_template("admin/audit_list.html", pagination=services.audit_entries(page_arg()))
+    listing = list_page(ListForm(request.args), lambda _criteria: services.audit_search(), services.PER_PAGE)
+    return render_template("admin/audit_list.html", listing=listing), listing.status
 
 
 # ---------------------------------------------------------------- categories and featured courses
@@ -234,8 +232,9 @@ def category_delete(category_id: uuid.UUID):
 
 @bp.get("/admin/courses")
 def course_list():
-    q = request.args.get("q", "").strip()[:100]
-    return render_template("admin/course_list.html", pagination=services.published_courses(page_arg(), q), q=q)
+    form = CourseFilterForm(request.args)
+    listing = list_page(form, services.published_course_search, services.PER_PAGE)
+    return render_template("admin/course_list.html", form=form, listing=listing), listing.status
 
 
 FEATURED_CHOICES = {"1": True, "0": False}

@@ -91,8 +91,3 @@ def _svg(title: str, chart_id: str, body: str) -> Markup:
     ident = f' id="{escape(chart_id)}"' if chart_id else ""
     return Markup(f'<svg{ident} class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}" '
                   f'xmlns="http://www.w3.org/2000/svg">{body}</svg>')
-
-
-def daily_points(series) -> list[tuple[str, object]]:
-    """[(date, value)] → [("25 Nov", value)]-style labels (ISO dates keep them unambiguous)."""
-    return [(day.isoformat(), value) for day, value in series]

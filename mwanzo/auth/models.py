@@ -7,10 +7,12 @@ from datetime import datetime
 import bcrypt
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mwanzo.database import TimestampedModel, str_enum
+from mwanzo.labels import labels
 
 
 class Role(enum.StrEnum):
@@ -18,6 +20,10 @@ class Role(enum.StrEnum):
     INSTRUCTOR = "INSTRUCTOR"
     EMPLOYER = "EMPLOYER"
     ADMIN = "ADMIN"
+
+
+labels(Role, {Role.STUDENT: _l("Learner"), Role.INSTRUCTOR: _l("Instructor"), Role.EMPLOYER: _l("Employer"),
+              Role.ADMIN: _l("Administrator")})
 
 
 def new_security_stamp() -> str:
@@ -52,7 +58,6 @@ class User(UserMixin, TimestampedModel):
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(128))
     phone: Mapped[str | None] = mapped_column(sa.String(20))
-    profile_picture_url: Mapped[str | None] = mapped_column(sa.String(500))
     bio: Mapped[str | None] = mapped_column(sa.Text)
     role: Mapped[Role] = mapped_column(str_enum(Role), default=Role.STUDENT, index=True)
     is_email_verified: Mapped[bool] = mapped_column(default=False)
@@ -66,7 +71,6 @@ class User(UserMixin, TimestampedModel):
     data_saver: Mapped[bool] = mapped_column(default=False)
     show_to_employers: Mapped[bool] = mapped_column(default=False)
     email_weekly_report: Mapped[bool] = mapped_column(default=True)
-    email_product_updates: Mapped[bool] = mapped_column(default=False)
 
     def set_password(self, password: str) -> None:
         self.password_hash = hash_password(password)
@@ -76,9 +80,6 @@ class User(UserMixin, TimestampedModel):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.security_stamp}"
-
-    def has_role(self, *roles: Role) -> bool:
-        return self.role in roles
 
     @property
     def is_admin(self) -> bool:

@@ -2,15 +2,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileSize
+from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, DecimalField, SelectField, SelectMultipleField, StringField,
                      TextAreaField, URLField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from mwanzo.careers.labels import KIND_LABELS, STATUS_LABELS
+from mwanzo.careers.models import ApplicationStatus, JobKind
 from mwanzo.careers.services import local_today
+from mwanzo.images import MAX_IMAGE_MEGABYTES, upload_validators
+from mwanzo.labels import choices
+from mwanzo.web.listing import ChoiceField, ListForm, trimmed
 
 
 class CheckboxListField(SelectMultipleField):
@@ -20,10 +23,8 @@ class CheckboxListField(SelectMultipleField):
 
 class EmployerProfileForm(FlaskForm):
     company_name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=200)])
-    logo = FileField(_l("Logo (JPEG, PNG or WebP, up to 2 MB)"), validators=[
-        FileAllowed(["jpg", "jpeg", "png", "webp"], _l("Choose a JPEG, PNG or WebP image.")),
-        FileSize(2 * 1024 * 1024, message=_l("The logo must be 2 MB or smaller.")),
-    ])
+    logo = FileField(_l("Logo (JPEG, PNG or WebP, up to %(megabytes)s MB)", megabytes=MAX_IMAGE_MEGABYTES),
+                     validators=upload_validators())
     about = TextAreaField(_l("About the company"), validators=[Optional(), Length(max=5000)])
     location = StringField(_l("Location"), validators=[Optional(), Length(max=200)])
     website = URLField(_l("Website"), validators=[Optional(), URL(message=_l("Enter a full address, e.g. https://example.co.ke")), Length(max=300)])
@@ -34,7 +35,7 @@ class JobForm(FlaskForm):
     description = TextAreaField(_l("Description (Markdown)"), validators=[DataRequired(), Length(max=20000)])
     location = StringField(_l("Location"), validators=[Optional(), Length(max=200)])
     is_remote = BooleanField(_l("Remote work possible"))
-    kind = SelectField(_l("Kind of job"), choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()])
+    kind = SelectField(_l("Kind of job"), choices=choices(JobKind))
     salary_min = DecimalField(_l("Salary from (KES per month, optional)"), places=0,
                               validators=[Optional(), NumberRange(min=0)])
     salary_max = DecimalField(_l("Salary up to (KES per month, optional)"), places=0,
@@ -78,7 +79,7 @@ class ApplyForm(FlaskForm):
 
 
 class ApplicationStatusForm(FlaskForm):
-    status = SelectField(_l("Status"), choices=[SelectChoice(s.value, label) for s, label in STATUS_LABELS.items()])
+    status = SelectField(_l("Status"), choices=choices(ApplicationStatus))
 
 
 class VerifyCodeForm(FlaskForm):
@@ -86,3 +87,23 @@ class VerifyCodeForm(FlaskForm):
         csrf = False
 
     code = StringField(_l("Certificate code"), validators=[DataRequired(), Length(max=20)])
+
+
+class JobFilterForm(ListForm):
+    q = StringField(_l("Search"), filters=[trimmed], validators=[Length(max=100)])
+    location = StringField(_l("Location (or \"remote\")"), filters=[trimmed], validators=[Length(max=100)])
+    kind = ChoiceField(_l("Kind"), default="", choices=[SelectChoice("", _l("Any kind")), *choices(JobKind)])
+    course = ChoiceField(_l("Asks for course"), default="")
+
+    def set_courses(self, courses) -> None:
+        self.course.choices = [SelectChoice("", _l("Any course"))] + [SelectChoice(c.slug, c.title) for c in courses]
+
+
+class CandidateFilterForm(ListForm):
+    course = ChoiceField(_l("Completed course"), default="")
+    category = ChoiceField(_l("Category"), default="")
+
+    def set_choices(self, courses, categories) -> None:
+        self.course.choices = [SelectChoice("", _l("Any course"))] + [SelectChoice(c.slug, c.title) for c in courses]
+        self.category.choices = [SelectChoice("", _l("Any category"))] + [
+            SelectChoice(c.slug, c.name) for c in categories]

@@ -6,10 +6,12 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mwanzo.auth.models import User
 from mwanzo.database import Base, TimestampedModel, str_enum
+from mwanzo.labels import labels
 
 
 class JobKind(enum.StrEnum):
@@ -17,6 +19,10 @@ class JobKind(enum.StrEnum):
     PART_TIME = "PART_TIME"
     INTERNSHIP = "INTERNSHIP"
     CONTRACT = "CONTRACT"
+
+
+labels(JobKind, {JobKind.FULL_TIME: _l("Full-time"), JobKind.PART_TIME: _l("Part-time"),
+                 JobKind.INTERNSHIP: _l("Internship"), JobKind.CONTRACT: _l("Contract")})
 
 
 class JobStatus(enum.StrEnum):
@@ -29,6 +35,10 @@ class ApplicationStatus(enum.StrEnum):
     SHORTLISTED = "SHORTLISTED"
     REJECTED = "REJECTED"
     HIRED = "HIRED"
+
+
+labels(ApplicationStatus, {ApplicationStatus.NEW: _l("New"), ApplicationStatus.SHORTLISTED: _l("Shortlisted"),
+                           ApplicationStatus.REJECTED: _l("Not selected"), ApplicationStatus.HIRED: _l("Hired")})
 
 
 class EmployerProfile(TimestampedModel):

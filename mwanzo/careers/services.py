@@ -16,7 +16,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from mwanzo.auth.models import Role, User
-from mwanzo.careers.labels import STATUS_LABELS
 from mwanzo.careers.models import (ApplicationCertificate, ApplicationStatus, EmployerProfile, Job, JobApplication,
                                    JobCourse, JobKind, JobStatus)
 from mwanzo.courses.models import Category, Course, CourseStatus
@@ -24,10 +23,10 @@ from mwanzo.certificates.models import Certificate
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.images import open_upload
+from mwanzo.labels import label
 from mwanzo.notifications.services import send_email
 from mwanzo.storage import get_storage
 from mwanzo.urls import absolute_url
-from mwanzo.web.listing import ListQuery, page_number
 
 LOGO_SIZE = 256
 PER_PAGE = 20
@@ -147,49 +146,29 @@ def courses_by_id(course_ids) -> dict[uuid.UUID, Course]:
     return {c.id: c for c in db.session.scalars(select(Course).where(Course.id.in_(ids)))}
 
 
-@dataclass
-class JobQuery(ListQuery):
-    q: str = ""
-    location: str = ""
-    kind: str = ""
-    course: str = ""
-    page: int = 1
-
-    @classmethod
-    def from_args(cls, args) -> "JobQuery":
-        kind = args.get("kind", "")
-        return cls(
-            q=args.get("q", "").strip()[:100], location=args.get("location", "").strip()[:100],
-            kind=kind if kind in JobKind.__members__ else "", course=args.get("course", "").strip()[:220],
-            page=page_number(args),
-        )
-
-
 def open_jobs():
     today = local_today()
     return select(Job).where(Job.status == JobStatus.OPEN, or_(Job.deadline.is_(None), Job.deadline >= today))
 
 
-def search_jobs(query: JobQuery):
-    """Open jobs matching the filters, newest first: one query for rows, one for the count, one for courses,
-    one for company profiles."""
+def job_search(criteria: dict):
+    """Open jobs matching the filters (q, location, kind, course slug), newest first. Paged, that is one
+    query for the count and one for the rows; the courses come in one more and company profiles in another."""
     stmt = open_jobs()
-    if query.q:
-        like = f"%{query.q.lower()}%"
+    if q := criteria.get("q"):
+        like = f"%{q.lower()}%"
         stmt = stmt.where(or_(func.lower(Job.title).like(like), func.lower(Job.description).like(like)))
-    if query.location:
-        if query.location.lower() == "remote":
+    if location := criteria.get("location"):
+        if location.lower() == "remote":
             stmt = stmt.where(Job.is_remote.is_(True))
         else:
-            stmt = stmt.where(func.lower(Job.location).like(f"%{query.location.lower()}%"))
-    if query.kind:
-        stmt = stmt.where(Job.kind == JobKind(query.kind))
-    if query.course:
+            stmt = stmt.where(func.lower(Job.location).like(f"%{location.lower()}%"))
+    if kind := criteria.get("kind"):
+        stmt = stmt.where(Job.kind == JobKind(kind))
+    if course := criteria.get("course"):
         stmt = stmt.where(exists().where(and_(JobCourse.job_id == Job.id, JobCourse.course_id == Course.id,
-                                              Course.slug == query.course)))
-    stmt = stmt.options(joinedload(Job.employer), selectinload(Job.courses)).order_by(Job.created_at.desc())
-    pagination = db.paginate(stmt, page=query.page, per_page=PER_PAGE, error_out=False, count=True)
-    return pagination
+                                              Course.slug == course)))
+    return stmt.options(joinedload(Job.employer), selectinload(Job.courses)).order_by(Job.created_at.desc())
 
 
 def employer_jobs(employer_id: uuid.UUID) -> list[tuple[Job, int]]:
@@ -288,7 +267,7 @@ def change_status(application: JobApplication, status: ApplicationStatus) -> boo
     application.status = status
     applicant, job = application.applicant, application.job
     with force_locale(applicant.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        status_label = str(STATUS_LABELS[status])
+        status_label = str(label(status))
     send_email(applicant.email, "application_status", locale=applicant.locale, user=applicant, job=job,
                status=status, status_label=status_label, applications_url=absolute_url("careers.application_list"))
     return True
@@ -297,39 +276,30 @@ def change_status(application: JobApplication, status: ApplicationStatus) -> boo
 # ---------------------------------------------------------------- candidate pool
 
 @dataclass
-class PoolQuery(ListQuery):
-    course: str = ""
-    category: str = ""
-    page: int = 1
-
-    @classmethod
-    def from_args(cls, args) -> "PoolQuery":
-        return cls(course=args.get("course", "").strip()[:220], category=args.get("category", "").strip()[:100],
-                   page=page_number(args))
-
-
-@dataclass
 class Candidate:
     user: User
     certificates: list[Certificate] = field(default_factory=list)
 
 
-def candidate_pool(query: PoolQuery):
-    """Learners who opted in, optionally only those with a valid certificate for a course or in a category.
-    Returns (pagination of users, {user_id: [certificates]})."""
+def candidate_search(criteria: dict):
+    """Learners who opted in, optionally only those with a valid certificate for a course or in a category
+    (criteria: course and category slugs), by name."""
     has_certificate = select(Certificate.id).join(Course, Course.id == Certificate.course_id).where(
         Certificate.student_id == User.id, Certificate.revoked_at.is_(None))
-    if query.course:
-        has_certificate = has_certificate.where(Course.slug == query.course)
-    if query.category:
+    if course := criteria.get("course"):
+        has_certificate = has_certificate.where(Course.slug == course)
+    if category := criteria.get("category"):
         has_certificate = has_certificate.join(Category, Category.id == Course.category_id).where(
-            Category.slug == query.category)
+            Category.slug == category)
     stmt = select(User).where(User.show_to_employers.is_(True), User.is_active.is_(True), User.role == Role.STUDENT)
-    if query.course or query.category:
+    if course or category:
         stmt = stmt.where(has_certificate.exists())
-    pagination = db.paginate(stmt.order_by(User.name, User.id), page=query.page, per_page=PER_PAGE,
-                             error_out=False, count=True)
-    ids = [u.id for u in pagination.items]
+    return stmt.order_by(User.name, User.id)
+
+
+def valid_certificates(users) -> dict[uuid.UUID, list[Certificate]]:
+    """{user_id: [valid certificates by course title]} for a page of candidates, in one query."""
+    ids = [u.id for u in users]
     certificates: dict[uuid.UUID, list[Certificate]] = {uid: [] for uid in ids}
     if ids:
         for certificate in db.session.scalars(
@@ -337,7 +307,7 @@ def candidate_pool(query: PoolQuery):
             .order_by(Certificate.course_title)
         ):
             certificates[certificate.student_id].append(certificate)
-    return pagination, certificates
+    return certificates
 
 
 def contactable_applicants(employer_id: uuid.UUID, user_ids) -> set[uuid.UUID]:

@@ -11,21 +11,21 @@ from wtforms.fields.choices import SelectChoice
 from mwanzo.auth.access import acts_for, owned_or_404, role_required, verified_email_required
 from mwanzo.auth.models import Role
 from mwanzo.careers import services
-from mwanzo.careers.forms import (ApplicationStatusForm, ApplyForm, EmployerProfileForm,
-                                  JobForm, VerifyCodeForm)
-from mwanzo.careers.labels import KIND_LABELS, STATUS_LABELS
+from mwanzo.careers.forms import (ApplicationStatusForm, ApplyForm, CandidateFilterForm, EmployerProfileForm,
+                                  JobFilterForm, JobForm, VerifyCodeForm)
 from mwanzo.careers.models import ApplicationStatus, JobKind
 from mwanzo.extensions import db
 from mwanzo.images import InvalidImage
 from mwanzo.media.delivery import media_url
 from mwanzo.web.htmx import is_htmx, render
+from mwanzo.web.listing import list_page
 
 bp = Blueprint("careers", __name__)
 
 
 @bp.context_processor
 def labels():
-    return {"kind_labels": KIND_LABELS, "status_labels": STATUS_LABELS, "media_url": media_url, "acts_for": acts_for}
+    return {"media_url": media_url, "acts_for": acts_for, "application_statuses": list(ApplicationStatus)}
 
 
 def certificate_choices(certificates) -> list[SelectChoice]:
@@ -48,12 +48,12 @@ def owned_job(job_id: uuid.UUID):
 
 @bp.get("/jobs")
 def job_list():
-    query = services.JobQuery.from_args(request.args)
-    pagination = services.search_jobs(query)
-    profiles = services.profiles_by_user(job.employer_id for job in pagination.items)
-    courses, _categories = services.pool_filters()
-    return render("careers/job_list.html", "careers/_job_results.html", pagination=pagination, query=query,
-                  profiles=profiles, courses=courses, kinds=list(JobKind))
+    form = JobFilterForm(request.args)
+    form.set_courses(services.course_choices())
+    listing = list_page(form, services.job_search, services.PER_PAGE)
+    profiles = services.profiles_by_user(job.employer_id for job in listing.results.items)
+    return render("careers/job_list.html", "careers/_job_results.html", listing.status, form=form,
+                  listing=listing, profiles=profiles)
 
 
 @bp.get("/jobs/<uuid:job_id>")
@@ -207,13 +207,13 @@ def application_status(application_id: uuid.UUID):
 @bp.get("/employer/candidates")
 @role_required(Role.EMPLOYER)
 def candidate_list():
-    query = services.PoolQuery.from_args(request.args)
-    pagination, certificates = services.candidate_pool(query)
-    contactable = services.contactable_applicants(current_user.id, (u.id for u in pagination.items))
-    courses, categories = services.pool_filters()
-    return render("careers/candidate_list.html", "careers/_candidate_results.html", pagination=pagination,
-                  certificates=certificates, contactable=contactable, query=query, courses=courses,
-                  categories=categories)
+    form = CandidateFilterForm(request.args)
+    form.set_choices(*services.pool_filters())
+    listing = list_page(form, services.candidate_search, services.PER_PAGE)
+    users = listing.results.items
+    return render("careers/candidate_list.html", "careers/_candidate_results.html", listing.status, form=form,
+                  listing=listing, certificates=services.valid_certificates(users),
+                  contactable=services.contactable_applicants(current_user.id, (u.id for u in users)))
 
 
 @bp.get("/employer/verify")

@@ -8,8 +8,7 @@ by where the words were found, title first. Honest, not linguistic: no stemming,
 """
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import contains_eager
@@ -17,6 +16,7 @@ from sqlalchemy.orm import contains_eager
 from mwanzo.auth.models import User
 from mwanzo.courses.models import Category, Course, CourseStatus
 from mwanzo.extensions import db
+from mwanzo.web.listing import Page
 
 SEARCH_CONFIG = "english"  # the text search configuration the triggers in migration 0003 use
 TYPO_THRESHOLD = 0.3  # pg_trgm word_similarity needed for a fallback match
@@ -43,24 +43,8 @@ class SearchCriteria:
 
 
 @dataclass
-class ResultPage:
-    items: list[Course]
-    total: int
-    page: int
-    per_page: int = PER_PAGE
+class ResultPage(Page):
     similar_only: bool = False  # nothing matched exactly; these are near spellings
-    pages: int = field(init=False)
-
-    def __post_init__(self):
-        self.pages = max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return 1 < self.page <= self.pages + 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def published_course_rows() -> Select:
@@ -159,7 +143,7 @@ def search_courses(criteria: SearchCriteria) -> ResultPage:
     items = []
     if total > (criteria.page - 1) * PER_PAGE:
         items = _page_rows(conditions, joined, search_order(criteria.sort, rank), criteria.page)
-    return ResultPage(items=items, total=total, page=criteria.page, similar_only=similar_only)
+    return ResultPage(items=items, total=total, page=criteria.page, per_page=PER_PAGE, similar_only=similar_only)
 
 
 def _page_rows(conditions: list, joined: bool, order: tuple, page: int) -> list[Course]:

@@ -12,12 +12,12 @@ from werkzeug.wsgi import wrap_file
 from mwanzo.auth.access import login_required
 from mwanzo.catalog import search, services
 from mwanzo.courses import images
-from mwanzo.catalog.forms import LEVEL_LABELS, CatalogSearchForm, ReviewForm
+from mwanzo.catalog.forms import CatalogSearchForm, ReviewForm
 from mwanzo.extensions import db
 from mwanzo.storage import get_storage
 from mwanzo.urls import absolute_url
 from mwanzo.web.htmx import render
-from mwanzo.web.listing import MAX_PAGE
+from mwanzo.web.listing import MAX_PAGE, list_page
 
 bp = Blueprint("catalog", __name__)
 
@@ -44,17 +44,6 @@ def thumbnail(course) -> dict | None:
                                   width=widths[-1], ext="jpg")}
 
 
-@bp.app_template_global()
-def search_url(external: bool = False, **changes) -> str:
-    """This search page's URL with some settings changed; empty and default settings left out."""
-    args = {name: request.args.get(name, "") for name in search.SearchCriteria.__dataclass_fields__}
-    args.update(changes)
-    defaults = {"page": "1"}
-    args = {name: value for name, value in args.items() if str(value) not in ("", "None", defaults.get(name))}
-    values = {**(request.view_args or {}), **args}
-    return absolute_url(request.endpoint, **values) if external else url_for(request.endpoint, **values)
-
-
 @bp.get("/")
 def home():
     return render_template("catalog/home.html", canonical=absolute_url("catalog.home"), **services.home_page_data())
@@ -64,13 +53,11 @@ def _search_page(page: str, fixed: dict, **context):
     form = CatalogSearchForm(formdata=request.args)
     categories, languages = search.facets()
     form.set_facets(categories, languages)
-    if not form.validate():
-        bad = ", ".join(sorted(form.errors))
-        abort(400, _("These search settings could not be understood: %(fields)s.", fields=bad))
-    criteria = form.criteria(**fixed)
-    results = search.search_courses(criteria)
-    return render(page, "catalog/_course_results.html", form=form, criteria=criteria, results=results,
-                  categories=categories, **context)
+    listing = list_page(form, results=lambda values, number: search.search_courses(
+        form.search_criteria(values, number, **fixed)))
+    criteria = form.search_criteria(listing.criteria, listing.results.page, **fixed)
+    return render(page, "catalog/_course_results.html", listing.status, form=form, criteria=criteria,
+                  listing=listing, results=listing.results, categories=categories, **context)
 
 
 @bp.get("/courses")
@@ -94,7 +81,7 @@ def course_detail(slug: str):
     visitor = services.visitor_state(current_user, course)
     form = ReviewForm(obj=visitor.review) if visitor.can_review else None
     return render_template("catalog/course_detail.html", course=course, visitor=visitor, review_form=form,
-                           reviews=services.review_page(course.id), level_label=LEVEL_LABELS[course.level],
+                           reviews=services.review_page(course.id),
                            canonical=absolute_url("catalog.course_detail", slug=course.slug))
 
 

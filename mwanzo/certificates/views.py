@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, make_response, render_template, request
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from mwanzo.auth.access import login_required

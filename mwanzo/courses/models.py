@@ -6,11 +6,14 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mwanzo.auth.models import User
 from mwanzo.database import TimestampedModel, str_enum
+from mwanzo.labels import labels
 
 
 class Level(enum.StrEnum):
@@ -19,11 +22,18 @@ class Level(enum.StrEnum):
     ADVANCED = "ADVANCED"
 
 
+labels(Level, {Level.BEGINNER: _l("Beginner"), Level.INTERMEDIATE: _l("Intermediate"), Level.ADVANCED: _l("Advanced")})
+
+
 class CourseStatus(enum.StrEnum):
     DRAFT = "DRAFT"
     PENDING_REVIEW = "PENDING_REVIEW"
     PUBLISHED = "PUBLISHED"
     REJECTED = "REJECTED"
+
+
+labels(CourseStatus, {CourseStatus.DRAFT: _l("Draft"), CourseStatus.PENDING_REVIEW: _l("In review"),
+                      CourseStatus.PUBLISHED: _l("Published"), CourseStatus.REJECTED: _l("Rejected")})
 
 
 class RevisionStatus(enum.StrEnum):
@@ -37,11 +47,21 @@ class LessonKind(enum.StrEnum):
     TEXT = "TEXT"
 
 
+labels(LessonKind, {LessonKind.VIDEO: _l("Video"), LessonKind.TEXT: _l("Text (Markdown)")})
+
+
 class ProcessingStatus(enum.StrEnum):
     UPLOADED = "UPLOADED"
     PROCESSING = "PROCESSING"
     READY = "READY"
     FAILED = "FAILED"
+
+
+labels(ProcessingStatus, {ProcessingStatus.UPLOADED: _l("queued"), ProcessingStatus.PROCESSING: _l("processing"),
+                          ProcessingStatus.READY: _l("ready"), ProcessingStatus.FAILED: _l("failed")})
+
+
+BLANK = " \t\r\n"  # what a text lesson may hold and still be empty
 
 
 class Category(TimestampedModel):
@@ -162,10 +182,37 @@ class Lesson(TimestampedModel):
     processing_error: Mapped[str | None] = mapped_column(sa.Text)
     processing_started_at: Mapped[datetime | None]
     processing_attempts: Mapped[int] = mapped_column(default=0)
-    view_count: Mapped[int] = mapped_column(default=0)
 
     section: Mapped[Section] = relationship(back_populates="lessons", lazy="raise_on_sql")
     course: Mapped[Course] = relationship(foreign_keys=[course_id], lazy="raise_on_sql")
+
+    # The one "lesson is ready" rule, in Python and in SQL: course counters, the review checklist and
+    # the lessons a learner must finish all count these lessons and no others.
+    @hybrid_property
+    def video_ready(self) -> bool:
+        """A video lesson whose file finished processing: the player has something to play."""
+        return self.kind == LessonKind.VIDEO and self.processing_status == ProcessingStatus.READY
+
+    @video_ready.inplace.expression
+    @classmethod
+    def _video_ready_expression(cls):
+        return sa.and_(cls.kind == LessonKind.VIDEO, cls.processing_status == ProcessingStatus.READY)
+
+    @hybrid_property
+    def is_ready(self) -> bool:
+        """A learner can take it: a published text lesson with content, or a published, processed video."""
+        if not self.is_published:
+            return False
+        if self.kind == LessonKind.TEXT:
+            return bool((self.body_markdown or "").strip(BLANK))
+        return self.processing_status == ProcessingStatus.READY
+
+    @is_ready.inplace.expression
+    @classmethod
+    def _is_ready_expression(cls):
+        has_text = sa.func.trim(sa.func.coalesce(cls.body_markdown, ""), BLANK) != ""
+        return sa.and_(cls.is_published.is_(True),
+                       sa.or_(sa.and_(cls.kind == LessonKind.TEXT, has_text), cls.video_ready))
 
 
 class Review(TimestampedModel):

@@ -1,4 +1,5 @@
-"""Rules of course content that more than one domain applies: when a lesson counts, what a course totals."""
+"""Rules of course content that more than one domain applies: what a course totals (when a lesson counts is
+Lesson.is_ready, in the model, so SQL queries share it)."""
 from __future__ import annotations
 
 import math
@@ -6,23 +7,14 @@ import uuid
 
 from sqlalchemy import select
 
-from mwanzo.courses.models import Course, Lesson, LessonKind, ProcessingStatus
+from mwanzo.courses.models import Course, Lesson
 from mwanzo.extensions import db
-
-
-def lesson_is_ready(lesson: Lesson) -> bool:
-    """A learner can take it: a published text lesson, or a published video that finished processing."""
-    if not lesson.is_published:
-        return False
-    if lesson.kind == LessonKind.TEXT:
-        return bool((lesson.body_markdown or "").strip())
-    return lesson.processing_status == ProcessingStatus.READY
 
 
 def recompute_course_counters(course_id: uuid.UUID) -> None:
     """lecture_count and duration_minutes from the lessons learners can take (the one place they change)."""
     lessons = db.session.scalars(select(Lesson).where(Lesson.course_id == course_id)).all()
-    ready = [lesson for lesson in lessons if lesson_is_ready(lesson)]
+    ready = [lesson for lesson in lessons if lesson.is_ready]
     course = db.session.get(Course, course_id)
     if course is None:
         return

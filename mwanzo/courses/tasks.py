@@ -1,4 +1,4 @@
-"""Catalog jobs."""
+"""Course content jobs: removing a replaced thumbnail."""
 from __future__ import annotations
 
 import uuid

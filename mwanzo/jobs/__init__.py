@@ -300,11 +300,11 @@ def init_app(app: Flask, schedule, app_factory: Callable[[], Flask]) -> None:
         raise ValueError("JOB_RUNNER must be rq, thread or sync")
     _app_factory = app_factory
     tasks = []
-    for func, every in schedule:
-        spec = TASKS.get(task_name(func))
-        if spec is None or spec.func is not func:
-            raise ValueError(f"{task_name(func)} is not a registered task (decorate it with @job)")
-        tasks.append(Task(func, spec.queue, every))
+    for scheduled, every in schedule:
+        spec = TASKS.get(task_name(scheduled))
+        if spec is None or spec.func is not scheduled:
+            raise ValueError(f"{task_name(scheduled)} is not a registered task (decorate it with @job)")
+        tasks.append(Task(scheduled, spec.queue, every))
     app.extensions[SCHEDULE_KEY] = tuple(tasks)
     app.extensions["mwanzo_thread_runner"] = ThreadRunner(app)
     if app.config["JOB_RUNNER"] == "thread" and not app.testing:

@@ -1,4 +1,4 @@
-"""The outbox relay: hands RQ the jobs that Redis missed at commit time."""
+"""Kernel jobs: the outbox relay (hands RQ the jobs that Redis missed at commit time) and file removal."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -9,6 +9,7 @@ from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.jobs import PendingJob, job, push, redis_connection
 from mwanzo.jobs.models import OutboxJob
+from mwanzo.storage import get_storage
 
 # A row younger than this may still be handed over by the commit that wrote it.
 RELAY_AFTER = timedelta(seconds=30)
@@ -32,3 +33,12 @@ def relay_outbox() -> int:
     db.session.execute(delete(OutboxJob).where(OutboxJob.delivered_at < now - KEEP_DELIVERED))
     db.session.commit()
     return len(rows)
+
+
+@job()
+def delete_stored_files(*prefixes: str) -> None:
+    """Remove files whose rows are gone (a deleted lesson's video, an upload that was replaced). Enqueued by
+    the change that dropped them, so it runs only once that change has committed; removing twice is harmless."""
+    storage = get_storage()
+    for prefix in prefixes:
+        storage.delete_prefix(prefix)

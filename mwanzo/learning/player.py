@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from mwanzo.courses.models import Lesson, LessonKind, ProcessingStatus
+from mwanzo.courses.models import Lesson
 
 MASTER_PLAYLIST = "master.m3u8"  # <media_prefix>/master.m3u8, written by the transcoding pipeline
 
@@ -25,7 +25,7 @@ def is_audio(rendition: dict) -> bool:
 
 
 def is_playable(lesson: Lesson) -> bool:
-    return lesson.kind == LessonKind.VIDEO and lesson.processing_status == ProcessingStatus.READY
+    return lesson.video_ready
 
 
 def qualities(lesson: Lesson) -> list[Quality]:

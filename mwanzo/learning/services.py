@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from mwanzo.auth.access import acts_for
 from mwanzo.auth.models import User
 from mwanzo.certificates.services import issue_certificate
-from mwanzo.courses.models import Course, CourseStatus, Lesson, LessonKind, ProcessingStatus
+from mwanzo.courses.models import Course, CourseStatus, Lesson, LessonKind
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.learning import progress
@@ -168,11 +168,10 @@ def revoke_enrollment(enrollment: Enrollment) -> None:
 
 
 def required_lessons(course_id: uuid.UUID):
-    """Lessons a learner must finish: published text lessons and published, ready videos."""
+    """Lessons a learner must finish: the ready ones (Lesson.is_ready)."""
     return select(Lesson.id).where(
         Lesson.course_id == course_id,
-        Lesson.is_published.is_(True),
-        (Lesson.kind == LessonKind.TEXT) | (Lesson.processing_status == ProcessingStatus.READY),
+        Lesson.is_ready,
     )
 
 

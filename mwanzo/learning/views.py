@@ -16,7 +16,6 @@ from mwanzo.extensions import db, limiter
 from mwanzo.learning import player, services
 from mwanzo.media.delivery import media_url, playlist_response
 from mwanzo.quizzes import services as quizzes
-from mwanzo.quizzes.forms import KIND_LABELS
 from mwanzo.quizzes.models import Quiz, QuizAttempt
 from mwanzo.web.errors import render_error
 
@@ -217,7 +216,7 @@ def attempt_view(attempt_id: uuid.UUID):
     if attempt.submitted_at is not None or quizzes.is_expired(attempt):
         return redirect(url_for("learning.attempt_result", attempt_id=attempt.id))
     return render_attempt("quizzes/attempt_view.html", course, quiz, attempt,
-                          remaining=quizzes.seconds_left(attempt), kind_labels=KIND_LABELS)
+                          remaining=quizzes.seconds_left(attempt))
 
 
 @bp.post("/quizzes/attempts/<uuid:attempt_id>/answers/<uuid:question_id>")

@@ -103,7 +103,7 @@ def cloudfront_url(key: str, expires: int) -> str:
 @bp.app_template_global()
 def lesson_sources(lesson) -> dict | None:
     """Signed URLs a player needs for a processed video lesson: master playlist, MP4 download, poster."""
-    if getattr(lesson.processing_status, "value", None) != "READY" or not lesson.media_prefix:
+    if not lesson.video_ready or not lesson.media_prefix:
         return None
     return {
         "master": media_url(f"{lesson.media_prefix}/master.m3u8"),

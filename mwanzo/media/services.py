@@ -23,6 +23,7 @@ from mwanzo import jobs
 from mwanzo.courses.models import Lesson, LessonKind, ProcessingStatus
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
+from mwanzo.jobs.tasks import delete_stored_files
 from mwanzo.media import ffmpeg
 from mwanzo.media.delivery import content_type_for
 from mwanzo.storage import LocalStorage, get_storage
@@ -153,7 +154,7 @@ def queue_stored_upload(lesson: Lesson, key: str, size: int) -> None:
 def _queue_source(lesson: Lesson, key: str) -> None:
     previous = lesson.source_key
     if previous and posixpath.dirname(previous) != lesson.media_prefix:
-        get_storage().delete_prefix(posixpath.dirname(previous))  # an earlier upload never transcoded
+        jobs.enqueue(delete_stored_files, posixpath.dirname(previous))  # an earlier upload never transcoded
     lesson.kind = LessonKind.VIDEO
     lesson.source_key = key
     set_processing_status(lesson, S.UPLOADED)
@@ -280,12 +281,6 @@ def finish_transcode(lesson: Lesson, result: TranscodeResult) -> str | None:
     lesson.poster_key = result.poster_key
     set_processing_status(lesson, S.READY)
     return previous if previous and previous != result.prefix else None
-
-
-def master_playlist_key(lesson: Lesson) -> str | None:
-    if lesson.processing_status != S.READY or not lesson.media_prefix:
-        return None
-    return f"{lesson.media_prefix}/master.m3u8"
 
 
 def stale_lessons() -> list[Lesson]:

@@ -53,11 +53,10 @@ def send_email(to: str, template: str, locale: str | None = None, dedupe_key: st
     return email
 
 
-def failed_emails(page: int, per_page: int = 50):
+def failed_emails(_criteria: dict | None = None):
     """Emails given up on after EMAIL_MAX_ATTEMPTS, newest first, with the last error."""
-    stmt = (select(OutboundEmail).where(OutboundEmail.status == EmailStatus.FAILED)
+    return (select(OutboundEmail).where(OutboundEmail.status == EmailStatus.FAILED)
             .order_by(OutboundEmail.updated_at.desc(), OutboundEmail.id))
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
 
 
 def send_again(email_id) -> bool:

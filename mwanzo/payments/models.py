@@ -6,11 +6,13 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mwanzo.auth.models import User
 from mwanzo.courses.models import Course
 from mwanzo.database import TimestampedModel, str_enum
+from mwanzo.labels import labels
 from mwanzo.learning.models import Enrollment
 
 
@@ -23,6 +25,18 @@ class PaymentStatus(enum.StrEnum):
     CANCELLED = "CANCELLED"
     EXPIRED = "EXPIRED"
     REFUNDED = "REFUNDED"
+
+
+labels(PaymentStatus, {
+    PaymentStatus.PENDING: _l("Pending"),
+    PaymentStatus.PUSH_FAILED: _l("Prompt not sent"),
+    PaymentStatus.PUSH_UNKNOWN: _l("Prompt not confirmed"),
+    PaymentStatus.SUCCESS: _l("Success"),
+    PaymentStatus.FAILED: _l("Failed"),
+    PaymentStatus.CANCELLED: _l("Cancelled"),
+    PaymentStatus.EXPIRED: _l("Expired"),
+    PaymentStatus.REFUNDED: _l("Refunded"),
+})
 
 
 class Attention(enum.StrEnum):

@@ -50,9 +50,10 @@ class PaymentFilter:
         return query
 
 
-def admin_payments(filters: PaymentFilter, page: int, per_page: int = 50):
+def payment_search(filters: PaymentFilter):
+    """The admin's list: filtered payments, newest first, with their learner and course."""
     query = filters.apply(select(Payment)).options(joinedload(Payment.student), joinedload(Payment.course))
-    return db.paginate(query.order_by(Payment.created_at.desc()), page=page, per_page=per_page, error_out=False)
+    return query.order_by(Payment.created_at.desc())
 
 
 def daily_totals(filters: PaymentFilter, days: int = 31) -> list[tuple]:
@@ -98,13 +99,12 @@ def unmatched_success_callbacks(limit: int = 200) -> list[tuple[PaymentEvent, Ca
     return [(event, data) for event in events if (data := parse_callback(event.payload)).succeeded]
 
 
-def problem_callbacks(page: int, per_page: int = 10):
+def problem_callbacks(_criteria: dict | None = None):
     """Every callback that matched no payment (settled or not) or could not be read, newest first."""
-    stmt = (select(PaymentEvent)
+    return (select(PaymentEvent)
             .where(or_(and_(PaymentEvent.kind == "callback", PaymentEvent.payment_id.is_(None)),
                        PaymentEvent.kind == UNREADABLE))
             .order_by(PaymentEvent.created_at.desc(), PaymentEvent.id))
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
 
 
 def find_payments(term: str, limit: int = 20) -> list[Payment]:

@@ -6,7 +6,6 @@ import uuid
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from mwanzo.auth.access import learner_key, login_required, owned_or_404, verified_email_required

@@ -9,16 +9,12 @@ from wtforms import (BooleanField, FieldList, Form, FormField, IntegerField, Sel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from mwanzo.labels import choices
 from mwanzo.quizzes.models import AnswersShown, QuestionKind
 from mwanzo.quizzes.services import AnswerDraft, QuestionDraft, QuizSettings, answer_rule_errors
 from mwanzo.courses import revisions
 
 ANSWER_ROWS = 6
-KIND_LABELS = {
-    QuestionKind.SINGLE: _l("Single choice (one correct answer)"),
-    QuestionKind.MULTIPLE: _l("Multiple choice (partial credit)"),
-    QuestionKind.TRUE_FALSE: _l("True / false"),
-}
 
 
 class QuizSettingsForm(FlaskForm):
@@ -79,7 +75,7 @@ class AnswerRowForm(Form):
 class QuestionForm(FlaskForm):
     text = TextAreaField(_l("Question"), validators=[DataRequired(), Length(max=5000)])
     kind = SelectField(_l("Kind"), default=QuestionKind.SINGLE.value,
-                       choices=[SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()])
+                       choices=choices(QuestionKind))
     points = IntegerField(_l("Points"), default=1, validators=[InputRequired(), NumberRange(min=1, max=100)])
     explanation = TextAreaField(_l("Explanation shown after submitting (optional)"),
                                 validators=[Optional(), Length(max=5000)])

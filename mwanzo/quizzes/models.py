@@ -6,15 +6,22 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mwanzo.database import TimestampedModel, str_enum
+from mwanzo.labels import labels
 
 
 class QuestionKind(enum.StrEnum):
     SINGLE = "SINGLE"
     MULTIPLE = "MULTIPLE"
     TRUE_FALSE = "TRUE_FALSE"
+
+
+labels(QuestionKind, {QuestionKind.SINGLE: _l("Single choice (one correct answer)"),
+                      QuestionKind.MULTIPLE: _l("Multiple choice (partial credit)"),
+                      QuestionKind.TRUE_FALSE: _l("True / false")})
 
 
 class AnswersShown(enum.StrEnum):

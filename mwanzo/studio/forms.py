@@ -2,17 +2,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DecimalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from mwanzo.courses.models import LessonKind, Level
-
-LEVEL_CHOICES = [SelectChoice(Level.BEGINNER.value, _l("Beginner")),
-                 SelectChoice(Level.INTERMEDIATE.value, _l("Intermediate")),
-                 SelectChoice(Level.ADVANCED.value, _l("Advanced"))]
-KIND_CHOICES = [SelectChoice(LessonKind.VIDEO.value, _l("Video")), SelectChoice(LessonKind.TEXT.value, _l("Text (Markdown)"))]
+from mwanzo.images import upload_validators
+from mwanzo.labels import choices
 
 
 def lines(text: str | None) -> list[str]:
@@ -27,7 +24,7 @@ class CourseForm(FlaskForm):
                                         validators=[Optional(), Length(max=4000)])
     requirements = TextAreaField(_l("Requirements (one per line)"), validators=[Optional(), Length(max=4000)])
     category_id = SelectField(_l("Category"), validators=[InputRequired()])
-    level = SelectField(_l("Level"), choices=LEVEL_CHOICES, default=Level.BEGINNER.value)
+    level = SelectField(_l("Level"), choices=choices(Level), default=Level.BEGINNER.value)
     language = SelectField(_l("Language"), choices=[SelectChoice("English", "English"),
                                                     SelectChoice("Kiswahili", "Kiswahili")], default="English")
     price = DecimalField(_l("Price in KES (0 = free)"), places=2, default=0,
@@ -35,7 +32,7 @@ class CourseForm(FlaskForm):
     original_price = DecimalField(_l("Original price in KES (optional, shows a discount)"), places=2,
                                   validators=[Optional(), NumberRange(min=0, max=1_000_000, message=_l("Enter a price from 0 to 1,000,000."))])
     thumbnail = FileField(_l("Thumbnail image (JPEG, PNG or WebP)"),
-                          validators=[FileAllowed(["jpg", "jpeg", "png", "webp"], _l("Upload an image."))])
+                          validators=upload_validators())
 
     def validate_original_price(self, field) -> None:
         if field.data is not None and self.price.data is not None and field.data <= self.price.data:
@@ -48,12 +45,12 @@ class SectionForm(FlaskForm):
 
 class NewLessonForm(FlaskForm):
     title = StringField(_l("Lesson title"), validators=[DataRequired(), Length(max=200)])
-    kind = RadioField(_l("Kind"), choices=KIND_CHOICES, default=LessonKind.VIDEO.value)
+    kind = RadioField(_l("Kind"), choices=choices(LessonKind), default=LessonKind.VIDEO.value)
 
 
 class LessonForm(FlaskForm):
     title = StringField(_l("Lesson title"), validators=[DataRequired(), Length(max=200)])
-    kind = RadioField(_l("Kind"), choices=KIND_CHOICES)
+    kind = RadioField(_l("Kind"), choices=choices(LessonKind))
     description = TextAreaField(_l("Short description"), validators=[Optional(), Length(max=2000)])
     body_markdown = TextAreaField(_l("Text (Markdown)"), validators=[Length(max=100_000)])
     duration_minutes = IntegerField(_l("Reading time in minutes (text lessons)"),

@@ -13,7 +13,7 @@ from mwanzo.courses.access import owned_course
 from mwanzo.courses.models import Course, Section
 from mwanzo.extensions import db
 from mwanzo.quizzes import services
-from mwanzo.quizzes.forms import KIND_LABELS, QuestionForm, QuizSettingsForm
+from mwanzo.quizzes.forms import QuestionForm, QuizSettingsForm
 from mwanzo.quizzes.models import Quiz
 from mwanzo.courses import revisions
 from mwanzo.studio.views import bp
@@ -43,7 +43,7 @@ def builder_context(course: Course, quiz: Quiz, changes: dict) -> dict:
                if revisions.is_new_question(changes, question) or str(question.id) in changes.get("questions", {})}
     if revisions.is_new(changes, "new_quizzes", quiz.id) or str(quiz.id) in changes.get("quizzes", {}):
         waiting.add(str(quiz.id))
-    return {"course": course, "quiz": quiz, "kind_labels": KIND_LABELS, "waiting": waiting,
+    return {"course": course, "quiz": quiz, "waiting": waiting,
             "drafted": revisions.drafted(changes),
             "drafted_answers": lambda question: revisions.drafted_answers(changes, question)}
 

@@ -1,7 +1,6 @@
 """The instructor's course builder and the review workflow. No commits here; views commit once."""
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -10,17 +9,19 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from mwanzo import jobs
 from mwanzo.audit import record
 from mwanzo.auth.models import Role, User
 from mwanzo.courses import images, revisions
 from mwanzo.courses.models import (Course, CourseReviewDecision, CourseRevision, CourseStatus, Lesson, LessonKind,
                                    RevisionStatus, Section)
-from mwanzo.courses.services import lesson_is_ready, recompute_course_counters
+from mwanzo.courses.services import recompute_course_counters
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
+from mwanzo.jobs.tasks import delete_stored_files
 from mwanzo.notifications.services import send_email
 from mwanzo.quizzes import services as quiz_services
-from mwanzo.storage import get_storage
+from mwanzo.slugs import slugify
 from mwanzo.studio.revisions import RevisionChanged
 from mwanzo.urls import absolute_url
 
@@ -60,12 +61,8 @@ def status_counts(courses: list[Course]) -> dict[CourseStatus, int]:
     return counts
 
 
-def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:200] or "course"
-
-
 def unique_slug(title: str, course_id: uuid.UUID | None = None) -> str:
-    base = slugify(title)
+    base = slugify(title, fallback="course")
     query = select(Course.slug).where(Course.slug.like(f"{base}%"))
     if course_id:
         query = query.where(Course.id != course_id)
@@ -244,15 +241,9 @@ def lesson_media_prefixes(lesson: Lesson) -> list[str]:
 
 
 def _delete_after_commit(prefixes: list[str]) -> None:
+    """The files of deleted lessons go only once the rows are gone (a job, sent after the commit)."""
     if prefixes:
-        db.session.info.setdefault("mwanzo_delete_prefixes", []).extend(prefixes)
-
-
-def delete_pending_files() -> None:
-    """Called by a view after it commits: files of deleted lessons go only once the rows are gone."""
-    storage = get_storage()
-    for prefix in db.session.info.pop("mwanzo_delete_prefixes", []):
-        storage.delete_prefix(prefix)
+        jobs.enqueue(delete_stored_files, *prefixes)
 
 
 def move(item: Section | Lesson, direction: str) -> None:
@@ -305,7 +296,7 @@ def change_course_status(course: Course, to: CourseStatus, actor: User, reason: 
 def missing_for_submission(course: Course) -> list[str]:
     """What stops this course going to review, in words the instructor can act on."""
     missing = []
-    if not any(any(lesson_is_ready(lesson) for lesson in section.lessons) for section in course.sections):
+    if not any(any(lesson.is_ready for lesson in section.lessons) for section in course.sections):
         missing.append(_("At least one section with a ready lesson (a text lesson with content or a processed video)."))
     if not (course.description or "").strip():
         missing.append(_("A course description."))

@@ -10,16 +10,15 @@ from decimal import Decimal
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from mwanzo.auth.access import role_required, verified_email_required
 from mwanzo.auth.models import Role
-from mwanzo.courses import images
 from mwanzo.courses.access import owned_course, owned_lesson, owned_section
 from mwanzo.courses.models import Category, CourseStatus, LessonKind, Level
 from mwanzo.extensions import db
+from mwanzo.labels import label
 from mwanzo.images import InvalidImage
 from mwanzo.media import services as media
 from mwanzo.media import uploads
@@ -206,13 +205,12 @@ def section_move(section_id: uuid.UUID):
 
 
 def confirm_and_delete(item, delete, cancel_url: str, warning: str, done: str):
-    """GET shows the confirmation page; its POST deletes, commits, then removes the media files."""
+    """GET shows the confirmation page; its POST deletes and commits (the media files go in a job after it)."""
     form = ConfirmForm()
     if form.validate_on_submit():
         course_id = item.course_id
         delete(item)
         db.session.commit()
-        services.delete_pending_files()
         flash(done, "success")
         return redirect(url_for("studio.course_builder", course_id=course_id))
     return render_template("studio/confirm_delete.html", form=form, what=item.title, cancel_url=cancel_url,
@@ -399,12 +397,8 @@ def video_upload_complete(lesson_id: uuid.UUID):
 @bp.app_template_global()
 def course_badge(status: CourseStatus) -> tuple[str, str]:
     """(CSS class, label) for a course status badge."""
-    return {
-        CourseStatus.DRAFT: ("", _("Draft")),
-        CourseStatus.PENDING_REVIEW: ("warn", _("In review")),
-        CourseStatus.PUBLISHED: ("ok", _("Published")),
-        CourseStatus.REJECTED: ("err", _("Rejected")),
-    }[status]
+    css = {CourseStatus.PENDING_REVIEW: "warn", CourseStatus.PUBLISHED: "ok", CourseStatus.REJECTED: "err"}
+    return css.get(status, ""), label(status)
 
 
 # The workspace's other pages join this blueprint, under the guard above.

@@ -9,6 +9,8 @@ from flask_babel import format_date, format_decimal, gettext as _
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from mwanzo.labels import label
+
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
 ALLOWED_TAGS = {
@@ -66,6 +68,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(lambda: str(get_locale() or "en"), "current_locale")
     app.add_template_filter(markdown_to_safe_html, "markdown")
     app.add_template_filter(format_kes, "kes")
+    app.add_template_filter(label, "label")
     app.add_template_filter(format_duration, "duration")
     app.add_template_filter(format_bytes, "filesize")
     app.add_template_filter(lambda value: format_date(value, "medium") if value else "", "dateformat")

@@ -18,12 +18,9 @@ from tests.emails import emails_to, link_in, tampered
 
 
 @pytest.fixture
-def due_now(app):
+def due_now(settings):
     """Make the report due from the start of every week, so the task acts whatever day the suite runs."""
-    saved = app.config["WEEKLY_REPORT_WEEKDAY"], app.config["WEEKLY_REPORT_HOUR_UTC"]
-    app.config["WEEKLY_REPORT_WEEKDAY"], app.config["WEEKLY_REPORT_HOUR_UTC"] = 0, 0
-    yield
-    app.config["WEEKLY_REPORT_WEEKDAY"], app.config["WEEKLY_REPORT_HOUR_UTC"] = saved
+    settings(WEEKLY_REPORT_WEEKDAY=0, WEEKLY_REPORT_HOUR_UTC=0)
 
 
 def active_learner(make, email, **kwargs):
@@ -58,10 +55,10 @@ def test_running_twice_sends_one_report_per_active_learner(make, due_now):
     assert email.dedupe_key.endswith(f"{year}-W{week:02d}")
 
 
-def test_nothing_is_sent_before_the_report_is_due(app, make):
+def test_nothing_is_sent_before_the_report_is_due(app, make, settings):
     active_learner(make, "early@example.com")
     now = datetime(2026, 3, 2, 4, 59, tzinfo=timezone.utc)   # Monday 04:59 UTC; due from 05:00
-    app.config["WEEKLY_REPORT_WEEKDAY"], app.config["WEEKLY_REPORT_HOUR_UTC"] = 0, 5
+    settings(WEEKLY_REPORT_WEEKDAY=0, WEEKLY_REPORT_HOUR_UTC=5)
     assert not weekly.report_due(now) and weekly.report_due(now + timedelta(minutes=1))
     assert weekly.report_due(now + timedelta(days=6))        # Sunday: still this week's window
 
@@ -120,6 +117,7 @@ def test_profile_checkbox_turns_the_report_back_on(client, make, login):
 
 # ---------------------------------------------------------------- PostgreSQL: concurrent runs
 
+@pytest.mark.postgres
 def test_concurrent_runs_send_exactly_once_on_postgres(app, make, postgres, due_now):
     learners = [active_learner(make, f"race{n}@example.com") for n in range(5)]
 
@@ -133,6 +131,7 @@ def test_concurrent_runs_send_exactly_once_on_postgres(app, make, postgres, due_
         assert len(emails_to(learner.email, "weekly_report")) == 1
 
 
+@pytest.mark.postgres
 def test_losing_the_insert_race_skips_quietly_on_postgres(app, make, postgres, due_now):
     """Another worker has inserted this week's row but not committed: our insert waits on the unique
     index, then fails once it commits; only our savepoint rolls back and no second email goes out."""

@@ -28,11 +28,10 @@ def sign_in(page, user) -> None:
 
 
 @pytest.fixture
-def thread_runner(app):
-    app.config["JOB_RUNNER"] = "thread"
+def thread_runner(app, settings):
+    settings(JOB_RUNNER="thread")
     yield
     jobs.wait_for_background_jobs(app, timeout=60)
-    app.config["JOB_RUNNER"] = "sync"
 
 
 def test_upload_shows_progress_until_ready(new_page, make, app, thread_runner, browser_clip):

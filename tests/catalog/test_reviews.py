@@ -1,5 +1,4 @@
 import re
-import threading
 from decimal import Decimal
 
 import pytest
@@ -10,6 +9,7 @@ from mwanzo.catalog import services
 from mwanzo.courses.models import Course, Review
 from mwanzo.extensions import db
 from mwanzo.learning.models import EnrollmentStatus
+from tests.concurrency import run_together
 
 
 def course_rating(course_id):
@@ -117,6 +117,7 @@ def test_reviews_list_newest_first_with_a_more_link_that_also_works_without_js(c
     assert client.get(f"/courses/{course.slug}/reviews?page=x").status_code == 200
 
 
+@pytest.mark.postgres
 def test_concurrent_reviews_keep_the_rating_exact_on_postgres(app, make, postgres):
     course = make.course()
     ratings = [1, 2, 3, 4, 5] * 2  # ten writers: within the connection pool, all waiting at one barrier
@@ -126,28 +127,16 @@ def test_concurrent_reviews_keep_the_rating_exact_on_postgres(app, make, postgre
         make.enrollment(student, course)
         students.append(student.id)
     course_id = course.id
-    barrier = threading.Barrier(len(ratings))
-    errors = []
 
-    def write(student_id, rating):
-        with app.app_context():
-            try:
-                student = db.session.get(User, student_id)
-                target = db.session.get(Course, course_id)
-                barrier.wait(timeout=10)
-                services.save_review(student, target, rating, "concurrent")
-                db.session.commit()
-            except Exception as exc:  # reported below; a thread's exception would otherwise vanish
-                errors.append(exc)
-            finally:
-                db.session.remove()
+    def write(barrier, pair):
+        student_id, rating = pair
+        student = db.session.get(User, student_id)
+        target = db.session.get(Course, course_id)
+        barrier.wait(timeout=10)
+        services.save_review(student, target, rating, "concurrent")
+        db.session.commit()
 
-    threads = [threading.Thread(target=write, args=pair) for pair in zip(students, ratings)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert run_together(app, write, each=zip(students, ratings)) == []
     count, total = db.session.execute(select(func.count(Review.id), func.sum(Review.rating))).one()
     assert count == len(ratings)
     assert course_rating(course_id) == ((Decimal(total) / count).quantize(Decimal("0.01")), count)

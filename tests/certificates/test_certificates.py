@@ -2,6 +2,7 @@
 import re
 import subprocess
 
+import pytest
 import zxingcpp
 from PIL import Image
 from sqlalchemy import func, select
@@ -145,23 +146,20 @@ def test_revoke_form_needs_the_csrf_token(client, make, login, csrf_enabled):
     assert db.session.get(Certificate, certificate.id).revoked_at is None
 
 
-def test_lookups_are_rate_limited_per_ip_across_every_route(app, client, make):
+def test_lookups_are_rate_limited_per_ip_across_every_route(app, client, make, settings):
     _, certificate = completed_certificate(make)
-    app.config["VERIFY_RATE_LIMIT"] = "4 per minute"
-    try:
-        assert client.get("/verify").status_code == 200  # the empty form is free
-        assert client.get("/verify", query_string={"code": "MWZ-2222-3333"}).status_code == 404
-        assert client.get("/verify", query_string={"code": "MWZ-2222-4444"}).status_code == 404
-        assert client.get("/certificates/MWZ-2222-5555").status_code == 404
-        assert client.get(f"/certificates/{certificate.verification_code}").status_code == 200
-        blocked = client.get("/verify", query_string={"code": certificate.verification_code})
-        assert blocked.status_code == 429
-        assert client.get(f"/certificates/{certificate.verification_code}/pdf").status_code == 429
-        other_ip = client.get("/verify", query_string={"code": certificate.verification_code},
-                              environ_base={"REMOTE_ADDR": "10.0.0.9"})
-        assert other_ip.status_code == 200
-    finally:
-        app.config["VERIFY_RATE_LIMIT"] = "30 per minute;300 per day"
+    settings(VERIFY_RATE_LIMIT="4 per minute")
+    assert client.get("/verify").status_code == 200  # the empty form is free
+    assert client.get("/verify", query_string={"code": "MWZ-2222-3333"}).status_code == 404
+    assert client.get("/verify", query_string={"code": "MWZ-2222-4444"}).status_code == 404
+    assert client.get("/certificates/MWZ-2222-5555").status_code == 404
+    assert client.get(f"/certificates/{certificate.verification_code}").status_code == 200
+    blocked = client.get("/verify", query_string={"code": certificate.verification_code})
+    assert blocked.status_code == 429
+    assert client.get(f"/certificates/{certificate.verification_code}/pdf").status_code == 429
+    other_ip = client.get("/verify", query_string={"code": certificate.verification_code},
+                          environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert other_ip.status_code == 200
 
 
 def test_learner_sees_only_their_own_certificates(client, make, login):
@@ -184,6 +182,7 @@ def test_completion_email_links_to_the_certificate_page(client, make):
     assert f"http://localhost/certificates/{certificate.verification_code}" in email.body_text
 
 
+@pytest.mark.postgres
 def test_certificate_is_issued_once_when_completion_races(postgres, app, make):
     """Two requests complete the same enrolment at the same moment (two devices, a retried request):
     one certificate, one email."""

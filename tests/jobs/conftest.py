@@ -5,8 +5,8 @@ from tests.processes import Pipeline
 
 
 @pytest.fixture
-def pipeline(app, postgres, redis_url, tmp_path):
+def pipeline(app, postgres, redis_url, tmp_path, settings):
     """pipeline.start("scheduler", "worker") runs those processes against the test database and Redis."""
-    running = Pipeline(app, postgres, redis_url, tmp_path)
+    running = Pipeline(app, postgres, redis_url, tmp_path, settings)
     yield running
     running.stop()

@@ -116,10 +116,10 @@ def test_a_callback_committed_while_redis_is_down_is_settled_once_it_is_back(
     pipeline.wait_for(lambda: client.get("/healthz").get_json()["jobs"]["outbox_undelivered"] == 0, 10)
 
 
-def test_without_redis_the_web_process_runs_the_periodic_tasks_itself(app, checkout, payhero, client):
+def test_without_redis_the_web_process_runs_the_periodic_tasks_itself(app, checkout, payhero, client, settings):
     silent = checkout()
     age(silent, 16)
-    app.config.update(JOB_RUNNER="thread", THREAD_RETRY_SLEEP=False)  # the embedded default (`make run`)
+    settings(JOB_RUNNER="thread", THREAD_RETRY_SLEEP=False)  # the embedded default (`make run`)
     stop = threading.Event()
     ticking = scheduler.start_in_process(app, stop)
     try:
@@ -131,5 +131,4 @@ def test_without_redis_the_web_process_runs_the_periodic_tasks_itself(app, check
         ticking.join(5)
         jobs.wait_for_background_jobs(app)
         app.extensions.pop(scheduler.LAST_TICK)
-        app.config["JOB_RUNNER"] = "sync"
         del app.config["THREAD_RETRY_SLEEP"]

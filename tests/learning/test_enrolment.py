@@ -1,12 +1,13 @@
 """Enrolment through the course page's button: free, paid, twice, and racing."""
-import threading
 from decimal import Decimal
 from urllib.parse import urlsplit
 
+import pytest
 from sqlalchemy import func, select
 
 from mwanzo.extensions import db
 from mwanzo.learning.models import Enrollment, EnrollmentStatus
+from tests.concurrency import run_together
 from tests.emails import emails_to
 
 
@@ -60,6 +61,7 @@ def test_paid_course_creates_a_pending_enrolment_and_hands_over_to_checkout(clie
     assert client.get(f"/learn/{course.slug}/lessons/{lesson.id}").status_code == 302
 
 
+@pytest.mark.postgres
 def test_concurrent_enrolments_make_one_row_and_one_count(app, make, postgres):
     student, course = make.user(email="race@example.com"), make.course()
     url = f"/courses/{course.slug}/enroll"
@@ -67,18 +69,13 @@ def test_concurrent_enrolments_make_one_row_and_one_count(app, make, postgres):
     for each in clients:
         with each.session_transaction() as session:
             session["_user_id"] = student.get_id()
-    barrier = threading.Barrier(len(clients))
     statuses = []
 
-    def enrol(each):
+    def enrol(barrier, each):
         barrier.wait()
         statuses.append(each.post(url).status_code)
 
-    threads = [threading.Thread(target=enrol, args=(each,)) for each in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    assert run_together(None, enrol, each=clients) == []
     assert statuses == [302] * len(clients)
     db.session.refresh(course)
     assert enrolment_rows() == 1 and course.enrollment_count == 1

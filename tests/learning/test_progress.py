@@ -188,11 +188,10 @@ def minute_video(make):
 
 
 @pytest.fixture
-def unlimited_saves(app):
+def unlimited_saves(app, settings):
     """Lift the save rate limit so a test sees what the credit rule alone allows."""
-    app.config["PROGRESS_RATE_LIMIT"] = "1000 per second"
+    settings(PROGRESS_RATE_LIMIT="1000 per second")
     yield
-    app.config["PROGRESS_RATE_LIMIT"] = "5 per 10 seconds"
 
 
 def shift_last_save(learner, lesson, seconds: int) -> None:

@@ -14,18 +14,15 @@ from mwanzo.media.delivery import media_url, rewrite_playlist
 
 
 @pytest.fixture
-def cloudfront(app):
+def cloudfront(app, settings):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption()).decode()
-    saved = {k: app.config.get(k) for k in ("STORAGE_BACKEND", "CLOUDFRONT_DOMAIN", "CLOUDFRONT_KEY_ID",
-                                             "CLOUDFRONT_PRIVATE_KEY")}
-    app.config.update(STORAGE_BACKEND="s3", CLOUDFRONT_DOMAIN="d111.cloudfront.net", CLOUDFRONT_KEY_ID="K2JCJMDEHXQW5F",
-                      CLOUDFRONT_PRIVATE_KEY=pem)
+    settings(STORAGE_BACKEND="s3", CLOUDFRONT_DOMAIN="d111.cloudfront.net", CLOUDFRONT_KEY_ID="K2JCJMDEHXQW5F",
+             CLOUDFRONT_PRIVATE_KEY=pem)
     app.extensions.pop("mwanzo_cloudfront_signer", None)
     with app.test_request_context():
         yield key.public_key()
-    app.config.update(saved)
     app.extensions.pop("mwanzo_cloudfront_signer", None)
 
 

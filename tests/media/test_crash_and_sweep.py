@@ -58,7 +58,7 @@ def ffmpeg_pids_for(lesson_id) -> list[int]:
     return pids
 
 
-def test_ffmpeg_killed_mid_job_is_retried_by_the_runner(app, make, long_clip):
+def test_ffmpeg_killed_mid_job_is_retried_by_the_runner(app, make, long_clip, settings):
     lesson_id = uploaded_lesson(make, long_clip).id
     killed = []
 
@@ -71,14 +71,10 @@ def test_ffmpeg_killed_mid_job_is_retried_by_the_runner(app, make, long_clip):
 
     watcher = threading.Thread(target=kill_first_ffmpeg)
     watcher.start()
-    app.config.update(JOB_RUNNER="thread", THREAD_RETRY_SLEEP=False)  # the runner that retries in-process
-    try:
-        jobs.enqueue(tasks.transcode_lesson, str(lesson_id))
-        db.session.commit()
-        jobs.wait_for_background_jobs(app, timeout=120)
-    finally:
-        app.config["JOB_RUNNER"] = "sync"
-        del app.config["THREAD_RETRY_SLEEP"]
+    settings(JOB_RUNNER="thread", THREAD_RETRY_SLEEP=False)  # the runner that retries in-process
+    jobs.enqueue(tasks.transcode_lesson, str(lesson_id))
+    db.session.commit()
+    jobs.wait_for_background_jobs(app, timeout=120)
     watcher.join()
     assert killed, "the test never saw ffmpeg running"
     lesson = reload(lesson_id)
@@ -87,7 +83,7 @@ def test_ffmpeg_killed_mid_job_is_retried_by_the_runner(app, make, long_clip):
     assert [r["name"] for r in lesson.renditions] == ["144p", "240p", "audio"]
 
 
-def test_worker_killed_mid_job_is_swept_back_to_the_queue_and_finishes(app, make, long_clip, database_url):
+def test_worker_killed_mid_job_is_swept_back_to_the_queue_and_finishes(app, make, long_clip, database_url, settings):
     lesson = uploaded_lesson(make, long_clip)
     env = {**os.environ, "DATABASE_URL": database_url, "MEDIA_ROOT": app.config["MEDIA_ROOT"],
            "SECRET_KEY": app.config["SECRET_KEY"], "JOB_RUNNER": "sync", "REDIS_URL": ""}
@@ -103,11 +99,8 @@ def test_worker_killed_mid_job_is_swept_back_to_the_queue_and_finishes(app, make
     stuck = reload(lesson.id)
     assert stuck.processing_status == ProcessingStatus.PROCESSING and 5 <= stuck.processing_progress < 100
 
-    app.config["MEDIA_STALL_SECONDS"] = 0
-    try:
-        tasks.sweep_stale_lessons()  # requeues; the sync runner runs it at commit
-    finally:
-        app.config["MEDIA_STALL_SECONDS"] = 1800
+    settings(MEDIA_STALL_SECONDS=0)
+    tasks.sweep_stale_lessons()  # requeues; the sync runner runs it at commit
     lesson = reload(lesson.id)
     assert lesson.processing_status == ProcessingStatus.READY and lesson.processing_attempts == 2
 

@@ -15,13 +15,11 @@ pytestmark = pytest.mark.redis
 
 
 @pytest.fixture
-def rq_app(app, redis_url):
-    saved = {k: app.config[k] for k in ("JOB_RUNNER", "REDIS_URL", "RQ_QUEUE_PREFIX")}
-    app.config.update(JOB_RUNNER="rq", REDIS_URL=redis_url, RQ_QUEUE_PREFIX=f"test-{uuid.uuid4().hex[:8]}-")
+def rq_app(app, redis_url, settings):
+    settings(JOB_RUNNER="rq", REDIS_URL=redis_url, RQ_QUEUE_PREFIX=f"test-{uuid.uuid4().hex[:8]}-")
     yield app
     for name in jobs.QUEUES:
         jobs.rq_queue(name).empty()
-    app.config.update(saved)
 
 
 def work(queue_name: str) -> None:

@@ -56,8 +56,8 @@ def test_direct_upload_single_put(app, client, s3, lesson, clip):
     assert_ready_and_streamable(app, client, lesson.id)
 
 
-def test_direct_upload_multipart(app, client, s3, lesson, clip):
-    app.config["S3_MULTIPART_THRESHOLD"] = 1
+def test_direct_upload_multipart(app, client, s3, lesson, clip, settings):
+    settings(S3_MULTIPART_THRESHOLD=1)
     data = clip.read_bytes()
     plan = post_json(client, f"/studio/lessons/{lesson.id}/video/start", {"filename": "talk.mp4", "size": len(data)}).json
     assert plan["upload_id"] and len(plan["parts"]) == 1

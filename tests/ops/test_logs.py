@@ -17,10 +17,9 @@ def json_log(app):
 
 
 @pytest.fixture
-def behind_proxy(app):
-    app.config["TRUSTED_PROXIES"] = 1
+def behind_proxy(app, settings):
+    settings(TRUSTED_PROXIES=1)
     yield
-    app.config["TRUSTED_PROXIES"] = 0
 
 
 def request_lines(lines):
@@ -74,22 +73,19 @@ def test_a_job_queued_by_a_request_logs_that_requests_id(client, json_log):
 
 
 @pytest.mark.redis
-def test_the_request_id_travels_with_the_job_through_redis_to_the_worker(app, client, redis_url, json_log):
+def test_the_request_id_travels_with_the_job_through_redis_to_the_worker(app, client, redis_url, json_log, settings):
     from redis import Redis
     from rq import SimpleWorker
 
     from mwanzo import jobs
 
-    app.config.update(JOB_RUNNER="rq", REDIS_URL=redis_url, RQ_QUEUE_PREFIX=f"logs-{id(app)}-")
-    try:
-        response = client.post("/register", data={
-            "name": "Baraka Mwangi", "email": "baraka@example.com", "password": "Kenya#2026",
-            "confirm": "Kenya#2026", "role": "STUDENT"})
-        queue = jobs.rq_queue("email")
-        assert queue.count == 1
-        SimpleWorker([queue], connection=Redis.from_url(redis_url)).work(burst=True)
-    finally:
-        app.config.update(JOB_RUNNER="sync", REDIS_URL=None, RQ_QUEUE_PREFIX="")
+    settings(JOB_RUNNER="rq", REDIS_URL=redis_url, RQ_QUEUE_PREFIX=f"logs-{id(app)}-")
+    response = client.post("/register", data={
+        "name": "Baraka Mwangi", "email": "baraka@example.com", "password": "Kenya#2026",
+        "confirm": "Kenya#2026", "role": "STUDENT"})
+    queue = jobs.rq_queue("email")
+    assert queue.count == 1
+    SimpleWorker([queue], connection=Redis.from_url(redis_url)).work(burst=True)
     [job] = [line for line in json_log() if line["message"] == "job"]
     assert job["outcome"] == "ok" and job["request_id"] == response.headers["X-Request-ID"]
 

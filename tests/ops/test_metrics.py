@@ -11,10 +11,9 @@ TOKEN = "metrics-token-0123456789abcdef"
 
 
 @pytest.fixture
-def metrics_token(app):
-    app.config["METRICS_TOKEN"] = TOKEN
+def metrics_token(app, settings):
+    settings(METRICS_TOKEN=TOKEN)
     yield TOKEN
-    app.config["METRICS_TOKEN"] = None
 
 
 def scrape(client) -> dict[tuple[str, frozenset], float]:
@@ -29,16 +28,13 @@ def sample(samples, name, **labels) -> float:
     return samples.get((name, frozenset(labels.items())), 0)
 
 
-def test_metrics_need_the_configured_bearer_token(app, client):
+def test_metrics_need_the_configured_bearer_token(app, client, settings):
     assert client.get("/metrics").status_code == 404  # nothing to find while no token is configured
-    app.config["METRICS_TOKEN"] = TOKEN
-    try:
-        missing = client.get("/metrics")
-        wrong = client.get("/metrics", headers={"Authorization": "Bearer wrong"})
-        basic = client.get("/metrics", headers={"Authorization": f"Basic {TOKEN}"})
-        right = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
-    finally:
-        app.config["METRICS_TOKEN"] = None
+    settings(METRICS_TOKEN=TOKEN)
+    missing = client.get("/metrics")
+    wrong = client.get("/metrics", headers={"Authorization": "Bearer wrong"})
+    basic = client.get("/metrics", headers={"Authorization": f"Basic {TOKEN}"})
+    right = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
     assert missing.status_code == 401 and missing.headers["WWW-Authenticate"] == "Bearer"
     assert wrong.status_code == 403 and basic.status_code == 401
     assert right.status_code == 200 and "mwanzo_payments" in right.get_data(as_text=True)
@@ -75,23 +71,20 @@ def test_payments_and_emails_are_counted_by_status(client, make, metrics_token):
 
 
 @pytest.mark.redis
-def test_queue_depth_and_failed_jobs_are_read_from_redis(app, client, redis_url, metrics_token):
+def test_queue_depth_and_failed_jobs_are_read_from_redis(app, client, redis_url, metrics_token, settings):
     from redis import Redis
     from rq import SimpleWorker
 
     from mwanzo import jobs
 
-    app.config.update(JOB_RUNNER="rq", REDIS_URL=redis_url, RQ_QUEUE_PREFIX=f"metrics-{uuid.uuid4().hex}-")
-    try:
-        email_queue = jobs.rq_queue("email")
-        email_queue.enqueue(jobs.run_task, "mwanzo.notifications.tasks.deliver_email", "not-a-uuid")
-        email_queue.enqueue(jobs.run_task, "mwanzo.notifications.tasks.deliver_email", "not-a-uuid")
-        waiting = scrape(client)
-        assert sample(waiting, "mwanzo_job_queue_depth", queue="email") == 2
-        assert sample(waiting, "mwanzo_job_queue_depth", queue="transcode") == 0
-        SimpleWorker([email_queue], connection=Redis.from_url(redis_url)).work(burst=True)
-        worked = scrape(client)
-    finally:
-        app.config.update(JOB_RUNNER="sync", REDIS_URL=None, RQ_QUEUE_PREFIX="")
+    settings(JOB_RUNNER="rq", REDIS_URL=redis_url, RQ_QUEUE_PREFIX=f"metrics-{uuid.uuid4().hex}-")
+    email_queue = jobs.rq_queue("email")
+    email_queue.enqueue(jobs.run_task, "mwanzo.notifications.tasks.deliver_email", "not-a-uuid")
+    email_queue.enqueue(jobs.run_task, "mwanzo.notifications.tasks.deliver_email", "not-a-uuid")
+    waiting = scrape(client)
+    assert sample(waiting, "mwanzo_job_queue_depth", queue="email") == 2
+    assert sample(waiting, "mwanzo_job_queue_depth", queue="transcode") == 0
+    SimpleWorker([email_queue], connection=Redis.from_url(redis_url)).work(burst=True)
+    worked = scrape(client)
     assert sample(worked, "mwanzo_job_queue_depth", queue="email") == 0
     assert sample(worked, "mwanzo_jobs_failed", queue="email") == 2

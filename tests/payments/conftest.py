@@ -13,27 +13,21 @@ CALLBACK_TOKEN = "test-callback-token-0123456789"
 
 
 @pytest.fixture
-def payhero(app):
+def payhero(app, settings):
     """The app configured for the real PayHero client, pointed at a local fake PayHero."""
     fake = FakePayHero().start()
-    keys = ("PAYMENT_PROVIDER", "PAYHERO_BASE_URL", "PAYHERO_API_USERNAME", "PAYHERO_API_PASSWORD",
-            "PAYHERO_CHANNEL_ID", "PAYMENT_CALLBACK_TOKEN", "PAYHERO_TIMEOUT_SECONDS")
-    saved = {key: app.config[key] for key in keys}
-    app.config.update(PAYMENT_PROVIDER="payhero", PAYHERO_BASE_URL=fake.url, PAYHERO_API_USERNAME="api-user",
-                      PAYHERO_API_PASSWORD="api-pass", PAYHERO_CHANNEL_ID="911",
-                      PAYMENT_CALLBACK_TOKEN=CALLBACK_TOKEN, PAYHERO_TIMEOUT_SECONDS=5)
+    settings(PAYMENT_PROVIDER="payhero", PAYHERO_BASE_URL=fake.url, PAYHERO_API_USERNAME="api-user",
+             PAYHERO_API_PASSWORD="api-pass", PAYHERO_CHANNEL_ID="911",
+             PAYMENT_CALLBACK_TOKEN=CALLBACK_TOKEN, PAYHERO_TIMEOUT_SECONDS=5)
     yield fake
-    app.config.update(saved)
     fake.stop()
 
 
 @pytest.fixture
-def live_payhero(payhero, live_server, app):
+def live_payhero(payhero, live_server, app, settings):
     """Fake PayHero whose callbacks reach the app over HTTP (the live server)."""
-    original = app.config["PUBLIC_BASE_URL"]
-    app.config["PUBLIC_BASE_URL"] = live_server
+    settings(PUBLIC_BASE_URL=live_server)
     yield payhero
-    app.config["PUBLIC_BASE_URL"] = original
 
 
 @pytest.fixture

@@ -21,6 +21,8 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from tests.concurrency import run_together
+
 REQUIRED = {"amount": int, "phone_number": str, "channel_id": int, "provider": str}
 
 
@@ -104,9 +106,8 @@ class FakePayHero:
     def post_callback(self, url: str, body: dict, times: int = 1, concurrent: bool = False) -> list[int]:
         data = json.dumps(body).encode()
         results: list[int] = []
-        barrier = threading.Barrier(times) if concurrent else None
 
-        def send():
+        def send(barrier=None):
             if barrier:
                 barrier.wait()
             request = urllib.request.Request(url, data=data, method="POST", headers={"Content-Type": "application/json"})
@@ -120,11 +121,9 @@ class FakePayHero:
             for _ in range(times):
                 send()
             return results
-        threads = [threading.Thread(target=send) for _ in range(times)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        errors = run_together(None, send, times)
+        if errors:
+            raise errors[0]
         return results
 
 

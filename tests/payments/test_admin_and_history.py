@@ -165,4 +165,7 @@ def test_admin_list_pages_through_more_than_fifty_payments(client, login, admin,
     second = client.get("/admin/payments?page=2")
     assert second.status_code == 200
     html = second.get_data(as_text=True)
-    assert "page=1" in html and "Newer" in html and html.count("<td>254712345678</td>") == 1
+    assert 'href="/admin/payments" rel="prev"' in html and "Newer" in html
+    assert html.count("<td>254712345678</td>") == 1
+    swapped = client.get("/admin/payments?page=2", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<h1>" not in swapped and 'hx-get="/admin/payments" hx-target="#payment-results"' in swapped

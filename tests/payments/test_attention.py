@@ -24,11 +24,11 @@ def admin(make):
 
 
 @pytest.fixture
-def timed_out_then_paid(live_payhero, checkout, app):
+def timed_out_then_paid(live_payhero, checkout, app, settings):
     """A push PayHero answers only after we gave up; the learner then enters the PIN and PayHero's
     success callback arrives over HTTP."""
     live_payhero.push_mode, live_payhero.hang_seconds = "timeout", 0.6
-    app.config["PAYHERO_TIMEOUT_SECONDS"] = 0.2
+    settings(PAYHERO_TIMEOUT_SECONDS=0.2)
     payment = checkout()
     assert payment.status == PaymentStatus.PUSH_UNKNOWN
     reference = live_payhero.latest_reference()
@@ -87,9 +87,9 @@ def test_a_timed_out_push_that_was_paid_is_listed_and_the_operator_grants_the_co
     assert "already settled" in client.get(ATTENTION).get_data(as_text=True)
 
 
-def test_an_unanswered_timed_out_push_stays_listed_after_it_expires(checkout, payhero, app, client, login, admin):
+def test_an_unanswered_timed_out_push_stays_listed_after_it_expires(checkout, payhero, app, client, login, admin, settings):
     payhero.push_mode = "timeout"
-    app.config["PAYHERO_TIMEOUT_SECONDS"] = 0.2
+    settings(PAYHERO_TIMEOUT_SECONDS=0.2)
     payment = checkout()
     db.session.execute(update(Payment).values(created_at=utcnow() - timedelta(minutes=16), next_check_at=utcnow()))
     db.session.commit()
@@ -147,9 +147,9 @@ def test_a_second_success_for_a_paid_enrolment_is_flagged_and_refunded_without_r
 
 
 def test_granting_money_for_an_enrolment_already_paid_keeps_it_listed_for_a_refund(
-        payhero, client, login, admin, checkout, app):
+        payhero, client, login, admin, checkout, app, settings):
     payhero.push_mode = "timeout"
-    app.config["PAYHERO_TIMEOUT_SECONDS"] = 0.2
+    settings(PAYHERO_TIMEOUT_SECONDS=0.2)
     unknown = checkout()  # no callback ever comes: after 15 minutes a new charge is allowed
     payhero.push_mode = "ok"
     db.session.execute(update(Payment).values(created_at=utcnow() - timedelta(minutes=16)))

@@ -1,6 +1,5 @@
 import base64
 import http.cookiejar
-import threading
 import urllib.parse
 import urllib.request
 from datetime import timedelta
@@ -14,6 +13,7 @@ from mwanzo.extensions import db
 from mwanzo.learning.models import Enrollment, EnrollmentStatus
 from mwanzo.learning.services import start_paid_enrollment
 from mwanzo.payments.models import Payment, PaymentStatus
+from tests.concurrency import run_together
 from tests.factories import PASSWORD
 from tests.payments.conftest import CALLBACK_TOKEN
 
@@ -91,9 +91,9 @@ def test_stk_push_request_is_exactly_as_documented_and_identifiers_are_stored(ch
     assert enrollment.status == EnrollmentStatus.PENDING_PAYMENT
 
 
-def test_push_timeout_leaves_the_outcome_unknown_and_never_pushes_again(checkout, payhero, client, app):
+def test_push_timeout_leaves_the_outcome_unknown_and_never_pushes_again(checkout, payhero, client, app, settings):
     payhero.push_mode = "timeout"
-    app.config["PAYHERO_TIMEOUT_SECONDS"] = 0.3
+    settings(PAYHERO_TIMEOUT_SECONDS=0.3)
     payment = checkout()
     assert payment.status == PaymentStatus.PUSH_UNKNOWN and payment.result_code == "TIMEOUT"
     page = client.get(f"/payments/{payment.id}").get_data(as_text=True)
@@ -116,8 +116,8 @@ def test_a_refused_push_is_shown_plainly(checkout, payhero, client, mode, shown)
     assert f"We could not send the payment request to M-Pesa: {shown}" in client.get(f"/payments/{payment.id}").get_data(as_text=True)
 
 
-def test_wrong_credentials_are_a_push_failure_not_a_crash(checkout, payhero, app):
-    app.config["PAYHERO_API_PASSWORD"] = "wrong"
+def test_wrong_credentials_are_a_push_failure_not_a_crash(checkout, payhero, app, settings):
+    settings(PAYHERO_API_PASSWORD="wrong")
     assert checkout().status == PaymentStatus.PUSH_FAILED
     assert payhero.transactions == {}
 
@@ -160,9 +160,9 @@ def test_a_lost_callback_is_never_paid_twice_even_when_reconciliation_did_not_ru
 
 
 def test_a_timed_out_push_blocks_a_second_charge_until_m_pesa_reports_it_failed(checkout, client, paid_course,
-                                                                                payhero, app):
+                                                                                payhero, app, settings):
     payhero.push_mode, payhero.hang_seconds = "timeout", 0.6
-    app.config["PAYHERO_TIMEOUT_SECONDS"] = 0.2
+    settings(PAYHERO_TIMEOUT_SECONDS=0.2)
     first = checkout()
     reference = payhero.latest_reference()  # PayHero created it after we gave up: the prompt is on the phone
     payhero.push_mode = "ok"
@@ -215,14 +215,11 @@ def test_checkout_form_shows_the_price_and_needs_its_csrf_token(client, login, m
     assert payment_count() == 0
 
 
-def test_checkouts_per_learner_are_rate_limited_so_phones_are_not_spammed(client, login, make, app):
+def test_checkouts_per_learner_are_rate_limited_so_phones_are_not_spammed(client, login, make, app, settings):
     courses = [make.course(price=Decimal("100")) for _ in range(3)]
     login(make.user())
-    app.config["CHECKOUT_RATE_LIMIT"] = "2 per minute"
-    try:
-        codes = [client.post(f"/courses/{c.slug}/checkout", data={"phone": "0712345678"}).status_code for c in courses]
-    finally:
-        app.config["CHECKOUT_RATE_LIMIT"] = "6 per 10 minutes"
+    settings(CHECKOUT_RATE_LIMIT="2 per minute")
+    codes = [client.post(f"/courses/{c.slug}/checkout", data={"phone": "0712345678"}).status_code for c in courses]
     assert codes == [303, 303, 429] and payment_count() == 2
 
 
@@ -234,17 +231,15 @@ def test_a_double_submitted_checkout_on_postgresql_sends_one_prompt(postgres, li
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
     login_form = urllib.parse.urlencode({"email": "double@example.com", "password": PASSWORD}).encode()
     opener.open(f"{live_server}/login", data=login_form)
-    barrier, statuses, url = threading.Barrier(4), [], f"{live_server}/courses/{paid_course.slug}/checkout"
+    statuses, url = [], f"{live_server}/courses/{paid_course.slug}/checkout"
 
-    def submit():
+    def submit(barrier):
         barrier.wait()
         response = opener.open(url,
                                data=urllib.parse.urlencode({"phone": "0712345678"}).encode())
         statuses.append((response.status, response.url))
 
-    threads = [threading.Thread(target=submit) for _ in range(4)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
+    assert run_together(None, submit, 4) == []
     assert payment_count() == 1 and len(live_payhero.pushes()) == 1
     payment = db.session.scalar(select(Payment))
     assert all(code == 200 and url.endswith(f"/payments/{payment.id}") for code, url in statuses)

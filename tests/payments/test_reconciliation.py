@@ -101,10 +101,10 @@ def test_no_outcome_after_15_minutes_expires_the_payment(checkout, payhero, clie
     assert "We did not hear back from M-Pesa in time" in page and "Try again" in page
 
 
-def test_an_unreachable_payhero_leaves_the_payment_pending(checkout, payhero, app):
+def test_an_unreachable_payhero_leaves_the_payment_pending(checkout, payhero, app, settings):
     payment = checkout()
     age(payment, 2)
-    app.config["PAYHERO_BASE_URL"] = "http://127.0.0.1:9"  # nothing listens there
+    settings(PAYHERO_BASE_URL="http://127.0.0.1:9")  # nothing listens there
     tasks.reconcile_payments()
     payment = reloaded(payment)
     assert payment.status == PaymentStatus.PENDING and payment.status_checks == 1

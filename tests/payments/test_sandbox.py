@@ -16,12 +16,10 @@ from tests.emails import emails_to
 
 
 @pytest.fixture
-def reachable(app, live_server):
+def reachable(app, live_server, settings):
     """Sandbox callbacks go to PUBLIC_BASE_URL: point it at the running app."""
-    original = app.config["PUBLIC_BASE_URL"]
-    app.config["PUBLIC_BASE_URL"] = live_server
+    settings(PUBLIC_BASE_URL=live_server)
     yield
-    app.config["PUBLIC_BASE_URL"] = original
 
 
 def reloaded(payment):
@@ -77,16 +75,13 @@ def test_unknown_sandbox_actions_are_refused(client, checkout):
     assert client.post(f"/payments/{payment.id}/sandbox-phone", data={"action": "steal"}).status_code == 400
 
 
-def test_the_sandbox_is_refused_in_production(client, checkout, app):
+def test_the_sandbox_is_refused_in_production(client, checkout, app, settings):
     payment = checkout()
-    app.config["MWANZO_ENV"] = "production"
-    try:
-        assert client.get(f"/payments/{payment.id}/sandbox-phone").status_code == 404
-        with pytest.raises(SandboxRefused):
-            SandboxProvider()
-        assert "sandbox-phone" not in client.get(f"/payments/{payment.id}").get_data(as_text=True)
-    finally:
-        app.config["MWANZO_ENV"] = "development"
+    settings(MWANZO_ENV="production")
+    assert client.get(f"/payments/{payment.id}/sandbox-phone").status_code == 404
+    with pytest.raises(SandboxRefused):
+        SandboxProvider()
+    assert "sandbox-phone" not in client.get(f"/payments/{payment.id}").get_data(as_text=True)
     with pytest.raises(InsecureConfiguration, match="sandbox"):
         create_app({"MWANZO_ENV": "production", "SECRET_KEY": "x" * 40, "PAYMENT_PROVIDER": "sandbox"})
 

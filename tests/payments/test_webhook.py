@@ -1,5 +1,4 @@
 """The webhook: token, body checks, matching, verification by status query, exactly-once settling."""
-import threading
 
 import pytest
 from sqlalchemy import func, select
@@ -8,6 +7,7 @@ from mwanzo.courses.models import Course
 from mwanzo.extensions import db
 from mwanzo.learning.models import Enrollment, EnrollmentStatus
 from mwanzo.payments.models import Payment, PaymentEvent, PaymentStatus
+from tests.concurrency import run_together
 from tests.emails import emails_to
 from tests.payments.conftest import callback_path
 
@@ -177,15 +177,13 @@ def test_concurrent_success_and_failure_callbacks_on_postgresql_grant_once(postg
     failure = live_payhero.settle(payment.provider_reference, 1032, "Request cancelled by user.")
     live_payhero.transactions[payment.provider_reference]["status"] = "SUCCESS"
     url = live_payhero.transactions[payment.provider_reference]["body"]["callback_url"]
-    barrier, results = threading.Barrier(4), []
+    results = []
 
-    def send(body):
+    def send(barrier, body):
         barrier.wait()
         results.extend(live_payhero.post_callback(url, body))
 
-    threads = [threading.Thread(target=send, args=(b,)) for b in (success, success, failure, failure)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
+    assert run_together(None, send, each=(success, success, failure, failure)) == []
     assert results == [200] * 4
     # M-Pesa's status query says paid: whichever callback lands first, the learner gets the
     # course exactly once.

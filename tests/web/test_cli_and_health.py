@@ -25,15 +25,12 @@ def test_seed_demo_is_idempotent_and_its_logins_work(app, client):
     assert "Data entry clerk" in client.get("/jobs").get_data(as_text=True)
 
 
-def test_healthz_checks_redis_when_configured(app, client, redis_url):
-    app.config["REDIS_URL"] = redis_url
-    try:
-        assert client.get("/healthz").get_json()["checks"] == {"database": "ok", "redis": "ok"}
-        app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
-        response = client.get("/healthz")
-        assert response.status_code == 503 and response.get_json()["checks"]["redis"].startswith("error")
-    finally:
-        app.config["REDIS_URL"] = None
+def test_healthz_checks_redis_when_configured(app, client, redis_url, settings):
+    settings(REDIS_URL=redis_url)
+    assert client.get("/healthz").get_json()["checks"] == {"database": "ok", "redis": "ok"}
+    settings(REDIS_URL="redis://127.0.0.1:1/0")
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.get_json()["checks"]["redis"].startswith("error")
 
 
 def test_server_errors_show_the_friendly_page(app):

@@ -78,10 +78,9 @@ CASES = {
 
 
 @pytest.fixture
-def restore_limits(app):
-    saved = app.config["VERIFY_RATE_LIMIT"]
-    yield
-    app.config["VERIFY_RATE_LIMIT"] = saved
+def restore_limits(app, monkeypatch):
+    """The 429 case lowers the lookup limit; monkeypatch puts the configured one back after the test."""
+    monkeypatch.setitem(app.config, "VERIFY_RATE_LIMIT", app.config["VERIFY_RATE_LIMIT"])
 
 
 def ask(case, client, make, login, headers):
