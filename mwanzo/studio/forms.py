@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from mwanzo.courses.models import LessonKind, Level
 from mwanzo.images import upload_validators
 from mwanzo.labels import choices
+from mwanzo.web.listing import ListForm
 
 
 def lines(text: str | None) -> list[str]:
@@ -74,3 +75,7 @@ class MoveForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """Only the CSRF token: a POST that confirms a delete or a submission."""
+
+
+class RosterFilterForm(ListForm):
+    stuck = BooleanField(_l("Only learners stuck for 7 days"))
