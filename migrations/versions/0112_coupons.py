@@ -1,4 +1,4 @@
-"""payments: coupons and their redemptions, learners' refund requests
+"""payments: coupons and their redemptions, learners' refund requests, the platform share of each payment
 
 Revision ID: 0112
 Revises: 0108
@@ -13,6 +13,8 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table("payments", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("platform_share_percent", sa.Numeric(5, 2), nullable=True))
     op.create_table(
         "coupons",
         sa.Column("code", sa.String(length=40), nullable=False),
@@ -87,6 +89,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("payments", schema=None) as batch_op:
+        batch_op.drop_column("platform_share_percent")
     op.drop_table("refund_requests")
     op.drop_table("coupon_redemptions")
     op.drop_table("coupons")

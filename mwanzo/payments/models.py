@@ -80,6 +80,9 @@ class Payment(TimestampedModel):
     claimed_receipt: Mapped[str | None] = mapped_column(sa.String(40))
     resolved_at: Mapped[datetime | None]
     resolved_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
+    # The platform's share (PLATFORM_SHARE_PERCENT) when the learner checked out: a later change of the
+    # setting does not rewrite past statements. Empty on payments older than the setting (the default applies).
+    platform_share_percent: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
 
     enrollment: Mapped[Enrollment] = relationship(lazy="raise_on_sql")
     student: Mapped[User] = relationship(foreign_keys=[student_id], lazy="raise_on_sql")

@@ -231,6 +231,7 @@ def start_checkout(student: User, course: Course, phone: str,
     payment = Payment(
         enrollment_id=enrollment.id, student_id=student.id, course_id=course.id, amount=quote.amount,
         currency="KES", status=S.PENDING, provider=current_app.config["PAYMENT_PROVIDER"], phone_number=phone,
+        platform_share_percent=Decimal(current_app.config["PLATFORM_SHARE_PERCENT"]),
         external_reference=f"MWZ-{secrets.token_hex(6).upper()}", next_check_at=utcnow() + FIRST_CHECK_AFTER,
     )
     db.session.add(payment)
