@@ -36,6 +36,6 @@ clean:
 
 # Translations: refresh the catalogue from the code, then compile it (the .mo files are committed).
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o mwanzo/translations/messages.pot --no-location --sort-output mwanzo
-	$(BIN)/pybabel update -i mwanzo/translations/messages.pot -d mwanzo/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o mwanzo/translations/messages.pot --no-location --sort-output mwanzo
+	$(BIN)/pybabel update -i mwanzo/translations/messages.pot -d mwanzo/translations --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d mwanzo/translations

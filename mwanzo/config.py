@@ -127,6 +127,10 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "S3_BUCKET": os.environ.get("S3_BUCKET") or None,
         "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL") or None,
         "MEDIA_URL_TTL_SECONDS": env_int("MEDIA_URL_TTL_SECONDS", 3600),
+        # Signed media URLs made within one window share their expiry (the window's end plus the TTL), so a
+        # revisit asks for the same URLs and the browser answers from its cache. An issued URL thus works
+        # for TTL to TTL + window seconds; a revoked learner loses playlists (and so new URLs) at once.
+        "MEDIA_URL_WINDOW_SECONDS": env_int("MEDIA_URL_WINDOW_SECONDS", 3600),
         "MEDIA_X_ACCEL_PREFIX": os.environ.get("MEDIA_X_ACCEL_PREFIX") or None,
         # Largest picture upload, checked from its header before decoding. 25 MP covers a 24 MP camera
         # photo (thumbnails and logos are at most 640 px wide); decoded as RGBA that is 100 MB at most,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 
 from mwanzo.auth.models import Role
@@ -14,7 +15,7 @@ NAV_LINKS = (
     ((ADMIN,), "admin.dashboard", _l("Admin")),
     ((ADMIN,), "admin.payment_list", _l("All payments")),
     ((ADMIN,), "admin.attention_list", _l("Payments to settle")),
-    ((ADMIN,), "admin.review_queue", _l("Reviews")),
+    ((ADMIN,), "admin.review_queue", lazy_pgettext("approval queue", "Reviews")),
     ((STUDENT,), "careers.application_list", _l("Applications")),
     ((EMPLOYER,), "careers.employer_job_list", _l("Your jobs")),
     ((EMPLOYER,), "careers.candidate_list", _l("Candidates")),

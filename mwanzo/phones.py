@@ -26,3 +26,11 @@ def normalise_kenyan_phone(raw: str) -> str:
     if not _CANONICAL.match(digits):
         raise InvalidPhone(raw)
     return digits
+
+
+def display_phone(stored: str | None) -> str:
+    """A canonical number as a person writes it: 254712345670 -> 0712 345 670 (anything else unchanged)."""
+    if not stored or not _CANONICAL.match(stored):
+        return stored or ""
+    local = "0" + stored[3:]
+    return f"{local[:4]} {local[4:7]} {local[7:]}"

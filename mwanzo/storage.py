@@ -6,6 +6,8 @@ file into memory: saves and reads stream in chunks.
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Iterator, Protocol
 
@@ -14,11 +16,19 @@ from flask import current_app
 CHUNK = 1024 * 1024
 
 
+@dataclass(frozen=True)
+class ObjectStat:
+    size: int
+    modified: datetime  # UTC
+    etag: str  # quoted, as an HTTP ETag
+
+
 class Storage(Protocol):
     def save(self, key: str, source: BinaryIO | Path, content_type: str) -> int: ...
     def open(self, key: str) -> BinaryIO: ...
     def iter_range(self, key: str, start: int, end: int) -> Iterator[bytes]: ...
     def size(self, key: str) -> int: ...
+    def stat(self, key: str) -> ObjectStat: ...
     def exists(self, key: str) -> bool: ...
     def delete_prefix(self, prefix: str) -> None: ...
     def download_to(self, key: str, target: Path) -> None: ...
@@ -68,6 +78,11 @@ class LocalStorage:
     def size(self, key: str) -> int:
         return self.path(key).stat().st_size
 
+    def stat(self, key: str) -> ObjectStat:
+        info = self.path(key).stat()
+        return ObjectStat(info.st_size, datetime.fromtimestamp(int(info.st_mtime), UTC),
+                          f'"{info.st_size:x}-{info.st_mtime_ns:x}"')
+
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
 
@@ -110,6 +125,10 @@ class S3Storage:
 
     def size(self, key: str) -> int:
         return self.client.head_object(Bucket=self.bucket, Key=_safe_key(key))["ContentLength"]
+
+    def stat(self, key: str) -> ObjectStat:
+        head = self.client.head_object(Bucket=self.bucket, Key=_safe_key(key))
+        return ObjectStat(head["ContentLength"], head["LastModified"].astimezone(UTC), head["ETag"])
 
     def exists(self, key: str) -> bool:
         from botocore.exceptions import ClientError

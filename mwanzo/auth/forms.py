@@ -71,7 +71,10 @@ class ProfileForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     phone = StringField(_l("Phone"), validators=[Optional(), kenyan_phone])
     bio = TextAreaField(_l("About you"), validators=[Optional(), Length(max=2000)])
-    locale = SelectField(_l("Language"), choices=[SelectChoice("en", "English"), SelectChoice("sw", "Kiswahili")])
+    # "" keeps following the browser (or the switcher's cookie) until the learner picks a language here.
+    locale = SelectField(_l("Language"), choices=[SelectChoice("", _l("Not chosen: follow my browser")),
+                                                  SelectChoice("en", "English"), SelectChoice("sw", "Kiswahili")],
+                         default="")
     data_saver = BooleanField(_l("Data saver: play the lowest video quality unless I choose otherwise"))
     show_to_employers = BooleanField(_l("Show me to employers in the candidate pool"))
     email_weekly_report = BooleanField(_l("Send me a weekly progress report"))

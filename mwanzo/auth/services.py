@@ -68,20 +68,23 @@ def load_user_from_session_id(session_id: str) -> User | None:
 
 
 def create_user(name: str, email: str, password: str, role: Role = Role.STUDENT, phone: str | None = None,
-                verified: bool = False) -> User:
+                verified: bool = False, locale: str | None = None) -> User:
     email = normalise_email(email)
     if find_user_by_email(email):
         raise EmailTaken(email)
-    user = User(name=name.strip(), email=email, role=role, phone=phone, is_email_verified=verified)
+    user = User(name=name.strip(), email=email, role=role, phone=phone, is_email_verified=verified, locale=locale)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
     return user
 
 
-def register(name: str, email: str, password: str, role: Role = Role.STUDENT, phone: str | None = None) -> None:
+def register(name: str, email: str, password: str, role: Role = Role.STUDENT, phone: str | None = None,
+             locale: str | None = None) -> None:
     """Create the account and email its verification link. For an address that already has an account,
-    nothing changes: its owner is told by email instead, so the form never reveals who has an account."""
+    nothing changes: its owner is told by email instead, so the form never reveals who has an account.
+
+    locale is the language the visitor chose before signing up (None: the account follows the browser)."""
     if role not in SELF_SERVICE_ROLES:
         raise ValueError("ADMIN accounts are created by an admin or the CLI")
     owner = find_user_by_email(email)
@@ -92,7 +95,7 @@ def register(name: str, email: str, password: str, role: Role = Role.STUDENT, ph
                    dedupe_key=f"registration-attempt:{owner.id}:{utcnow():%Y-%m-%d}",
                    login_url=absolute_url("auth.login"), reset_url=absolute_url("auth.forgot_password"))
         return
-    user = create_user(name, email, password, role=role, phone=phone)
+    user = create_user(name, email, password, role=role, phone=phone, locale=locale)
     send_email(user.email, "welcome", locale=user.locale, user=user,
                verify_url=absolute_url("auth.verify_email", token=make_token(user, "verify-email")))
 

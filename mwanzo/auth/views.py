@@ -11,6 +11,7 @@ from mwanzo.auth.forms import (ChangePasswordForm, EmailOnlyForm, LoginForm, Pro
                                ResetPasswordForm)
 from mwanzo.auth.models import Role
 from mwanzo.extensions import db, limiter
+from mwanzo.phones import display_phone
 from mwanzo.web.security import is_safe_next
 
 bp = Blueprint("auth", __name__)
@@ -102,10 +103,16 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         services.register(form.name.data, form.email.data, form.password.data,
-                          role=Role(form.role.data), phone=form.phone.data or None)
+                          role=Role(form.role.data), phone=form.phone.data or None, locale=chosen_language())
         db.session.commit()
         return redirect(url_for("auth.registration_sent"))
     return render_template("auth/register.html", form=form), 422 if form.errors else 200
+
+
+def chosen_language() -> str | None:
+    """The language picked with the switcher before signing up (its cookie), not the browser's guess."""
+    code = request.cookies.get("lang")
+    return code if code in current_app.config["LANGUAGES"] else None
 
 
 @bp.get("/register/check-email")
@@ -215,11 +222,13 @@ def reset_password(token: str):
 @login_required
 def profile():
     form = ProfileForm(obj=current_user)
+    if not form.is_submitted():
+        form.phone.data = display_phone(current_user.phone) or None
     password_form = ChangePasswordForm(prefix="pw")
     if form.validate_on_submit():
         services.update_profile(
             current_user, name=form.name.data.strip(), phone=form.phone.data or None, bio=form.bio.data or None,
-            locale=form.locale.data, data_saver=form.data_saver.data,
+            locale=form.locale.data or None, data_saver=form.data_saver.data,
             show_to_employers=form.show_to_employers.data, email_weekly_report=form.email_weekly_report.data,
         )
         db.session.commit()

@@ -37,6 +37,13 @@ def certificate_for_enrollment(enrollment_id) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.enrollment_id == enrollment_id))
 
 
+def live_certificate(student_id, course_id) -> Certificate | None:
+    """The learner's certificate for a course, unless it was revoked."""
+    return db.session.scalar(select(Certificate).where(Certificate.student_id == student_id,
+                                                       Certificate.course_id == course_id,
+                                                       Certificate.revoked_at.is_(None)))
+
+
 def issue_certificate(enrollment_id: uuid.UUID, student_id: uuid.UUID, course_id: uuid.UUID,
                       completed_at: datetime | None) -> Certificate:
     """Issue the certificate of a completed enrolment (learning calls this on completion, in the same

@@ -136,3 +136,45 @@ def mark_complete(student_id: uuid.UUID, lesson_id: uuid.UUID, now: datetime | N
               "updated_at": now},
     ).returning(table.c.completed_at)
     return db.session.execute(statement).scalar_one() == now
+
+
+def start_watching(student_id: uuid.UUID, lesson_id: uuid.UUID, now: datetime | None = None) -> None:
+    """The server has served this learner the lesson's video: start its clock unless it already runs."""
+    now = now or utcnow()
+    table = VideoProgress.__table__
+    statement = _insert().values(**_base_values(student_id, lesson_id, now), position_seconds=0,
+                                 watched_seconds=0, last_reported_at=now, completed=False)
+    db.session.execute(statement.on_conflict_do_nothing(index_elements=[table.c.student_id, table.c.lesson_id]))
+
+
+def confirm_watched(student_id: uuid.UUID, lesson_id: uuid.UUID, duration: int,
+                    now: datetime | None = None) -> tuple[bool, int]:
+    """A learner without the player says "I've watched this". The same rule as the player's saves:
+    what was credited so far plus 2× the server-clock seconds since the last save (or since the
+    video was first served) plus the slack must reach 80 % of the duration. One conditional UPDATE.
+
+    Returns (completed by this call, seconds still to wait: 0 once complete)."""
+    now = now or utcnow()
+    duration = max(int(duration or 0), 0)
+    table = VideoProgress.__table__
+    old = table.c
+    now_param = sa.literal(now, UTCDateTime())
+    elapsed = seconds_between(now_param, old.last_reported_at)
+    credit = greatest(sa.cast(sa.func.floor(elapsed * MAX_PLAYBACK_RATE + SLACK_SECONDS), sa.Integer), 0)
+    enough = (old.watched_seconds + credit) * COMPLETE_DENOMINATOR >= duration * COMPLETE_NUMERATOR
+    owner = (old.student_id == student_id) & (old.lesson_id == lesson_id)
+    done = db.session.execute(
+        sa.update(table).where(owner, old.completed | (old.last_reported_at.is_not(None) & enough))
+        .values(completed=True, completed_at=sa.func.coalesce(old.completed_at, now_param),
+                watched_seconds=greatest(old.watched_seconds, least(old.watched_seconds + credit, duration)),
+                updated_at=now)
+        .returning(old.completed_at)
+    ).first()
+    if done is not None:
+        return done.completed_at == now, 0
+    row = db.session.execute(sa.select(old.watched_seconds, old.last_reported_at).where(owner)).first()
+    if row is None or row.last_reported_at is None:
+        return False, -(-duration * COMPLETE_NUMERATOR // (COMPLETE_DENOMINATOR * MAX_PLAYBACK_RATE))
+    missing = duration * COMPLETE_NUMERATOR / COMPLETE_DENOMINATOR - row.watched_seconds - SLACK_SECONDS
+    waited = (now - row.last_reported_at).total_seconds()
+    return False, max(1, int(missing / MAX_PLAYBACK_RATE - waited) + 1)

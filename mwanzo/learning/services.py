@@ -355,10 +355,23 @@ def open_lesson(user: User | None, slug: str, lesson_id: uuid.UUID) -> LessonPag
                       lessons[index + 1] if index + 1 < len(lessons) else None)
 
 
-def _after_lesson_completed(access: LessonAccess, newly_completed: bool) -> None:
-    """Enrolment progress moves only when a lesson becomes complete, so ordinary saves stay cheap."""
-    if newly_completed and access.enrollment is not None and access.enrollment.grants_access:
-        refresh_progress(access.enrollment)
+def _after_lesson_completed(access: LessonAccess, newly_completed: bool) -> bool:
+    """Enrolment progress moves only when a lesson becomes complete, so ordinary saves stay cheap.
+
+    Returns True when this lesson completed the course (the certificate has just been issued)."""
+    enrollment = access.enrollment
+    if not (newly_completed and enrollment is not None and enrollment.grants_access):
+        return False
+    before = enrollment.status
+    refresh_progress(enrollment)
+    return before != EnrollmentStatus.COMPLETED and enrollment.status == EnrollmentStatus.COMPLETED
+
+
+@dataclass
+class Completion:
+    wait_seconds: int = 0  # still to wait before a video counts as watched
+    course_completed: bool = False  # this completed the course: its certificate exists now
+    enrollment_id: uuid.UUID | None = None
 
 
 def record_position(user: User, slug: str, lesson_id: uuid.UUID, position: float, now=None) -> bool:
@@ -371,12 +384,27 @@ def record_position(user: User, slug: str, lesson_id: uuid.UUID, position: float
     return completed
 
 
-def complete_text_lesson(user: User, slug: str, lesson_id: uuid.UUID) -> LessonAccess:
+def video_served(user: User | None, access: LessonAccess) -> None:
+    """The MP4 (played or downloaded) went to a signed-in learner: from now the server's clock counts."""
+    if user is not None and user.is_authenticated and access.lesson.kind == LessonKind.VIDEO:
+        progress.start_watching(user.id, access.lesson.id)
+
+
+def confirm_video_watched(user: User, slug: str, lesson_id: uuid.UUID, now=None) -> Completion:
+    """"I've watched this" from a page without the player's saves (see progress.confirm_watched)."""
+    access = viewable_lesson(user, slug, lesson_id)
+    if access.lesson.kind != LessonKind.VIDEO:
+        raise LessonNotFound()
+    completed, wait = progress.confirm_watched(user.id, access.lesson.id, access.lesson.duration_seconds, now)
+    return Completion(wait, _after_lesson_completed(access, completed), access.enrollment and access.enrollment.id)
+
+
+def complete_text_lesson(user: User, slug: str, lesson_id: uuid.UUID) -> Completion:
     access = viewable_lesson(user, slug, lesson_id)
     if access.lesson.kind != LessonKind.TEXT:
         raise LessonNotFound()
-    _after_lesson_completed(access, progress.mark_complete(user.id, access.lesson.id))
-    return access
+    course_completed = _after_lesson_completed(access, progress.mark_complete(user.id, access.lesson.id))
+    return Completion(0, course_completed, access.enrollment and access.enrollment.id)
 
 
 def playlist_name(lesson: Lesson, key: str) -> str | None:

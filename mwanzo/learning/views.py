@@ -6,11 +6,13 @@ import math
 import uuid
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from mwanzo.auth.access import learner_key, login_required, verified_email_required
+from mwanzo.certificates.services import certificate_for_enrollment, live_certificate
 from mwanzo.courses.models import Course, CourseStatus
 from mwanzo.extensions import db, limiter
 from mwanzo.learning import player, services
@@ -103,12 +105,16 @@ def lesson_video(slug: str, lesson_id: uuid.UUID):
     access = services.viewable_lesson(current_user, slug, lesson_id)
     if not access.lesson.download_key:
         abort(404)
+    services.video_served(current_user, access)
+    db.session.commit()
     return redirect(media_url(access.lesson.download_key, media_ttl(access.lesson)))
 
 
 @bp.get("/learn/<slug>/lessons/<uuid:lesson_id>/download")
 def lesson_download(slug: str, lesson_id: uuid.UUID):
     access = services.downloadable_lesson(current_user, slug, lesson_id)
+    services.video_served(current_user, access)
+    db.session.commit()
     return redirect(media_url(access.lesson.download_key,
                               download_name=f"{access.course.slug}-{access.lesson.title}.mp4"))
 
@@ -142,13 +148,40 @@ def progress_save(slug: str, lesson_id: uuid.UUID):
 @bp.post("/learn/<slug>/lessons/<uuid:lesson_id>/complete")
 @login_required
 def lesson_complete(slug: str, lesson_id: uuid.UUID):
-    services.complete_text_lesson(current_user, slug, lesson_id)
+    completion = services.complete_text_lesson(current_user, slug, lesson_id)
     db.session.commit()
+    return after_completing(slug, lesson_id, completion)
+
+
+def after_completing(slug: str, lesson_id: uuid.UUID, completion: services.Completion):
+    """The course's last lesson leads to its certificate; any other to the next lesson the form names."""
+    if completion.course_completed:
+        certificate = certificate_for_enrollment(completion.enrollment_id)
+        if certificate is not None:
+            flash(_("Course complete! Here is your certificate."), "success")
+            return redirect(url_for("certificates.certificate_detail", code=certificate.verification_code))
     try:
         target = uuid.UUID(request.form.get("next_lesson_id", ""))
     except ValueError:
         target = lesson_id
     return redirect(url_for("learning.lesson_view", slug=slug, lesson_id=target))
+
+
+@bp.post("/learn/<slug>/lessons/<uuid:lesson_id>/watched")
+@login_required
+def lesson_watched(slug: str, lesson_id: uuid.UUID):
+    """The form beside the video for browsers without the player's script (and anyone who prefers it)."""
+    completion = services.confirm_video_watched(current_user, slug, lesson_id)
+    db.session.commit()
+    if wait := completion.wait_seconds:
+        flash(_("Keep watching: this video counts as watched once you have had time to watch most of it "
+                "(about %(minutes)s more).", minutes=format_wait(wait)), "info")
+        return redirect(url_for("learning.lesson_view", slug=slug, lesson_id=lesson_id))
+    return after_completing(slug, lesson_id, completion)
+
+
+def format_wait(seconds: int) -> str:
+    return format_timedelta(seconds, threshold=1.1, granularity="second")
 
 
 # ---------------------------------------------------------------- taking quizzes (rules: mwanzo.quizzes.services)
@@ -256,8 +289,9 @@ def attempt_result(attempt_id: uuid.UUID):
     db.session.commit()
     quiz = quizzes.quiz_for_learner(quiz.id)  # reloaded with its questions after the commit
     summary = quizzes.summary_for(quiz, current_user)
+    certificate = live_certificate(current_user.id, course.id) if attempt.passed else None
     return render_attempt("quizzes/attempt_result.html", course, quiz, attempt, summary=summary,
-                          revealed=quizzes.answers_revealed(quiz, summary))
+                          revealed=quizzes.answers_revealed(quiz, summary), certificate=certificate)
 
 
 @bp.errorhandler(services.LessonNotFound)

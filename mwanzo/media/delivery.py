@@ -16,6 +16,7 @@ import re
 import time
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
+from werkzeug.http import http_date, parse_date
 
 from mwanzo.storage import LocalStorage, get_storage
 
@@ -55,7 +56,7 @@ def media_url(key: str, ttl: int | None = None, download_name: str | None = None
 
     With download_name the response is an attachment saved under that name."""
     ttl = ttl or current_app.config["MEDIA_URL_TTL_SECONDS"]
-    expires = int(time.time()) + ttl
+    expires = windowed_expiry(ttl)
     if key.endswith(".m3u8") or current_app.config["STORAGE_BACKEND"] == "local":
         extra = {"dl": download_name} if download_name else {}
         return url_for("media.serve", key=key, exp=expires, sig=_signature(key, expires), **extra)
@@ -66,6 +67,14 @@ def media_url(key: str, ttl: int | None = None, download_name: str | None = None
     if download_name:
         params["ResponseContentDisposition"] = attachment(download_name)
     return storage.client.generate_presigned_url("get_object", Params=params, ExpiresIn=ttl)
+
+
+def windowed_expiry(ttl: int, now: float | None = None) -> int:
+    """The end of the current MEDIA_URL_WINDOW_SECONDS window plus ttl: every URL for one object signed
+    within a window is the same URL, which the browser (or a CDN) can answer from its cache."""
+    window = max(1, current_app.config["MEDIA_URL_WINDOW_SECONDS"])
+    now = int(time.time() if now is None else now)
+    return (now // window + 1) * window + ttl
 
 
 def attachment(filename: str) -> str:
@@ -156,9 +165,9 @@ def serve(key: str):
     storage = get_storage()
     if not storage.exists(key):
         abort(404)
-    private_cache = "private, max-age=300"
     if key.endswith(".m3u8"):
         return playlist_response(key)
+    private_cache = cache_control(key, int(request.args["exp"]))
     accel = current_app.config.get("MEDIA_X_ACCEL_PREFIX")
     if accel and isinstance(storage, LocalStorage):
         response = Response(mimetype=content_type_for(key))
@@ -171,11 +180,27 @@ def serve(key: str):
     return response
 
 
+IMMUTABLE = (".m4s", ".ts")  # segments below a lesson's version folder: new video, new folder
+
+
+def cache_control(key: str, expires: int) -> str:
+    """The learner's browser keeps the bytes as long as their signed URL lives; segments never change."""
+    age = max(0, expires - int(time.time()))
+    return f"private, max-age={age}" + (", immutable" if key.endswith(IMMUTABLE) else "")
+
+
 def ranged_response(storage, key: str, cache_control: str) -> Response:
-    """Whole file, or the single byte range asked for (206), streamed in chunks."""
-    size = storage.size(key)
+    """Whole file, or the single byte range asked for (206), streamed in chunks; 304 when the browser's
+    copy (ETag or Last-Modified) is current, and a Range with a stale If-Range gets the whole file."""
+    stat = storage.stat(key)
+    size = stat.size
+    validators = {"ETag": stat.etag, "Last-Modified": http_date(stat.modified), "Cache-Control": cache_control}
+    if not_modified(stat):
+        return Response(status=304, headers=validators)
     start, end, status = 0, size - 1, 200
     header = request.headers.get("Range")
+    if header and request.headers.get("If-Range") not in (None, stat.etag):
+        header = None
     if header:
         match = _RANGE.match(header.strip())
         if not match or (not match.group(1) and not match.group(2)):
@@ -192,7 +217,16 @@ def ranged_response(storage, key: str, cache_control: str) -> Response:
                         direct_passthrough=True)
     response.headers["Accept-Ranges"] = "bytes"
     response.headers["Content-Length"] = str(end - start + 1)
-    response.headers["Cache-Control"] = cache_control
+    response.headers.update(validators)
     if status == 206:
         response.headers["Content-Range"] = f"bytes {start}-{end}/{size}"
     return response
+
+
+def not_modified(stat) -> bool:
+    """If-None-Match decides when sent; otherwise If-Modified-Since (whole seconds)."""
+    tags = request.headers.get("If-None-Match")
+    if tags is not None:
+        return tags.strip() == "*" or stat.etag in [tag.strip().removeprefix("W/") for tag in tags.split(",")]
+    since = parse_date(request.headers.get("If-Modified-Since"))
+    return since is not None and int(stat.modified.timestamp()) <= int(since.timestamp())

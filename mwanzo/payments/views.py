@@ -15,6 +15,7 @@ from mwanzo.learning import services as learning
 from mwanzo.payments import coupons, queries, refunds, sandbox, services
 from mwanzo.payments.forms import CheckoutForm, RefundRequestForm
 from mwanzo.payments.models import Payment, PaymentStatus
+from mwanzo.phones import display_phone
 from mwanzo.web.htmx import render
 from mwanzo.web.inputs import json_object
 
@@ -56,7 +57,7 @@ def checkout(slug: str):
     if request.method == "POST":
         form = CheckoutForm()
     else:
-        form = CheckoutForm(formdata=None, phone=current_user.phone,
+        form = CheckoutForm(formdata=None, phone=display_phone(current_user.phone),
                             coupon=coupons.normalise_code(request.args.get("coupon", ""))[:40])
     quote, refused = checkout_quote(course, form.coupon.data)
     if form.validate_on_submit() and refused is None:

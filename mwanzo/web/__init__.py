@@ -3,9 +3,10 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from mwanzo.web import assets, errors, filters, health, inputs, language, security
+    from mwanzo.web import assets, errors, filters, health, inputs, language, security, sessions
 
     assets.init_app(app)
+    sessions.init_app(app)
     filters.init_app(app)
     security.init_app(app)
     inputs.init_app(app)

@@ -10,6 +10,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from mwanzo.labels import label
+from mwanzo.phones import display_phone
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
@@ -43,6 +44,13 @@ def format_kes(amount: Decimal | int | float | None, free: bool = True) -> str:
     return f"KES {format_decimal(value, format=pattern)}"
 
 
+def format_score(score: Decimal | int | float | None) -> str:
+    """A percentage as a person says it: 100, 87.5 (the locale's decimal sign, no trailing zeros)."""
+    if score is None:
+        return ""
+    return format_decimal(Decimal(score), format="#,##0.##")
+
+
 def format_duration(seconds: int | None) -> str:
     seconds = int(seconds or 0)
     hours, rest = divmod(seconds, 3600)
@@ -72,4 +80,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(label, "label")
     app.add_template_filter(format_duration, "duration")
     app.add_template_filter(format_bytes, "filesize")
+    app.add_template_filter(format_score, "score")
+    app.add_template_filter(display_phone, "phone")
     app.add_template_filter(lambda value: format_date(value, "medium") if value else "", "dateformat")

@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from mwanzo.auth.models import User
 from mwanzo.extensions import db
+from tests.browser.helpers import open_menu_link
 from tests.emails import emails_to, link_in
 
 pytestmark = pytest.mark.browser
@@ -29,9 +30,9 @@ def test_register_verify_login_logout(new_page, javascript):
     page.get_by_label("Email").fill("njeri@example.com")
     page.get_by_label("Password").fill("Kenya#2026")
     page.get_by_role("button", name="Log in").click()
-    page.get_by_role("link", name="Profile").wait_for()
-    page.get_by_role("link", name="Profile").click()
+    open_menu_link(page, "Profile")
     assert page.get_by_label("Full name").input_value() == "Njeri Wambui"
+    page.locator("header .menu summary").click()
     page.get_by_role("button", name="Log out").click()
     page.get_by_text("You have logged out.").wait_for()
     assert page.viewport_size == {"width": 360, "height": 740}

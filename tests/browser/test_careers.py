@@ -5,7 +5,7 @@ from sqlalchemy import select
 from mwanzo.auth.models import Role
 from mwanzo.careers.models import ApplicationCertificate, JobApplication
 from mwanzo.extensions import db
-from tests.browser.helpers import log_in
+from tests.browser.helpers import log_in, open_menu_link
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +19,7 @@ def test_employer_posts_a_job_and_learner_applies_with_a_certificate(new_page, m
 
     employer_page = new_page(javascript=javascript)
     log_in(employer_page, "hr@safari.example")
-    employer_page.get_by_role("link", name="Your jobs").click()
+    open_menu_link(employer_page, "Your jobs")
     employer_page.get_by_role("link", name="Post a job").click()
     employer_page.get_by_label("Job title").fill("Shop bookkeeper")
     employer_page.get_by_label("Description (Markdown)").fill("Keep our **books** tidy.")

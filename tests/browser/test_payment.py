@@ -22,7 +22,7 @@ def test_learner_pays_with_the_sandbox_and_reaches_the_lesson(new_page, make, ja
     page.get_by_label("Email").fill("amani@example.com")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.get_by_role("link", name="Profile").wait_for()
+    page.locator("header .menu a[href='/profile']").wait_for(state="attached")
 
     page.goto(f"/courses/{course.slug}")
     page.get_by_role("link", name="Buy for KES 1,500").click()

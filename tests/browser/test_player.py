@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from mwanzo.extensions import db
 from mwanzo.learning.models import Enrollment, VideoProgress
-from tests.browser.helpers import log_in
+from tests.browser.helpers import log_in, open_menu_link
 from tests.learning.media_fixtures import ready_video_lesson
 
 pytestmark = pytest.mark.browser
@@ -100,7 +100,7 @@ def test_whole_learning_flow_on_a_phone(page, make):
     page.wait_for_timeout(300)
     assert db.session.scalar(select(VideoProgress.position_seconds).where(VideoProgress.lesson_id == video.id)) >= 2
     page.get_by_role("button", name="Mark complete").click()
-    page.get_by_role("link", name="My learning").click()
+    open_menu_link(page, "My learning")
     page.get_by_text("Continue where you left off").wait_for()
     no_sideways_scrolling(page)
     assert page.get_by_role("link", name="Mobile money basics").is_visible()

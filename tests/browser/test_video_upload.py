@@ -24,7 +24,7 @@ def sign_in(page, user) -> None:
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.get_by_role("link", name="My courses").wait_for()
+    page.locator("header .menu a", has_text="My courses").wait_for(state="attached")
 
 
 @pytest.fixture

@@ -38,17 +38,18 @@ def test_template_text_goes_through_gettext(template):
 
 def extracted_messages() -> set[str]:
     method_map = [("**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
+                "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2)}
     messages = set()
-    for _, _, message, _, _ in extract_from_dir(str(PACKAGE), method_map, keywords=keywords):
-        messages.add(message if isinstance(message, str) else message[0])
+    for _, _, message, _, context in extract_from_dir(str(PACKAGE), method_map, keywords=keywords):
+        messages.add((context, message if isinstance(message, str) else message[0]))
     return messages
 
 
 def test_swahili_catalogue_has_every_message():
     with SWAHILI_PO.open("rb") as handle:
         catalogue = read_po(handle, locale="sw")
-    translated = {m.id if isinstance(m.id, str) else m.id[0] for m in catalogue
+    translated = {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in catalogue
                   if m.id and m.string and all(m.string if isinstance(m.string, tuple) else [m.string])
                   and not m.fuzzy}
     missing = sorted(extracted_messages() - translated)

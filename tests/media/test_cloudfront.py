@@ -7,6 +7,7 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from flask import current_app
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -37,7 +38,9 @@ def test_segment_urls_are_cloudfront_signed_and_verifiable(cloudfront):
     assert parts.netloc == "d111.cloudfront.net" and parts.path == "/lessons/abc/v1/hls/144p/seg_0000.m4s"
     assert query["Key-Pair-Id"] == "K2JCJMDEHXQW5F"
     expires = int(query["Expires"])
-    assert time.time() < expires <= time.time() + 601
+    window = current_app.config["MEDIA_URL_WINDOW_SECONDS"]  # the same URL all window long
+    assert time.time() + 600 < expires <= time.time() + 601 + window and expires % window == 600 % window
+    assert media_url("lessons/abc/v1/hls/144p/seg_0000.m4s", ttl=600) == url
     resource = url.split("?")[0]
     policy = json.dumps({"Statement": [{"Resource": resource, "Condition": {"DateLessThan": {"AWS:EpochTime": expires}}}]},
                         separators=(",", ":")).encode()

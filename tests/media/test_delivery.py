@@ -30,7 +30,8 @@ def test_signed_url_serves_bytes_with_content_type_and_ranges(client):
     assert client.get(url, headers={"Range": "bytes=5000-"}).status_code == 416
 
 
-def test_tampered_or_expired_signature_is_refused(client):
+def test_tampered_or_expired_signature_is_refused(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MEDIA_URL_WINDOW_SECONDS", 1)
     store("lessons/x/a.ts", b"segment")
     url = media_url("lessons/x/a.ts")
     query = parse_qs(urlsplit(url).query)
@@ -53,3 +54,36 @@ def test_playlists_are_rewritten_so_every_uri_inside_is_signed(client):
     segment_url = next(line for line in lines if "seg_000.m4s" in line)
     assert "sig=" in segment_url and "sig=" in next(line for line in lines if "init.mp4" in line)
     assert client.get(segment_url).data == b"media-bytes"
+
+
+def test_urls_signed_within_a_window_are_the_same_and_still_expire(app, monkeypatch):
+    """One URL per object per window (so the browser can reuse its copy), valid for TTL to TTL + window."""
+    from mwanzo.media.delivery import windowed_expiry
+
+    monkeypatch.setitem(app.config, "MEDIA_URL_WINDOW_SECONDS", 3600)
+    assert media_url("lessons/x/poster.jpg") == media_url("lessons/x/poster.jpg")
+    assert windowed_expiry(600, now=7200) == windowed_expiry(600, now=10799) == 10800 + 600
+    assert windowed_expiry(600, now=10800) == 14400 + 600
+    for now in (7200, 9000, 10799):
+        assert 600 < windowed_expiry(600, now=now) - now <= 600 + 3600
+
+
+def test_media_responses_let_the_browser_keep_and_revalidate_them(client):
+    store("lessons/x/hls/240p/seg_0001.m4s", b"segment-bytes")
+    store("lessons/x/poster.jpg", b"jpeg-bytes", "image/jpeg")
+    segment = client.get(media_url("lessons/x/hls/240p/seg_0001.m4s"))
+    expires = int(parse_qs(urlsplit(media_url("lessons/x/poster.jpg")).query)["exp"][0])
+    age = int(segment.headers["Cache-Control"].split("max-age=")[1].split(",")[0])
+    assert segment.headers["Cache-Control"].startswith("private, ") and "immutable" in segment.headers["Cache-Control"]
+    assert abs(age - (expires - time.time())) <= 2  # kept exactly as long as the signature lives
+    poster_url = media_url("lessons/x/poster.jpg")
+    poster = client.get(poster_url)
+    assert "immutable" not in poster.headers["Cache-Control"] and poster.headers["ETag"]
+    again = client.get(poster_url, headers={"If-None-Match": poster.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b"" and again.headers["Cache-Control"]
+    since = client.get(poster_url, headers={"If-Modified-Since": poster.headers["Last-Modified"]})
+    assert since.status_code == 304
+    stale = client.get(poster_url, headers={"Range": "bytes=0-3", "If-Range": '"old"'})
+    assert stale.status_code == 200 and stale.data == b"jpeg-bytes"
+    fresh = client.get(poster_url, headers={"Range": "bytes=0-3", "If-Range": poster.headers["ETag"]})
+    assert fresh.status_code == 206 and fresh.data == b"jpeg"

@@ -79,6 +79,7 @@ SIGNED_IN = {
     "/courses/<slug>/review": ANYONE,
     "/learn/<slug>/lessons/<uuid:lesson_id>/complete": ANYONE,
     "/learn/<slug>/lessons/<uuid:lesson_id>/progress": ANYONE,
+    "/learn/<slug>/lessons/<uuid:lesson_id>/watched": ANYONE,
     "/quizzes/<uuid:quiz_id>": ANYONE,
     "/quizzes/<uuid:quiz_id>/start": ANYONE,
     "/quizzes/attempts/<uuid:attempt_id>": ANYONE,

@@ -55,7 +55,19 @@
       return;
     }
     if (hls) hls.destroy();
-    hls = new window.Hls({ autoStartLoad: false, startPosition: pendingTime, capLevelToPlayerSize: true });
+    // Start on the lowest rung and skip hls.js's bandwidth test (it downloads the first segment, throws it
+    // away and downloads it again). The cap on quality is set once, before loading: hls.js's own
+    // capLevelToPlayerSize raises its cap once the player has a size and then flushes and downloads the
+    // buffered segments again at the higher rung, so one segment was paid for twice per sitting.
+    hls = new window.Hls({ autoStartLoad: false, startPosition: pendingTime, startLevel: 0, testBandwidth: false });
+    // hls.js also drops a first segment still loading when its bandwidth estimate picks a higher rung, and
+    // downloads it again there: the first segment is held to the lowest rung, then the choice is hls.js's.
+    hls.on(window.Hls.Events.MANIFEST_PARSED, function (event, data) {
+      hls.autoLevelCapping = capFor(data.levels);
+      hls.loadLevel = 0;
+      hls.startLoad(pendingTime);
+    });
+    hls.on(window.Hls.Events.FRAG_BUFFERED, function () { if (hls.loadLevel === 0 && !hls.autoLevelEnabled) hls.loadLevel = -1; });
     hls.on(window.Hls.Events.ERROR, function (event, data) {
       if (!data.fatal) return;
       if (data.type === window.Hls.ErrorTypes.MEDIA_ERROR && retries < 3) { retries += 1; hls.recoverMediaError(); return; }
@@ -66,8 +78,15 @@
       useMp4();
     });
     hls.attachMedia(video);
-    hls.loadSource(url);
-    if (started) hls.startLoad(pendingTime);
+    // Nothing is fetched before play, not even the playlist: a revisit costs the page alone.
+    if (started) hls.loadSource(url);
+  }
+
+  function capFor(levels) {
+    // The smallest rung at least as wide as the player on this screen (the highest when none is).
+    var needed = (video.clientWidth || 640) * (window.devicePixelRatio || 1), best = levels.length - 1;
+    for (var i = levels.length - 1; i >= 0; i--) { if ((levels[i].width || 0) >= needed) best = i; }
+    return best;
   }
 
   function switchTo(url) {
@@ -87,7 +106,7 @@
   video.addEventListener("play", function () {
     if (!started) {
       started = true;
-      if (hls) hls.startLoad(pendingTime);
+      if (hls) hls.loadSource(video.dataset.current);
     }
   });
 
