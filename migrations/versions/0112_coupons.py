@@ -1,4 +1,5 @@
-"""payments: coupons and their redemptions, learners' refund requests, the platform share of each payment
+"""payments: coupons and their redemptions, learners' refund requests, the platform share of each payment,
+instructor payouts and their events
 
 Revision ID: 0112
 Revises: 0108
@@ -87,8 +88,50 @@ def upgrade():
     op.create_index(op.f("ix_refund_requests_student_id"), "refund_requests", ["student_id"], unique=False)
     op.create_index(op.f("ix_refund_requests_status"), "refund_requests", ["status"], unique=False)
 
+    op.create_table(
+        "payouts",
+        sa.Column("instructor_id", sa.Uuid(), nullable=False),
+        sa.Column("amount", sa.Numeric(10, 2), nullable=False),
+        sa.Column("phone_number", sa.String(length=15), nullable=False),
+        sa.Column("status", sa.Enum("REQUESTED", "APPROVED", "SENT", "PAID", "FAILED", "REJECTED", name="payoutstatus",
+                                    native_enum=False, create_constraint=True, length=20), nullable=False),
+        sa.Column("external_reference", sa.String(length=64), nullable=False),
+        sa.Column("provider_reference", sa.String(length=100), nullable=True),
+        sa.Column("transaction_id", sa.String(length=40), nullable=True),
+        sa.Column("result_desc", sa.Text(), nullable=True),
+        sa.Column("decided_by_id", sa.Uuid(), nullable=True),
+        sa.Column("settled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("amount > 0", name=op.f("ck_payouts_amount_positive")),
+        sa.ForeignKeyConstraint(["decided_by_id"], ["users.id"], name=op.f("fk_payouts_decided_by_id_users")),
+        sa.ForeignKeyConstraint(["instructor_id"], ["users.id"], name=op.f("fk_payouts_instructor_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payouts")),
+        sa.UniqueConstraint("external_reference", name=op.f("uq_payouts_external_reference")),
+        sa.UniqueConstraint("transaction_id", name=op.f("uq_payouts_transaction_id")),
+    )
+    op.create_index(op.f("ix_payouts_instructor_id"), "payouts", ["instructor_id"], unique=False)
+    op.create_index(op.f("ix_payouts_provider_reference"), "payouts", ["provider_reference"], unique=False)
+    op.create_index(op.f("ix_payouts_status"), "payouts", ["status"], unique=False)
+    op.create_table(
+        "payout_events",
+        sa.Column("payout_id", sa.Uuid(), nullable=True),
+        sa.Column("kind", sa.String(length=30), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["payout_id"], ["payouts.id"], name=op.f("fk_payout_events_payout_id_payouts")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payout_events")),
+    )
+    op.create_index(op.f("ix_payout_events_payout_id"), "payout_events", ["payout_id"], unique=False)
+
 
 def downgrade():
+    op.drop_table("payout_events")
+    op.drop_table("payouts")
     with op.batch_alter_table("payments", schema=None) as batch_op:
         batch_op.drop_column("platform_share_percent")
     op.drop_table("refund_requests")

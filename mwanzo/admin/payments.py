@@ -14,9 +14,10 @@ from flask_login import current_user
 from mwanzo.admin.forms import AttentionSettleForm, CallbackRefundForm, PaymentFilterForm, RefundDecisionForm, RefundForm
 from mwanzo.admin.views import bp
 from mwanzo.extensions import db
-from mwanzo.payments import queries, refunds, services
+from mwanzo.auth.models import User
+from mwanzo.payments import payouts, queries, refunds, services
 from mwanzo.payments.callbacks import parse_callback
-from mwanzo.payments.models import Attention, Payment, PaymentEvent
+from mwanzo.payments.models import Attention, Payment, PaymentEvent, Payout
 from mwanzo.payments.forms import AdminCouponForm
 from mwanzo.phones import InvalidPhone, normalise_kenyan_phone
 from mwanzo.studio.coupons import coupon_page
@@ -224,3 +225,49 @@ def refund_decision_post(request_id: uuid.UUID):
     flash(_("Refund approved: the learner no longer has the course.") if form.action.data == "approve"
           else _("Refund request declined."), "success")
     return redirect(url_for("admin.refund_list"), code=303)
+
+
+# ---------------------------------------------------------------- instructor payouts
+
+@bp.get("/admin/payouts")
+def payout_list():
+    return render_template("admin/payout_list.html", payouts=payouts.admin_payouts())
+
+
+def payout_or_404(payout_id: uuid.UUID) -> Payout:
+    payout = db.session.get(Payout, payout_id)
+    if payout is None:
+        abort(404)
+    return payout
+
+
+@bp.get("/admin/payouts/<uuid:payout_id>")
+def payout_decision(payout_id: uuid.UUID):
+    require_page_visit()
+    payout = payout_or_404(payout_id)
+    return render_template("admin/payout_decision.html", payout=payout, instructor=db.session.get(User, payout.instructor_id),
+                           balance=payouts.balance(payout.instructor_id),
+                           token=confirmation_token("payout", payout.id))
+
+
+@bp.post("/admin/payouts/<uuid:payout_id>")
+def payout_decision_post(payout_id: uuid.UUID):
+    """Approve (sent to M-Pesa by a job, once) or reject with a reason; a second decision changes nothing."""
+    require_confirmation("payout", payout_id)
+    payout = payout_or_404(payout_id)
+    admin = current_user._get_current_object()
+    action = request.form.get("action")
+    try:
+        if action == "approve":
+            payouts.approve(payout, admin)
+        elif action == "reject" and request.form.get("reason", "").strip():
+            payouts.reject(payout, admin, request.form["reason"].strip()[:1000])
+        else:
+            abort(422)
+    except payouts.AlreadyDecided:
+        db.session.rollback()
+        flash(_("This payout was already decided; nothing was changed."), "info")
+        return redirect(url_for("admin.payout_list"), code=303)
+    db.session.commit()
+    flash(_("Payout approved: it is being sent to M-Pesa.") if action == "approve" else _("Payout refused."), "success")
+    return redirect(url_for("admin.payout_list"), code=303)

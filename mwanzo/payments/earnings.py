@@ -95,3 +95,17 @@ def statements(instructor_id: uuid.UUID, last: date, count: int = 12) -> list[Mo
             totals[month][offset + 1] += Decimal(share or 0)
     return [MonthStatement(m, gross, refunded, (share - refunded_share).quantize(CENT, ROUND_HALF_UP))
             for m, (gross, share, refunded, refunded_share) in totals.items()]
+
+
+def all_time_net(instructor_id: uuid.UUID) -> Decimal:
+    """What the instructor has earned since the start: every sale's share, less every refund's."""
+    keep = Payment.amount * (100 - _share()) / 100
+    sold = db.session.scalar(
+        select(func.coalesce(func.sum(keep), 0)).join(Course, Course.id == Payment.course_id)
+        .where(Course.instructor_id == instructor_id, Payment.settled_at.is_not(None),
+               Payment.status.in_((PaymentStatus.SUCCESS, PaymentStatus.REFUNDED))))
+    refunded = db.session.scalar(
+        select(func.coalesce(func.sum(keep), 0)).join(Course, Course.id == Payment.course_id)
+        .where(Course.instructor_id == instructor_id, Payment.settled_at.is_not(None),
+               Payment.status == PaymentStatus.REFUNDED))
+    return (Decimal(sold) - Decimal(refunded)).quantize(CENT, ROUND_HALF_UP)

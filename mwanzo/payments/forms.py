@@ -47,3 +47,9 @@ class AdminCouponForm(CouponForm):
 
 class RefundRequestForm(FlaskForm):
     reason = TextAreaField(_l("Why do you want your money back?"), validators=[DataRequired(), Length(min=5, max=1000)])
+
+
+class PayoutRequestForm(FlaskForm):
+    amount = DecimalField(_l("Amount (KES)"), places=0,
+                          validators=[InputRequired(), NumberRange(min=Decimal("10"), max=Decimal("250000"))])
+    phone = StringField(_l("M-Pesa phone number"), validators=[DataRequired(), kenyan_phone])

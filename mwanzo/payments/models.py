@@ -173,3 +173,53 @@ class RefundRequest(TimestampedModel):
 
     payment: Mapped[Payment] = relationship(lazy="raise_on_sql")
     student: Mapped[User] = relationship(foreign_keys=[student_id], lazy="raise_on_sql")
+
+
+class PayoutStatus(enum.StrEnum):
+    REQUESTED = "REQUESTED"  # the instructor asked; held from the balance
+    APPROVED = "APPROVED"    # an admin approved; the withdraw job has not sent it yet
+    SENT = "SENT"            # PayHero's withdraw API was called (or may have been: a timeout)
+    PAID = "PAID"            # PayHero's transaction-status confirmed it
+    FAILED = "FAILED"        # back in the balance
+    REJECTED = "REJECTED"    # an admin refused it; back in the balance
+
+
+labels(PayoutStatus, {
+    PayoutStatus.REQUESTED: _l("Waiting for approval"),
+    PayoutStatus.APPROVED: _l("Approved"),
+    PayoutStatus.SENT: _l("Sent to M-Pesa"),
+    PayoutStatus.PAID: _l("Paid"),
+    PayoutStatus.FAILED: _l("Failed: back in your balance"),
+    PayoutStatus.REJECTED: _l("Refused: back in your balance"),
+})
+
+
+class Payout(TimestampedModel):
+    """Money sent to an instructor's M-Pesa through PayHero's withdraw (B2C) API."""
+
+    __tablename__ = "payouts"
+    __table_args__ = (sa.CheckConstraint("amount > 0", name="amount_positive"),)
+
+    instructor_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    amount: Mapped[Decimal]
+    phone_number: Mapped[str] = mapped_column(sa.String(15))
+    status: Mapped[PayoutStatus] = mapped_column(str_enum(PayoutStatus), default=PayoutStatus.REQUESTED, index=True)
+    external_reference: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    provider_reference: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    transaction_id: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
+    result_desc: Mapped[str | None] = mapped_column(sa.Text)
+    decided_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
+    settled_at: Mapped[datetime | None]
+
+    instructor: Mapped[User] = relationship(foreign_keys=[instructor_id], lazy="raise_on_sql")
+
+
+class PayoutEvent(TimestampedModel):
+    """A payout's timeline as received: the withdraw request and answer, every callback (raw), each check."""
+
+    __tablename__ = "payout_events"
+
+    payout_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("payouts.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    payload: Mapped[dict | None] = mapped_column(sa.JSON)
+    note: Mapped[str | None] = mapped_column(sa.Text)

@@ -12,7 +12,7 @@ from mwanzo.auth.access import learner_key, login_required, owned_or_404, verifi
 from mwanzo.catalog.services import published_course_by_slug
 from mwanzo.extensions import csrf, db, limiter
 from mwanzo.learning import services as learning
-from mwanzo.payments import coupons, queries, refunds, sandbox, services
+from mwanzo.payments import coupons, payouts, queries, refunds, sandbox, services
 from mwanzo.payments.forms import CheckoutForm, RefundRequestForm
 from mwanzo.payments.models import Payment, PaymentStatus
 from mwanzo.phones import display_phone
@@ -178,5 +178,21 @@ def callback(token: str):
     event = services.record_callback(payload)
     db.session.commit()  # stored; settling runs as a job after this commit
     if event.kind == services.UNREADABLE:
+        abort(400)
+    return jsonify(ResultCode=0, ResultDesc="Accepted")
+
+
+@bp.post("/api/v1/payouts/callback/<token>")
+@csrf.exempt
+def payout_callback(token: str):
+    """PayHero's withdrawal (B2C) callback: stored raw, settled by a job (payments/payouts.py)."""
+    if not services.callback_token_matches(token):
+        abort(404)
+    request.max_content_length = CALLBACK_MAX_BYTES
+    if request.mimetype not in ("", "text/plain") and not request.is_json:
+        abort(415)
+    event = payouts.record_callback(json_object(request.get_data(cache=False), CALLBACK_MAX_BYTES))
+    db.session.commit()
+    if event.kind == "callback_unreadable":
         abort(400)
     return jsonify(ResultCode=0, ResultDesc="Accepted")

@@ -22,7 +22,7 @@ from mwanzo.courses.models import CourseRevision
 from mwanzo.extensions import db, limiter
 from mwanzo.learning.models import EnrollmentStatus
 from mwanzo.notifications.models import OutboundEmail
-from mwanzo.payments.models import PaymentEvent, PaymentStatus, RefundRequest
+from mwanzo.payments.models import PaymentEvent, PaymentStatus, Payout, RefundRequest
 from mwanzo.quizzes import services as quizzes
 from tests.web.test_hostile_input import sign_in
 
@@ -62,6 +62,7 @@ PUBLIC = {
     "/email/unsubscribe/<token>": "the signed link in every email",
     "/language": "the footer's language switcher",
     "/api/v1/payments/callback/<token>": "PayHero's webhook, authorised by its secret token",
+    "/api/v1/payouts/callback/<token>": "PayHero's withdrawal webhook, authorised by the same secret token",
     "/healthz": "load balancer",
     "/metrics": "Prometheus, authorised by its bearer token",
 }
@@ -155,14 +156,16 @@ def world(make):
     event = PaymentEvent(kind="callback", payload={})
     email = OutboundEmail(to_address="x@example.com", template="welcome", subject="-", body_text="-", body_html="-")
     refund = RefundRequest(payment_id=payment.id, student_id=users["student"].id, reason="Not for me", watched_percent=0)
-    db.session.add_all([revision, event, email, refund])
+    payout = Payout(instructor_id=users["instructor"].id, amount=Decimal("100"), phone_number="254712345678",
+                    external_reference="MWZP-CONTRACT")
+    db.session.add_all([revision, event, email, refund, payout])
     db.session.commit()
     values = {
         "user_id": users["student"].id, "category_id": course.category_id, "course_id": course.id,
         "section_id": section.id, "lesson_id": lesson.id, "quiz_id": quiz.id, "question_id": question.id,
         "attempt_id": attempt.id, "payment_id": payment.id, "job_id": job.id, "application_id": application.id,
         "revision_id": revision.id, "event_id": event.id,
-        "enrollment_id": enrolment.id, "email_id": email.id, "request_id": refund.id, "slug": course.slug, "code": certificate.verification_code,
+        "enrollment_id": enrolment.id, "email_id": email.id, "request_id": refund.id, "payout_id": payout.id, "slug": course.slug, "code": certificate.verification_code,
         "name": "funnel",
     }
     return values, users
