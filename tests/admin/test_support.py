@@ -262,3 +262,38 @@ def test_support_pages_stay_within_the_page_budget(client, make, admin):
         response = client.get(url)
         assert response.status_code == 200
         assert len(gzip.compress(response.get_data(), 9)) <= 14 * 1024, url
+
+
+def test_money_lists_query_counts_are_fixed(client, make, admin):
+    """Refund requests, payouts, failed emails and coupons: the same queries for one row or many."""
+    from decimal import Decimal
+
+    from mwanzo.payments.models import Coupon, CouponKind, Payout, RefundRequest
+
+    def add_rows(n):
+        for i in range(n):
+            learner, instructor = make.user(), make.user(role=Role.INSTRUCTOR)
+            course = make.course(instructor_id=instructor.id)
+            payment = make.payment(make.enrollment(learner, course), 500, PaymentStatus.SUCCESS)
+            db.session.add_all([
+                RefundRequest(payment_id=payment.id, student_id=learner.id, reason="Not for me", watched_percent=0),
+                Payout(instructor_id=instructor.id, amount=Decimal("100"), phone_number="254712345678",
+                       external_reference=f"MWZP-{payment.id.hex[:8]}"),
+                Coupon(code=f"C{payment.id.hex[:8]}", kind=CouponKind.PERCENT, value=Decimal("10"),
+                       course_id=course.id, created_by_id=admin.id),
+                OutboundEmail(to_address=learner.email, template="welcome", subject="Hi", body_text="-",
+                              body_html="-", status=EmailStatus.FAILED, last_error="SMTP down")])
+        db.session.commit()
+
+    urls = ["/admin/refunds", "/admin/payouts", "/admin/emails", "/admin/coupons"]
+    add_rows(1)
+    few = {}
+    for url in urls:
+        with count_queries() as queries:
+            assert client.get(url).status_code == 200
+        few[url] = len(queries)
+    add_rows(6)
+    for url in urls:
+        with count_queries() as queries:
+            client.get(url)
+        assert len(queries) == few[url], url
