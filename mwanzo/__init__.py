@@ -64,14 +64,18 @@ def register_blueprints(app: Flask) -> None:
     from mwanzo.catalog.views import bp as catalog_bp
     from mwanzo.analytics.unsubscribe import bp as weekly_bp
     from mwanzo.certificates.views import bp as certificates_bp
+    from mwanzo.discussions.views import bp as discussions_bp
     from mwanzo.home.views import bp as home_bp
+    from mwanzo.inbox.views import bp as inbox_bp
     from mwanzo.learning.views import bp as learning_bp
     from mwanzo.media.delivery import bp as media_bp
     from mwanzo.payments.views import bp as payments_bp
+    from mwanzo.privacy.views import bp as privacy_bp
+    from mwanzo.sms.views import bp as sms_bp
     from mwanzo.studio.views import bp as studio_bp
 
-    for bp in (admin_bp, auth_bp, careers_bp, catalog_bp, certificates_bp, home_bp, learning_bp, media_bp,
-               payments_bp, studio_bp, weekly_bp):
+    for bp in (admin_bp, auth_bp, careers_bp, catalog_bp, certificates_bp, discussions_bp, home_bp, inbox_bp,
+               learning_bp, media_bp, payments_bp, privacy_bp, sms_bp, studio_bp, weekly_bp):
         app.register_blueprint(bp)
 
 
@@ -80,12 +84,14 @@ def register_wiring(app: Flask) -> None:
     domains' gauges on /metrics. (The periodic schedule is handed to the job pipeline above; reactions
     that flow upward are calls from the owning view or task, listed in README "Architecture".)"""
     from mwanzo import jobs
+    from mwanzo.inbox.views import unread_notifications
     from mwanzo.navigation import nav_links
     from mwanzo.notifications.models import EmailStatus, OutboundEmail
     from mwanzo.ops import metrics
     from mwanzo.payments.models import Payment, PaymentStatus
 
     app.add_template_global(nav_links)
+    app.add_template_global(unread_notifications)
     metrics.register_gauges(
         app, jobs.queue_gauges,
         metrics.status_gauge("mwanzo_payments", "Payments by status.", Payment.status, PaymentStatus),

@@ -79,6 +79,10 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "WEEKLY_REPORT_HOUR_UTC": env_int("WEEKLY_REPORT_HOUR_UTC", 5),
         # How often the scheduler looks for learners due this week's report (clock-aligned).
         "WEEKLY_REPORT_CHECK_SECONDS": env_int("WEEKLY_REPORT_CHECK_SECONDS", 3600),
+        # The daily digest of notifications, for those who chose it instead of single emails.
+        "NOTIFICATION_DIGEST_SECONDS": env_int("NOTIFICATION_DIGEST_SECONDS", 86400),
+        # Questions, answers and announcements one account may post.
+        "POSTING_RATE_LIMIT": os.environ.get("POSTING_RATE_LIMIT", "10 per minute;100 per day"),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "SESSION_COOKIE_SECURE": env_bool("SESSION_COOKIE_SECURE", production),
         "SESSION_COOKIE_HTTPONLY": True,
@@ -108,6 +112,23 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "VERIFY_RATE_LIMIT": os.environ.get("VERIFY_RATE_LIMIT", "30 per minute;300 per day"),
         # Progress saves per learner and lesson: the player saves every 15 s, plus on pause and page hide.
         "PROGRESS_RATE_LIMIT": os.environ.get("PROGRESS_RATE_LIMIT", "5 per 10 seconds"),
+        # Sign-in codes by SMS: their life, tries and the wait before another may be sent.
+        "OTP_LIFETIME_SECONDS": env_int("OTP_LIFETIME_SECONDS", 600),
+        "OTP_MAX_TRIES": env_int("OTP_MAX_TRIES", 5),
+        "OTP_RESEND_SECONDS": env_int("OTP_RESEND_SECONDS", 60),
+        # Codes sent per number (each one costs money and rings a phone), and per IP: high, for carrier NAT.
+        "OTP_PHONE_RATE_LIMIT": os.environ.get("OTP_PHONE_RATE_LIMIT", "5 per hour;10 per day"),
+        "OTP_IP_RATE_LIMIT": os.environ.get("OTP_IP_RATE_LIMIT", "120 per hour"),
+        # Code entries per IP (the 5 tries per code stop guessing one number).
+        "OTP_CHECK_RATE_LIMIT": os.environ.get("OTP_CHECK_RATE_LIMIT", "600 per hour"),
+        # The privacy notice and terms in force: recorded with each person's consent.
+        "PRIVACY_VERSION": os.environ.get("PRIVACY_VERSION", "2026-12"),
+        # Retention (README: Data and privacy): stale unverified accounts, codes, raw callbacks, export links.
+        "UNVERIFIED_ACCOUNT_DAYS": env_int("UNVERIFIED_ACCOUNT_DAYS", 30),
+        "OTP_RETENTION_DAYS": env_int("OTP_RETENTION_DAYS", 1),
+        "SMS_REPORT_RETENTION_DAYS": env_int("SMS_REPORT_RETENTION_DAYS", 90),
+        "CALLBACK_RETENTION_DAYS": env_int("CALLBACK_RETENTION_DAYS", 180),
+        "EXPORT_LINK_HOURS": env_int("EXPORT_LINK_HOURS", 48),
         "MAX_FAILED_LOGINS": env_int("MAX_FAILED_LOGINS", 20),
         "BCRYPT_ROUNDS": env_int("BCRYPT_ROUNDS", 12),
         "MAX_CONTENT_LENGTH": env_int("MAX_REQUEST_BYTES", 16 * 1024 * 1024),
@@ -164,6 +185,18 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "SENTRY_RELEASE": os.environ.get("SENTRY_RELEASE") or None,
         # Unset: /metrics answers 404. Prometheus sends it as a bearer token.
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
+        # Text messages: "console" prints them (development); "africastalking" sends them for real.
+        "SMS_PROVIDER": os.environ.get("SMS_PROVIDER", "console"),
+        "AT_USERNAME": os.environ.get("AT_USERNAME") or None,
+        "AT_API_KEY": os.environ.get("AT_API_KEY") or None,
+        # The registered (transactional) sender id; unset, Africa's Talking sends from its default.
+        "AT_SENDER_ID": os.environ.get("AT_SENDER_ID") or None,
+        # Unset: the sandbox host when AT_USERNAME is "sandbox", else the live host.
+        "AT_BASE_URL": os.environ.get("AT_BASE_URL") or None,
+        "AT_TIMEOUT_SECONDS": env_int("AT_TIMEOUT_SECONDS", 10),
+        # The secret in the delivery-report URL registered in the Africa's Talking dashboard.
+        "SMS_CALLBACK_TOKEN": os.environ.get("SMS_CALLBACK_TOKEN") or None,
+        "SMS_MAX_ATTEMPTS": env_int("SMS_MAX_ATTEMPTS", 3),
         # Each checkout sends a prompt to a phone: a cap per learner stops prompt spam.
         "CHECKOUT_RATE_LIMIT": os.environ.get("CHECKOUT_RATE_LIMIT", "6 per 10 minutes"),
     }
@@ -183,6 +216,9 @@ def check_production_safety(config: dict[str, Any]) -> None:
         problems.append("PAYMENT_PROVIDER=sandbox is for development only")
     if config.get("PAYMENT_PROVIDER") == "payhero" and not config.get("PAYMENT_CALLBACK_TOKEN"):
         problems.append("PAYMENT_CALLBACK_TOKEN must be set so payment callbacks can be trusted")
+    if config.get("SMS_PROVIDER") == "africastalking" and not (
+            config.get("AT_USERNAME") and config.get("AT_API_KEY") and config.get("SMS_CALLBACK_TOKEN")):
+        problems.append("SMS_PROVIDER=africastalking needs AT_USERNAME, AT_API_KEY and SMS_CALLBACK_TOKEN")
     if problems:
         raise InsecureConfiguration(
             "Refusing to start in production: " + "; ".join(problems) + "."

@@ -16,6 +16,7 @@ NAV_LINKS = (
     ((ADMIN,), "admin.payment_list", _l("All payments")),
     ((ADMIN,), "admin.attention_list", _l("Payments to settle")),
     ((ADMIN,), "admin.review_queue", lazy_pgettext("approval queue", "Reviews")),
+    ((ADMIN,), "admin.report_queue", _l("Reported posts")),
     ((STUDENT,), "careers.application_list", _l("Applications")),
     ((EMPLOYER,), "careers.employer_job_list", _l("Your jobs")),
     ((EMPLOYER,), "careers.candidate_list", _l("Candidates")),

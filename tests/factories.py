@@ -144,7 +144,7 @@ def payment(enrollment_row, amount, status, **kwargs):
 
     row = Payment(enrollment_id=enrollment_row.id, student_id=enrollment_row.student_id,
                   course_id=enrollment_row.course_id, amount=Decimal(amount), status=status, provider="sandbox",
-                  phone_number="254712345678", external_reference=_uuid.uuid4().hex, **kwargs)
+                  phone_number=kwargs.pop("phone_number", "254712345678"), external_reference=_uuid.uuid4().hex, **kwargs)
     db.session.add(row)
     db.session.commit()
     return row

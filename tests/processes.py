@@ -18,9 +18,11 @@ COMMANDS = {
     "worker": [sys.executable, "worker.py"],
     "scheduler": [sys.executable, "-m", "flask", "--app", "wsgi", "scheduler"],
 }
-# Settings the processes share with the test app (the payhero fixture points these at the fake PayHero).
+# Settings the processes share with the test app (the payhero and africastalking fixtures point these at the fakes).
 SHARED_SETTINGS = ("SECRET_KEY", "MEDIA_ROOT", "PUBLIC_BASE_URL", "PAYMENT_PROVIDER", "PAYHERO_BASE_URL",
-                   "PAYHERO_API_USERNAME", "PAYHERO_API_PASSWORD", "PAYHERO_CHANNEL_ID", "PAYMENT_CALLBACK_TOKEN")
+                   "PAYHERO_API_USERNAME", "PAYHERO_API_PASSWORD", "PAYHERO_CHANNEL_ID", "PAYMENT_CALLBACK_TOKEN",
+                   "SMS_PROVIDER", "AT_USERNAME", "AT_API_KEY", "AT_SENDER_ID", "AT_BASE_URL", "AT_TIMEOUT_SECONDS",
+                   "SMS_CALLBACK_TOKEN")
 
 
 def wait_for(predicate, timeout=60.0) -> bool:

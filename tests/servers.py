@@ -1,10 +1,13 @@
-"""Local stand-ins for outside servers: free loopback ports, a self-signed certificate, an SMTP inbox."""
+"""Local stand-ins for outside servers: free loopback ports, a self-signed certificate, an SMTP inbox, an
+HTTP API on loopback."""
 from __future__ import annotations
 
 import datetime
 import ipaddress
 import socket
 import ssl
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
@@ -67,3 +70,26 @@ def start_smtp(inbox: Inbox, certificate: tuple[Path, Path] | None = None) -> Co
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), **kwargs)
     controller.start()
     return controller
+
+
+class LoopbackHTTPServer:
+    """A local stand-in for an outside HTTP API on a free loopback port; ``handler.server.fake`` is the
+    instance, so request handlers reach its state."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]):
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.server.fake = self
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}"
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

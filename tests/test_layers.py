@@ -117,8 +117,10 @@ def test_the_schedule_and_every_task_are_known_without_importing_a_view(app):
     assert fresh["views"] == []
     scheduled = sorted(task.name for task in jobs.periodic_tasks(app))
     assert fresh["schedule"] == scheduled == [
-        "mwanzo.analytics.tasks.send_weekly_reports", "mwanzo.jobs.tasks.relay_outbox",
-        "mwanzo.media.tasks.sweep_stale_lessons", "mwanzo.payments.tasks.reconcile_payments"]
+        "mwanzo.analytics.tasks.send_weekly_reports", "mwanzo.inbox.tasks.send_daily_digests",
+        "mwanzo.jobs.tasks.relay_outbox",
+        "mwanzo.media.tasks.sweep_stale_lessons", "mwanzo.payments.tasks.reconcile_payments",
+        "mwanzo.privacy.tasks.apply_retention"]
     # The whole app (every view imported) knows no task that the worker's imports alone miss.
     assert fresh["tasks"] == sorted(jobs.TASKS)
 
@@ -136,8 +138,8 @@ def test_the_navigation_is_declared_whole_and_every_link_is_served(app):
     (Role.STUDENT, ["Applications", "Certificates", "My learning", "Payments"]),
     (Role.INSTRUCTOR, ["My learning", "My courses", "Analytics"]),
     (Role.EMPLOYER, ["Your jobs", "Candidates"]),
-    (Role.ADMIN, ["Admin", "All payments", "Payments to settle", "Reviews", "Applications", "Your jobs", "Candidates",
-                  "Certificates", "My learning", "Payments", "My courses", "Analytics"]),
+    (Role.ADMIN, ["Admin", "All payments", "Payments to settle", "Reviews", "Reported posts", "Applications",
+                  "Your jobs", "Candidates", "Certificates", "My learning", "Payments", "My courses", "Analytics"]),
 ])
 def test_each_role_sees_its_header_links(client, login, make, role, expected):
     login(make.user(role=role))

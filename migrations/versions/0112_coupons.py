@@ -2,13 +2,13 @@
 instructor payouts and their events
 
 Revision ID: 0112
-Revises: 0108
+Revises: 0111
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0112"
-down_revision = "0108"
+down_revision = "0111"
 branch_labels = None
 depends_on = None
 

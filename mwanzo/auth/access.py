@@ -55,7 +55,7 @@ def verified_email_required(view):
     def wrapped(*args, **kwargs):
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
-        if not current_user.is_email_verified:
+        if not current_user.is_contact_verified:
             flash(_("Please verify your email address first. We can send the link again."), "warning")
             target = url_for("auth.verification_resend")
             if is_htmx():

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
 from mwanzo.auth.models import BCRYPT_MAX_BYTES, Role
 from mwanzo.phones import InvalidPhone, normalise_kenyan_phone
@@ -37,6 +37,11 @@ def kenyan_phone(form, field) -> None:
             raise ValidationError(_l("Enter a Kenyan mobile number, for example 0712 345 678.")) from None
 
 
+def consent_field() -> BooleanField:
+    return BooleanField(_l("I have read and agree to the privacy notice and the terms of use"),
+                        validators=[DataRequired(_l("Please agree to the privacy notice and terms to continue."))])
+
+
 class RegisterForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
@@ -50,10 +55,30 @@ class RegisterForm(FlaskForm):
                  SelectChoice(Role.EMPLOYER.value, _l("An employer"))],
         default=Role.STUDENT.value,
     )
+    consent = consent_field()
+
+
+class PhoneForm(FlaskForm):
+    phone = StringField(_l("Mobile number"), validators=[DataRequired(), kenyan_phone])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("The 6-digit code"), validators=[
+        DataRequired(), Regexp(r"^\s*[0-9]{6}\s*$", message=_l("Enter the 6 digits from the text message."))])
+
+
+class PhoneSignUpForm(FlaskForm):
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
+    consent = consent_field()
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[Optional(), Email(check_deliverability=False), Length(max=254)])
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    # An email address, or the verified phone number of an account.
+    email = StringField(_l("Email or phone number"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Keep me signed in on this device"))
 

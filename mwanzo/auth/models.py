@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import enum
 import secrets
+import uuid
 from datetime import datetime
 
 import bcrypt
@@ -55,9 +56,12 @@ class User(UserMixin, TimestampedModel):
     __tablename__ = "users"
 
     name: Mapped[str] = mapped_column(sa.String(120))
-    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    # Optional for learners who sign up by phone; instructors and employers always have one.
+    email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(128))
     phone: Mapped[str | None] = mapped_column(sa.String(20))
+    # A verified phone signs in by code; one account per verified number (partial unique index below).
+    is_phone_verified: Mapped[bool] = mapped_column(default=False)
     bio: Mapped[str | None] = mapped_column(sa.Text)
     role: Mapped[Role] = mapped_column(str_enum(Role), default=Role.STUDENT, index=True)
     is_email_verified: Mapped[bool] = mapped_column(default=False)
@@ -71,7 +75,16 @@ class User(UserMixin, TimestampedModel):
     data_saver: Mapped[bool] = mapped_column(default=False)
     show_to_employers: Mapped[bool] = mapped_column(default=False)
     email_weekly_report: Mapped[bool] = mapped_column(default=True)
+    # The privacy notice and terms the person agreed to, and when.
+    consent_version: Mapped[str | None] = mapped_column(sa.String(20))
+    consented_at: Mapped[datetime | None]
+    # Set when the account was erased at its owner's request: the row stays, anonymised, for payments.
+    erased_at: Mapped[datetime | None]
 
+    __table_args__ = (
+        sa.Index("uq_users_verified_phone", "phone", unique=True,
+                 sqlite_where=sa.text("is_phone_verified = 1"), postgresql_where=sa.text("is_phone_verified")),
+    )
     def set_password(self, password: str) -> None:
         self.password_hash = hash_password(password)
 
@@ -82,8 +95,33 @@ class User(UserMixin, TimestampedModel):
         return f"{self.id}:{self.security_stamp}"
 
     @property
+    def is_contact_verified(self) -> bool:
+        """Enrolling and paying need a proven way to reach the person: a verified email, or for a
+        learner a verified phone."""
+        return self.is_email_verified or (self.is_phone_verified and self.role == Role.STUDENT)
+
+    @property
+    def display_contact(self) -> str:
+        return self.email or (f"+{self.phone}" if self.phone else "")
+
+    @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
 
     def __repr__(self) -> str:
-        return f"<User {self.email} {self.role}>"
+        return f"<User {self.email or self.phone} {self.role}>"
+
+
+class OneTimeCode(TimestampedModel):
+    """A six-digit code sent by SMS, stored only as a keyed hash. One live code per (phone, purpose):
+    issuing a new one ends the old. It works once, for OTP_LIFETIME_SECONDS, within OTP_MAX_TRIES tries."""
+
+    __tablename__ = "one_time_codes"
+
+    phone: Mapped[str] = mapped_column(sa.String(20), index=True)
+    purpose: Mapped[str] = mapped_column(sa.String(20))
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime]
+    tries: Mapped[int] = mapped_column(default=0)
+    used_at: Mapped[datetime | None]

@@ -13,6 +13,7 @@ from mwanzo.auth.models import Role, User, hash_password, new_security_stamp, pa
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.notifications.services import send_email
+from mwanzo.phones import InvalidPhone, normalise_kenyan_phone
 from mwanzo.urls import absolute_url
 
 VERIFY_MAX_AGE = 24 * 3600
@@ -43,6 +44,10 @@ class AccountInactive(AuthError):
     """An admin deactivated the account."""
 
 
+class PhoneTaken(AuthError):
+    """Another account has verified this phone."""
+
+
 class InvalidToken(AuthError):
     """The emailed link is forged, expired or already used."""
 
@@ -53,6 +58,71 @@ def normalise_email(email: str) -> str:
 
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def find_user_by_phone(phone: str) -> User | None:
+    """The account whose verified phone this is (canonical 2547… form)."""
+    return db.session.scalar(select(User).where(User.phone == phone, User.is_phone_verified.is_(True)))
+
+
+def find_user_by_login(identifier: str) -> User | None:
+    """Sign-in by email, or by a verified Kenyan mobile number."""
+    if "@" not in (identifier or ""):
+        try:
+            return find_user_by_phone(normalise_kenyan_phone(identifier))
+        except InvalidPhone:
+            return None
+    return find_user_by_email(identifier)
+
+
+def record_consent(user: User) -> None:
+    user.consent_version = current_app.config["PRIVACY_VERSION"]
+    user.consented_at = utcnow()
+
+
+def create_phone_user(name: str, phone: str, locale: str | None) -> User:
+    """A learner who proved this phone with a code; no email, and a random password until they set one
+    (account recovery by SMS sets it)."""
+    if find_user_by_phone(phone):
+        raise PhoneTaken(phone)
+    user = User(name=name.strip(), email=None, phone=phone, is_phone_verified=True, role=Role.STUDENT,
+                locale=locale)
+    user.set_password(secrets.token_urlsafe(24))
+    record_consent(user)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def change_phone(user: User, phone: str | None) -> bool:
+    """A new or removed phone; a new one is unverified until its code is entered. True when a code is due."""
+    if phone == user.phone:
+        return bool(phone) and not user.is_phone_verified
+    user.phone, user.is_phone_verified = phone, False
+    return phone is not None
+
+
+def confirm_phone(user: User, phone: str) -> None:
+    if user.phone != phone:
+        raise InvalidToken("phone changed")
+    other = find_user_by_phone(phone)
+    if other is not None and other.id != user.id:
+        raise PhoneTaken(phone)
+    user.is_phone_verified = True
+
+
+def change_email(user: User, email: str | None) -> None:
+    """A new address is unverified until its emailed link is followed; only learners may have none."""
+    email = normalise_email(email) or None
+    if email == user.email:
+        return
+    if email is None and user.role != Role.STUDENT:
+        raise ValueError("instructors and employers need an email address")
+    if email is not None and find_user_by_email(email):
+        raise EmailTaken(email)
+    user.email, user.is_email_verified = email, False
+    if email is not None:
+        send_verification(user)
 
 
 def load_user_from_session_id(session_id: str) -> User | None:
@@ -96,6 +166,7 @@ def register(name: str, email: str, password: str, role: Role = Role.STUDENT, ph
                    login_url=absolute_url("auth.login"), reset_url=absolute_url("auth.forgot_password"))
         return
     user = create_user(name, email, password, role=role, phone=phone, locale=locale)
+    record_consent(user)
     send_email(user.email, "welcome", locale=user.locale, user=user,
                verify_url=absolute_url("auth.verify_email", token=make_token(user, "verify-email")))
 
@@ -172,7 +243,7 @@ def authenticate(email: str, password: str) -> User:
     An unknown email, a wrong password and a locked account with a wrong password give the same answer
     after the same bcrypt work; only someone who knows the password learns that the account is locked
     or deactivated (the owner is emailed when it locks)."""
-    user = find_user_by_email(email)
+    user = find_user_by_login(email)
     if user is None:
         password_matches(password, dummy_password_hash(current_app.config["BCRYPT_ROUNDS"]))
         raise InvalidCredentials()

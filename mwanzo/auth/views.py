@@ -7,7 +7,7 @@ from flask_login import current_user, login_user, logout_user
 
 from mwanzo.auth import services
 from mwanzo.auth.access import login_required
-from mwanzo.auth.forms import (ChangePasswordForm, EmailOnlyForm, LoginForm, ProfileForm, RegisterForm,
+from mwanzo.auth.forms import (ChangeEmailForm, ChangePasswordForm, EmailOnlyForm, LoginForm, ProfileForm, RegisterForm,
                                ResetPasswordForm)
 from mwanzo.auth.models import Role
 from mwanzo.extensions import db, limiter
@@ -226,15 +226,47 @@ def profile():
         form.phone.data = display_phone(current_user.phone) or None
     password_form = ChangePasswordForm(prefix="pw")
     if form.validate_on_submit():
+        user = current_user._get_current_object()
+        code_due = services.change_phone(user, form.phone.data or None)
         services.update_profile(
-            current_user, name=form.name.data.strip(), phone=form.phone.data or None, bio=form.bio.data or None,
+            user, name=form.name.data.strip(), bio=form.bio.data or None,
             locale=form.locale.data or None, data_saver=form.data_saver.data,
             show_to_employers=form.show_to_employers.data, email_weekly_report=form.email_weekly_report.data,
         )
         db.session.commit()
         flash(_("Your profile is saved."), "success")
+        if code_due:
+            from mwanzo.auth import codes, phone
+
+            phone.send_code(user.phone, codes.VERIFY_PHONE, user_id=user.id)
+            return redirect(url_for("auth.phone_code"), code=303)
         return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form, password_form=password_form), 422 if form.errors else 200
+    return render_profile(form, password_form), 422 if form.errors else 200
+
+
+def render_profile(form, password_form, email_form=None):
+    email_form = email_form or ChangeEmailForm(prefix="em", formdata=None, email=current_user.email)
+    return render_template("auth/profile.html", form=form, password_form=password_form, email_form=email_form)
+
+
+@bp.post("/profile/email")
+@login_required
+def email_change():
+    """Add, change or (learners only) remove the email; a new address is verified by its emailed link."""
+    email_form = ChangeEmailForm(prefix="em")
+    if email_form.validate_on_submit():
+        try:
+            services.change_email(current_user._get_current_object(), email_form.email.data)
+        except services.EmailTaken:
+            email_form.email.errors.append(_("Another account uses that address."))
+        except ValueError:
+            email_form.email.errors.append(_("Instructors and employers need an email address."))
+        else:
+            db.session.commit()
+            flash(_("Saved. If you gave a new address, follow the link we emailed to it to verify it."), "success")
+            return redirect(url_for("auth.profile"))
+    return render_profile(ProfileForm(obj=current_user, formdata=None), ChangePasswordForm(prefix="pw"),
+                          email_form), 422
 
 
 @bp.post("/profile/password")
@@ -252,4 +284,6 @@ def password_change():
             start_session(user)
             flash(_("Your password is changed. Other devices have been signed out."), "success")
             return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form, password_form=password_form), 422
+    return render_profile(form, password_form), 422
+
+from mwanzo.auth import phone  # noqa: E402,F401  (its routes are on this blueprint)

@@ -22,6 +22,8 @@ from mwanzo.courses.models import Category, Course, CourseStatus
 from mwanzo.certificates.models import Certificate
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
+from mwanzo.inbox.models import NotificationKind
+from mwanzo.inbox.services import notify
 from mwanzo.images import open_upload
 from mwanzo.labels import label
 from mwanzo.notifications.services import send_email
@@ -270,6 +272,7 @@ def change_status(application: JobApplication, status: ApplicationStatus) -> boo
         status_label = str(label(status))
     send_email(applicant.email, "application_status", locale=applicant.locale, user=applicant, job=job,
                status=status, status_label=status_label, applications_url=absolute_url("careers.application_list"))
+    notify(applicant.id, NotificationKind.APPLICATION, absolute_url("careers.application_list"), job=job.title)
     return True
 
 

@@ -227,6 +227,20 @@ class Review(TimestampedModel):
     student_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
     rating: Mapped[int]
     text: Mapped[str | None] = mapped_column(sa.Text)
+    # The instructor's one public reply.
+    reply: Mapped[str | None] = mapped_column(sa.Text)
+    replied_at: Mapped[datetime | None]
+    # Hidden by a moderator: others read "removed by a moderator"; the author sees it with the reason.
+    hidden_at: Mapped[datetime | None]
+    hidden_reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    @property
+    def author_id(self) -> uuid.UUID:
+        return self.student_id
 
     student: Mapped[User] = relationship(lazy="raise_on_sql")
 

@@ -61,7 +61,7 @@ def access_given(user: User | None, course: Course, enrollment: Enrollment | Non
 
 
 def _check_can_enrol(student: User, course: Course) -> None:
-    if not student.is_email_verified:
+    if not student.is_contact_verified:
         raise EmailNotVerified()
     if course.status != CourseStatus.PUBLISHED:
         raise CourseNotAvailable()

@@ -18,12 +18,15 @@ from mwanzo.extensions import db
 from mwanzo.notifications.models import EmailStatus, OutboundEmail
 
 
-def send_email(to: str, template: str, locale: str | None = None, dedupe_key: str | None = None,
+def send_email(to: str | None, template: str, locale: str | None = None, dedupe_key: str | None = None,
                **context) -> OutboundEmail | None:
     """Render ``email/<template>.txt`` (which sets ``subject``) and ``.html``; queue delivery after commit.
 
     With ``dedupe_key``, an email already recorded under that key is not sent again (returns None).
+    Without an address (a learner who signed up by phone) nothing is sent (returns None).
     """
+    if not to:
+        return None
     if dedupe_key and db.session.scalar(select(OutboundEmail.id).where(OutboundEmail.dedupe_key == dedupe_key)):
         return None
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):

@@ -15,8 +15,6 @@ Money rules, all enforced here:
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import secrets
 import uuid
@@ -35,6 +33,8 @@ from mwanzo.auth.models import User
 from mwanzo.courses.models import Course
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
+from mwanzo.inbox.models import NotificationKind
+from mwanzo.inbox.services import notify
 from mwanzo.learning import services as learning
 from mwanzo.learning.models import Enrollment
 from mwanzo.notifications.services import send_email
@@ -42,7 +42,9 @@ from mwanzo.payments import coupons
 from mwanzo.payments.callbacks import CallbackData, UnreadableCallback, parse_callback
 from mwanzo.payments.models import Attention, Payment, PaymentEvent, PaymentStatus
 from mwanzo.payments.payhero import PayHeroClient, Provider, PushError, StatusResult, StatusUnavailable
+from mwanzo.sms.services import send_sms
 from mwanzo.urls import absolute_url
+from mwanzo.web import security
 from mwanzo.web.filters import format_kes
 
 log = logging.getLogger(__name__)
@@ -111,16 +113,11 @@ def get_provider() -> Provider:
 
 
 def callback_token() -> str:
-    """PAYMENT_CALLBACK_TOKEN, or (development) one derived from SECRET_KEY so it is stable."""
-    configured = current_app.config.get("PAYMENT_CALLBACK_TOKEN")
-    if configured:
-        return configured
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, b"mwanzo-payment-callback", hashlib.sha256).hexdigest()[:40]
+    return security.callback_token("PAYMENT_CALLBACK_TOKEN", "mwanzo-payment-callback")
 
 
 def callback_token_matches(token: str) -> bool:
-    return hmac.compare_digest(token.encode(), callback_token().encode())
+    return security.callback_token_matches(token, "PAYMENT_CALLBACK_TOKEN", "mwanzo-payment-callback")
 
 
 def callback_url() -> str:
@@ -406,6 +403,11 @@ def send_receipt(payment: Payment) -> None:
                user=student, course=course, payment=payment,
                receipt_url=absolute_url("payments.payment_receipt", payment_id=payment.id),
                learn_url=absolute_url("learning.course_resume", slug=course.slug))
+    notify(student.id, NotificationKind.PAYMENT, absolute_url("payments.payment_receipt", payment_id=payment.id),
+           course=course.title)
+    if student.phone and student.is_phone_verified:
+        send_sms(student.phone, "payment_receipt", locale=student.locale, dedupe_key=f"payment-receipt:{payment.id}",
+                 amount=f"{payment.amount:,.0f}", course=course.title[:60], receipt=payment.mpesa_receipt or "-")
 
 
 # ---------------------------------------------------------------- reconciliation

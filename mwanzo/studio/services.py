@@ -18,8 +18,11 @@ from mwanzo.courses.models import (Course, CourseReviewDecision, CourseRevision,
 from mwanzo.courses.services import recompute_course_counters
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
+from mwanzo.inbox.models import NotificationKind
+from mwanzo.inbox.services import notify
 from mwanzo.jobs.tasks import delete_stored_files
 from mwanzo.notifications.services import send_email
+from mwanzo.sms.services import send_sms
 from mwanzo.quizzes import services as quiz_services
 from mwanzo.slugs import slugify
 from mwanzo.studio.revisions import RevisionChanged
@@ -317,7 +320,10 @@ def submit_for_review(course: Course, actor: User) -> None:
 def approve(course: Course, admin: User) -> None:
     change_course_status(course, CourseStatus.PUBLISHED, admin)
     recompute_course_counters(course.id)
-    _tell_instructor(course, "course_approved", course_url=absolute_url("catalog.course_detail", slug=course.slug))
+    _tell_instructor(course, "course_approved", True, course_url=absolute_url("catalog.course_detail", slug=course.slug))
+    instructor = db.session.get(User, course.instructor_id)
+    if instructor.phone and instructor.is_phone_verified:
+        send_sms(instructor.phone, "course_approved", locale=instructor.locale, course=course.title[:80])
 
 
 def reject(course: Course, admin: User, reason: str) -> None:
@@ -326,7 +332,7 @@ def reject(course: Course, admin: User, reason: str) -> None:
     if not reason.strip():
         raise InvalidTransition("a reason is required")
     change_course_status(course, CourseStatus.REJECTED, admin, reason.strip())
-    _tell_instructor(course, "course_rejected", reason=reason.strip(),
+    _tell_instructor(course, "course_rejected", False, reason=reason.strip(),
                      builder_url=absolute_url("studio.course_builder", course_id=course.id))
 
 
@@ -340,7 +346,7 @@ def take_down(course: Course, admin: User, reason: str) -> None:
         raise InvalidTransition("a reason is required")
     change_course_status(course, CourseStatus.REJECTED, admin, reason.strip())
     record(admin, "course.taken_down", course, title=course.title, reason=reason.strip())
-    _tell_instructor(course, "course_taken_down", reason=reason.strip(),
+    _tell_instructor(course, "course_taken_down", False, reason=reason.strip(),
                      builder_url=absolute_url("studio.course_builder", course_id=course.id))
 
 
@@ -422,7 +428,7 @@ def approve_revision(revision_id: uuid.UUID, version: int, admin: User) -> Cours
     quiz_services.apply_approved(course.id, changes)
     recompute_course_counters(course.id)
     record(admin, "course_revision.approved", revision, course_id=course.id, title=course.title)
-    _tell_instructor(course, "course_changes_approved",
+    _tell_instructor(course, "course_changes_approved", True,
                      course_url=absolute_url("catalog.course_detail", slug=course.slug))
     return course
 
@@ -433,11 +439,14 @@ def reject_revision(revision_id: uuid.UUID, version: int, admin: User, reason: s
     course = db.session.get(Course, revision.course_id)
     db.session.flush()
     record(admin, "course_revision.rejected", revision, course_id=course.id, reason=reason.strip())
-    _tell_instructor(course, "course_changes_rejected", reason=reason.strip(),
+    _tell_instructor(course, "course_changes_rejected", False, reason=reason.strip(),
                      builder_url=absolute_url("studio.course_builder", course_id=course.id))
     return course
 
 
-def _tell_instructor(course: Course, template: str, **context) -> None:
+def _tell_instructor(course: Course, template: str, approved: bool, **context) -> None:
+    """The decision's email, and a line in the instructor's inbox pointing at the course or its builder."""
     instructor = db.session.get(User, course.instructor_id)
     send_email(instructor.email, template, locale=instructor.locale, user=instructor, course=course, **context)
+    notify(instructor.id, NotificationKind.COURSE_DECISION, context.get("course_url") or context["builder_url"],
+           course=course.title, approved=approved)

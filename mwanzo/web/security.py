@@ -1,9 +1,25 @@
 """Security headers on every response and a same-site check for redirect targets."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 from urllib.parse import urlsplit
 
-from flask import Flask, request
+from flask import Flask, current_app, request
+
+
+def callback_token(setting: str, purpose: str) -> str:
+    """The secret in a provider's callback URL (PayHero, Africa's Talking): the setting, or (development)
+    one derived from SECRET_KEY for that purpose, so it is stable across restarts."""
+    configured = current_app.config.get(setting)
+    if configured:
+        return configured
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, purpose.encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def callback_token_matches(token: str, setting: str, purpose: str) -> bool:
+    return hmac.compare_digest(token.encode(), callback_token(setting, purpose).encode())
 
 
 def media_origins(config) -> list[str]:

@@ -10,9 +10,11 @@ def test_profile_edit_saves_and_invalid_phone_rerenders(client, make, login):
     user = login(make.user(name="Old"))
     response = client.post("/profile", data={"name": "New Name", "phone": "+254 712-345-678", "locale": "sw",
                                              "data_saver": "y"})
-    assert response.status_code == 302
+    # A new phone is saved unconfirmed and a code is texted to confirm it.
+    assert response.status_code == 303 and response.headers["Location"].endswith("/login/phone/code")
     db.session.refresh(user)
     assert (user.name, user.phone, user.locale, user.data_saver) == ("New Name", "254712345678", "sw", True)
+    assert not user.is_phone_verified
     bad = client.post("/profile", data={"name": "New Name", "phone": "999", "locale": "en"})
     assert bad.status_code == 422 and "0712 345 678" in bad.get_data(as_text=True)  # the saved locale is Swahili now
 

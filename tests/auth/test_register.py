@@ -7,7 +7,7 @@ from tests.emails import emails_to, link_in, tampered
 from tests.pages import page_shape
 
 VALID = {"name": "Achieng Otieno", "email": "achieng@example.com", "phone": "0712 345 678",
-         "password": "Kenya#2026", "confirm": "Kenya#2026", "role": "STUDENT"}
+         "password": "Kenya#2026", "confirm": "Kenya#2026", "role": "STUDENT", "consent": "y"}
 
 
 def post_register(client, **changes):

@@ -19,6 +19,7 @@ def test_register_verify_login_logout(new_page, javascript):
     page.get_by_label("Email").fill("njeri@example.com")
     page.get_by_label("Password", exact=True).fill("Kenya#2026")
     page.get_by_label("Repeat password").fill("Kenya#2026")
+    page.get_by_label("I have read and agree").check()
     page.get_by_role("button", name="Create account").click()
     page.get_by_role("heading", name="Check your email").wait_for()
 

@@ -57,6 +57,7 @@ class NetworkLog:
 
 
 def play_to_the_end(page):
+    page.wait_for_selector("video[data-ready]", state="attached")
     page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; return v.play(); }")
     page.wait_for_function("() => document.querySelector('video').ended", timeout=30_000)
 

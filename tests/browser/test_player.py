@@ -12,6 +12,7 @@ pytestmark = pytest.mark.browser
 
 def start_playing(page):
     """Press play as a learner would (muted so headless Chromium allows it) and wait for time to pass."""
+    page.wait_for_selector("video[data-ready]", state="attached")
     page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; return v.play(); }")
     page.wait_for_function("() => document.querySelector('video').currentTime > 1", timeout=15_000)
 
@@ -72,6 +73,7 @@ def test_preview_plays_switches_to_audio_only_and_resumes_where_it_stopped(page,
 
     page.reload()
     assert video.get_attribute("data-start") == str(saved)
+    page.wait_for_selector("video[data-ready]", state="attached")
     page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; return v.play(); }")
     page.wait_for_function(f"() => document.querySelector('video').currentTime >= {saved}", timeout=15_000)
     no_sideways_scrolling(page)

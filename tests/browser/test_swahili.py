@@ -46,6 +46,7 @@ def test_swahili_chosen_before_sign_up_stays_on_every_device_and_in_every_email(
     page.locator("#phone").fill("0712 345 670")
     page.locator("#password").fill("Kenya#2026")
     page.locator("#confirm").fill("Kenya#2026")
+    page.locator("#consent").check()
     page.get_by_role("button", name="Fungua akaunti").click()
     page.wait_for_url("**/register/check-email")
     [welcome] = emails_to("muthoni@example.com", "welcome")

@@ -180,7 +180,7 @@ def test_with_redis_stopped_pages_serve_and_queued_work_is_done_when_it_returns(
 
     registered = form_post(visitor(drills), f"{drills.url}/register", {
         "name": "Mutua Kilonzo", "email": "mutua@example.com", "password": "Kenya#2026", "confirm": "Kenya#2026",
-        "role": "STUDENT"}, allow_redirects=False)
+        "role": "STUDENT", "consent": "y"}, allow_redirects=False)
     assert registered.status_code == 302, registered.text[:500]
     with drills.app_context():
         waiting = db.session.scalars(select(OutboxJob.task).where(OutboxJob.delivered_at.is_(None))).all()

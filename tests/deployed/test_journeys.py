@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.deployed, pytest.mark.postgres, pytest.mark.redis]
 def test_a_new_learner_verifies_their_email_through_the_starttls_mail_server(deployment, browser_session):
     registered = form_post(browser_session, f"{deployment.url}/register", {
         "name": "Wairimu Njoroge", "email": "wairimu@example.com", "password": "Kenya#2026",
-        "confirm": "Kenya#2026", "role": "STUDENT"}, allow_redirects=False)
+        "confirm": "Kenya#2026", "role": "STUDENT", "consent": "y"}, allow_redirects=False)
     assert registered.status_code == 302, registered.text[:500]
     session_cookie = next(cookie for cookie in browser_session.cookies if cookie.name == "session")
     assert session_cookie.secure  # cookies stay Secure behind the TLS-terminating proxy

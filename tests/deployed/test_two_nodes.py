@@ -156,7 +156,7 @@ def test_a_verification_email_queued_on_node_a_is_sent_by_the_worker_and_verifie
     node_a, node_b = nodes
     registered = form_post(browser_session, f"{node_a}/register", {
         "name": "Baraka Kiprono", "email": "baraka.nodes@example.com", "password": "Eldoret#2026",
-        "confirm": "Eldoret#2026", "role": "STUDENT"}, allow_redirects=False)
+        "confirm": "Eldoret#2026", "role": "STUDENT", "consent": "y"}, allow_redirects=False)
     assert registered.status_code == 302 and served_by(deployment, registered) == "web", registered.text[:500]
 
     message = deployment.wait_for_email("baraka.nodes@example.com")

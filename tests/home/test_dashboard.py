@@ -71,7 +71,7 @@ def test_dashboard_query_count_does_not_grow_with_courses(client, login, make):
         db.session.commit()
     with count_queries() as many:
         page = client.get("/dashboard").get_data(as_text=True)
-    assert len(many) == len(one) <= 6
+    assert len(many) == len(one) <= 7  # the account, the dashboard's, the header's unread count, announcements
     assert page.count('<progress max="100"') == 5
     assert db.session.scalar(select(db.func.count()).select_from(Enrollment)) == 17
 
@@ -83,3 +83,17 @@ def test_dashboard_is_only_for_the_signed_in_learner(client, login, make):
     login(make.user(role=Role.INSTRUCTOR))
     page = client.get("/dashboard").get_data(as_text=True)
     assert "Someone else" not in page and "not enrolled in any course yet" in page
+
+
+def test_dashboard_shows_recent_announcements_of_the_learners_courses(client, login, make):
+    from mwanzo.discussions import services as talk
+
+    learner = login(make.user())
+    teacher = make.instructor()
+    mine, other = make.course(instructor_id=teacher.id, title="Mine"), make.course(instructor_id=teacher.id)
+    make.enrollment(learner, mine)
+    talk.announce(teacher, mine, "Exam on Friday", "Bring a pen.", "/")
+    talk.announce(teacher, other, "Not for you", "x", "/")
+    db.session.commit()
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "Exam on Friday" in page and f'href="/learn/{mine.slug}/questions"' in page and "Not for you" not in page

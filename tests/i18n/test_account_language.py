@@ -9,7 +9,7 @@ from tests.emails import emails_to, link_in
 from tests.factories import PASSWORD
 
 SIGN_UP = {"name": "Amina Njeri", "email": "amina@example.com", "phone": "0712 345 670",
-           "password": "Kenya#2026", "confirm": "Kenya#2026", "role": "STUDENT"}
+           "password": "Kenya#2026", "confirm": "Kenya#2026", "role": "STUDENT", "consent": "y"}
 
 
 def account(email="amina@example.com"):

@@ -5,6 +5,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from mwanzo.inbox.models import NotificationKind
+from mwanzo.inbox.services import message
 from mwanzo.notifications import services
 from mwanzo.notifications.models import OutboundEmail
 
@@ -21,6 +23,12 @@ SAMPLE = {
                                 url="http://localhost/learn/excel")],
     "payment": SimpleNamespace(amount=1500, mpesa_receipt="QGH7XY12AB", phone_number="254712345678",
                                external_reference="MWZ-PAY-1", settled_at=None, created_at=date(2026, 3, 1)),
+    "notification": SimpleNamespace(kind=NotificationKind.ANSWER, params={"name": "Amina", "question": "SUM?"},
+                                    link="/learn/excel/questions"),
+    "notifications": [SimpleNamespace(kind=NotificationKind.ANNOUNCEMENT, link="/learn/excel/questions",
+                                      params={"course": "Excel for Small Business", "title": "Live class"})],
+    "message": message, "absolute": lambda link: f"http://localhost{link}", "link": "http://localhost/learn/excel",
+    "inbox_url": "http://localhost/notifications",
     **{name: f"http://localhost/{name}" for name in ("verify_url", "reset_url", "learn_url", "certificate_url",
                                                      "unsubscribe_url", "applications_url", "profile_url",
                                                      "receipt_url")},

@@ -63,7 +63,7 @@ def test_a_proxy_id_that_could_forge_log_lines_is_replaced(client, behind_proxy)
 def test_a_job_queued_by_a_request_logs_that_requests_id(client, json_log):
     response = client.post("/register", data={
         "name": "Achieng Otieno", "email": "achieng@example.com", "password": "Kenya#2026",
-        "confirm": "Kenya#2026", "role": "STUDENT"})
+        "confirm": "Kenya#2026", "role": "STUDENT", "consent": "y"})
     assert response.status_code == 302
     lines = json_log()
     [job] = [line for line in lines if line["message"] == "job"]
@@ -82,7 +82,7 @@ def test_the_request_id_travels_with_the_job_through_redis_to_the_worker(app, cl
     settings(JOB_RUNNER="rq", REDIS_URL=redis_url, RQ_QUEUE_PREFIX=f"logs-{id(app)}-")
     response = client.post("/register", data={
         "name": "Baraka Mwangi", "email": "baraka@example.com", "password": "Kenya#2026",
-        "confirm": "Kenya#2026", "role": "STUDENT"})
+        "confirm": "Kenya#2026", "role": "STUDENT", "consent": "y"})
     queue = jobs.rq_queue("email")
     assert queue.count == 1
     SimpleWorker([queue], connection=Redis.from_url(redis_url)).work(burst=True)

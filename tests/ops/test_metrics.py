@@ -62,7 +62,7 @@ def test_payments_and_emails_are_counted_by_status(client, make, metrics_token):
         enrolment = make.enrollment(make.user(), course, status=EnrollmentStatus.PENDING_PAYMENT)
         make.payment(enrolment, "1500", status)
     client.post("/register", data={"name": "Achieng Otieno", "email": "achieng@example.com",
-                                   "password": "Kenya#2026", "confirm": "Kenya#2026", "role": "STUDENT"})
+                                   "password": "Kenya#2026", "confirm": "Kenya#2026", "role": "STUDENT", "consent": "y"})
     samples = scrape(client)
     assert sample(samples, "mwanzo_payments", status="SUCCESS") == 2
     assert sample(samples, "mwanzo_payments", status="PENDING") == 1

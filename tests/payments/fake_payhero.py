@@ -21,17 +21,18 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 from tests.concurrency import run_together
+from tests.servers import LoopbackHTTPServer
 
 REQUIRED = {"amount": int, "phone_number": str, "channel_id": int, "provider": str}
 WITHDRAW_REQUIRED = {"amount": int, "phone_number": str, "network_code": str, "external_reference": str,
                      "callback_url": str, "channel": str}
 
 
-class FakePayHero:
+class FakePayHero(LoopbackHTTPServer):
     def __init__(self, username: str = "api-user", password: str = "api-pass", ca_file: str | None = None):
         self.authorization = "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
         self.requests: list[dict] = []
@@ -42,22 +43,7 @@ class FakePayHero:
         self.lock = threading.Lock()
         # Callbacks to an HTTPS app whose certificate is signed by ca_file (as PayHero trusts public CAs).
         self.callback_context = ssl.create_default_context(cafile=ca_file) if ca_file else None
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.server.fake = self
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}"
-
-    def start(self) -> FakePayHero:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
 
     def withdrawals(self) -> list[dict]:
         return [r for r in self.requests if r["path"] == "/api/v2/withdraw"]

@@ -17,7 +17,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from mwanzo.auth.models import Role
+from sqlalchemy import select
+
 from mwanzo.careers import services as careers
+from mwanzo.discussions import services as talk
+from mwanzo.inbox.models import Notification
 from mwanzo.courses.models import CourseRevision
 from mwanzo.extensions import db, limiter
 from mwanzo.learning.models import EnrollmentStatus
@@ -54,6 +58,14 @@ PUBLIC = {
     "/register": "signing up",
     "/register/check-email": "signing up",
     "/login": "signing in",
+    "/login/phone": "signing in or up by a code sent by SMS",
+    "/login/phone/code": "entering that code (the number being proven is in the session)",
+    "/login/phone/resend": "asking for the code again",
+    "/register/phone": "finishing a sign-up by phone (needs a number just proven, in the session)",
+    "/forgot-password/phone": "account recovery by a code sent by SMS",
+    "/privacy": "the privacy notice, linked from every page",
+    "/terms": "the terms of use, linked from every page",
+    "/api/v1/sms/delivery-reports/<token>": "Africa's Talking's delivery reports, authorised by their secret token",
     "/logout": "signing out needs no session (it ends one if there is one)",
     "/verify-email/<token>": "the link in the verification email",
     "/verify-email": "asks for the verification email again (by address when signed out)",
@@ -74,6 +86,13 @@ BLUEPRINT_ROLES = {"admin": frozenset({Role.ADMIN}), "studio": INSTRUCTOR}
 SIGNED_IN = {
     "/profile": ANYONE,
     "/profile/password": ANYONE,
+    "/profile/email": ANYONE,
+    "/profile/phone/confirm": ANYONE,
+    "/account/data": ANYONE,
+    "/account/data/export": ANYONE,
+    "/account/data/download/<token>": ANYONE,
+    "/account/delete": ANYONE,
+    "/account/delete/code": ANYONE,
     "/dashboard": ANYONE,
     "/courses/<slug>/enroll": ANYONE,
     "/courses/<slug>/checkout": ANYONE,
@@ -104,6 +123,17 @@ SIGNED_IN = {
     "/employer/applications/<uuid:application_id>/status": EMPLOYER,
     "/employer/candidates": EMPLOYER,
     "/employer/verify": EMPLOYER,
+    # A course's Q&A: signed in, then the course's access rule (enrolled, its instructor, admins) or 404.
+    "/learn/<slug>/questions": ANYONE,
+    "/learn/<slug>/questions/<uuid:post_id>": ANYONE,
+    "/learn/<slug>/questions/<uuid:post_id>/vote": ANYONE,
+    "/learn/<slug>/questions/<uuid:post_id>/answers/<uuid:answer_id>/accept": ANYONE,
+    "/learn/<slug>/report/<target>/<uuid:target_id>": ANYONE,
+    "/courses/<slug>/reviews/<uuid:review_id>/report": ANYONE,
+    "/notifications": ANYONE,
+    "/notifications/<uuid:notification_id>/open": ANYONE,
+    "/notifications/read": ANYONE,
+    "/notifications/settings": ANYONE,
 }
 
 # The progress beacon has no page to send anyone to: an anonymous save is a bare 401.
@@ -112,7 +142,7 @@ BEACONS = {"/learn/<slug>/lessons/<uuid:lesson_id>/progress"}
 # Arguments that name someone's own record, and who owns it in the world below. A learner's payment or
 # attempt is theirs wherever it appears; a course (and its parts) or a job (and its applications) is its
 # owner's on the pages of the owner's role.
-PERSONAL = {"payment_id": "student", "attempt_id": "student"}
+PERSONAL = {"payment_id": "student", "attempt_id": "student", "notification_id": "student"}
 EDITED = {"course_id": "instructor", "section_id": "instructor", "lesson_id": "instructor", "quiz_id": "instructor",
           "question_id": "instructor", "job_id": "employer", "application_id": "employer"}
 
@@ -160,13 +190,19 @@ def world(make):
                     external_reference="MWZP-CONTRACT")
     db.session.add_all([revision, event, email, refund, payout])
     db.session.commit()
+    asked = talk.ask(users["student"], course, "Where is lesson two?", "I cannot find it.")
+    answer = talk.answer(users["instructor"], course, asked, "Under the first section.", "/")
+    notification = db.session.scalar(select(Notification).where(Notification.user_id == users["student"].id))
+    review = make.review(course, student=users["student"], text="Good")
+    db.session.commit()
     values = {
         "user_id": users["student"].id, "category_id": course.category_id, "course_id": course.id,
         "section_id": section.id, "lesson_id": lesson.id, "quiz_id": quiz.id, "question_id": question.id,
         "attempt_id": attempt.id, "payment_id": payment.id, "job_id": job.id, "application_id": application.id,
         "revision_id": revision.id, "event_id": event.id,
         "enrollment_id": enrolment.id, "email_id": email.id, "request_id": refund.id, "payout_id": payout.id, "slug": course.slug, "code": certificate.verification_code,
-        "name": "funnel",
+        "name": "funnel", "post_id": asked.id, "answer_id": answer.id, "target": "question", "target_id": asked.id,
+        "notification_id": notification.id, "review_id": review.id, "report_id": uuid.uuid4(), "token": "not-a-signed-token",
     }
     return values, users
 

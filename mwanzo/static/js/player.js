@@ -42,9 +42,12 @@
   }
 
   function takeOver(url) {
-    // HLS takes over from the MP4 <source>, which stays for browsers without this script.
+    // HLS takes over from the MP4 <source>, which stays for browsers without this script. A tap on play
+    // before hls.js arrived (slow networks) is already playing the MP4: keep it rather than pay twice.
+    if (started) { noHlsJs(); return; }
     if (sourceElement) sourceElement.remove();
     setSource(url);
+    video.dataset.ready = "true";
   }
 
   function setSource(url) {
@@ -152,11 +155,12 @@
   }
   if (controls) controls.hidden = false;
 
+  // data-ready marks the moment the player has chosen its source: a play before it may be restarted.
+  function noHlsJs() { video.dataset.engine = "mp4"; if (qualityMenu) qualityMenu.disabled = true; video.dataset.ready = "true"; }
   var kind = engine();
   video.dataset.engine = kind;
-  if (kind === "mp4") { if (qualityMenu) qualityMenu.disabled = true; return; }
+  if (kind === "mp4") { noHlsJs(); return; }
   if (kind === "native") { takeOver(video.dataset.src); return; }
-  function noHlsJs() { video.dataset.engine = "mp4"; if (qualityMenu) qualityMenu.disabled = true; }
   loadScript(video.dataset.hlsJs, function () {
     if (window.Hls && window.Hls.isSupported()) takeOver(video.dataset.src);
     else noHlsJs();

@@ -1,0 +1,67 @@
+"""The inbox page, marking read, and the email choices for notifications."""
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from mwanzo.auth.access import login_required
+from mwanzo.extensions import db
+from mwanzo.inbox import services
+from mwanzo.inbox.forms import NotificationSettingsForm
+from mwanzo.web.htmx import render
+from mwanzo.web.listing import page_number
+
+bp = Blueprint("inbox", __name__)
+
+
+def unread_notifications() -> int:
+    """The header badge, once per request (one indexed COUNT)."""
+    if not current_user.is_authenticated:
+        return 0
+    if "unread_notifications" not in g:
+        g.unread_notifications = services.unread_count(current_user.id)
+    return g.unread_notifications
+
+
+@bp.get("/notifications")
+@login_required
+def inbox():
+    notes = services.inbox_page(current_user.id, page_number(request.args))
+    return render("inbox/inbox.html", "inbox/_notifications.html", notes=notes, message=services.message)
+
+
+@bp.post("/notifications/<uuid:notification_id>/open")
+@login_required
+def notification_open(notification_id: uuid.UUID):
+    """Mark it read and go where it points (a path of this site, written by the app)."""
+    row = services.own_notification(current_user.id, notification_id)
+    if row is None:
+        abort(404)
+    services.mark_read(current_user.id, row.id)
+    db.session.commit()
+    return redirect(row.link if row.link.startswith("/") and not row.link.startswith("//") else url_for("inbox.inbox"))
+
+
+@bp.post("/notifications/read")
+@login_required
+def notifications_read():
+    services.mark_read(current_user.id)
+    db.session.commit()
+    flash(_("All notifications are marked read."), "success")
+    return redirect(url_for("inbox.inbox"))
+
+
+@bp.route("/notifications/settings", methods=["GET", "POST"])
+@login_required
+def notification_settings():
+    settings = services.settings_for(current_user.id)
+    form = NotificationSettingsForm.for_settings(settings)
+    if form.validate_on_submit():
+        services.save_settings(current_user.id, form.emailed.data, form.daily_digest.data)
+        db.session.commit()
+        flash(_("Your notification choices are saved."), "success")
+        return redirect(url_for("inbox.notification_settings"))
+    return render("inbox/settings.html", form=form, status=422 if form.errors else 200)
