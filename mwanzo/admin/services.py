@@ -192,7 +192,8 @@ def user_record(user: User) -> UserRecord:
 def edit_user(actor: User, user: User, name: str, email: str) -> bool:
     """Correct a name or an address; a new address is verified again. Raises auth's EmailTaken."""
     old = {"name": user.name, "email": user.email}
-    changed_email = auth.change_email(user, email)
+    changed_email = auth.normalise_email(email) != user.email
+    auth.change_email(user, email)  # a new address is sent its link and is unverified until it is followed
     changed_name = name != user.name
     user.name = name
     if not (changed_email or changed_name):

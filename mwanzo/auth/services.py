@@ -210,20 +210,6 @@ def resend_verification(email: str) -> None:
         send_verification(user)
 
 
-def change_email(user: User, email: str) -> bool:
-    """An admin's correction of the address: the new one must be verified again (a link is sent to it),
-    and links sent to the old one stop working. False when it is the same address."""
-    email = normalise_email(email)
-    if email == user.email:
-        return False
-    if find_user_by_email(email) is not None:
-        raise EmailTaken()
-    user.email = email
-    user.is_email_verified = False
-    send_verification(user)
-    return True
-
-
 def verify_email(token: str) -> User:
     user = read_token(token, "verify-email", VERIFY_MAX_AGE)
     user.is_email_verified = True
