@@ -82,6 +82,9 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "AWS_REGION": os.environ.get("AWS_REGION", "af-south-1"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Mwanzo Skills Campus <no-reply@mwanzo.local>"),
         "EMAIL_MAX_ATTEMPTS": env_int("EMAIL_MAX_ATTEMPTS", 3),
+        "REFUND_WINDOW_DAYS": env_int("REFUND_WINDOW_DAYS", 7),
+        "REFUND_MAX_WATCHED_PERCENT": env_int("REFUND_MAX_WATCHED_PERCENT", 20),
+        "PLATFORM_SHARE_PERCENT": env_int("PLATFORM_SHARE_PERCENT", 30),
         # The weekly progress report goes out from this UTC weekday (0 = Monday) and hour on.
         "WEEKLY_REPORT_WEEKDAY": env_int("WEEKLY_REPORT_WEEKDAY", 0),
         "WEEKLY_REPORT_HOUR_UTC": env_int("WEEKLY_REPORT_HOUR_UTC", 5),

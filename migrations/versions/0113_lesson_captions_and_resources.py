@@ -11,7 +11,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0113"
-down_revision = "0111"
+down_revision = "0112"
 branch_labels = None
 depends_on = None
 

@@ -5,9 +5,9 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from mwanzo.auth.models import Role
 from mwanzo.labels import choices
@@ -31,6 +31,32 @@ class CourseFilterForm(ListForm):
 
 class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=choices(Role))
+
+
+class UserEditForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)], filters=[lambda v: (v or "").strip()])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+                        filters=[lambda v: (v or "").strip()])
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (kept in the audit log)"), validators=[DataRequired(), Length(min=5, max=1000)])
+
+
+class GrantForm(FlaskForm):
+    class Meta:
+        csrf = False  # opens the confirmation page (GET); the page's own form makes the change
+
+    course = StringField(_l("Course web address name"), validators=[DataRequired(), Length(max=220)],
+                         filters=[lambda v: (v or "").strip().strip("/").rsplit("/", 1)[-1]])
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form changes nothing
+
+    q = StringField(_l("Email, phone, payment reference, M-Pesa receipt or certificate code"),
+                    validators=[Optional(), Length(max=100)])
 
 
 class CategoryForm(FlaskForm):
@@ -99,6 +125,18 @@ class AttentionSettleForm(CallbackRefundForm):
 
     def receipt_required(self) -> bool:
         return self.action.data in ("grant", "refund")
+
+
+class RefundDecisionForm(CallbackRefundForm):
+    """Approve (the money went back: its M-Pesa receipt) or decline (a note the learner reads)."""
+
+    action = RadioField(_l("Decision"), validators=[DataRequired()], choices=[
+        SelectChoice("approve", _l("Approve: the money was sent back and the course is taken away")),
+        SelectChoice("decline", _l("Decline")),
+    ])
+
+    def receipt_required(self) -> bool:
+        return self.action.data == "approve"
 
 
 # ---------------------------------------------------------------- certificates

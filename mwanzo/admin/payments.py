@@ -11,13 +11,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from mwanzo.admin.forms import AttentionSettleForm, CallbackRefundForm, PaymentFilterForm, RefundForm
+from mwanzo.admin.forms import AttentionSettleForm, CallbackRefundForm, PaymentFilterForm, RefundDecisionForm, RefundForm
 from mwanzo.admin.views import bp
 from mwanzo.extensions import db
-from mwanzo.payments import queries, services
+from mwanzo.auth.models import User
+from mwanzo.payments import payouts, queries, refunds, services
 from mwanzo.payments.callbacks import parse_callback
-from mwanzo.payments.models import Attention, Payment, PaymentEvent
+from mwanzo.payments.models import Attention, Payment, PaymentEvent, Payout
+from mwanzo.payments.forms import AdminCouponForm
 from mwanzo.phones import InvalidPhone, normalise_kenyan_phone
+from mwanzo.studio.coupons import coupon_page
 from mwanzo.web.confirmation import confirmation_token, require_confirmation, require_page_visit
 from mwanzo.web.htmx import render
 from mwanzo.web.listing import list_page
@@ -169,3 +172,101 @@ def callback_refund_post(event_id: uuid.UUID):
         return back_to_attention_list(_("This payment was already settled; nothing was changed."), "info")
     db.session.commit()
     return back_to_attention_list(_("Refund recorded."))
+
+
+@bp.route("/admin/coupons", methods=["GET", "POST"])
+def coupon_list():
+    """Coupons for every course or one; the page and its rules are the studio's (studio/coupons.py)."""
+    return coupon_page(AdminCouponForm(), "admin.coupon_list")
+
+
+# ---------------------------------------------------------------- learners' refund requests
+
+@bp.get("/admin/refunds")
+def refund_list():
+    return render_template("admin/refund_list.html", requests=refunds.open_requests())
+
+
+def refund_decision_page(request_id: uuid.UUID, form: RefundDecisionForm, status: int = 200):
+    refund = refunds.get_request(request_id)
+    if refund is None:
+        abort(404)
+    return render_template("admin/refund_decision.html", refund=refund, form=form,
+                           token=confirmation_token("refund-request", refund.id)), status
+
+
+@bp.get("/admin/refunds/<uuid:request_id>")
+def refund_decision(request_id: uuid.UUID):
+    require_page_visit()
+    return refund_decision_page(request_id, RefundDecisionForm())
+
+
+@bp.post("/admin/refunds/<uuid:request_id>")
+def refund_decision_post(request_id: uuid.UUID):
+    require_confirmation("refund-request", request_id)
+    form = RefundDecisionForm()
+    if not form.validate_on_submit():
+        return refund_decision_page(request_id, form, 422)
+    refund = refunds.get_request(request_id)
+    if refund is None:
+        abort(404)
+    admin = current_user._get_current_object()
+    try:
+        if form.action.data == "approve":
+            refunds.approve(refund, admin, form.note.data.strip(), form.receipt.data)
+        else:
+            refunds.decline(refund, admin, form.note.data.strip())
+    except (refunds.AlreadyDecided, services.InvalidTransition):
+        db.session.rollback()
+        flash(_("This request was already decided; nothing was changed."), "info")
+        return redirect(url_for("admin.refund_list"), code=303)
+    db.session.commit()
+    flash(_("Refund approved: the learner no longer has the course.") if form.action.data == "approve"
+          else _("Refund request declined."), "success")
+    return redirect(url_for("admin.refund_list"), code=303)
+
+
+# ---------------------------------------------------------------- instructor payouts
+
+@bp.get("/admin/payouts")
+def payout_list():
+    return render_template("admin/payout_list.html", payouts=payouts.admin_payouts())
+
+
+def payout_or_404(payout_id: uuid.UUID) -> Payout:
+    payout = db.session.get(Payout, payout_id)
+    if payout is None:
+        abort(404)
+    return payout
+
+
+@bp.get("/admin/payouts/<uuid:payout_id>")
+def payout_decision(payout_id: uuid.UUID):
+    require_page_visit()
+    payout = payout_or_404(payout_id)
+    return render_template("admin/payout_decision.html", payout=payout, instructor=db.session.get(User, payout.instructor_id),
+                           balance=payouts.balance(payout.instructor_id),
+                           token=confirmation_token("payout", payout.id))
+
+
+@bp.post("/admin/payouts/<uuid:payout_id>")
+def payout_decision_post(payout_id: uuid.UUID):
+    """Approve (sent to M-Pesa by a job, once) or reject with a reason; a second decision changes nothing."""
+    require_confirmation("payout", payout_id)
+    payout = payout_or_404(payout_id)
+    admin = current_user._get_current_object()
+    action = request.form.get("action")
+    try:
+        if action == "approve":
+            payouts.approve(payout, admin)
+        elif action == "reject" and request.form.get("reason", "").strip():
+            payouts.reject(payout, admin, request.form["reason"].strip()[:1000])
+        else:
+            abort(422)
+    except payouts.AlreadyDecided:
+        db.session.rollback()
+        flash(_("This payout was already decided; nothing was changed."), "info")
+        return redirect(url_for("admin.payout_list"), code=303)
+    db.session.commit()
+    flash(_("Payout approved: it is being sent to M-Pesa.") if action == "approve" else _("Payout refused."), "success")
+    return redirect(url_for("admin.payout_list"), code=303)

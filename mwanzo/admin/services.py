@@ -1,15 +1,25 @@
-"""Administrative changes — users, categories, featured courses — each recorded in the audit log."""
+"""Administrative changes — users, categories, featured courses, support fixes — each recorded in the audit log."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from mwanzo import cache
 from mwanzo.audit import AuditLog, record
+from mwanzo.auth import services as auth
 from mwanzo.auth.models import Role, User, new_security_stamp
+from mwanzo.careers import services as careers
+from mwanzo.certificates import services as certificates
 from mwanzo.courses.models import Category, Course, CourseStatus
 from mwanzo.extensions import db
+from mwanzo.learning import services as learning
+from mwanzo.learning.models import Enrollment
+from mwanzo.notifications import services as notifications
+from mwanzo.notifications.models import OutboundEmail
+from mwanzo.payments import queries as payment_queries
+from mwanzo.phones import InvalidPhone, normalise_kenyan_phone
 from mwanzo.slugs import slugify
 
 PER_PAGE = 50
@@ -160,3 +170,105 @@ def set_featured(actor: User, course: Course, featured: bool) -> bool:
     cache.bump_course(course.id)
     record(actor, "course.featured" if featured else "course.unfeatured", course, title=course.title)
     return True
+
+
+# ---------------------------------------------------------------- support: one user's record, fixes, search
+
+@dataclass
+class UserRecord:
+    """What support reads about one account: everything it learnt, paid, earned and applied for."""
+    enrollments: list
+    payments: list
+    certificates: list
+    applications: list
+
+
+def user_record(user: User) -> UserRecord:
+    """A fixed number of queries, however long the history."""
+    enrollments = list(db.session.scalars(
+        select(Enrollment).where(Enrollment.student_id == user.id).options(joinedload(Enrollment.course))
+        .order_by(Enrollment.created_at.desc())
+    ))
+    return UserRecord(enrollments, payment_queries.user_payments(user.id), certificates.certificates_of(user.id),
+                      careers.my_applications(user.id))
+
+
+def edit_user(actor: User, user: User, name: str, email: str) -> bool:
+    """Correct a name or an address; a new address is verified again. Raises auth's EmailTaken."""
+    old = {"name": user.name, "email": user.email}
+    changed_email = auth.normalise_email(email) != user.email
+    auth.change_email(user, email)  # a new address is sent its link and is unverified until it is followed
+    changed_name = name != user.name
+    user.name = name
+    if not (changed_email or changed_name):
+        return False
+    record(actor, "user.edited", user, **{f"old_{k}": v for k, v in old.items()}, name=user.name, email=user.email)
+    return True
+
+
+def mark_verified(actor: User, user: User) -> bool:
+    if user.is_email_verified:
+        return False
+    user.is_email_verified = True
+    record(actor, "user.email_verified", user, email=user.email)
+    return True
+
+
+def resend_verification(actor: User, user: User) -> bool:
+    if user.is_email_verified:
+        return False
+    auth.send_verification(user)
+    record(actor, "user.verification_sent", user, email=user.email)
+    return True
+
+
+def grant_enrollment(actor: User, user: User, course: Course, reason: str) -> bool:
+    if not learning.grant_enrollment(user, course):
+        return False
+    record(actor, "enrollment.granted", ("users", user.id), course=course.title, course_id=course.id, reason=reason)
+    return True
+
+
+def revoke_enrollment(actor: User, enrollment: Enrollment, reason: str) -> bool:
+    if not learning.withdraw_enrollment(enrollment):
+        return False
+    record(actor, "enrollment.revoked", ("users", enrollment.student_id), course=enrollment.course.title,
+           course_id=enrollment.course_id, reason=reason)
+    return True
+
+
+def send_email_again(actor: User, email_id) -> bool:
+    email = db.session.get(OutboundEmail, email_id)
+    if email is None or not notifications.send_again(email_id):
+        return False
+    record(actor, "email.sent_again", email, to=email.to_address, template=email.template, error=email.last_error)
+    return True
+
+
+@dataclass
+class SearchResults:
+    q: str
+    users: list
+    payments: list
+    certificates: list
+
+    @property
+    def empty(self) -> bool:
+        return not (self.users or self.payments or self.certificates)
+
+
+def support_search(q: str, limit: int = 20) -> SearchResults:
+    """One box: a user by email or phone, a payment by reference or M-Pesa receipt, a certificate by code."""
+    q = q.strip()[:100]
+    if len(q) < 3:
+        return SearchResults(q, [], [], [])
+    try:
+        phone = normalise_kenyan_phone(q)
+    except InvalidPhone:
+        phone = None
+    user_match = func.lower(User.email).like(f"%{q.lower()}%")
+    if phone:
+        user_match = or_(user_match, User.phone.in_([phone, q, "0" + phone[3:], "+" + phone]))
+    users = list(db.session.scalars(select(User).where(user_match).order_by(User.email).limit(limit)))
+    certificate = certificates.find_by_code(q)
+    return SearchResults(q, users, payment_queries.find_payments(q, limit), [certificate] if certificate else [])

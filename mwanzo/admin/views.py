@@ -1,6 +1,6 @@
 """The admin console, one blueprint under one guard: users, audit log, categories, featured courses and
 platform analytics here; course and revision reviews in reviews.py, payments in payments.py, certificate
-revocation in certificates.py. The rules and workflows stay in their domains' services.
+revocation in certificates.py, support's search and fixes in support.py. The rules and workflows stay in their domains' services.
 
 Its routes carry full paths (no url_prefix) because one admin page, revoking a certificate, lives beside
 the certificate's public page at /certificates/<code>/revoke."""
@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from mwanzo.admin import services
-from mwanzo.admin.forms import CategoryForm, CourseFilterForm, RoleForm, UserFilterForm
+from mwanzo.admin.forms import CategoryForm, CourseFilterForm, GrantForm, RoleForm, UserFilterForm
 from mwanzo.analytics import reports
 from mwanzo.analytics.services import DateRange, InvalidRange
 from mwanzo.auth.access import role_required
@@ -69,7 +69,9 @@ def user_detail(user_id: uuid.UUID):
 
 def user_page(user, error: str | None = None, status: int = 200):
     return render_template("admin/user_detail.html", user=user, role_form=RoleForm(role=user.role.value),
-                           entries=paginate(services.audit_search("users", str(user.id)), 1, services.PER_PAGE).items, error=error), status
+                           grant_form=GrantForm(formdata=None), record=services.user_record(user),
+                           entries=paginate(services.audit_search("users", str(user.id)), 1, services.PER_PAGE).items,
+                           error=error), status
 
 
 def own_account_refused(user):
@@ -285,4 +287,4 @@ def analytics_csv(name: str):
 
 
 # The console's other pages join this blueprint, under the guard above.
-from mwanzo.admin import certificates, moderation, payments, privacy, reviews  # noqa: E402,F401
+from mwanzo.admin import certificates, moderation, payments, privacy, reviews, support  # noqa: E402,F401

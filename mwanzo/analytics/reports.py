@@ -83,6 +83,8 @@ def find_table(tables: list[Table], name: str) -> Table | None:
 
 def _cell(value) -> str:
     text = str(value)
+    if not isinstance(value, str):
+        return text  # a number, such as a negative net, is written as itself
     # A spreadsheet would run a cell starting with = + - @ as a formula: course titles are user input.
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 

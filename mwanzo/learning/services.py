@@ -5,7 +5,7 @@ import posixpath
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, case, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from mwanzo import cache
@@ -128,6 +128,35 @@ def activate_enrollment(enrollment_id: uuid.UUID, allow_from_revoked: bool = Fal
     send_email(student.email, "enrollment_confirmation", locale=student.locale, user=student, course=course,
                learn_url=absolute_url("catalog.course_detail", slug=course.slug))
     return True
+
+
+def grant_enrollment(student: User, course: Course) -> bool:
+    """An admin's manual grant: access at once, whatever the price or the course's status, also after a
+    revocation. False when the learner already had access."""
+    enrollment, _ = _get_or_create(student, course, EnrollmentStatus.PENDING_PAYMENT)
+    return activate_enrollment(enrollment.id, allow_from_revoked=True)
+
+
+def withdraw_enrollment(enrollment: Enrollment) -> bool:
+    """An admin's manual revocation; False when the learner had no access to withdraw."""
+    if not enrollment.grants_access:
+        return False
+    revoke_enrollment(enrollment)
+    return True
+
+
+def watched_percent(student_id: uuid.UUID, course_id: uuid.UUID) -> int:
+    """How much of the course's published video the learner has watched, 0–100 (whole per cent, rounded
+    down): each lesson counts at most its length."""
+    seen = func.coalesce(VideoProgress.watched_seconds, 0)
+    watched, total = db.session.execute(
+        select(func.coalesce(func.sum(case((seen < Lesson.duration_seconds, seen), else_=Lesson.duration_seconds)), 0),
+               func.coalesce(func.sum(Lesson.duration_seconds), 0))
+        .select_from(Lesson)
+        .outerjoin(VideoProgress, and_(VideoProgress.lesson_id == Lesson.id, VideoProgress.student_id == student_id))
+        .where(Lesson.course_id == course_id, Lesson.is_published.is_(True), Lesson.kind == LessonKind.VIDEO)
+    ).one()
+    return min(100, int(watched) * 100 // int(total)) if total else 0
 
 
 def revoke_enrollment(enrollment: Enrollment) -> None:

@@ -9,7 +9,7 @@ from email.utils import make_msgid
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from mwanzo import jobs
@@ -54,6 +54,28 @@ def send_email(to: str | None, template: str, locale: str | None = None, dedupe_
 
     jobs.enqueue(deliver_email, str(email.id))
     return email
+
+
+def failed_emails(_criteria: dict | None = None):
+    """Emails given up on after EMAIL_MAX_ATTEMPTS, newest first, with the last error."""
+    return (select(OutboundEmail).where(OutboundEmail.status == EmailStatus.FAILED)
+            .order_by(OutboundEmail.updated_at.desc(), OutboundEmail.id))
+
+
+def send_again(email_id) -> bool:
+    """FAILED → QUEUED with fresh attempts, and one delivery job after commit. One conditional UPDATE, so
+    a double click or two operators queue it once; False when it was no longer failed."""
+    result = db.session.execute(
+        update(OutboundEmail).where(OutboundEmail.id == email_id, OutboundEmail.status == EmailStatus.FAILED)
+        .values(status=EmailStatus.QUEUED, attempts=0, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    from mwanzo.notifications.tasks import deliver_email
+
+    jobs.enqueue(deliver_email, str(email_id))
+    return True
 
 
 def build_message(email: OutboundEmail) -> EmailMessage:

@@ -80,6 +80,9 @@ class Payment(TimestampedModel):
     claimed_receipt: Mapped[str | None] = mapped_column(sa.String(40))
     resolved_at: Mapped[datetime | None]
     resolved_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
+    # The platform's share (PLATFORM_SHARE_PERCENT) when the learner checked out: a later change of the
+    # setting does not rewrite past statements. Empty on payments older than the setting (the default applies).
+    platform_share_percent: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
 
     enrollment: Mapped[Enrollment] = relationship(lazy="raise_on_sql")
     student: Mapped[User] = relationship(foreign_keys=[student_id], lazy="raise_on_sql")
@@ -100,3 +103,123 @@ class PaymentEvent(TimestampedModel):
     note: Mapped[str | None] = mapped_column(sa.Text)
     # Set when an operator settled a success callback that matched no payment.
     resolved_at: Mapped[datetime | None]
+
+
+class CouponKind(enum.StrEnum):
+    PERCENT = "PERCENT"
+    FIXED = "FIXED"  # shillings off
+
+
+class Coupon(TimestampedModel):
+    """A discount code: made by an instructor for one of their courses, or by an admin for one course or all."""
+
+    __tablename__ = "coupons"
+    __table_args__ = (
+        sa.CheckConstraint("value > 0", name="value_positive"),
+        sa.CheckConstraint("kind <> 'PERCENT' OR value <= 100", name="percent_range"),
+        sa.CheckConstraint("uses >= 0", name="uses_not_negative"),
+        sa.CheckConstraint("per_learner >= 1", name="per_learner_positive"),
+        sa.CheckConstraint("max_uses IS NULL OR max_uses >= 1", name="max_uses_positive"),
+    )
+
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    kind: Mapped[CouponKind] = mapped_column(str_enum(CouponKind))
+    value: Mapped[Decimal]
+    course_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("courses.id"), index=True)
+    created_by_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    expires_at: Mapped[datetime | None]
+    max_uses: Mapped[int | None]
+    per_learner: Mapped[int] = mapped_column(default=1)
+    # Checkouts holding a use: taken in one conditional UPDATE, given back when the payment ends unpaid.
+    uses: Mapped[int] = mapped_column(default=0)
+
+    course: Mapped[Course | None] = relationship(lazy="raise_on_sql")
+
+
+class CouponRedemption(TimestampedModel):
+    """One use of a coupon by a learner: for a payment, or (a 100 % coupon) for an enrolment with no payment."""
+
+    __tablename__ = "coupon_redemptions"
+    __table_args__ = (sa.Index("ix_coupon_redemptions_coupon_student", "coupon_id", "student_id"),)
+
+    coupon_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("coupons.id"))
+    student_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    course_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("courses.id"))
+    payment_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("payments.id"), unique=True)
+    amount_off: Mapped[Decimal]
+    # Set when the payment ended without money (failed, cancelled, expired): the use is given back.
+    released_at: Mapped[datetime | None]
+
+
+class RefundStatus(enum.StrEnum):
+    REQUESTED = "REQUESTED"
+    APPROVED = "APPROVED"
+    DECLINED = "DECLINED"
+
+
+class RefundRequest(TimestampedModel):
+    """A learner's request to have a payment refunded; one per payment, decided by an admin."""
+
+    __tablename__ = "refund_requests"
+
+    payment_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("payments.id"), unique=True)
+    student_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    watched_percent: Mapped[int]
+    status: Mapped[RefundStatus] = mapped_column(str_enum(RefundStatus), default=RefundStatus.REQUESTED, index=True)
+    decided_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(sa.Text)
+
+    payment: Mapped[Payment] = relationship(lazy="raise_on_sql")
+    student: Mapped[User] = relationship(foreign_keys=[student_id], lazy="raise_on_sql")
+
+
+class PayoutStatus(enum.StrEnum):
+    REQUESTED = "REQUESTED"  # the instructor asked; held from the balance
+    APPROVED = "APPROVED"    # an admin approved; the withdraw job has not sent it yet
+    SENT = "SENT"            # PayHero's withdraw API was called (or may have been: a timeout)
+    PAID = "PAID"            # PayHero's transaction-status confirmed it
+    FAILED = "FAILED"        # back in the balance
+    REJECTED = "REJECTED"    # an admin refused it; back in the balance
+
+
+labels(PayoutStatus, {
+    PayoutStatus.REQUESTED: _l("Waiting for approval"),
+    PayoutStatus.APPROVED: _l("Approved"),
+    PayoutStatus.SENT: _l("Sent to M-Pesa"),
+    PayoutStatus.PAID: _l("Paid"),
+    PayoutStatus.FAILED: _l("Failed: back in your balance"),
+    PayoutStatus.REJECTED: _l("Refused: back in your balance"),
+})
+
+
+class Payout(TimestampedModel):
+    """Money sent to an instructor's M-Pesa through PayHero's withdraw (B2C) API."""
+
+    __tablename__ = "payouts"
+    __table_args__ = (sa.CheckConstraint("amount > 0", name="amount_positive"),)
+
+    instructor_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    amount: Mapped[Decimal]
+    phone_number: Mapped[str] = mapped_column(sa.String(15))
+    status: Mapped[PayoutStatus] = mapped_column(str_enum(PayoutStatus), default=PayoutStatus.REQUESTED, index=True)
+    external_reference: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    provider_reference: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    transaction_id: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
+    result_desc: Mapped[str | None] = mapped_column(sa.Text)
+    decided_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
+    settled_at: Mapped[datetime | None]
+
+    instructor: Mapped[User] = relationship(foreign_keys=[instructor_id], lazy="raise_on_sql")
+
+
+class PayoutEvent(TimestampedModel):
+    """A payout's timeline as received: the withdraw request and answer, every callback (raw), each check."""
+
+    __tablename__ = "payout_events"
+
+    payout_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("payouts.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    payload: Mapped[dict | None] = mapped_column(sa.JSON)
+    note: Mapped[str | None] = mapped_column(sa.Text)

@@ -147,6 +147,21 @@ class PayHeroClient:
             raise PushError(rejection_reason(data), raw=data)
         return read_push_response(data)
 
+    def withdraw(self, *, amount: int, phone: str, external_reference: str, callback_url: str) -> PushResult:
+        """B2C: send `amount` to an M-Pesa number (network 63902). Errors as for start_push."""
+        body = {"amount": int(amount), "phone_number": local_phone(phone), "network_code": "63902",
+                "external_reference": external_reference, "callback_url": callback_url, "channel": "mobile",
+                "channel_id": self.channel_id, "payment_service": "b2c"}
+        try:
+            status, data = self.request("POST", "/api/v2/withdraw", body=body)
+        except TimeoutError as exc:
+            raise PushError("PayHero did not answer in time.", timed_out=True) from exc
+        except OSError as exc:
+            raise PushError(f"Could not reach PayHero: {exc}") from exc
+        if not 200 <= status < 300:
+            raise PushError(rejection_reason(data), raw=data)
+        return read_push_response(data)
+
     def transaction_status(self, reference: str) -> StatusResult:
         query = urllib.parse.urlencode({"reference": reference})
         try:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from mwanzo.courses.models import Course
@@ -15,6 +15,7 @@ from mwanzo.database import local_day, local_day_start
 from mwanzo.extensions import db
 from mwanzo.payments.callbacks import CallbackData, parse_callback
 from mwanzo.payments.models import Payment, PaymentEvent, PaymentStatus
+from mwanzo.payments.services import UNREADABLE
 
 
 def payment_for_page(payment_id: uuid.UUID) -> Payment | None:
@@ -91,3 +92,30 @@ def unmatched_success_callbacks(limit: int = 200) -> list[tuple[PaymentEvent, Ca
         .order_by(PaymentEvent.created_at).limit(limit)
     )
     return [(event, data) for event in events if (data := parse_callback(event.payload)).succeeded]
+
+
+def problem_callbacks(_criteria: dict | None = None):
+    """Every callback that matched no payment (settled or not) or could not be read, newest first."""
+    return (select(PaymentEvent)
+            .where(or_(and_(PaymentEvent.kind == "callback", PaymentEvent.payment_id.is_(None)),
+                       PaymentEvent.kind == UNREADABLE))
+            .order_by(PaymentEvent.created_at.desc(), PaymentEvent.id))
+
+
+def find_payments(term: str, limit: int = 20) -> list[Payment]:
+    """Payments whose reference (ours, PayHero's or the checkout's) or M-Pesa receipt is exactly `term`."""
+    upper = term.strip().upper()
+    return list(db.session.scalars(
+        select(Payment).where(or_(Payment.external_reference == term.strip(), Payment.provider_reference == term.strip(),
+                                  Payment.checkout_request_id == term.strip(), Payment.mpesa_receipt == upper,
+                                  Payment.claimed_receipt == upper))
+        .options(joinedload(Payment.student), joinedload(Payment.course))
+        .order_by(Payment.created_at.desc()).limit(limit)
+    ))
+
+
+def user_payments(student_id: uuid.UUID, limit: int = 100) -> list[Payment]:
+    return list(db.session.scalars(
+        select(Payment).where(Payment.student_id == student_id).options(joinedload(Payment.course))
+        .order_by(Payment.created_at.desc()).limit(limit)
+    ))

@@ -18,7 +18,8 @@ from sqlalchemy import select
 from mwanzo import jobs
 from mwanzo.extensions import db
 from mwanzo.payments.models import Payment, PaymentEvent, PaymentStatus
-from mwanzo.payments.payhero import PushResult, StatusResult, local_phone, read_push_response, read_status_response
+from mwanzo.payments.payhero import (PushError, PushResult, StatusResult, local_phone, read_push_response,
+                                     read_status_response)
 
 PHONE_EVENT = "sandbox_phone"
 
@@ -53,6 +54,9 @@ class SandboxProvider:
             "success": True, "status": "QUEUED", "reference": "SBX" + secrets.token_hex(5).upper(),
             "CheckoutRequestID": "ws_CO_SBX" + secrets.token_hex(8),
         })
+
+    def withdraw(self, *, amount: int, phone: str, external_reference: str, callback_url: str) -> PushResult:
+        raise PushError("The payment sandbox cannot send money; payouts need PAYMENT_PROVIDER=payhero.")
 
     def transaction_status(self, reference: str) -> StatusResult:
         answer = phone_answer(reference)

@@ -19,7 +19,7 @@ import logging
 import secrets
 import uuid
 from datetime import datetime, timedelta
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 
 from flask import current_app
 from flask_babel import format_time
@@ -38,10 +38,11 @@ from mwanzo.inbox.services import notify
 from mwanzo.learning import services as learning
 from mwanzo.learning.models import Enrollment
 from mwanzo.notifications.services import send_email
-from mwanzo.sms.services import send_sms
+from mwanzo.payments import coupons
 from mwanzo.payments.callbacks import CallbackData, UnreadableCallback, parse_callback
 from mwanzo.payments.models import Attention, Payment, PaymentEvent, PaymentStatus
 from mwanzo.payments.payhero import PayHeroClient, Provider, PushError, StatusResult, StatusUnavailable
+from mwanzo.sms.services import send_sms
 from mwanzo.urls import absolute_url
 from mwanzo.web import security
 from mwanzo.web.filters import format_kes
@@ -66,6 +67,8 @@ TRANSITIONS = {
     # A refund is recorded for money M-Pesa took, also where the course was never granted for it.
     S.REFUNDED: (S.SUCCESS, S.PUSH_UNKNOWN, S.EXPIRED, S.FAILED, S.CANCELLED),
 }
+# Ends without money: a coupon use the payment held is given back.
+ENDED_UNPAID = (S.PUSH_FAILED, S.FAILED, S.CANCELLED, S.EXPIRED)
 # Payments that may still take money: they block a second checkout for the course.
 IN_FLIGHT = (S.PENDING, S.PUSH_UNKNOWN)
 # An answer from M-Pesa resolves a timed-out push; the other reasons need an operator.
@@ -123,7 +126,7 @@ def callback_url() -> str:
 
 def charge_amount(course: Course) -> Decimal:
     """M-Pesa takes whole shillings only: a price with cents is rounded up to the next shilling."""
-    return Decimal(course.price).quantize(Decimal(1), rounding=ROUND_CEILING)
+    return coupons.whole_shillings(course.price)
 
 
 def record_event(payment_id: uuid.UUID | None, kind: str, payload=None, note: str | None = None) -> PaymentEvent:
@@ -149,7 +152,13 @@ def transition(payment: Payment, to: PaymentStatus, reviewed: bool = False, **va
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(payment)
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    if to in ENDED_UNPAID:
+        coupons.give_back(payment.id)
+    elif to == S.SUCCESS:
+        coupons.take_back(payment.id)
+    return True
 
 
 # ---------------------------------------------------------------- checkout
@@ -194,8 +203,11 @@ def retry_at(payment: Payment) -> datetime:
     return payment.created_at + EXPIRE_AFTER
 
 
-def start_checkout(student: User, course: Course, phone: str) -> tuple[Payment, bool]:
-    """The PENDING payment for this learner and course: the one in flight, or a new one (True)."""
+def start_checkout(student: User, course: Course, phone: str,
+                   coupon_code: str | None = None) -> tuple[Payment | None, bool]:
+    """The PENDING payment for this learner and course: the one in flight, or a new one (True) for the
+    price less the coupon. A coupon that leaves nothing to pay enrols the learner at once (None, True).
+    Raises coupons.CouponRefused; the caller rolls back."""
     if course.is_free:
         raise FreeCourse()
     enrollment = learning.start_paid_enrollment(student, course)
@@ -208,14 +220,22 @@ def start_checkout(student: User, course: Course, phone: str) -> tuple[Payment, 
     existing = blocking_payment(student.id, course.id)
     if existing is not None:
         return existing, False
+    quote = coupons.quote(course, coupon_code)
+    if quote.amount == 0:
+        coupons.take_use(quote, student, course, None)
+        learning.activate_enrollment(enrollment.id)
+        return None, True
     payment = Payment(
-        enrollment_id=enrollment.id, student_id=student.id, course_id=course.id, amount=charge_amount(course),
+        enrollment_id=enrollment.id, student_id=student.id, course_id=course.id, amount=quote.amount,
         currency="KES", status=S.PENDING, provider=current_app.config["PAYMENT_PROVIDER"], phone_number=phone,
+        platform_share_percent=Decimal(current_app.config["PLATFORM_SHARE_PERCENT"]),
         external_reference=f"MWZ-{secrets.token_hex(6).upper()}", next_check_at=utcnow() + FIRST_CHECK_AFTER,
     )
     db.session.add(payment)
     db.session.flush()
-    record_event(payment.id, "created", note=f"checkout for {course.title}")
+    coupons.take_use(quote, student, course, payment.id)
+    record_event(payment.id, "created", note=f"checkout for {course.title}"
+                 + (f" with coupon {quote.coupon.code} ({quote.amount_off} off)" if quote.coupon else ""))
     return payment, True
 
 

@@ -1,12 +1,14 @@
-"""Payment jobs: settle a stored callback, reconcile what no callback settled, play the sandbox phone."""
+"""Payment jobs: settle a stored callback, reconcile what no callback settled, play the sandbox phone, send
+and settle instructor payouts."""
 from __future__ import annotations
 
 import logging
+import uuid
 
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.jobs import job
-from mwanzo.payments import sandbox, services
+from mwanzo.payments import payouts, sandbox, services
 
 log = logging.getLogger(__name__)
 
@@ -38,3 +40,20 @@ def reconcile_payments() -> int:
 @job()
 def deliver_sandbox_callback(event_id: str) -> None:
     sandbox.deliver_callback(event_id)
+
+
+@job()
+def send_payout(payout_id: str) -> None:
+    """Marked SENT and committed before PayHero is called: a retry of this job sends nothing again."""
+    values = payouts.start_sending(uuid.UUID(payout_id))
+    db.session.commit()
+    if values is not None:
+        payouts.withdraw(uuid.UUID(payout_id), values)
+        db.session.commit()
+
+
+@job()
+def settle_payout_callback(event_id: str) -> None:
+    """Idempotent: a payout is PAID or FAILED once, however many callbacks arrive."""
+    payouts.settle_callback(event_id)
+    db.session.commit()

@@ -12,8 +12,8 @@ from mwanzo.auth.access import learner_key, login_required, owned_or_404, verifi
 from mwanzo.catalog.services import published_course_by_slug
 from mwanzo.extensions import csrf, db, limiter
 from mwanzo.learning import services as learning
-from mwanzo.payments import queries, sandbox, services
-from mwanzo.payments.forms import CheckoutForm
+from mwanzo.payments import coupons, payouts, queries, refunds, sandbox, services
+from mwanzo.payments.forms import CheckoutForm, RefundRequestForm
 from mwanzo.payments.models import Payment, PaymentStatus
 from mwanzo.phones import display_phone
 from mwanzo.web.htmx import render
@@ -53,23 +53,49 @@ def checkout(slug: str):
     if request.method == "GET" and in_flight is not None:
         return render_template("payments/checkout.html", course=course, in_flight=in_flight,
                                awaiting_review=services.awaiting_review(in_flight),
-                               retry_at=services.retry_at(in_flight), amount=services.charge_amount(course))
-    form = CheckoutForm() if request.method == "POST" else CheckoutForm(phone=display_phone(current_user.phone))
-    if form.validate_on_submit():
+                               retry_at=services.retry_at(in_flight), quote=coupons.quote(course, None))
+    if request.method == "POST":
+        form = CheckoutForm()
+    else:
+        form = CheckoutForm(formdata=None, phone=display_phone(current_user.phone),
+                            coupon=coupons.normalise_code(request.args.get("coupon", ""))[:40])
+    quote, refused = checkout_quote(course, form.coupon.data)
+    if form.validate_on_submit() and refused is None:
         try:
-            payment, created = services.start_checkout(current_user._get_current_object(), course, form.phone.data)
+            payment, created = services.start_checkout(current_user._get_current_object(), course, form.phone.data,
+                                                       form.coupon.data)
         except services.AlreadyEnrolled:
             return redirect(url_for("learning.course_resume", slug=slug))
         except learning.EnrollmentError:
             abort(404)
+        except coupons.CouponRefused as exc:
+            db.session.rollback()
+            form.coupon.errors = [exc.message]
+            return checkout_page(course, form, coupons.quote(course, None), 409)
         # Committed before M-Pesa hears of it, so a callback can always find the payment.
         db.session.commit()
+        if payment is None:
+            flash(_("Your coupon covers the whole price: the course is yours."), "success")
+            return redirect(url_for("learning.course_resume", slug=slug), code=303)
         if created:
             services.send_push(payment, current_user.name)
             db.session.commit()
         return redirect(url_for("payments.payment_status", payment_id=payment.id), code=303)
-    return render_template("payments/checkout.html", course=course, form=form,
-                           amount=services.charge_amount(course)), 422 if form.errors else 200
+    if refused is not None and form.coupon.data:
+        form.coupon.errors = [*form.coupon.errors, refused]
+    return checkout_page(course, form, quote, 422 if form.errors and request.method == "POST" else 200)
+
+
+def checkout_quote(course, code: str | None):
+    """The amount with this code, or the full price and why the code was refused."""
+    try:
+        return coupons.quote(course, code), None
+    except coupons.CouponRefused as exc:
+        return coupons.quote(course, None), exc.message
+
+
+def checkout_page(course, form: CheckoutForm, quote, status: int):
+    return render_template("payments/checkout.html", course=course, form=form, quote=quote), status
 
 
 @bp.get("/payments/<uuid:payment_id>")
@@ -94,7 +120,30 @@ def payment_receipt(payment_id: uuid.UUID):
     payment = own_payment_or_404(payment_id)
     if payment.status not in (PaymentStatus.SUCCESS, PaymentStatus.REFUNDED):
         abort(404)
-    return render_template("payments/payment_receipt.html", payment=payment)
+    return receipt_page(payment, RefundRequestForm())
+
+
+def receipt_page(payment: Payment, form: RefundRequestForm, status: int = 200):
+    return render_template("payments/payment_receipt.html", payment=payment, refund=refunds.eligibility(payment),
+                           refund_form=form), status
+
+
+@bp.post("/payments/<uuid:payment_id>/refund-request")
+@login_required
+def refund_request(payment_id: uuid.UUID):
+    payment = own_payment_or_404(payment_id)
+    form = RefundRequestForm()
+    if not form.validate_on_submit():
+        return receipt_page(payment, form, 422)
+    try:
+        refunds.request_refund(payment, current_user._get_current_object(), form.reason.data.strip())
+    except refunds.RefundRefused as exc:
+        db.session.rollback()
+        form.reason.errors = [exc.message]
+        return receipt_page(payment, form, 409)
+    db.session.commit()
+    flash(_("Your refund request was sent. An administrator will answer it."), "success")
+    return redirect(url_for("payments.payment_receipt", payment_id=payment.id), code=303)
 
 
 @bp.route("/payments/<uuid:payment_id>/sandbox-phone", methods=["GET", "POST"])
@@ -129,5 +178,21 @@ def callback(token: str):
     event = services.record_callback(payload)
     db.session.commit()  # stored; settling runs as a job after this commit
     if event.kind == services.UNREADABLE:
+        abort(400)
+    return jsonify(ResultCode=0, ResultDesc="Accepted")
+
+
+@bp.post("/api/v1/payouts/callback/<token>")
+@csrf.exempt
+def payout_callback(token: str):
+    """PayHero's withdrawal (B2C) callback: stored raw, settled by a job (payments/payouts.py)."""
+    if not services.callback_token_matches(token):
+        abort(404)
+    request.max_content_length = CALLBACK_MAX_BYTES
+    if request.mimetype not in ("", "text/plain") and not request.is_json:
+        abort(415)
+    event = payouts.record_callback(json_object(request.get_data(cache=False), CALLBACK_MAX_BYTES))
+    db.session.commit()
+    if event.kind == "callback_unreadable":
         abort(400)
     return jsonify(ResultCode=0, ResultDesc="Accepted")

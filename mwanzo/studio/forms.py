@@ -95,3 +95,7 @@ class CourseFilterForm(ListForm):
     """The course lists of the studio and of analytics: paged, searchable by title (an admin sees thousands)."""
 
     q = StringField(_l("Search"), filters=[trimmed], validators=[Length(max=100)])
+
+
+class RosterFilterForm(ListForm):
+    stuck = BooleanField(_l("Only learners stuck for 7 days"))

@@ -293,7 +293,8 @@ ALLOWED_MOVES: dict[CourseStatus, set[CourseStatus]] = {
     CourseStatus.DRAFT: {CourseStatus.PENDING_REVIEW},
     CourseStatus.REJECTED: {CourseStatus.PENDING_REVIEW},
     CourseStatus.PENDING_REVIEW: {CourseStatus.PUBLISHED, CourseStatus.REJECTED},
-    CourseStatus.PUBLISHED: set(),
+    # Taken down by an admin: back to the instructor, who may change it and submit it again.
+    CourseStatus.PUBLISHED: {CourseStatus.REJECTED},
 }
 
 
@@ -347,10 +348,26 @@ def approve(course: Course, admin: User) -> None:
 
 
 def reject(course: Course, admin: User, reason: str) -> None:
+    if course.status != CourseStatus.PENDING_REVIEW:
+        raise InvalidTransition(course.status)
     if not reason.strip():
         raise InvalidTransition("a reason is required")
     change_course_status(course, CourseStatus.REJECTED, admin, reason.strip())
     _tell_instructor(course, "course_rejected", False, reason=reason.strip(),
+                     builder_url=absolute_url("studio.course_builder", course_id=course.id))
+
+
+def take_down(course: Course, admin: User, reason: str) -> None:
+    """Unpublish a published course: it leaves the catalog and new learners cannot enrol, while learners
+    who already have access keep it (learning checks their enrolment, not the course's status). The
+    instructor is emailed the reason and may resubmit."""
+    if course.status != CourseStatus.PUBLISHED:
+        raise InvalidTransition(course.status)
+    if not reason.strip():
+        raise InvalidTransition("a reason is required")
+    change_course_status(course, CourseStatus.REJECTED, admin, reason.strip())
+    record(admin, "course.taken_down", course, title=course.title, reason=reason.strip())
+    _tell_instructor(course, "course_taken_down", False, reason=reason.strip(),
                      builder_url=absolute_url("studio.course_builder", course_id=course.id))
 
 

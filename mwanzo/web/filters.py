@@ -33,10 +33,11 @@ def markdown_to_safe_html(text: str | None) -> Markup:
     return Markup(clean)
 
 
-def format_kes(amount: Decimal | int | float | None) -> str:
+def format_kes(amount: Decimal | int | float | None, free: bool = True) -> str:
+    """A price ("Free" for nothing) or, with free=False, a sum of money (KES 0)."""
     if amount is None:
         return ""
-    if Decimal(amount) == 0:
+    if Decimal(amount) == 0 and free:
         return _("Free")
     value = Decimal(amount)
     pattern = "#,##0" if value == value.to_integral_value() else "#,##0.00"

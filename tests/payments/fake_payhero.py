@@ -7,6 +7,9 @@ customer's phone: it records the outcome and POSTs PayHero's callback JSON to th
 app sent — as many times as asked, one after another or all at the same instant.
 With push_mode "timeout" the push is answered only after hang_seconds, longer than the app waits:
 the transaction still exists and the phone still gets the prompt (`latest_reference` finds it).
+POST /api/v2/withdraw (B2C) is played the same way: `answer()` on a withdrawal sends the withdrawal
+callback's shape (TransactionID and RecipientAccountNumber instead of the receipt and phone);
+withdraw_mode "reject" refuses it as PayHero does when the wallet is short.
 """
 from __future__ import annotations
 
@@ -25,6 +28,8 @@ from tests.concurrency import run_together
 from tests.servers import LoopbackHTTPServer
 
 REQUIRED = {"amount": int, "phone_number": str, "channel_id": int, "provider": str}
+WITHDRAW_REQUIRED = {"amount": int, "phone_number": str, "network_code": str, "external_reference": str,
+                     "callback_url": str, "channel": str}
 
 
 class FakePayHero(LoopbackHTTPServer):
@@ -33,11 +38,15 @@ class FakePayHero(LoopbackHTTPServer):
         self.requests: list[dict] = []
         self.transactions: dict[str, dict] = {}
         self.push_mode = "ok"  # ok | timeout | reject | http_error
+        self.withdraw_mode = "ok"  # ok | reject
         self.hang_seconds = 3.0
         self.lock = threading.Lock()
         # Callbacks to an HTTPS app whose certificate is signed by ca_file (as PayHero trusts public CAs).
         self.callback_context = ssl.create_default_context(cafile=ca_file) if ca_file else None
         super().__init__(Handler)
+
+    def withdrawals(self) -> list[dict]:
+        return [r for r in self.requests if r["path"] == "/api/v2/withdraw"]
 
     def pushes(self) -> list[dict]:
         return [r for r in self.requests if r["path"] == "/api/v2/payments"]
@@ -71,6 +80,12 @@ class FakePayHero(LoopbackHTTPServer):
         paid = result_code == 0
         tx["status"] = "SUCCESS" if paid else "FAILED"
         tx["receipt"] = ("T" + secrets.token_hex(5).upper()[:9]) if paid else ""
+        if tx.get("kind") == "withdraw":
+            return {"status": paid, "response": {
+                "Amount": tx["body"]["amount"], "ExternalReference": tx["body"]["external_reference"],
+                "RecipientAccountNumber": tx["body"]["phone_number"], "TransactionID": tx["receipt"],
+                "ResultCode": result_code, "ResultDesc": desc or ("Success" if paid else "Failed"),
+                "Status": "Success" if paid else "Failed", "reference": reference}}
         body = {
             "forward_url": "",
             "response": {
@@ -155,6 +170,8 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = None
         entry = self.record(body)
+        if entry["path"] == "/api/v2/withdraw":
+            return self.withdraw(body)
         if entry["path"] != "/api/v2/payments":
             return self.reply(404, {"error_message": "Not found"})
         if not self.authorised():
@@ -175,6 +192,20 @@ class Handler(BaseHTTPRequestHandler):
             self.fake.transactions[reference] = {"status": "QUEUED", "receipt": "", "body": body,
                                                  "checkout_request_id": checkout}
         self.reply(201, {"success": True, "status": "QUEUED", "reference": reference, "CheckoutRequestID": checkout})
+
+    def withdraw(self, body) -> None:
+        if not self.authorised():
+            return None
+        problems = [k for k, t in WITHDRAW_REQUIRED.items() if not isinstance((body or {}).get(k), t)]
+        if problems:
+            return self.reply(400, {"error_message": f"invalid fields: {problems}"})
+        if self.fake.withdraw_mode == "reject":
+            return self.reply(201, {"success": False, "error_message": "Insufficient balance"})
+        reference = "WD" + secrets.token_hex(5).upper()
+        with self.fake.lock:
+            self.fake.transactions[reference] = {"status": "QUEUED", "receipt": "", "body": body, "kind": "withdraw",
+                                                 "checkout_request_id": ""}
+        self.reply(201, {"success": True, "status": "QUEUED", "reference": reference})
 
     def do_GET(self) -> None:
         entry = self.record()

@@ -26,8 +26,9 @@ from mwanzo.inbox.models import Notification
 from mwanzo.courses.models import CourseRevision
 from mwanzo.extensions import db, limiter
 from mwanzo.learning.models import EnrollmentStatus
-from mwanzo.payments.models import PaymentEvent, PaymentStatus
 from mwanzo.media import captions, resources
+from mwanzo.notifications.models import OutboundEmail
+from mwanzo.payments.models import PaymentEvent, PaymentStatus, Payout, RefundRequest
 from mwanzo.quizzes import services as quizzes
 from tests.web.test_hostile_input import sign_in
 
@@ -77,6 +78,7 @@ PUBLIC = {
     "/email/unsubscribe/<token>": "the signed link in every email",
     "/language": "the footer's language switcher",
     "/api/v1/payments/callback/<token>": "PayHero's webhook, authorised by its secret token",
+    "/api/v1/payouts/callback/<token>": "PayHero's withdrawal webhook, authorised by the same secret token",
     "/healthz": "load balancer",
     "/metrics": "Prometheus, authorised by its bearer token",
 }
@@ -113,6 +115,7 @@ SIGNED_IN = {
     "/payments": ANYONE,
     "/payments/<uuid:payment_id>": ANYONE,
     "/payments/<uuid:payment_id>/receipt": ANYONE,
+    "/payments/<uuid:payment_id>/refund-request": ANYONE,
     "/payments/<uuid:payment_id>/sandbox-phone": ANYONE,
     "/applications": STUDENT,
     "/jobs/<uuid:job_id>/apply": STUDENT,
@@ -188,7 +191,11 @@ def world(make):
     resource = resources.add_resource(lesson, "Notes", io.BytesIO(b"%PDF-1.4\n%%EOF\n"))
     revision = CourseRevision(course_id=course.id, author_id=users["instructor"].id, changes={})
     event = PaymentEvent(kind="callback", payload={})
-    db.session.add_all([revision, event])
+    email = OutboundEmail(to_address="x@example.com", template="welcome", subject="-", body_text="-", body_html="-")
+    refund = RefundRequest(payment_id=payment.id, student_id=users["student"].id, reason="Not for me", watched_percent=0)
+    payout = Payout(instructor_id=users["instructor"].id, amount=Decimal("100"), phone_number="254712345678",
+                    external_reference="MWZP-CONTRACT")
+    db.session.add_all([revision, event, email, refund, payout])
     db.session.commit()
     asked = talk.ask(users["student"], course, "Where is lesson two?", "I cannot find it.")
     answer = talk.answer(users["instructor"], course, asked, "Under the first section.", "/")
@@ -199,7 +206,8 @@ def world(make):
         "user_id": users["student"].id, "category_id": course.category_id, "course_id": course.id,
         "section_id": section.id, "lesson_id": lesson.id, "quiz_id": quiz.id, "question_id": question.id,
         "attempt_id": attempt.id, "payment_id": payment.id, "job_id": job.id, "application_id": application.id,
-        "revision_id": revision.id, "event_id": event.id, "slug": course.slug, "code": certificate.verification_code,
+        "revision_id": revision.id, "event_id": event.id,
+        "enrollment_id": enrolment.id, "email_id": email.id, "request_id": refund.id, "payout_id": payout.id, "slug": course.slug, "code": certificate.verification_code,
         "name": "funnel", "post_id": asked.id, "answer_id": answer.id, "target": "question", "target_id": asked.id,
         "notification_id": notification.id, "review_id": review.id, "report_id": uuid.uuid4(), "token": "not-a-signed-token",
         "language": "en", "resource_id": resource.id,
