@@ -2,6 +2,7 @@
 (/admin/coupons, every course) uses the same page through coupon_page. The rules are in payments/coupons.py."""
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, time
 
 from flask import flash, redirect, render_template, url_for
@@ -25,7 +26,7 @@ def course_for(form: CouponForm) -> Course | None:
     if not form.course.data:
         return None
     if form.course.type == "SelectField":
-        return next((c for c in services.my_courses(current_user) if str(c.id) == form.course.data), None)
+        return db.session.scalar(services.my_courses(current_user, {}).where(Course.id == uuid.UUID(form.course.data)))
     return db.session.scalar(select(Course).where(Course.slug == form.course.data))
 
 
@@ -66,5 +67,6 @@ def coupon_list():
     if current_user.is_admin:
         return redirect(url_for("admin.coupon_list"))
     form = CouponForm()
-    form.course.choices = [SelectChoice(str(c.id), c.title) for c in services.my_courses(current_user)]
+    form.course.choices = [SelectChoice(str(c.id), c.title)
+                           for c in db.session.scalars(services.my_courses(current_user, {}))]
     return coupon_page(form, "studio.coupon_list")
