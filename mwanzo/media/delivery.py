@@ -18,6 +18,7 @@ import time
 from flask import Blueprint, Response, abort, current_app, request, url_for
 from werkzeug.http import http_date, parse_date
 
+from mwanzo import cache
 from mwanzo.storage import LocalStorage, get_storage
 
 bp = Blueprint("media", __name__)
@@ -62,11 +63,25 @@ def media_url(key: str, ttl: int | None = None, download_name: str | None = None
         return url_for("media.serve", key=key, exp=expires, sig=_signature(key, expires), **extra)
     if current_app.config.get("CLOUDFRONT_DOMAIN") and not download_name:
         return cloudfront_url(key, expires)
+    return s3_url(key, expires, ttl, download_name)
+
+
+def s3_url(key: str, expires: int, ttl: int, download_name: str | None) -> str:
+    """A presigned S3 URL that lasts until ``expires``. SigV4 signs the moment of signing into the URL, so
+    two signatures always differ: the first URL signed in a window is kept in the shared cache and handed
+    out for the rest of the window, so the browser can answer from its cache."""
     storage = get_storage()
     params = {"Bucket": storage.bucket, "Key": key}
     if download_name:
         params["ResponseContentDisposition"] = attachment(download_name)
-    return storage.client.generate_presigned_url("get_object", Params=params, ExpiresIn=ttl)
+
+    def sign() -> str:
+        return storage.client.generate_presigned_url("get_object", Params=params,
+                                                     ExpiresIn=max(1, expires - int(time.time())))
+
+    window_left = max(1, expires - ttl - int(time.time()))
+    return cache.shared(f"s3-url:{key}:{download_name or ''}", str(expires), sign, timeout=window_left,
+                        per_language=False)
 
 
 def windowed_expiry(ttl: int, now: float | None = None) -> int:

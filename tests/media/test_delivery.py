@@ -87,3 +87,29 @@ def test_media_responses_let_the_browser_keep_and_revalidate_them(client):
     assert stale.status_code == 200 and stale.data == b"jpeg-bytes"
     fresh = client.get(poster_url, headers={"Range": "bytes=0-3", "If-Range": poster.headers["ETag"]})
     assert fresh.status_code == 206 and fresh.data == b"jpeg"
+
+
+def test_s3_urls_stay_the_same_within_a_window_and_fetch_the_object(app, s3, settings):
+    """SigV4 writes the signing second into every presigned URL; the first one of a window is handed out
+    for the rest of it, so a revisit asks for the same URL and the browser answers from its cache."""
+    import requests
+
+    settings(MEDIA_URL_WINDOW_SECONDS=3600)
+    store("lessons/x/poster.jpg", b"poster-bytes", "image/jpeg")
+    first = media_url("lessons/x/poster.jpg")
+    time.sleep(1.1)  # a new signature now would carry another X-Amz-Date
+    assert media_url("lessons/x/poster.jpg") == first
+    assert requests.get(first, timeout=5).content == b"poster-bytes"
+    expires_in = int(parse_qs(urlsplit(first).query)["X-Amz-Expires"][0])
+    ttl = app.config["MEDIA_URL_TTL_SECONDS"]
+    assert ttl < expires_in <= ttl + 3600  # valid for the TTL after the window ends, never longer
+    saved_as = media_url("lessons/x/poster.jpg", download_name="Poster.jpg")
+    assert saved_as != first and "attachment" in requests.get(saved_as, timeout=5).headers["Content-Disposition"]
+
+
+def test_s3_urls_change_with_the_window(s3, settings):
+    settings(MEDIA_URL_WINDOW_SECONDS=1, MEDIA_URL_TTL_SECONDS=60)
+    store("lessons/x/poster.jpg", b"poster-bytes", "image/jpeg")
+    first = media_url("lessons/x/poster.jpg")
+    time.sleep(1.1)
+    assert media_url("lessons/x/poster.jpg") != first
