@@ -212,22 +212,54 @@ def browser():
 PHONE_VIEWPORT = {"width": 360, "height": 740}
 
 
+def axe_on(browser, live_server, pages) -> list[str]:
+    """Open each (url, storage state) in a phone-sized tab and run axe on it; one line per violation."""
+    from tests.browser.helpers import axe_violations
+
+    lines = []
+    for url, state in pages:
+        context = browser.new_context(base_url=live_server, viewport=PHONE_VIEWPORT, bypass_csp=True,
+                                      storage_state=state)
+        try:
+            tab = context.new_page()
+            if tab.goto(url).status != 200:
+                continue  # gone since (a one-time page, a deleted record): nothing left to check
+            lines += [f"{url}: {v['rule']} ({v['impact']}) {v['help']}: {v['nodes']}" for v in axe_violations(tab)]
+        finally:
+            context.close()
+    return lines
+
+
 @pytest.fixture
 def new_page(browser, live_server, app, settings):
     """new_page(javascript=True) opens a phone-sized tab with its own cookies; options go to the browser context."""
     contexts = []
 
+    visited: dict[str, object] = {}  # each page a test opened (a GET answered with HTML) -> its context
+
+    def remember(context, response):
+        request = response.request
+        if (request.resource_type == "document" and request.method == "GET" and response.status == 200
+                and request.url.startswith(live_server) and "/media/" not in request.url):
+            visited.setdefault(request.url, context)
+
     def _new_page(javascript: bool = True, viewport=PHONE_VIEWPORT, **options):
         context = browser.new_context(base_url=live_server, viewport=viewport, java_script_enabled=javascript,
                                       **options)
         context.set_default_timeout(10_000)
+        context.on("response", lambda response: remember(context, response))
         contexts.append(context)
         return context.new_page()
 
     settings(PUBLIC_BASE_URL=live_server)
     yield _new_page
+    # Every page the test visited is opened again as the same person, with axe (WCAG 2.1 A/AA): CSP is
+    # bypassed only in this checking tab, to load axe; the page is served as it was to the test.
+    states = {id(context): context.storage_state() for context in contexts}
     for context in contexts:
         context.close()
+    found = axe_on(browser, live_server, [(url, states[id(context)]) for url, context in visited.items()])
+    assert not found, "accessibility violations on the pages this test visited:\n" + "\n".join(found)
 
 
 @pytest.fixture
