@@ -24,6 +24,7 @@ from typing import Callable, TypeVar
 
 from flask import Flask, current_app, g, has_app_context
 from flask_babel import get_locale
+from redis.exceptions import RedisError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -72,12 +73,7 @@ class _Health:
 
 
 _health = _Health()
-_ERRORS: tuple[type[BaseException], ...] = (OSError,)
-try:
-    from redis.exceptions import RedisError
-    _ERRORS = (OSError, RedisError)
-except ImportError:  # pragma: no cover - redis is a dependency
-    pass
+_ERRORS: tuple[type[BaseException], ...] = (OSError, RedisError)
 
 
 def init_app(app: Flask) -> None:

@@ -32,7 +32,7 @@ MOVES = {P.APPROVED: (P.REQUESTED,), P.REJECTED: (P.REQUESTED,), P.SENT: (P.APPR
 
 
 class PayoutError(Exception):
-    pass
+    """A payout move the rules refuse (its message says why)."""
 
 
 class OverBalance(PayoutError):

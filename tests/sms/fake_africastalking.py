@@ -47,7 +47,7 @@ class FakeAfricasTalking(LoopbackHTTPServer):
 
 class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
-        pass
+        """Silent: the tests report what matters, not every request line."""
 
     def do_POST(self):
         fake: FakeAfricasTalking = self.server.fake
