@@ -14,9 +14,11 @@
 
   function engine() {
     if (!video.dataset.src) return "mp4";
+    var mse = window.MediaSource && MediaSource.isTypeSupported('video/mp4; codecs="avc1.42E01E,mp4a.40.2"');
+    // A copy saved on the phone is read through the service worker, which the browser's own HLS player bypasses.
+    if (video.dataset.saved && mse) return "hlsjs";
     if (video.canPlayType(HLS_TYPE)) return "native";
-    if (window.MediaSource && MediaSource.isTypeSupported('video/mp4; codecs="avc1.42E01E,mp4a.40.2"')) return "hlsjs";
-    return "mp4";
+    return mse ? "hlsjs" : "mp4";
   }
 
   function loadScript(src, done, fail) {
@@ -121,13 +123,19 @@
     if (pendingTime > 0) return;  // still seeking to the resume point
     if (position === lastSaved && video.paused) return;
     lastSaved = position;
+    if (video.dataset.lesson) localStorage.setItem("mwanzo-position-" + video.dataset.lesson, String(position));
+    var offline = window.mwanzoOffline;
+    function later() {  // no connection: the phone keeps it and sends it when the connection is back
+      if (offline) offline.queue({ kind: "progress", slug: video.dataset.course, lesson_id: video.dataset.lesson, position: position });
+    }
+    if (offline && !navigator.onLine) { later(); return; }
     var body = new FormData();
     body.append("csrf_token", video.dataset.csrf);
     body.append("position", String(position));
     if (window.fetch) {
       fetch(progressUrl, { method: "POST", body: body, keepalive: true, credentials: "same-origin" })
         .then(function (response) { if (response.status === 429) lastSaved = null; })  // saved too often: next save retries
-        .catch(function () {});
+        .catch(later);
     } else if (navigator.sendBeacon) {
       navigator.sendBeacon(progressUrl, body);
     }
@@ -171,12 +179,31 @@
 
   // data-ready marks the moment the player has chosen its source: a play before it may be restarted.
   function noHlsJs() { video.dataset.engine = "mp4"; if (qualityMenu) qualityMenu.disabled = true; video.dataset.ready = "true"; }
-  var kind = engine();
-  video.dataset.engine = kind;
-  if (kind === "mp4") { noHlsJs(); return; }
-  if (kind === "native") { takeOver(video.dataset.src); return; }
-  loadScript(video.dataset.hlsJs, function () {
-    if (window.Hls && window.Hls.isSupported()) takeOver(video.dataset.src);
-    else noHlsJs();
-  }, noHlsJs);
+  function begin() {
+    var kind = engine();
+    video.dataset.engine = kind;
+    if (kind === "mp4") { noHlsJs(); return; }
+    if (kind === "native") { takeOver(video.dataset.src); return; }
+    loadScript(video.dataset.hlsJs, function () {
+      if (window.Hls && window.Hls.isSupported()) takeOver(video.dataset.src);
+      else noHlsJs();
+    }, noHlsJs);
+  }
+
+  // A copy saved on this phone (save.js) plays from there, at its quality, with or without a connection;
+  // offline, the last position this phone knew wins over the one in the (older) saved page.
+  function useSavedCopy(meta) {
+    video.dataset.src = meta.playlist;
+    video.dataset.saved = meta.quality;
+    if (qualityMenu) qualityMenu.disabled = true;
+  }
+  var saved = "mwanzo-saved-" + video.dataset.lesson;
+  if (!window.mwanzoOffline || !video.dataset.lesson) { begin(); return; }
+  if (!navigator.onLine) pendingTime = parseFloat(localStorage.getItem("mwanzo-position-" + video.dataset.lesson) || "") || pendingTime;
+  caches.has(saved).then(function (has) {
+    return has && caches.open(saved).then(function (cache) { return cache.match("/saved/meta.json"); })
+      .then(function (hit) { return hit && hit.json(); });
+  }).then(function (meta) {
+    if (meta && meta.complete && meta.playlist && meta.until > Date.now()) useSavedCopy(meta);
+  }).catch(function () {}).then(begin);
 })();

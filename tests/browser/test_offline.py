@@ -1,0 +1,103 @@
+"""Offline on a 360 px phone: the app installs, a lesson saved on Wi-Fi plays with the network off (from the start
+and from a seek), what was done offline reaches the server once the connection is back, and a learner who lost
+access loses their saved copies when the phone is next online."""
+import pytest
+from sqlalchemy import select
+
+from mwanzo.extensions import db
+from mwanzo.learning import services as learning
+from mwanzo.learning.models import VideoProgress
+from tests.browser.helpers import log_in
+from tests.conftest import PHONE_VIEWPORT, chromium_path
+from tests.learning.media_fixtures import ready_video_lesson
+
+pytestmark = pytest.mark.browser
+
+
+def wait_for_service_worker(page):
+    """The worker is installed by the first page that asks; a page opened meanwhile may be left to the
+    network: the next one is answered by the worker."""
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    if not page.evaluate("() => !!navigator.serviceWorker.controller"):
+        page.reload()
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=10_000)
+
+
+def saved_lessons(page) -> list[str]:
+    return page.evaluate("() => caches.keys().then(names => names.filter(n => n.startsWith('mwanzo-saved-')))")
+
+
+def save_lesson(page, quality):
+    page.get_by_role("radio", name=quality).check()
+    page.get_by_role("button", name="Save this lesson").click()
+    page.get_by_text("Saved on this phone. It plays without a connection.").wait_for()
+
+
+def enrolled_learner_with_video(make, title="Sending money"):
+    learner = make.user()
+    course = make.course()
+    lesson = ready_video_lesson(make.section(course), title=title)
+    learning.enroll_free(learner, course)
+    db.session.commit()
+    return learner, course, lesson
+
+
+def test_the_app_can_be_installed_and_its_service_worker_runs(browser, live_server, make, tmp_path):
+    """Chromium never offers to install from a private window (every test tab is one), so this runs in a
+    browser profile of its own, as on a phone."""
+    learner = make.user()
+    context = browser.browser_type.launch_persistent_context(
+        str(tmp_path), executable_path=chromium_path(), headless=True, base_url=live_server,
+        viewport=PHONE_VIEWPORT, args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+    try:
+        page = context.pages[0] if context.pages else context.new_page()
+        log_in(page, learner.email)
+        page.goto("/dashboard")
+        wait_for_service_worker(page)
+        session = context.new_cdp_session(page)
+        manifest = session.send("Page.getAppManifest")
+        assert not manifest.get("errors"), manifest
+        assert '"display":"standalone"' in manifest["data"].replace(" ", "")
+        assert session.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
+        assert page.locator("[data-install]").is_hidden()  # never offered on the first visit
+
+        second_visit = context.new_page()
+        second_visit.goto("/dashboard")
+        offer = second_visit.locator("[data-install]")
+        offer.wait_for()
+        offer.get_by_role("button", name="Not now").click()
+        assert offer.is_hidden()
+        third_visit = context.new_page()
+        third_visit.goto("/dashboard")
+        wait_for_service_worker(third_visit)
+        assert third_visit.locator("[data-install]").is_hidden()  # offered once only
+    finally:
+        context.close()
+
+
+def test_a_lesson_saved_at_144p_plays_offline_from_the_start_and_from_a_seek(page, make):
+    learner, course, lesson = enrolled_learner_with_video(make)
+    log_in(page, learner.email)
+    url = f"/learn/{course.slug}/lessons/{lesson.id}"
+    page.goto(url)
+    wait_for_service_worker(page)
+    save_lesson(page, "144p")
+    assert saved_lessons(page) == [f"mwanzo-saved-{lesson.id}"]
+
+    page.context.set_offline(True)
+    page.goto(url)  # the page itself comes from the phone
+    page.wait_for_selector("video[data-ready]", state="attached")
+    assert page.locator("video").get_attribute("data-saved") == "144p"
+    page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; return v.play(); }")
+    page.wait_for_function("() => document.querySelector('video').currentTime > 1", timeout=15_000)
+    page.evaluate("() => { document.querySelector('video').currentTime = 4; }")
+    page.wait_for_function("() => { const v = document.querySelector('video'); return v.currentTime > 4.5 && !v.seeking; }",
+                           timeout=15_000)
+    page.evaluate("() => document.querySelector('video').pause()")
+    page.get_by_text("Saved on this phone, will send when online.").wait_for()
+
+    page.context.set_offline(False)
+    page.get_by_text("Sent.").wait_for()
+    db.session.expire_all()
+    progress = db.session.scalar(select(VideoProgress).where(VideoProgress.student_id == learner.id))
+    assert progress is not None and progress.position_seconds >= 4
