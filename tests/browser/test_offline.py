@@ -2,11 +2,14 @@
 and from a seek), what was done offline reaches the server once the connection is back, and a learner who lost
 access loses their saved copies when the phone is next online."""
 import pytest
-from sqlalchemy import select
+from playwright.sync_api import Error as PlaywrightError
+from sqlalchemy import func, select
 
 from mwanzo.extensions import db
 from mwanzo.learning import services as learning
 from mwanzo.learning.models import VideoProgress
+from mwanzo.offline.models import OfflineReceipt
+from mwanzo.quizzes.models import QuizAttempt
 from tests.browser.helpers import log_in
 from tests.conftest import PHONE_VIEWPORT, chromium_path
 from tests.learning.media_fixtures import ready_video_lesson
@@ -101,3 +104,55 @@ def test_a_lesson_saved_at_144p_plays_offline_from_the_start_and_from_a_seek(pag
     db.session.expire_all()
     progress = db.session.scalar(select(VideoProgress).where(VideoProgress.student_id == learner.id))
     assert progress is not None and progress.position_seconds >= 4
+
+
+def test_a_revoked_learners_saved_lesson_stops_playing_once_the_phone_is_online(page, make):
+    learner, course, lesson = enrolled_learner_with_video(make)
+    log_in(page, learner.email)
+    url = f"/learn/{course.slug}/lessons/{lesson.id}"
+    page.goto(url)
+    wait_for_service_worker(page)
+    save_lesson(page, "Audio only")
+    page.context.set_offline(True)
+    learning.revoke_enrollment(learning.get_enrollment(learner.id, course.id))  # a refund, say
+    db.session.commit()
+
+    page.context.set_offline(False)  # the phone is online again: the worker asks what it may keep
+    page.wait_for_function("() => caches.keys().then(names => !names.some(n => n.startsWith('mwanzo-saved-')))",
+                           timeout=10_000, polling=500)
+    page.context.set_offline(True)
+    with pytest.raises(PlaywrightError):
+        page.goto(url)  # nothing of it is left on the phone
+
+
+def test_a_quiz_answered_offline_is_scored_once_when_back_online(page, make):
+    learner, course, _lesson = enrolled_learner_with_video(make)
+    quiz = make.quiz(course, title="Money basics")
+    make.question(quiz, text="Which number do you dial for M-Pesa?", answers=[("*334#", True), ("*100#", False)])
+    timed = make.quiz(course, title="Timed check", time_limit_seconds=600)
+    make.question(timed)
+    log_in(page, learner.email)
+    page.goto(f"/quizzes/{timed.id}")
+    wait_for_service_worker(page)
+    page.context.set_offline(True)
+    page.get_by_text("This quiz is timed, so it cannot be taken offline").wait_for()
+    assert page.get_by_role("button", name="Start the quiz").is_disabled()
+    page.context.set_offline(False)
+
+    page.goto(f"/quizzes/{quiz.id}")
+    page.get_by_role("button", name="Start the quiz").click()
+    page.get_by_role("button", name="Submit answers").wait_for()
+    page.context.set_offline(True)  # on the bus
+    page.get_by_label("*334#").check()
+    page.get_by_role("button", name="Submit answers").click()
+    page.get_by_text("Saved on this phone, will send when online.").wait_for()
+    assert db.session.scalar(select(QuizAttempt.submitted_at).where(QuizAttempt.quiz_id == quiz.id)) is None
+
+    page.context.set_offline(False)
+    page.get_by_text("Sent.").wait_for()
+    page.reload()  # a page that loads asks the worker to send again: nothing is left to send
+    page.get_by_role("button", name="Submit answers").wait_for(state="detached")
+    db.session.expire_all()
+    attempts = db.session.scalars(select(QuizAttempt).where(QuizAttempt.quiz_id == quiz.id)).all()
+    assert len(attempts) == 1 and attempts[0].submitted_at is not None and attempts[0].passed
+    assert db.session.scalar(select(func.count()).select_from(OfflineReceipt)) == 1
