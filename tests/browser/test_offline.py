@@ -156,3 +156,38 @@ def test_a_quiz_answered_offline_is_scored_once_when_back_online(page, make):
     attempts = db.session.scalars(select(QuizAttempt).where(QuizAttempt.quiz_id == quiz.id)).all()
     assert len(attempts) == 1 and attempts[0].submitted_at is not None and attempts[0].passed
     assert db.session.scalar(select(func.count()).select_from(OfflineReceipt)) == 1
+
+
+def test_the_data_meter_counts_what_lessons_fetched_and_the_limit_starts_lessons_as_audio(page, make):
+    learner, course, lesson = enrolled_learner_with_video(make)
+    log_in(page, learner.email)
+    page.goto("/dashboard")
+    wait_for_service_worker(page)
+    page.get_by_label("Monthly limit in MB").fill("0.1")
+    page.get_by_role("button", name="Save limit").click()
+    page.get_by_text("Limit saved on this phone.").wait_for()
+
+    fetched = []  # the video bytes this page received: playlists and segments
+    page.on("response", lambda response: fetched.append(response)
+            if "/media/" in response.url or "/hls/" in response.url else None)
+    url = f"/learn/{course.slug}/lessons/{lesson.id}"
+    page.goto(url)
+    page.wait_for_selector("video[data-ready]", state="attached")
+    page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; return v.play(); }")
+    page.wait_for_function("() => document.querySelector('video').ended", timeout=30_000)
+    received = sum(len(response.body()) for response in fetched if response.status < 300)
+
+    page.goto("/dashboard")
+    figures = page.locator("[data-meter-figures]")
+    figures.wait_for()
+    counted = int(figures.get_attribute("data-video-bytes"))
+    assert received > 50_000 and abs(counted - received) <= received * 0.05, (counted, received)
+    assert int(figures.get_attribute("data-page-bytes")) > 0
+    assert "This month on this phone:" in figures.inner_text()
+
+    page.goto(url)  # over the limit now: audio only, and video on request
+    notice = page.locator("[data-over-limit]")
+    notice.wait_for()
+    assert page.locator("video").get_attribute("data-quality") == "audio"
+    notice.get_by_role("button", name="Watch the video anyway").click()
+    assert notice.is_hidden() and page.locator("video").get_attribute("data-quality") == "auto"

@@ -32,7 +32,10 @@
     say("queued");
     return ask({ type: "queue", change: change, csrf: token });
   }
-  window.mwanzoOffline = { ask: ask, queue: queue, say: say };
+  function megabytes(bytes) {
+    return (bytes / 1e6).toLocaleString(document.documentElement.lang, { maximumFractionDigits: 1 }) + " MB";
+  }
+  window.mwanzoOffline = { ask: ask, queue: queue, megabytes: megabytes };
 
   navigator.serviceWorker.addEventListener("message", function (event) {
     if (event.data && event.data.type === "sent") {
@@ -43,6 +46,27 @@
   function online() { if (navigator.onLine) ask({ type: "online" }); }
   window.addEventListener("online", online);
   online();
+
+  // --- the data meter on the dashboard, and the learner's monthly limit (kept on this phone)
+  var meter = document.querySelector("[data-meter]");
+  if (meter) {
+    var limitField = meter.querySelector("input");
+    limitField.value = localStorage.getItem("mwanzo-data-limit-mb") || "";
+    ask({ type: "meter" }).then(function (used) {
+      var figures = meter.querySelector("[data-meter-figures]");
+      figures.textContent = meter.getAttribute("data-text").replace("{video}", megabytes(used.video))
+        .replace("{pages}", megabytes(used.pages));
+      figures.setAttribute("data-video-bytes", String(used.video));
+      figures.setAttribute("data-page-bytes", String(used.pages));
+      meter.hidden = false;
+    });
+    meter.querySelector("form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (limitField.value) localStorage.setItem("mwanzo-data-limit-mb", limitField.value);
+      else localStorage.removeItem("mwanzo-data-limit-mb");
+      meter.querySelector("[data-limit-saved]").hidden = false;
+    });
+  }
 
   // --- install prompt: offered once, from the second visit on
   var visits = parseInt(localStorage.getItem("mwanzo-visits") || "0", 10);

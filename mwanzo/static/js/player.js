@@ -15,8 +15,9 @@
   function engine() {
     if (!video.dataset.src) return "mp4";
     var mse = window.MediaSource && MediaSource.isTypeSupported('video/mp4; codecs="avc1.42E01E,mp4a.40.2"');
-    // A copy saved on the phone is read through the service worker, which the browser's own HLS player bypasses.
-    if (video.dataset.saved && mse) return "hlsjs";
+    // A saved copy, and video counted against the learner's monthly limit, go through the service worker,
+    // which the browser's own HLS player bypasses.
+    if ((video.dataset.saved || video.dataset.metered) && mse) return "hlsjs";
     if (video.canPlayType(HLS_TYPE)) return "native";
     return mse ? "hlsjs" : "mp4";
   }
@@ -197,13 +198,40 @@
     video.dataset.saved = meta.quality;
     if (qualityMenu) qualityMenu.disabled = true;
   }
+  // Above the learner's monthly limit (set on the dashboard) a lesson starts as audio only; video is one tap.
+  function overLimit(limitBytes) {
+    var audio = qualityMenu && qualityMenu.querySelector("option[data-quality=audio]");
+    if (!audio) return Promise.resolve();
+    var noAnswer = new Promise(function (resolve) { setTimeout(resolve, 1500, { video: 0, pages: 0 }); });
+    return Promise.race([window.mwanzoOffline.ask({ type: "meter" }), noAnswer]).then(function (used) {
+      var total = used.video + used.pages, notice = document.querySelector("[data-over-limit]");
+      if (total < limitBytes || !notice || video.dataset.saved) return;
+      var chosen = qualityMenu.options[qualityMenu.selectedIndex];
+      audio.selected = true;
+      video.dataset.src = audio.value;
+      video.dataset.quality = "audio";
+      notice.querySelector("span").textContent = notice.getAttribute("data-text")
+        .replace("{used}", window.mwanzoOffline.megabytes(total))
+        .replace("{limit}", window.mwanzoOffline.megabytes(limitBytes));
+      notice.hidden = false;
+      notice.querySelector("button").addEventListener("click", function () {
+        notice.hidden = true;
+        chosen.selected = true;
+        video.dataset.quality = chosen.dataset.quality;
+        switchTo(chosen.value);
+      });
+    });
+  }
+
   var saved = "mwanzo-saved-" + video.dataset.lesson;
   if (!window.mwanzoOffline || !video.dataset.lesson) { begin(); return; }
+  var limitBytes = (parseFloat(localStorage.getItem("mwanzo-data-limit-mb") || "") || 0) * 1e6;
+  if (limitBytes) video.dataset.metered = "true";
   if (!navigator.onLine) pendingTime = parseFloat(localStorage.getItem("mwanzo-position-" + video.dataset.lesson) || "") || pendingTime;
   caches.has(saved).then(function (has) {
     return has && caches.open(saved).then(function (cache) { return cache.match("/saved/meta.json"); })
       .then(function (hit) { return hit && hit.json(); });
   }).then(function (meta) {
     if (meta && meta.complete && meta.playlist && meta.until > Date.now()) useSavedCopy(meta);
-  }).catch(function () {}).then(begin);
+  }).then(function () { if (limitBytes) return overLimit(limitBytes); }).catch(function () {}).then(begin);
 })();

@@ -108,7 +108,7 @@
   var list = document.querySelector("[data-saved-list]");
   if (!list) return;
   var template = list.querySelector("template");
-  function megabytes(bytes) { return (bytes / 1e6).toLocaleString(document.documentElement.lang, { maximumFractionDigits: 1 }) + " MB"; }
+  var megabytes = window.mwanzoOffline.megabytes;
   function render() {
     caches.keys().then(function (names) {
       return Promise.all(names.filter(function (n) { return n.indexOf(SAVED) === 0; }).map(function (name) {
@@ -134,7 +134,7 @@
     if (navigator.storage && navigator.storage.estimate) {
       navigator.storage.estimate().then(function (estimate) {
         list.querySelector("[data-estimate]").textContent = list.getAttribute("data-estimate-text")
-          .replace("%(used)s", megabytes(estimate.usage || 0)).replace("%(quota)s", megabytes(estimate.quota || 0));
+          .replace("{used}", megabytes(estimate.usage || 0)).replace("{quota}", megabytes(estimate.quota || 0));
       });
     }
   }
