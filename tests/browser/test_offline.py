@@ -191,3 +191,34 @@ def test_the_data_meter_counts_what_lessons_fetched_and_the_limit_starts_lessons
     assert page.locator("video").get_attribute("data-quality") == "audio"
     notice.get_by_role("button", name="Watch the video anyway").click()
     assert notice.is_hidden() and page.locator("video").get_attribute("data-quality") == "auto"
+
+
+def test_a_whole_course_saved_is_listed_on_saved_on_this_phone_and_can_be_removed(page, make):
+    learner = make.user()
+    course = make.course()
+    section = make.section(course)
+    lesson = ready_video_lesson(section, title="Sending money")
+    second = ready_video_lesson(section, title="Paying bills")
+    learning.enroll_free(learner, course)
+    db.session.commit()
+    log_in(page, learner.email)
+    page.goto(f"/learn/{course.slug}/lessons/{lesson.id}")
+    wait_for_service_worker(page)
+    page.get_by_role("radio", name="240p").check()
+    page.get_by_role("button", name="Save all 2 lessons").click()
+    page.get_by_text("Saved on this phone. It plays without a connection.").wait_for()
+    assert sorted(saved_lessons(page)) == sorted([f"mwanzo-saved-{lesson.id}", f"mwanzo-saved-{second.id}"])
+
+    page.goto("/saved")
+    rows = page.locator("ul.saved li")
+    rows.nth(1).wait_for()
+    assert sorted(rows.locator("a").all_inner_texts()) == ["Paying bills", "Sending money"]
+    assert all(" MB · 240p" in text for text in rows.locator("[data-size]").all_inner_texts())
+    assert "This browser uses" in page.locator("[data-estimate]").inner_text()
+
+    page.context.set_offline(True)
+    page.reload()  # the list itself opens without a connection
+    rows.nth(1).wait_for()
+    rows.filter(has_text="Paying bills").get_by_role("button", name="Remove").click()
+    page.wait_for_function("() => document.querySelectorAll('ul.saved li').length === 1")
+    assert saved_lessons(page) == [f"mwanzo-saved-{lesson.id}"]
