@@ -45,6 +45,7 @@ class SavePlan:
     playlist: str | None
     bytes: int
     until: int
+    assets: list[str]  # kept once for all saved lessons
     files: list[dict] = field(default_factory=list)  # {"url": signed URL to fetch, "key": path to keep it under}
 
 
@@ -60,8 +61,7 @@ def _segment_keys(playlist_key: str) -> list[str]:
 def lesson_plan(access: learning.LessonAccess, quality: str) -> SavePlan:
     course, lesson = access.course, access.lesson
     page = url_for("learning.lesson_view", slug=course.slug, lesson_id=lesson.id)
-    plan = SavePlan(str(lesson.id), lesson.title, page, None, None, 0, access_until(),
-                    [{"url": url, "key": url} for url in page_assets()])
+    plan = SavePlan(str(lesson.id), lesson.title, page, None, None, 0, access_until(), page_assets())
     if lesson.kind != LessonKind.VIDEO:
         return plan
     option = player.option_for(lesson, quality)
@@ -83,7 +83,7 @@ OFFLINE_ASSETS = ("css/app.css", "vendor/htmx.min.js", "js/app.js", "js/offline.
 
 
 def page_assets() -> list[str]:
-    """What a saved lesson page loads, kept with it: a phone's browser cache may have let them go."""
+    """What a saved lesson page loads, kept once for every saved lesson: the browser's cache may let them go."""
     return [asset_url(name) for name in OFFLINE_ASSETS]
 
 

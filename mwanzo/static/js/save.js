@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   if (!window.mwanzoOffline) return;
-  var SAVED = "mwanzo-saved-", META = "/saved/meta.json";
+  var SAVED = "mwanzo-saved-", ASSETS = "mwanzo-assets", META = "/saved/meta.json";
 
   function writeMeta(cache, meta) { return cache.put(META, new Response(JSON.stringify(meta), { headers: { "Content-Type": "application/json" } })); }
 
@@ -43,6 +43,16 @@
       });
     };
 
+    // The page's scripts and stylesheet, once for every saved lesson; older versions of them go.
+    var keepAssets = function (assets, state) {
+      return caches.open(ASSETS).then(function (cache) {
+        return cache.keys().then(function (old) {
+          old.forEach(function (request) { if (assets.indexOf(new URL(request.url).pathname) < 0) cache.delete(request); });
+          return Promise.all(assets.map(function (url) { return saveFile(cache, url, url, state.controller.signal); }));
+        });
+      });
+    };
+
     var saveLesson = function (plan, state, total) {
       var name = SAVED + plan.lesson_id;
       state.caches.push(name);
@@ -74,9 +84,11 @@
         .then(function (answer) {
           var total = answer.lessons.reduce(function (sum, plan) { return sum + (plan.bytes || 0); }, 0) || 1;
           if (navigator.storage && navigator.storage.persist) navigator.storage.persist();
-          return answer.lessons.reduce(function (chain, plan) {
+          return keepAssets(answer.lessons[0].assets, state).then(function () {
+            return answer.lessons.reduce(function (chain, plan) {
             return chain.then(function () { return saveLesson(plan, state, total); });
-          }, Promise.resolve()).then(function () { bar.value = bar.max; show("saved"); });
+            }, Promise.resolve());
+          }).then(function () { bar.value = bar.max; show("saved"); });
         })
         .catch(function (error) {
           if (state !== run) return;  // cancelled

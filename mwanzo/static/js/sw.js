@@ -6,6 +6,7 @@
 "use strict";
 var SAVED = "mwanzo-saved-";   // + lesson id: its page, playlist, segments, poster, captions and "meta"
 var PAGES = "mwanzo-pages";    // the last copy of the few pages worth having offline
+// "mwanzo-assets" (save.js) keeps the scripts and stylesheet saved pages need.
 var META = "/saved/meta.json";
 var KEPT_PAGES = ["/saved", "/dashboard"];
 
@@ -108,7 +109,7 @@ self.addEventListener("fetch", function (event) {
   if (request.method !== "GET") return;
   if (request.mode === "navigate") { event.respondWith(page(request, url)); return; }
   if (url.origin === location.origin && url.pathname.indexOf("/static/") === 0) {
-    // Assets come from the browser's cache or the server as without this worker; a saved lesson keeps a
+    // Assets come from the browser's cache or the server as without this worker; saving a lesson keeps a
     // copy of the ones its page needs, for when neither can answer.
     event.respondWith(fetch(request).catch(function () {
       return caches.match(url.href).then(function (hit) { return hit || Response.error(); });
