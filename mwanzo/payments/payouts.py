@@ -237,6 +237,8 @@ def verify(payout_id: uuid.UUID, why: str) -> None:
     elif status.status == "FAILED":
         _move(payout, P.FAILED, result_desc=status.description or "PayHero reported the payout failed.",
               settled_at=utcnow())
+    else:  # no outcome yet: the reconciliation asks again CHECK_AFTER from now, not at every tick
+        payout.updated_at = utcnow()
 
 
 def instructor_payouts(instructor_id: uuid.UUID) -> list[Payout]:

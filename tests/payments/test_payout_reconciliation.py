@@ -38,7 +38,7 @@ def test_a_payout_whose_callback_never_came_is_paid_once_by_the_status_query(cli
     assert balance(client) == Decimal("2000.00")
 
 
-def test_a_payout_payhero_failed_returns_to_the_balance_and_a_queued_one_waits(client, login, make, earner, payhero):
+def test_a_failed_payout_returns_to_the_balance_and_a_queued_one_is_asked_again_later(client, login, make, earner, payhero):
     failed = ask_and_approve(client, login, make, earner, amount="3000")
     login(earner)
     client.post("/studio/payouts", data={"amount": "1000", "phone": "0712345678"})
@@ -52,6 +52,12 @@ def test_a_payout_payhero_failed_returns_to_the_balance_and_a_queued_one_waits(c
     db.session.expire_all()
     assert db.session.get(Payout, failed.id).status == PayoutStatus.FAILED
     assert db.session.get(Payout, queued.id).status == PayoutStatus.SENT  # PayHero has no outcome yet
+    assert tasks.reconcile_payouts() == 0  # asked again a minute later, not at every tick
+    sent_minutes_ago(queued, 2)
+    payhero.settle(queued.provider_reference)
+    assert tasks.reconcile_payouts() == 1
+    db.session.expire_all()
+    assert db.session.get(Payout, queued.id).status == PayoutStatus.PAID
     login(earner)
-    assert balance(client) == Decimal("6000.00")  # 7,000 earned, 1,000 still on its way
+    assert balance(client) == Decimal("6000.00")  # 7,000 earned, 1,000 paid, the failed 3,000 back
 

@@ -12,8 +12,10 @@ from mwanzo.auth.models import Role
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.learning.models import Enrollment, EnrollmentStatus
+from mwanzo.payments import refunds
 from mwanzo.payments.models import Payment, PaymentStatus, Payout, PayoutEvent, PayoutStatus, RefundRequest
 from tests.confirmations import confirmation_token, post_confirmed
+from tests.queries import count_queries
 from tests.payments.test_payouts import PAYOUT_CALLBACK
 
 
@@ -140,3 +142,25 @@ def test_only_admins_send_a_refund_again(client, login, make, asked, payhero):
     login(make.user(role=Role.ADMIN))
     assert client.post(f"/admin/refunds/{refund.id}/retry").status_code == 400  # no confirmation
     assert transfer().status == PayoutStatus.FAILED and Decimal(transfer().amount) == Decimal("1275")
+
+
+def test_the_refunds_page_loads_transfers_in_a_fixed_number_of_queries(client, login, make, payhero):
+    payhero.withdraw_mode = "reject"
+    admin = login(make.user(role=Role.ADMIN))
+    counts = []
+    for round_number in range(2):
+        for n in range(3):
+            learner = make.user(email=f"learner{round_number}{n}@example.com")
+            payment = make.payment(make.enrollment(learner, make.course(price=500)), "500", PaymentStatus.SUCCESS,
+                                   settled_at=utcnow())
+            refund = RefundRequest(payment_id=payment.id, student_id=learner.id, reason="No", watched_percent=0)
+            db.session.add(refund)
+            db.session.commit()
+            refunds.approve(refund, admin, "ok")
+            db.session.commit()
+        with count_queries() as statements:
+            page = client.get("/admin/refunds")
+        assert page.status_code == 200
+        assert page.get_data(as_text=True).count('data-transfer="FAILED"') == 3 * (round_number + 1)
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
