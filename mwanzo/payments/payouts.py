@@ -208,7 +208,7 @@ def settle_callback(event_id) -> None:
 
 def due_for_check(now: datetime) -> list[uuid.UUID]:
     """SENT payouts no callback settled: sent at least CHECK_AFTER ago, with PayHero's reference to ask about
-    (a withdraw that timed out has none: its callback, or an admin reading the statement, settles it)."""
+    (a withdraw that timed out has none to ask about: it stays SENT, as admins see it on /admin/payouts)."""
     return list(db.session.scalars(
         select(Payout.id).where(Payout.status == P.SENT, Payout.provider_reference.is_not(None),
                                 Payout.updated_at <= now - CHECK_AFTER).order_by(Payout.updated_at).limit(200)))
