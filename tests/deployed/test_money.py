@@ -19,7 +19,7 @@ from mwanzo.extensions import db
 from mwanzo.learning.models import Enrollment, EnrollmentStatus
 from mwanzo.notifications.models import OutboundEmail
 from mwanzo.payments.models import (Attention, Coupon, CouponKind, Payment, PaymentEvent, PaymentStatus, Payout,
-                                    PayoutStatus)
+                                    PayoutStatus, RefundRequest)
 from tests import factories
 from tests.deployed.conftest import CSRF_INPUT, form_post, wait_until
 
@@ -305,3 +305,44 @@ def test_an_instructors_payout_is_approved_paid_by_the_worker_and_the_balance_is
     assert 'data-balance="0.00"' in browser_session.get(earnings, timeout=30).text
     assert len([w for w in deployment.payhero.withdrawals()
                 if w["body"]["external_reference"] == payout.external_reference]) == 1
+
+
+def test_an_approved_refund_goes_back_to_the_learners_mpesa_through_the_worker(deployment, browser_session):
+    with deployment.app_context():
+        learner = factories.user(name="Akinyi Ouma", email="akinyi.refund@example.com")
+        course = factories.course(title="Beekeeping Basics", price=Decimal("900"))
+        payment = factories.payment(factories.enrollment(learner, course), "900", PaymentStatus.SUCCESS,
+                                    mpesa_receipt="SKQ11REF22", phone_number="254722000111", settled_at=utcnow())
+        admin_email = factories.user(role=Role.ADMIN, email="refunds.admin@example.com").email
+        payment_id = payment.id
+    log_in(deployment, browser_session, "akinyi.refund@example.com")
+    receipt_url = f"{deployment.url}/payments/{payment_id}/receipt"
+    token = CSRF_INPUT.search(browser_session.get(receipt_url, timeout=30).text).group(1)
+    asked = browser_session.post(f"{deployment.url}/payments/{payment_id}/refund-request", timeout=30,
+                                 data={"csrf_token": token, "reason": "Not what I expected"},
+                                 headers={"Referer": receipt_url}, allow_redirects=False)
+    assert asked.status_code == 303, asked.text[:500]
+    with deployment.app_context():
+        refund_id = db.session.scalar(select(RefundRequest.id).where(RefundRequest.payment_id == payment_id))
+
+    with requests.Session() as admin:
+        admin.trust_env, admin.verify = False, deployment.ca_file
+        log_in(deployment, admin, admin_email)
+        approved = form_post(admin, f"{deployment.url}/admin/refunds/{refund_id}",
+                             {"action": "approve", "note": "Asked within the window"})
+        assert approved.status_code == 200 and "Refund approved" in approved.text
+
+    with deployment.app_context():
+        transfer = wait_until(lambda: db.session.scalar(select(Payout).where(
+            Payout.refund_request_id == refund_id, Payout.provider_reference.is_not(None))
+            .execution_options(populate_existing=True)), 30, "the refund sent by the worker")
+    [withdrawal] = [w for w in deployment.payhero.withdrawals()
+                    if w["body"]["external_reference"] == transfer.external_reference]
+    assert withdrawal["body"]["amount"] == 900 and withdrawal["body"]["phone_number"] == "0722000111"
+    assert "on its way to your M-Pesa" in browser_session.get(receipt_url, timeout=30).text
+    assert deployment.payhero.answer(transfer.provider_reference) == [200]
+    wait_until(lambda: "was sent to your M-Pesa" in browser_session.get(receipt_url, timeout=30).text, 30,
+               "the refund marked sent on the learner's receipt")
+    with deployment.app_context():
+        assert db.session.get(Payout, transfer.id).status == PayoutStatus.PAID
+        assert db.session.get(Payment, payment_id).status == PaymentStatus.REFUNDED
