@@ -11,6 +11,7 @@ from mwanzo.learning.models import VideoProgress
 from mwanzo.offline.models import OfflineReceipt
 from mwanzo.quizzes.models import QuizAttempt
 from tests.browser.helpers import log_in
+from tests.browser.test_media_cache import NetworkLog
 from tests.conftest import PHONE_VIEWPORT, chromium_path
 from tests.learning.media_fixtures import ready_video_lesson
 
@@ -170,15 +171,13 @@ def test_the_data_meter_counts_what_lessons_fetched_and_the_limit_starts_lessons
     page.get_by_role("button", name="Save limit").click()
     page.get_by_text("Limit saved on this phone.").wait_for()
 
-    fetched = []  # the video bytes this page received: playlists and segments
-    page.on("response", lambda response: fetched.append(response)
-            if "/media/" in response.url or "/hls/" in response.url else None)
+    network = NetworkLog(page)  # Chromium's own account of the bytes it received, and what its cache answered
     url = f"/learn/{course.slug}/lessons/{lesson.id}"
     page.goto(url)
     page.wait_for_selector("video[data-ready]", state="attached")
     page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; return v.play(); }")
     page.wait_for_function("() => document.querySelector('video').ended", timeout=30_000)
-    received = sum(len(response.body()) for response in fetched if response.status < 300)
+    received = network.transferred(".ts?") + network.transferred(".m3u8")
 
     page.goto("/dashboard")
     figures = page.locator("[data-meter-figures]")

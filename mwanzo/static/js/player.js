@@ -15,8 +15,8 @@
   function engine() {
     if (!video.dataset.src) return "mp4";
     var mse = window.MediaSource && MediaSource.isTypeSupported('video/mp4; codecs="avc1.42E01E,mp4a.40.2"');
-    // A saved copy, and video counted against the learner's monthly limit, go through the service worker,
-    // which the browser's own HLS player bypasses.
+    // A saved copy is read through the service worker, which the browser's own HLS player bypasses, and
+    // video counted against the learner's monthly limit is counted by hls.js.
     if ((video.dataset.saved || video.dataset.metered) && mse) return "hlsjs";
     if (video.canPlayType(HLS_TYPE)) return "native";
     return mse ? "hlsjs" : "mp4";
@@ -73,6 +73,14 @@
       hls.loadLevel = 0;
       hls.startLoad(pendingTime);
     });
+    // The data meter (dashboard): what hls.js fetched, unless it came from a copy saved on the phone.
+    function counted(event, data) {
+      var bytes = data.payload ? data.payload.byteLength : (data.stats && data.stats.loaded) || 0;
+      if (window.mwanzoOffline && !video.dataset.saved && bytes) window.mwanzoOffline.ask({ type: "count", kind: "video", bytes: bytes });
+    }
+    hls.on(window.Hls.Events.MANIFEST_LOADED, counted);
+    hls.on(window.Hls.Events.LEVEL_LOADED, counted);
+    hls.on(window.Hls.Events.FRAG_LOADED, counted);
     hls.on(window.Hls.Events.FRAG_BUFFERED, function () { if (hls.loadLevel === 0 && !hls.autoLevelEnabled) hls.loadLevel = -1; });
     hls.on(window.Hls.Events.ERROR, function (event, data) {
       if (!data.fatal) return;

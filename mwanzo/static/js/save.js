@@ -36,6 +36,7 @@
           if (!response.ok) throw new Error("HTTP " + response.status);
           var type = response.headers.get("Content-Type") || "application/octet-stream";
           return response.blob().then(function (blob) {
+            window.mwanzoOffline.ask({ type: "count", kind: key.indexOf("/static/") === 0 ? "pages" : "video", bytes: blob.size });
             return cache.put(key, new Response(blob, { headers: { "Content-Type": type, "Content-Length": String(blob.size) } }))
               .then(function () { return blob.size; });
           });

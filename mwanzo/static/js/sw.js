@@ -33,28 +33,24 @@ function store(name, mode, work) {
 function getAll(objectStore, out) { objectStore.getAll().onsuccess = function (e) { out.value = e.target.result; }; }
 
 // ---------------------------------------------------------------- the data meter
+// Lesson pages are counted here, as they pass; lesson video by the pages that fetch it (the player through
+// hls.js, save.js while saving), which tell this worker: signed media requests are left to the browser.
 function month() { return new Date().toISOString().slice(0, 7); }
-function kindOf(url, request) {
-  if (url.pathname.indexOf("/media/") === 0 || /\/(hls|saved)\//.test(url.pathname) || url.origin !== location.origin) {
-    return "video";
-  }
-  if (request.mode === "navigate" && url.pathname.indexOf("/learn/") === 0) return "pages";
-  return null;
+function add(kind, bytes) {
+  return store("meter", "readwrite", function (meter) {
+    var key = month();
+    meter.get(key).onsuccess = function (e) {
+      var totals = e.target.result || { video: 0, pages: 0 };
+      totals[kind] += bytes;
+      meter.put(totals, key);
+    };
+  });
 }
-function count(kind, response) {
+function countPage(response) {
   var length = parseInt(response.headers.get("Content-Length") || "", 10);
   var size = isNaN(length) ? response.clone().arrayBuffer().then(function (b) { return b.byteLength; })
                            : Promise.resolve(length);
-  return size.then(function (bytes) {
-    return store("meter", "readwrite", function (meter) {
-      var key = month();
-      meter.get(key).onsuccess = function (e) {
-        var totals = e.target.result || { video: 0, pages: 0 };
-        totals[kind] += bytes;
-        meter.put(totals, key);
-      };
-    });
-  });
+  return size.then(function (bytes) { return add("pages", bytes); });
 }
 
 // ---------------------------------------------------------------- answering requests
@@ -81,17 +77,10 @@ function ranged(request, response) {
   });
 }
 
-function fromNetwork(request, url) {
-  return fetch(request).then(function (response) {
-    var kind = kindOf(url, request);
-    if (kind && response.status < 400 && response.type !== "opaque") count(kind, response).catch(function () {});
-    return response;
-  });
-}
-
 function page(request, url) {
   // Network first: a page online is fresh (new signed URLs, saved position); offline, its last copy.
-  return fromNetwork(request, url).then(function (response) {
+  return fetch(request).then(function (response) {
+    if (url.pathname.indexOf("/learn/") === 0 && response.status < 400) countPage(response).catch(function () {});
     if (response.ok && KEPT_PAGES.indexOf(url.pathname) >= 0) {
       var copy = response.clone();
       caches.open(PAGES).then(function (cache) { cache.put(url.pathname, copy); });
@@ -116,11 +105,15 @@ self.addEventListener("fetch", function (event) {
     }));
     return;
   }
-  if (url.origin === location.origin && url.pathname.indexOf("/media/") !== 0 && !/\/(hls|saved)\//.test(url.pathname)) {
-    return;  // fragments and everything else: the server, as without this worker
-  }
+  if (url.origin !== location.origin) return;
+  // The unsigned paths a saved copy's playlist names, and that playlist, come from the phone when kept;
+  // signed media URLs (?exp=&sig=) are left to the browser and its cache, unless there is no connection.
+  var media = url.pathname.indexOf("/media/") === 0;
+  var kept = (media && (!url.search || !self.navigator.onLine)) ||
+             /^\/learn\/[^/]+\/lessons\/[^/]+\/saved\//.test(url.pathname);
+  if (!kept) return;
   event.respondWith(caches.match(cacheKey(url)).then(function (hit) {
-    return hit ? ranged(request, hit) : fromNetwork(request, url);
+    return hit ? ranged(request, hit) : fetch(request);
   }));
 });
 
@@ -204,6 +197,7 @@ self.addEventListener("message", function (event) {
     event.waitUntil(store("meter", "readonly", function (meter, out) {
       meter.get(month()).onsuccess = function (e) { out.value = e.target.result || { video: 0, pages: 0 }; };
     }).then(reply));
-  } else if (data.type === "pending") event.waitUntil(store("queue", "readonly", getAll).then(function (items) { reply(items.length); }));
+  } else if (data.type === "count") event.waitUntil(add(data.kind === "pages" ? "pages" : "video", Number(data.bytes) || 0).then(reply));
+  else if (data.type === "pending") event.waitUntil(store("queue", "readonly", getAll).then(function (items) { reply(items.length); }));
 }
 );
