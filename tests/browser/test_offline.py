@@ -118,7 +118,8 @@ def test_a_revoked_learners_saved_lesson_stops_playing_once_the_phone_is_online(
     learning.revoke_enrollment(learning.get_enrollment(learner.id, course.id))  # a refund, say
     db.session.commit()
 
-    page.context.set_offline(False)  # the phone is online again: the worker asks what it may keep
+    page.context.set_offline(False)  # the phone is online again, and the learner opens a page:
+    page.goto("/dashboard")           # the worker asks what it may keep
     for _ in range(50):
         if not saved_lessons(page):
             break

@@ -136,7 +136,7 @@ function checkAccess() {
       if (item.complete && !(item.until > now)) caches.delete(item.cache);
       else if (item.lesson_id) kept.push(item);  // a save still under way is checked too
     });
-    if (!kept.length || !self.navigator.onLine) return;
+    if (!kept.length) return;  // without a connection the fetch below fails, and nothing is deleted
     var query = kept.map(function (item) { return "lesson=" + item.lesson_id; }).join("&");
     return fetch("/saved/access.json?" + query, { credentials: "same-origin", redirect: "error" })
       .then(function (response) { return response.ok ? response.json() : null; })
@@ -183,7 +183,7 @@ function enqueue(change, csrf) {
   return store("queue", "readwrite", function (queue) { queue.add({ change: change, csrf: csrf }); })
     .then(function () { return self.registration.sync ? self.registration.sync.register("mwanzo-queue") : null; })
     .catch(function () {})
-    .then(function () { if (self.navigator.onLine) return send(); });
+    .then(send);  // without a connection it fails and the change waits
 }
 
 self.addEventListener("sync", function (event) { if (event.tag === "mwanzo-queue") event.waitUntil(send()); });
