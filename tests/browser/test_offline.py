@@ -221,7 +221,7 @@ def test_a_whole_course_saved_is_listed_on_saved_on_this_phone_and_can_be_remove
     rows = page.locator("ul.saved li")
     rows.nth(1).wait_for()
     assert sorted(rows.locator("a").all_inner_texts()) == ["Paying bills", "Sending money"]
-    assert all(" MB · 240p" in text for text in rows.locator("[data-size]").all_inner_texts())
+    assert all(" MB · 240p · plays offline until " in text for text in rows.locator("[data-size]").all_inner_texts())
     assert "This browser uses" in page.locator("[data-estimate]").inner_text()
 
     page.context.set_offline(True)

@@ -138,7 +138,8 @@
         link.href = meta.page;
         link.textContent = meta.title;
         row.querySelector("[data-size]").textContent = megabytes(meta.stored) + (meta.quality ? " · " + meta.quality : "") +
-          (meta.complete ? "" : " · " + list.getAttribute("data-incomplete"));
+          " · " + (meta.complete ? list.getAttribute("data-until").replace("{date}",
+            new Date(meta.until).toLocaleDateString(document.documentElement.lang)) : list.getAttribute("data-incomplete"));
         row.querySelector("button").addEventListener("click", function () { caches.delete(meta.cache).then(render); });
         rows.appendChild(row);
       });
