@@ -164,7 +164,7 @@ def add_demo_quiz(course: Course, section: Section) -> None:
                 passing_score=60, max_attempts=3, is_required=True)
     db.session.add(quiz)
     db.session.flush()
-    question = Question(quiz_id=quiz.id, text="Practising a new skill the same week helps you remember it.",
+    question = Question(quiz_id=quiz.id, course_id=quiz.course_id, text="Practising a new skill the same week helps you remember it.",
                         kind=QuestionKind.TRUE_FALSE, points=1, explanation="Practice soon after learning helps memory.")
     db.session.add(question)
     db.session.flush()
