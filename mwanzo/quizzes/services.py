@@ -24,6 +24,8 @@ On a published course the words of quizzes and questions wait in the course's re
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import random
 import unicodedata
 import uuid
@@ -32,6 +34,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -456,9 +459,16 @@ def attempt_questions(quiz: Quiz, attempt: QuizAttempt) -> list[ShownQuestion]:
             random.Random(f"{attempt.id}:{question.id}").shuffle(answers)
         if question.kind == QuestionKind.MATCHING:
             partners = list(question.answers)
-            random.Random(f"{attempt.id}:{question.id}:partners").shuffle(partners)
+            random.Random(_secret_seed(attempt, question)).shuffle(partners)
         shown.append(ShownQuestion(question, answers, partners))
     return shown
+
+
+def _secret_seed(attempt: QuizAttempt, question: Question) -> bytes:
+    """A seed the learner cannot recompute from the ids on the page (the partners' order, with the prompts'
+    order, would give the pairs away)."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"quiz-partners:{attempt.id}:{question.id}".encode(), hashlib.sha256).digest()
 
 
 def saved_answers(attempt: QuizAttempt) -> dict[uuid.UUID, StudentAnswer]:
@@ -473,26 +483,30 @@ def seconds_left(attempt: QuizAttempt) -> int | None:
 
 
 def field_name(question: Question) -> str:
-    """The form field of a question's answer; a matching prompt's is ``<field>-<prompt answer id>``."""
+    """The form field of a question's answer; a matching prompt's is ``<field>-<prompt answer id>``, its
+    value the position of the chosen partner in the attempt's list of partners (never the partner's id,
+    which is the prompt's own)."""
     return f"q-{question.id}"
 
 
-def _clean_response(question: Question, fields: dict[str, list[str]]) -> tuple[list[str], str | dict | None]:
+def _clean_response(shown: ShownQuestion, fields: dict[str, list[str]]) -> tuple[list[str], str | dict | None]:
     """The choice ids and typed response a form's fields give for one question; refuses ids that are not
     the question's."""
+    question = shown.question
     name = field_name(question)
     if question.kind in (QuestionKind.SHORT_ANSWER, QuestionKind.NUMERIC):
         typed = next((value.strip() for value in fields.get(name, []) if value.strip()), "")
         return [], typed[:MAX_TYPED_ANSWER] or None
     valid = {str(a.id) for a in question.answers}
     if question.kind == QuestionKind.MATCHING:
+        positions = {str(index): str(partner.id) for index, partner in enumerate(shown.partners)}
         matched = {}
         for prompt_id in valid:
             picked = next((value for value in fields.get(f"{name}-{prompt_id}", []) if value), None)
-            if picked is not None and picked not in valid:
+            if picked is not None and picked not in positions:
                 raise InvalidChoice()
-            if picked:
-                matched[prompt_id] = picked
+            if picked is not None:
+                matched[prompt_id] = positions[picked]
         return [], matched or None
     chosen = sorted({raw for raw in fields.get(name, []) if raw})
     if any(raw not in valid for raw in chosen):
@@ -531,11 +545,10 @@ def save_answer(quiz: Quiz, attempt: QuizAttempt, question_id: uuid.UUID,
     """Save one question's answer while the learner works (HTMX, as they tick or type); ``fields`` are the
     form's fields by name."""
     _require_open(attempt)
-    question = next((shown.question for shown in attempt_questions(quiz, attempt)
-                     if shown.question.id == question_id), None)
-    if question is None:
+    shown = next((shown for shown in attempt_questions(quiz, attempt) if shown.question.id == question_id), None)
+    if shown is None:
         raise InvalidChoice()
-    answer = _upsert_answer(attempt, question, *_clean_response(question, fields))
+    answer = _upsert_answer(attempt, shown.question, *_clean_response(shown, fields))
     db.session.flush()
     return answer
 
@@ -551,7 +564,7 @@ def submit_attempt(quiz: Quiz, attempt: QuizAttempt, fields: dict[str, list[str]
         return [_score(quiz, attempt, submitted_at=attempt.deadline_at)]
     for shown in attempt_questions(quiz, attempt):
         if field_name(shown.question) in fields:
-            _upsert_answer(attempt, shown.question, *_clean_response(shown.question, fields))
+            _upsert_answer(attempt, shown.question, *_clean_response(shown, fields))
     db.session.flush()
     return [_score(quiz, attempt, submitted_at=utcnow())]
 
