@@ -167,7 +167,7 @@ def question(quiz, answers: list[tuple[str, bool]] | None = None, **kwargs):
     from mwanzo.courses.models import Course
     from mwanzo.quizzes.models import Answer, Question, QuestionKind
 
-    answers = answers or [("Right", True), ("Wrong", False)]
+    answers = [("Right", True), ("Wrong", False)] if answers is None else answers
     if kwargs.get("kind") == QuestionKind.MATCHING:
         rows = [Answer(text=t, match_text=m, is_correct=True, display_order=i) for i, (t, m) in enumerate(answers)]
     else:
