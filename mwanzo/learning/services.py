@@ -5,7 +5,7 @@ import posixpath
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, exists, func, select, update
+from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from mwanzo import cache
@@ -189,12 +189,15 @@ def progress_counts(enrollment: Enrollment) -> tuple[int, int]:
             VideoProgress.lesson_id.in_(select(lessons.c.id)),
         )
     )
-    # A required quiz still without questions cannot be passed, so it does not hold completion back; nor
-    # does a quiz or question waiting for review, which learners do not see.
+    # A required quiz still without questions to ask (its own, or its course bank's when it draws from the
+    # bank) cannot be passed, so it does not hold completion back; nor does a quiz or question waiting for
+    # review, which learners do not see.
     new_quizzes, new_questions = revisions.unapproved_quiz_parts(enrollment.course_id)
+    asked = or_(and_(Quiz.bank_draw.is_(None), Question.quiz_id == Quiz.id),
+                and_(Quiz.bank_draw.is_not(None), Question.quiz_id.is_(None), Question.course_id == Quiz.course_id))
     quizzes = select(Quiz.id).where(Quiz.course_id == enrollment.course_id, Quiz.is_required.is_(True),
                                     Quiz.id.not_in(new_quizzes),
-                                    exists().where(Question.quiz_id == Quiz.id, Question.id.not_in(new_questions)))
+                                    exists().where(asked, Question.id.not_in(new_questions)))
     total_quizzes = db.session.scalar(select(func.count()).select_from(quizzes.subquery()))
     passed_quizzes = db.session.scalar(
         select(func.count()).select_from(Quiz).where(

@@ -172,6 +172,8 @@ def test_on_a_published_course_a_new_bank_question_waits_for_review(client, make
     client.post(f"/quizzes/attempts/{first.id}/submit")
     login(admin)
     held = revision()
+    review = client.get(f"/admin/reviews/revisions/{held.id}").text
+    assert "Question bank" in review and "Question?" in review  # the admin reads what waits in the bank
     assert decide(client, held, "approve", {"version": held.version}).status_code == 302
     login(learner)
     assert sorted(drawn_texts(start(client, quiz))) == ["Approved one", "Question?"]
@@ -194,3 +196,20 @@ def test_an_approved_bank_questions_edit_is_held_then_applied(client, make, logi
     assert decide(client, held, "approve", {"version": held.version}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Question, question.id).numeric_tolerance == Decimal("0.5")
+
+
+def test_passing_a_required_quiz_drawn_from_the_bank_completes_the_course(client, make, login):
+    course = make.course()
+    quiz = make.quiz(course, bank_draw=1, is_required=True, passing_score=100)
+    make.question(course, text="Bank only")
+    learner = make.user()
+    enrolment = learning.enroll_free(learner, course)
+    db.session.commit()
+    assert learning.progress_counts(enrolment) == (0, 1)  # the bank quiz counts though it has no own questions
+    login(learner)
+    attempt = start(client, quiz)
+    question_id = uuid.UUID(attempt.question_order[0])
+    right = db.session.scalar(select(Answer.id).where(Answer.question_id == question_id, Answer.text == "Right"))
+    client.post(f"/quizzes/attempts/{attempt.id}/submit", data={f"q-{question_id}": str(right)})
+    db.session.expire_all()
+    assert learning.progress_counts(enrolment) == (1, 1)
