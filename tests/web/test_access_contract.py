@@ -317,7 +317,8 @@ def test_someone_elses_record_answers_404_everywhere(app, client, world):
                 wrong.append((method, rule.rule, response.status_code))
     assert not wrong, "\n".join(map(str, wrong))
     assert {"studio.course_builder", "studio.section_delete", "studio.lesson_edit", "studio.quiz_edit",
-            "studio.question_edit", "studio.analytics_course_report", "careers.job_edit", "careers.application_status",
+            "studio.question_edit", "studio.bank_view", "studio.bank_question_edit", "studio.bank_question_delete",
+            "studio.quiz_allowances", "studio.analytics_course_report", "careers.job_edit", "careers.application_status",
             "payments.payment_status"} <= checked
 
 
