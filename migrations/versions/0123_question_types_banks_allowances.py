@@ -5,13 +5,13 @@ quizzes draw from, typed answers, and per-learner extra time or attempts
 sits in its course's bank.
 
 Revision ID: 0123
-Revises: 0113
+Revises: 0125
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0123"
-down_revision = "0113"
+down_revision = "0125"
 branch_labels = None
 depends_on = None
 

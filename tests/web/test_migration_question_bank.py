@@ -21,7 +21,7 @@ def upgrade_over_existing_questions(app) -> None:
         question = factories.question(quiz, text="Asked before the bank existed")
         question_id, course_id = question.id, course.id
         db.session.remove()
-        downgrade(revision="0113")
+        downgrade(revision="0125")
         upgrade()
         assert db.session.scalar(sa.select(Question.course_id).where(Question.id == question_id)) == course_id
         factories.question(db.session.get(type(course), course_id), kind=QuestionKind.NUMERIC, answers=[],
