@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from mwanzo import cache
 from mwanzo.auth.access import acts_for
 from mwanzo.auth.models import User
+from mwanzo.auth.services import find_user_by_email
 from mwanzo.certificates.services import issue_certificate
 from mwanzo.courses.models import Course, CourseStatus, Lesson, LessonCaption, LessonKind, LessonResource, Section
 from mwanzo.database import utcnow
@@ -44,6 +45,12 @@ def get_enrollment(student_id: uuid.UUID, course_id: uuid.UUID) -> Enrollment | 
     return db.session.scalar(
         select(Enrollment).where(Enrollment.student_id == student_id, Enrollment.course_id == course_id)
     )
+
+
+def enrolled_learner(course: Course, email: str) -> User | None:
+    """The account with this email address when it has an enrolment in the course (of any status)."""
+    student = find_user_by_email(email)
+    return student if student is not None and get_enrollment(student.id, course.id) is not None else None
 
 
 def has_access(user: User | None, course: Course) -> bool:

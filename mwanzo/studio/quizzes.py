@@ -11,12 +11,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from mwanzo.auth.services import find_user_by_email
 from mwanzo.courses.access import owned_course
 from mwanzo.courses.models import Course, Section
 from mwanzo.extensions import db
 from mwanzo.quizzes import services
-from mwanzo.learning.services import get_enrollment
+from mwanzo.learning.services import enrolled_learner
 from mwanzo.quizzes.forms import AllowanceForm, QuestionForm, QuizSettingsForm
 from mwanzo.quizzes.models import Question, Quiz
 from mwanzo.courses import revisions
@@ -219,8 +218,8 @@ def quiz_allowances(course_id: uuid.UUID, quiz_id: uuid.UUID):
     course, quiz = owned_quiz(course_id, quiz_id)
     form = AllowanceForm()
     if form.validate_on_submit():
-        student = find_user_by_email(form.email.data)
-        if student is None or get_enrollment(student.id, course.id) is None:
+        student = enrolled_learner(course, form.email.data)
+        if student is None:
             form.email.errors.append(_("No learner enrolled in this course has this email address."))
         else:
             services.grant_allowance(quiz, student, form.extra_attempts.data or 0, form.extra_minutes.data or 0,
