@@ -92,7 +92,7 @@ class QuestionForm(FlaskForm):
     explanation = TextAreaField(_l("Feedback shown after submitting (optional)"),
                                 validators=[Optional(), Length(max=5000)])
     answers = FieldList(FormField(AnswerRowForm), min_entries=ANSWER_ROWS, max_entries=ANSWER_ROWS)
-    numeric_answer = DecimalField(_l("Numeric answer (number questions only)"), places=None,
+    numeric_answer = DecimalField(_l("The right number (for the Number type)"), places=None,
                                   validators=[Optional(), NumberRange(min=-10**11, max=10**11)])
     numeric_tolerance = DecimalField(_l("Tolerance: answers this far either side count as right"), places=None,
                                      validators=[Optional(), NumberRange(min=0, max=10**11)])
