@@ -147,8 +147,8 @@ def _apply_quiz(user: User, item: dict) -> None:
     course = quiz and db.session.get(Course, quiz.course_id)
     if course is None or not learning.has_access(user, course):
         raise Refused()
-    choices = {str(key): [str(choice) for choice in value] for key, value in dict(item["choices"]).items()}
-    learning.credit_quiz_attempts(quiz, quizzes.submit_attempt(quiz, attempt, choices))
+    fields = {str(name): [str(value) for value in values] for name, values in dict(item["fields"]).items()}
+    learning.credit_quiz_attempts(quiz, quizzes.submit_attempt(quiz, attempt, fields))
 
 
 APPLY = {"progress": _apply_progress, "quiz": _apply_quiz}

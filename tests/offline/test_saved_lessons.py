@@ -9,6 +9,7 @@ from mwanzo.learning import services as learning
 from mwanzo.learning.models import VideoProgress
 from mwanzo.offline.models import OfflineReceipt
 from mwanzo.quizzes.models import Answer, QuizAttempt
+from mwanzo.quizzes.services import field_name
 from tests.learning.media_fixtures import ready_video_lesson
 
 
@@ -97,7 +98,7 @@ def test_a_quiz_submitted_offline_is_scored_once_under_the_same_rules(client, lo
     client.post(f"/quizzes/{quiz.id}/start")
     attempt = db.session.scalar(select(QuizAttempt).where(QuizAttempt.student_id == learner.id))
     item = {"id": str(uuid.uuid4()), "kind": "quiz", "attempt_id": str(attempt.id),
-            "choices": {str(question.id): [str(right.id)]}}
+            "fields": {field_name(question): [str(right.id)]}}
     assert client.post("/saved/queue", json={"items": [item]}).get_json()["outcomes"] == {item["id"]: "applied"}
     assert client.post("/saved/queue", json={"items": [item]}).get_json()["outcomes"] == {item["id"]: "duplicate"}
     db.session.expire_all()

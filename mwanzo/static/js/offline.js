@@ -94,13 +94,11 @@
     quiz.addEventListener("submit", function (event) {
       if (navigator.onLine) return;
       event.preventDefault();
-      var choices = {};
+      var fields = {};  // the form as the server reads it: each field's values, by name
       new FormData(quiz).forEach(function (value, name) {
-        if (name.indexOf("q-") !== 0) return;
-        var list = choices[name.slice(2)] = choices[name.slice(2)] || [];
-        if (value) list.push(value);
+        if (name !== "csrf_token") (fields[name] = fields[name] || []).push(value);
       });
-      queue({ kind: "quiz", attempt_id: quiz.getAttribute("data-offline-attempt"), choices: choices });
+      queue({ kind: "quiz", attempt_id: quiz.getAttribute("data-offline-attempt"), fields: fields });
     });
   }
   // --- a timed quiz says before starting that it needs a connection
