@@ -115,3 +115,23 @@ def test_the_queue_needs_a_csrf_token(client, login, make, csrf_enabled):
     learner, course, lesson = enrolled_video(make)
     login(learner)
     assert client.post("/saved/queue", json={"items": []}).status_code == 400
+
+
+def test_without_scripts_nothing_offline_shows_and_the_mp4_download_stays(client, login, make):
+    learner, course, lesson = enrolled_video(make)
+    login(learner)
+    page = client.get(f"/learn/{course.slug}/lessons/{lesson.id}").get_data(as_text=True)
+    assert 'rel="manifest"' not in page and "/sw.js" not in page  # offline.js adds both
+    assert "data-offline-save hidden" in page and "data-over-limit hidden" in page
+    assert f"/learn/{course.slug}/lessons/{lesson.id}/download" in page
+
+
+def test_the_words_scripts_show_come_translated_from_the_page(client, login, make):
+    learner, course, lesson = enrolled_video(make)
+    login(learner)
+    client.post("/language", data={"lang": "sw"})
+    page = client.get(f"/learn/{course.slug}/lessons/{lesson.id}").get_data(as_text=True)
+    assert 'data-queued="Imehifadhiwa kwenye simu hii, itatumwa mtandao ukirudi."' in page
+    assert "Hifadhi somo hili" in page
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert "Mwezi huu kwenye simu hii: {video} za video, {pages} za kurasa." in dashboard
