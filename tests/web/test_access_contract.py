@@ -337,6 +337,10 @@ def test_the_owner_and_admins_open_them_where_admins_act(app, client, world):
     sign_in(client, users["admin"])
     assert call(client, "GET", f"/payments/{values['payment_id']}").status_code == 404
     assert call(client, "GET", f"/admin/payments/{values['payment_id']}").status_code == 200
+    # A payout PayHero never answered is settled by admins only (the admin blueprint's guard): they open it,
+    # an id never issued is 404.
+    assert call(client, "GET", f"/admin/payouts/{values['payout_id']}/settle").status_code == 200
+    assert call(client, "GET", f"/admin/payouts/{uuid.uuid4()}/settle").status_code == 404
 
 
 def test_a_quiz_of_another_course_is_not_found_through_ones_own(app, client, make, world):
