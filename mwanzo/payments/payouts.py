@@ -161,8 +161,9 @@ def start_sending(payout_id: uuid.UUID) -> dict | None:
 
 
 def withdraw(payout_id: uuid.UUID, values: dict) -> None:
-    """Call PayHero once. A refusal fails the payout (back in the balance); a timeout leaves it SENT: the
-    money may be on its way, and its callback settles it."""
+    """Call PayHero once. A refusal fails the payout (back in the balance); a timeout or a dropped connection
+    leaves it SENT with no PayHero reference: the money may be on its way; its callback (found by our external
+    reference) or an admin settles it (``verify``, ``settle_unanswered``)."""
     payout = db.session.get(Payout, payout_id)
     try:
         result = services.get_provider().withdraw(**values)

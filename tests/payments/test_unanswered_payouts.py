@@ -19,6 +19,7 @@ from tests.confirmations import confirmation_token, post_confirmed
 from tests.payments.test_payout_reconciliation import sent_minutes_ago
 from tests.payments.test_payouts import PAYOUT_CALLBACK, ask_and_approve, balance, earner, payout  # noqa: F401
 from tests.payments.test_refund_transfers import approve, asked, send_again, transfer  # noqa: F401
+from tests.queries import count_queries
 from tests.servers import free_port
 
 
@@ -111,6 +112,7 @@ def test_with_no_callback_the_reconciliation_hands_it_to_admins_after_half_an_ho
     assert payout().attention_since is not None and unanswered.status_queries() == []
 
     login(make.user(role=Role.ADMIN))
+    assert settle_url(sent) in client.get("/admin/payouts").get_data(as_text=True)
     response = post_confirmed(client, settle_url(sent), action="failed", note="Not on the statement")
     assert response.status_code == 303
     failed = payout()
@@ -145,6 +147,7 @@ def test_an_unanswered_refund_marked_failed_can_be_sent_again(client, login, mak
     tasks.reconcile_payouts()
     page = client.get("/admin/payments/attention").get_data(as_text=True)
     assert "Njeri Wambui" in page and sent.external_reference in page
+    assert settle_url(sent) in client.get("/admin/refunds").get_data(as_text=True)
     assert post_confirmed(client, settle_url(sent), action="failed", note="Not on the statement").status_code == 303
     assert transfer().status == PayoutStatus.FAILED
 
@@ -156,6 +159,26 @@ def test_an_unanswered_refund_marked_failed_can_be_sent_again(client, login, mak
     assert client.post(PAYOUT_CALLBACK, json=unanswered.settle(again.provider_reference)).status_code == 200
     assert transfer().status == PayoutStatus.PAID
     assert db.session.get(RefundRequest, refund.id).sent_at is not None
+
+
+def test_the_attention_list_loads_unanswered_payouts_in_a_fixed_number_of_queries(
+        client, login, make, earner, asked, unanswered):
+    learner, payment, refund = asked
+    admin = login(make.user(role=Role.ADMIN))
+    counts = []
+    for round_number in range(2):
+        payouts.approve(payouts.request_payout(earner, Decimal("100"), "254712345678"), admin)
+        db.session.commit()
+        if round_number == 0:
+            approve(client, login, make, refund)
+        for row in db.session.scalars(select(Payout)):
+            sent_minutes_ago(row, 31)
+        tasks.reconcile_payouts()
+        with count_queries() as statements:
+            page = client.get("/admin/payments/attention")
+        assert page.get_data(as_text=True).count("data-payout=") == round_number + 2
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
 
 
 @pytest.mark.postgres
