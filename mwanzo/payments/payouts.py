@@ -256,6 +256,8 @@ def verify(payout_id: uuid.UUID, why: str, callback_reference: str | None = None
     reference = payout.provider_reference or callback_reference
     if not reference:
         return needs_admin(payout, f"{why} without PayHero's reference")
+    if not payout.provider_reference and reference_taken(reference):
+        return needs_admin(payout, f"the {why} gave the reference {reference} of another transfer or payment")
     try:
         status = services.get_provider().transaction_status(reference)
     except StatusUnavailable as exc:
@@ -272,6 +274,12 @@ def verify(payout_id: uuid.UUID, why: str, callback_reference: str | None = None
               settled_at=utcnow())
     else:  # no outcome yet: the reconciliation asks again CHECK_AFTER from now, not at every tick
         payout.updated_at = utcnow()
+
+
+def reference_taken(reference: str) -> bool:
+    """A callback naming another transaction's reference must not settle this payout by that one's outcome."""
+    return any(db.session.scalar(select(model.id).where(model.provider_reference == reference).limit(1))
+               for model in (Payout, Payment))
 
 
 def needs_admin(payout: Payout, why: str) -> None:

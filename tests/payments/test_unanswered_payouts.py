@@ -64,6 +64,27 @@ def test_an_unanswered_withdrawal_stays_sent_and_its_callback_settles_it_by_our_
     assert balance(client) == Decimal("2000.00")
 
 
+def test_a_callback_naming_another_transfers_reference_is_not_believed(client, login, make, earner, payhero):
+    admin = make.user(role=Role.ADMIN)
+    failed_earlier = payouts.request_payout(earner, Decimal("1000"), "254712345678")
+    payouts.approve(failed_earlier, admin)
+    db.session.commit()  # sent (JOB_RUNNER=sync)
+    other_reference = db.session.get(Payout, failed_earlier.id).provider_reference
+    assert client.post(PAYOUT_CALLBACK, json=payhero.settle(other_reference, result_code=2001)).status_code == 200
+    payhero.withdraw_mode = "hang_up"
+    unanswered = payouts.request_payout(earner, Decimal("2000"), "254712345678")
+    payouts.approve(unanswered, admin)
+    db.session.commit()
+    body = payhero.settle(payhero.latest_reference())
+    body["response"]["reference"] = other_reference  # its own reference swapped for the failed transfer's
+    assert client.post(PAYOUT_CALLBACK, json=body).status_code == 200
+    db.session.expire_all()
+    row = db.session.get(Payout, unanswered.id)
+    assert row.status == PayoutStatus.SENT and row.provider_reference is None and row.attention_since is not None
+    login(earner)
+    assert balance(client) == Decimal("5000.00")  # 7,000 less the 2,000 that may have left
+
+
 def test_a_withdrawal_payhero_was_never_reached_fails_and_returns(client, login, make, earner, payhero, settings):
     settings(PAYHERO_BASE_URL=f"http://127.0.0.1:{free_port()}")  # nothing listens: the request never left
     assert ask_and_approve(client, login, make, earner).status == PayoutStatus.FAILED
