@@ -5,13 +5,13 @@ its connection dropped) and transaction-status cannot be asked about it; an admi
 statement.
 
 Revision ID: 0128
-Revises: 0125
+Revises: 0123
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0128"
-down_revision = "0125"
+down_revision = "0123"
 branch_labels = None
 depends_on = None
 
