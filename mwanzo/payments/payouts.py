@@ -6,8 +6,9 @@ what stays SENT with no callback. A withdraw whose answer never came (a timeout,
 no PayHero reference: its callback is found by our external reference and, when it carries PayHero's
 reference, that is kept and confirmed the same way; otherwise (transaction-status takes only PayHero's
 reference) it waits on the admins' attention list, flagged at once by an unconfirmable callback or after
-ATTENTION_AFTER, and an admin settles it from the M-Pesa statement (``settle_unanswered``). Every move is one conditional UPDATE (``_move``), so a retried job, a
-double click, duplicate callbacks or a callback racing the reconciliation pay nothing twice.
+ATTENTION_AFTER, and an admin settles it from the M-Pesa statement (``settle_unanswered``). Every move is
+one conditional UPDATE (``_move``), so a retried job, a double click, duplicate callbacks, a callback racing
+the reconciliation or an admin pay nothing twice.
 
 The balance is all-time net earnings (payments/earnings.py) less every payout not FAILED or REJECTED;
 a failed or rejected payout is therefore back in the balance at once. A refund transfer that failed is
