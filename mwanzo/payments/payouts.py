@@ -74,6 +74,8 @@ def _move(payout: Payout, to: PayoutStatus, **values) -> bool:
     allowed = Payout.status.in_(MOVES[to])
     if to == P.APPROVED:  # a failed refund transfer is sent again; an instructor asks anew instead
         allowed |= (Payout.status == P.FAILED) & Payout.refund_request_id.is_not(None)
+    if to == P.PAID:  # money PayHero confirms it sent is paid, also where an admin had judged it failed
+        allowed |= (Payout.status == P.FAILED) & Payout.attention_since.is_not(None)
     moved = db.session.execute(
         update(Payout).where(Payout.id == payout.id, allowed)
         .values(status=to, updated_at=utcnow(), **values).execution_options(synchronize_session=False)
@@ -133,7 +135,7 @@ def retry_refund(transfer: Payout, admin: User) -> None:
     previous = transfer.external_reference
     if transfer.refund_request_id is None or not _move(
             transfer, P.APPROVED, decided_by_id=admin.id, external_reference=new_reference("MWZR"),
-            provider_reference=None, result_desc=None, settled_at=None):
+            provider_reference=None, result_desc=None, settled_at=None, attention_since=None):
         raise AlreadyDecided()
     record_event(transfer.id, "retried", payload={"previous_external_reference": previous}, note=admin.email)
     record(admin, "refund.transfer_retried", transfer, amount=transfer.amount,
@@ -251,7 +253,7 @@ def verify(payout_id: uuid.UUID, why: str, callback_reference: str | None = None
     transaction-status knows it; a callback without one (or with one PayHero does not know) cannot be
     confirmed, so the payout goes to the admins."""
     payout = lock(payout_id)
-    if payout.status != P.SENT:
+    if not (payout.status == P.SENT or admin_failed(payout) and callback_reference):
         record_event(payout.id, "ignored", note=f"{why} for a payout already {payout.status}")
         return
     reference = payout.provider_reference or callback_reference
@@ -275,6 +277,12 @@ def verify(payout_id: uuid.UUID, why: str, callback_reference: str | None = None
               settled_at=utcnow())
     else:  # no outcome yet: the reconciliation asks again CHECK_AFTER from now, not at every tick
         payout.updated_at = utcnow()
+
+
+def admin_failed(payout: Payout) -> bool:
+    """Failed by an admin's reading of the statement while PayHero never answered: PayHero's later word that it
+    paid is still believed (PAID, out of the balance again), so the money is not sent a second time."""
+    return payout.status == P.FAILED and payout.attention_since is not None
 
 
 def reference_taken(reference: str) -> bool:

@@ -143,6 +143,13 @@ def test_with_no_callback_the_reconciliation_hands_it_to_admins_after_half_an_ho
     login(earner)
     assert balance(client) == Decimal("7000.00")
 
+    # PayHero's callback comes after all, confirmed: the money did leave, so it is paid (out of the balance
+    # again) rather than left for the instructor to withdraw a second time; nothing is sent again.
+    body = unanswered.settle(unanswered.latest_reference())
+    assert client.post(PAYOUT_CALLBACK, json=body).status_code == 200
+    assert payout().status == PayoutStatus.PAID and payout().transaction_id == body["response"]["TransactionID"]
+    assert balance(client) == Decimal("2000.00") and len(unanswered.withdrawals()) == 1
+
 
 def test_marking_paid_needs_the_receipt_the_confirmation_and_an_admin(client, login, make, earner, unanswered):
     sent = ask_and_approve(client, login, make, earner)
@@ -177,6 +184,7 @@ def test_an_unanswered_refund_marked_failed_can_be_sent_again(client, login, mak
     again = transfer()
     assert again.status == PayoutStatus.SENT and again.provider_reference
     assert again.external_reference != first_reference and len(unanswered.withdrawals()) == 2
+    assert again.attention_since is None  # a new withdrawal, answered: off the admins' list
     assert client.post(PAYOUT_CALLBACK, json=unanswered.settle(again.provider_reference)).status_code == 200
     assert transfer().status == PayoutStatus.PAID
     assert db.session.get(RefundRequest, refund.id).sent_at is not None
