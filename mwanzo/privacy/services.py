@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import secrets
 import uuid
 import zipfile
@@ -31,7 +32,11 @@ from mwanzo.sms.services import send_sms
 from mwanzo.storage import get_storage
 from mwanzo.urls import absolute_url
 
+log = logging.getLogger(__name__)
+
 ERASED_NAME = "Deleted account"
+# An export still "being prepared" after this long lost its job (a worker died): the retention job fails it.
+EXPORT_STALE_AFTER = timedelta(hours=1)
 FINAL_PAYMENTS = (PaymentStatus.SUCCESS, PaymentStatus.FAILED, PaymentStatus.CANCELLED, PaymentStatus.EXPIRED,
                   PaymentStatus.REFUNDED, PaymentStatus.PUSH_FAILED)
 
@@ -150,13 +155,22 @@ def request_for_token(token: str) -> DataRequest | None:
 
 
 def complete_export(request_id: uuid.UUID) -> None:
-    """The job: build and store the archive once, then email and text the link. Idempotent."""
+    """The job: build and store the archive once, then email and text the link. Idempotent: a request
+    already DONE or FAILED is left alone. A failure (storage unwritable, a certificate that will not render)
+    marks the request FAILED with the reason for operators; the learner's page says so and offers another try."""
     request = db.session.get(DataRequest, request_id)
     if request is None or request.status != RequestStatus.PENDING:
         return
-    user = db.session.get(User, request.user_id)
-    key = archive_key(request)
-    get_storage().save(key, io.BytesIO(build_archive(user)), "application/zip")
+    try:
+        user = db.session.get(User, request.user_id)
+        key = archive_key(request)
+        get_storage().save(key, io.BytesIO(build_archive(user)), "application/zip")
+    except Exception as exc:  # whatever broke, the request must not stay "being prepared" forever
+        log.exception("data export %s failed", request_id)
+        db.session.rollback()
+        fail_export(db.session.get(DataRequest, request_id), f"{type(exc).__name__}: {exc}")
+        db.session.commit()
+        return
     request.archive_key, request.status, request.completed_at = key, RequestStatus.DONE, utcnow()
     link = absolute_url("privacy.export_download", token=download_token(request))
     hours = current_app.config["EXPORT_LINK_HOURS"]
@@ -164,6 +178,10 @@ def complete_export(request_id: uuid.UUID) -> None:
     if user.phone and user.is_phone_verified:
         send_sms(user.phone, "data_export_ready", locale=user.locale, hours=hours)
     db.session.commit()
+
+
+def fail_export(request: DataRequest, reason: str) -> None:
+    request.status, request.error, request.completed_at = RequestStatus.FAILED, reason[:2000], utcnow()
 
 
 # ---------------------------------------------------------------- erasure
@@ -228,7 +246,7 @@ def erase_account(user: User, keep_certificates: bool) -> DataRequest:
 def apply_retention(now=None) -> dict[str, int]:
     """Remove what is kept no longer than README states: unverified accounts that never did anything,
     used or expired codes, raw SMS delivery reports, raw M-Pesa callbacks of settled payments, and export
-    archives whose link has lapsed."""
+    archives whose link has lapsed; and fail exports whose job never finished, so the learner can ask again."""
     config = current_app.config
     now = now or utcnow()
     days = timedelta(days=1)
@@ -255,7 +273,12 @@ def apply_retention(now=None) -> dict[str, int]:
     for export in lapsed:
         get_storage().delete_prefix(export.archive_key)
         export.archive_key = None
-    return {"accounts": len(stale), "codes": codes, "sms_reports": reports, "payment_callbacks": callbacks,
+    stale_exports = list(db.session.scalars(select(DataRequest).where(
+        DataRequest.kind == RequestKind.EXPORT, DataRequest.status == RequestStatus.PENDING,
+        DataRequest.created_at < now - EXPORT_STALE_AFTER)))
+    for export in stale_exports:
+        fail_export(export, "no worker finished it in time")
+    return {"accounts": len(stale), "codes": codes, "stale_exports": len(stale_exports), "sms_reports": reports, "payment_callbacks": callbacks,
             "exports": len(lapsed)}
 
 
