@@ -63,17 +63,29 @@ def locale_for(phone: str) -> str:
     return (user.locale if user and user.locale else None) or str(get_locale())
 
 
-def send_code(phone: str, purpose: str, user_id=None) -> bool:
-    """Send a code and remember the number; a code asked for again too soon is not sent (the page says when)."""
+def send_code(phone: str, purpose: str, user_id=None, decoy: bool = False) -> bool:
+    """Send a code and remember the number; a code asked for again too soon is not sent (the page says when).
+    ``decoy``: record a code nobody receives (recovery of a number without a usable account)."""
     session[PENDING] = {"phone": phone, "purpose": purpose}
     try:
-        codes.issue_code(phone, purpose, locale_for(phone), user_id=user_id)
+        if decoy:
+            codes.issue_decoy_code(phone, purpose)
+        else:
+            codes.issue_code(phone, purpose, locale_for(phone), user_id=user_id)
     except codes.ResendTooSoon as exc:
         flash(_("A code was sent moments ago. You can ask for a new one in %(seconds)s seconds.",
                 seconds=exc.seconds), "info")
         return False
     db.session.commit()
     return True
+
+
+def send_recovery_code(phone: str) -> bool:
+    """A number without a usable account gets a decoy code (no text), so every page after this one, the
+    wrong-code, expiry and resend answers included, is the same whether or not an account has the number."""
+    user = services.find_user_by_phone(phone)
+    usable = user is not None and user.is_active
+    return send_code(phone, codes.RESET, user_id=user.id if usable else None, decoy=not usable)
 
 
 @bp.route("/login/phone", methods=["GET", "POST"])
@@ -94,11 +106,7 @@ def recover_by_phone():
     """The same answer whether or not the number has an account; only an account's number gets a code."""
     form = PhoneForm()
     if form.validate_on_submit():
-        user = services.find_user_by_phone(form.phone.data)
-        if user is not None and user.is_active:
-            send_code(form.phone.data, codes.RESET, user_id=user.id)
-        else:
-            session[PENDING] = {"phone": form.phone.data, "purpose": codes.RESET}
+        send_recovery_code(form.phone.data)
         return redirect(url_for("auth.phone_code"), code=303)
     return render_template("auth/recover_phone.html", form=form), 422 if form.errors else 200
 
@@ -113,9 +121,7 @@ def phone_resend():
     if purpose == codes.VERIFY_PHONE and not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     if purpose == codes.RESET:
-        # Unknown numbers get the same answer and no text.
-        user = services.find_user_by_phone(phone)
-        sent = send_code(phone, purpose, user_id=user.id) if user else codes.resend_wait(phone, purpose) == 0
+        sent = send_recovery_code(phone)
     else:
         sent = send_code(phone, purpose, user_id=current_user.id if current_user.is_authenticated else None)
     if sent:

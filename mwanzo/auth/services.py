@@ -227,8 +227,8 @@ def dummy_password_hash(rounds: int) -> str:
 def authenticate(email: str, password: str) -> User:
     """Check a login. Each wrong password counts; the MAX_FAILED_LOGINS-th in a row locks the account.
 
-    An unknown email, a wrong password and a locked account with a wrong password give the same answer
-    after the same bcrypt work; only someone who knows the password learns that the account is locked
+    An unknown email, a wrong password, an address not yet verified and a locked account with a wrong
+    password give the same answer after the same bcrypt work; only someone who knows the password learns that the account is locked
     or deactivated (the owner is emailed when it locks)."""
     user = find_user_by_login(email)
     if user is None:
@@ -244,6 +244,10 @@ def authenticate(email: str, password: str) -> User:
             user.is_locked = True
             send_email(user.email, "account_locked", locale=user.locale, user=user,
                        reset_url=absolute_url("auth.forgot_password"))
+        raise InvalidCredentials()
+    if not user.is_contact_verified:
+        # Until its address is proven the account answers like a wrong password: otherwise signing up with
+        # someone's email and then logging in with the new password would tell whether they had an account.
         raise InvalidCredentials()
     if user.is_locked:
         raise AccountLocked()

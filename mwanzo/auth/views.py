@@ -140,7 +140,7 @@ def login():
         except services.AccountInactive:
             error = _("This account has been deactivated. Contact support if you think this is a mistake.")
         except services.InvalidCredentials:
-            error = _("Wrong email or password.")
+            error = _("Wrong email or password. If you have just signed up, first open the link we emailed you.")
         else:
             db.session.commit()
             start_session(user, remember=form.remember.data)
