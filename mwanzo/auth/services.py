@@ -7,10 +7,10 @@ from functools import cache
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 
 from mwanzo import cache as page_cache
-from mwanzo.auth.models import Role, User, hash_password, new_security_stamp, password_matches
+from mwanzo.auth.models import OneTimeCode, Role, User, hash_password, new_security_stamp, password_matches
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.notifications.services import send_email
@@ -302,3 +302,45 @@ def update_profile(user: User, **fields) -> User:
     for name, value in fields.items():
         setattr(user, name, value)
     return user
+
+
+# ---------------------------------------------------------------- the person's data (privacy calls these)
+
+ERASED_NAME = "Deleted account"
+
+
+def export_user_data(user: User) -> dict[str, list[dict]]:
+    """The account itself and the sign-in codes sent for it (stored as hashes: only when and what for)."""
+    mine = OneTimeCode.user_id == user.id
+    codes = db.session.scalars(select(OneTimeCode).where(
+        or_(mine, OneTimeCode.phone == user.phone) if user.phone else mine).order_by(OneTimeCode.created_at))
+    return {
+        "users": [{
+            "name": user.name, "email": user.email, "email_verified": user.is_email_verified,
+            "phone": user.phone, "phone_verified": user.is_phone_verified, "role": user.role.value,
+            "bio": user.bio, "language": user.locale, "created_at": user.created_at,
+            "last_login_at": user.last_login_at, "consent_version": user.consent_version,
+            "consented_at": user.consented_at,
+            "preferences": {"data_saver": user.data_saver, "captions_language": user.captions_language,
+                            "show_to_employers": user.show_to_employers,
+                            "email_weekly_report": user.email_weekly_report,
+                            "sms_study_reminder": user.sms_study_reminder},
+        }],
+        "one_time_codes": [{"purpose": c.purpose, "phone": c.phone, "sent_at": c.created_at,
+                            "expires_at": c.expires_at, "used_at": c.used_at} for c in codes],
+    }
+
+
+def erase_user_data(user: User) -> None:
+    """Last of all the domains (they find their rows by the email and phone this clears): the codes go, the
+    account row stays anonymised and unusable, because payments and the data-request log point at it."""
+    db.session.execute(delete(OneTimeCode).where(OneTimeCode.user_id == user.id))
+    if user.phone:
+        db.session.execute(delete(OneTimeCode).where(OneTimeCode.phone == user.phone))
+    user.name, user.email, user.phone, user.bio = ERASED_NAME, None, None, None
+    user.is_email_verified = user.is_phone_verified = user.show_to_employers = False
+    user.email_weekly_report = user.sms_study_reminder = False
+    user.is_active, user.locale, user.last_login_at, user.captions_language = False, None, None, None
+    user.set_password(secrets.token_urlsafe(24))
+    user.security_stamp = new_security_stamp()
+    user.erased_at = utcnow()

@@ -4,37 +4,40 @@ from __future__ import annotations
 import io
 import json
 import logging
-import secrets
 import uuid
 import zipfile
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, select, update
 
 from mwanzo import jobs
-from mwanzo.auth.models import OneTimeCode, Role, User, new_security_stamp
-from mwanzo.careers.models import ApplicationCertificate, JobApplication
+from mwanzo.auth import services as auth
+from mwanzo.auth.models import OneTimeCode, Role, User
+from mwanzo.careers import services as careers
+from mwanzo.catalog import services as catalog
 from mwanzo.certificates import services as certificates
-from mwanzo.certificates.models import Certificate
-from mwanzo.courses.models import Course, Review
 from mwanzo.database import utcnow
+from mwanzo.discussions import services as discussions
 from mwanzo.extensions import db
-from mwanzo.learning.models import Enrollment, VideoProgress
-from mwanzo.notifications.models import OutboundEmail
+from mwanzo.inbox import services as inbox
+from mwanzo.learning import services as learning
+from mwanzo.learning.models import Enrollment
+from mwanzo.notifications import services as notifications
 from mwanzo.notifications.services import send_email
+from mwanzo.payments import services as payments
 from mwanzo.payments.models import Payment, PaymentEvent, PaymentStatus
 from mwanzo.privacy.models import DataRequest, RequestKind, RequestStatus
-from mwanzo.quizzes.models import QuizAttempt
-from mwanzo.sms.models import OutboundSms, SmsDeliveryReport
+from mwanzo.quizzes import services as quizzes
+from mwanzo.sms import services as sms
+from mwanzo.sms.models import SmsDeliveryReport
 from mwanzo.sms.services import send_sms
 from mwanzo.storage import get_storage
 from mwanzo.urls import absolute_url
 
 log = logging.getLogger(__name__)
 
-ERASED_NAME = "Deleted account"
 # An export still "being prepared" after this long lost its job (a worker died): the retention job fails it.
 EXPORT_STALE_AFTER = timedelta(hours=1)
 FINAL_PAYMENTS = (PaymentStatus.SUCCESS, PaymentStatus.FAILED, PaymentStatus.CANCELLED, PaymentStatus.EXPIRED,
@@ -69,63 +72,35 @@ def archive_key(request: DataRequest) -> str:
     return f"exports/{request.user_id}/{request.id}.zip"
 
 
-def personal_data(user: User) -> dict:
-    """Everything the app holds about the person, as plain JSON."""
-    def when(value):
-        return value.isoformat() if value else None
+def personal_data(user: User) -> dict[str, list[dict]]:
+    """Everything the app holds about the person, one list per table, each domain writing its own part."""
+    data: dict[str, list[dict]] = {}
+    for part in (auth.export_user_data(user), learning.export_user_data(user), quizzes.export_user_data(user),
+                 certificates.export_user_data(user), catalog.export_user_data(user),
+                 careers.export_user_data(user), discussions.export_user_data(user), inbox.export_user_data(user),
+                 payments.export_user_data(user), notifications.export_user_data(user.email),
+                 sms.export_user_data(user.phone), export_user_data(user)):
+        data |= part
+    return data
 
-    enrolments = db.session.execute(
-        select(Enrollment, Course.title).join(Course, Course.id == Enrollment.course_id)
-        .where(Enrollment.student_id == user.id)).all()
-    payments = db.session.execute(
-        select(Payment, Course.title).join(Course, Course.id == Payment.course_id)
-        .where(Payment.student_id == user.id).order_by(Payment.created_at)).all()
-    return {
-        "account": {
-            "name": user.name, "email": user.email, "email_verified": user.is_email_verified,
-            "phone": user.phone, "phone_verified": user.is_phone_verified, "role": user.role.value,
-            "bio": user.bio, "language": user.locale, "created_at": when(user.created_at),
-            "last_login_at": when(user.last_login_at), "consent_version": user.consent_version,
-            "consented_at": when(user.consented_at),
-            "preferences": {"data_saver": user.data_saver, "show_to_employers": user.show_to_employers,
-                            "email_weekly_report": user.email_weekly_report},
-        },
-        "enrolments": [{"course": title, "status": e.status.value, "progress_percent": e.progress_percent,
-                        "enrolled_at": when(e.created_at), "completed_at": when(e.completed_at)}
-                       for e, title in enrolments],
-        "lesson_progress": [
-            {"lesson_id": str(p.lesson_id), "watched_seconds": p.watched_seconds, "position_seconds": p.position_seconds,
-             "completed": p.completed, "updated_at": when(p.updated_at)}
-            for p in db.session.scalars(select(VideoProgress).where(VideoProgress.student_id == user.id))],
-        "quiz_attempts": [
-            {"quiz_id": str(a.quiz_id), "score": None if a.score is None else str(a.score),
-             "started_at": when(a.created_at)}
-            for a in db.session.scalars(select(QuizAttempt).where(QuizAttempt.student_id == user.id))],
-        "certificates": [
-            {"code": c.verification_code, "name_on_certificate": c.learner_name, "issued_at": when(c.created_at),
-             "revoked": c.revoked_at is not None} for c in certificates.certificates_of(user.id)],
-        "payments": [
-            {"course": title, "amount_kes": str(p.amount), "status": p.status.value, "phone": p.phone_number,
-             "mpesa_receipt": p.mpesa_receipt, "date": when(p.created_at)} for p, title in payments],
-        "reviews": [{"course_id": str(r.course_id), "rating": r.rating, "text": r.text, "date": when(r.created_at)}
-                    for r in db.session.scalars(select(Review).where(Review.student_id == user.id))],
-        "job_applications": [
-            {"job_id": str(a.job_id), "note": a.note, "status": a.status.value, "date": when(a.created_at)}
-            for a in db.session.scalars(select(JobApplication).where(JobApplication.applicant_id == user.id))],
-        "messages_sent_to_you": {
-            "emails": [{"subject": m.subject, "date": when(m.created_at)} for m in db.session.scalars(
-                select(OutboundEmail).where(OutboundEmail.to_address == user.email))] if user.email else [],
-            "sms": [{"text": m.body, "date": when(m.created_at), "status": m.status.value} for m in db.session.scalars(
-                select(OutboundSms).where(OutboundSms.to_phone == user.phone))] if user.phone else [],
-        },
-    }
+
+def export_user_data(user: User) -> dict[str, list[dict]]:
+    """Privacy's own part: the person's earlier download and deletion requests."""
+    return {"data_requests": [{"kind": r.kind.value, "status": r.status.value, "date": r.created_at}
+                              for r in db.session.scalars(select(DataRequest).where(DataRequest.user_id == user.id)
+                                                          .order_by(DataRequest.created_at))]}
+
+
+def as_json(value):
+    """Dates as ISO 8601, amounts and ids as text."""
+    return value.isoformat() if isinstance(value, (datetime, date)) else str(value)
 
 
 def build_archive(user: User) -> bytes:
     """A zip: data.json and each certificate's PDF."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("data.json", json.dumps(personal_data(user), ensure_ascii=False, indent=2))
+        archive.writestr("data.json", json.dumps(personal_data(user), ensure_ascii=False, indent=2, default=as_json))
         for certificate in certificates.certificates_of(user.id):
             if certificate.revoked_at is None:
                 pdf = certificates.certificate_pdf(certificate, absolute_url(
@@ -187,58 +162,39 @@ def fail_export(request: DataRequest, reason: str) -> None:
 # ---------------------------------------------------------------- erasure
 
 def erase_account(user: User, keep_certificates: bool) -> DataRequest:
-    """Erase or anonymise the person's data in one transaction.
-
-    Kept, because the law requires it for payments (the Tax Procedures Act keeps records five years): each
-    payment's amount, date, status, course and M-Pesa receipt, on an anonymised account row. The payer's
-    phone and the raw M-Pesa callbacks go. Certificates stay verifiable (with the name on them) only when
-    the learner chose so; otherwise they and their PDFs are deleted and their codes no longer verify."""
+    """Erase or anonymise the person's data in one transaction, each domain erasing its own part (README:
+    Data and privacy says what stays and why): job applications before the certificates they showed, the
+    messages by the email and phone before the account forgets them, the account itself last."""
     if user.role != Role.STUDENT:
         raise NotALearnerAccount()
-    in_flight = db.session.scalar(select(Payment.id).where(
-        Payment.student_id == user.id, Payment.status.in_((PaymentStatus.PENDING, PaymentStatus.PUSH_UNKNOWN))))
-    if in_flight is not None:
+    if payments.payment_in_flight(user):
         raise PaymentInFlight()
     email, phone = user.email, user.phone
-    payment_ids = select(Payment.id).where(Payment.student_id == user.id).scalar_subquery()
-    db.session.execute(update(PaymentEvent).where(PaymentEvent.payment_id.in_(payment_ids)).values(payload=None))
-    db.session.execute(update(Payment).where(Payment.student_id == user.id).values(phone_number=""))
-    if not keep_certificates:
-        certificate_ids = [c.id for c in certificates.certificates_of(user.id)]
-        storage = get_storage()
-        for certificate in certificates.certificates_of(user.id):
-            storage.delete_prefix(certificates.pdf_key(certificate))
-        db.session.execute(delete(ApplicationCertificate).where(ApplicationCertificate.certificate_id.in_(certificate_ids)))
-        db.session.execute(delete(Certificate).where(Certificate.id.in_(certificate_ids)))
-    db.session.execute(delete(JobApplication).where(JobApplication.applicant_id == user.id))
-    db.session.execute(delete(Review).where(Review.student_id == user.id))
-    db.session.execute(delete(QuizAttempt).where(QuizAttempt.student_id == user.id))
-    db.session.execute(delete(VideoProgress).where(VideoProgress.student_id == user.id))
-    db.session.execute(delete(OneTimeCode).where(OneTimeCode.user_id == user.id))
-    if phone:
-        db.session.execute(delete(OneTimeCode).where(OneTimeCode.phone == phone))
-        sent = select(OutboundSms.provider_message_id).where(OutboundSms.to_phone == phone).scalar_subquery()
-        db.session.execute(delete(SmsDeliveryReport).where(SmsDeliveryReport.provider_message_id.in_(sent)))
-        db.session.execute(delete(OutboundSms).where(OutboundSms.to_phone == phone))
-    if email:
-        db.session.execute(delete(OutboundEmail).where(OutboundEmail.to_address == email))
-    exports = list(db.session.scalars(select(DataRequest).where(DataRequest.user_id == user.id,
-                                                                DataRequest.archive_key.is_not(None))))
-    for export in exports:
-        get_storage().delete_prefix(export.archive_key)
-        export.archive_key = None
-    user.name, user.email, user.phone, user.bio = ERASED_NAME, None, None, None
-    user.is_email_verified = user.is_phone_verified = user.show_to_employers = False
-    user.email_weekly_report = False
-    user.is_active, user.locale, user.last_login_at = False, None, None
-    user.set_password(secrets.token_urlsafe(24))
-    user.security_stamp = new_security_stamp()
-    user.erased_at = utcnow()
+    careers.erase_user_data(user)
+    discussions.erase_user_data(user)
+    catalog.erase_user_data(user)
+    inbox.erase_user_data(user)
+    payments.erase_user_data(user)
+    quizzes.erase_user_data(user)
+    learning.erase_user_data(user)
+    certificates.erase_user_data(user, keep_certificates)
+    notifications.erase_user_data(email)
+    sms.erase_user_data(phone)
+    erase_user_data(user)
+    auth.erase_user_data(user)
     request = DataRequest(user_id=user.id, kind=RequestKind.ERASURE, status=RequestStatus.DONE,
                           keep_certificates=keep_certificates, completed_at=utcnow())
     db.session.add(request)
     db.session.flush()
     return request
+
+
+def erase_user_data(user: User) -> None:
+    """Privacy's own part: download archives go; the requests stay, as proof they were met."""
+    for export in db.session.scalars(select(DataRequest).where(DataRequest.user_id == user.id,
+                                                               DataRequest.archive_key.is_not(None))):
+        get_storage().delete_prefix(export.archive_key)
+        export.archive_key = None
 
 
 # ---------------------------------------------------------------- retention

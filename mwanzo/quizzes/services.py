@@ -20,7 +20,7 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -479,3 +479,19 @@ def answers_revealed(quiz: Quiz, summary: QuizSummary) -> bool:
     if quiz.answers_shown == AnswersShown.NEVER:
         return False
     return summary.passed or (summary.left == 0 and summary.open_attempt is None)
+
+
+# ---------------------------------------------------------------- the person's data (privacy calls these)
+
+def export_user_data(user: User) -> dict[str, list[dict]]:
+    attempts = db.session.execute(
+        select(QuizAttempt, Quiz.title).join(Quiz, Quiz.id == QuizAttempt.quiz_id)
+        .where(QuizAttempt.student_id == user.id).order_by(QuizAttempt.started_at)).all()
+    return {"quiz_attempts": [{"quiz": title, "attempt": a.attempt_number, "started_at": a.started_at,
+                               "submitted_at": a.submitted_at, "score": a.score, "passed": a.passed}
+                              for a, title in attempts]}
+
+
+def erase_user_data(user: User) -> None:
+    """Attempts go, and their answers with them (ON DELETE CASCADE)."""
+    db.session.execute(delete(QuizAttempt).where(QuizAttempt.student_id == user.id))

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from mwanzo import jobs
@@ -143,3 +143,21 @@ def record_delivery_report(form: Mapping[str, str], raw: str) -> SmsDeliveryRepo
     else:
         db.session.execute(row.where(OutboundSms.status == S.ACCEPTED).values(delivery_status=status))
     return report
+
+
+# ---------------------------------------------------------------- the person's data (privacy calls these)
+
+def export_user_data(phone: str | None) -> dict[str, list[dict]]:
+    sent = db.session.scalars(select(OutboundSms).where(OutboundSms.to_phone == phone)
+                              .order_by(OutboundSms.created_at)) if phone else []
+    return {"outbound_sms": [{"text": m.body, "to": m.to_phone, "date": m.created_at, "status": m.status.value}
+                             for m in sent]}
+
+
+def erase_user_data(phone: str | None) -> None:
+    """The texts and their delivery reports (which repeat the number)."""
+    if not phone:
+        return
+    sent = select(OutboundSms.provider_message_id).where(OutboundSms.to_phone == phone).scalar_subquery()
+    db.session.execute(delete(SmsDeliveryReport).where(SmsDeliveryReport.provider_message_id.in_(sent)))
+    db.session.execute(delete(OutboundSms).where(OutboundSms.to_phone == phone))
