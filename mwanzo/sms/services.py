@@ -145,6 +145,11 @@ def record_delivery_report(form: Mapping[str, str], raw: str) -> SmsDeliveryRepo
     return report
 
 
+def recent_messages(_criteria: dict | None = None):
+    """Every text message, newest first: the admins' view of what went out and what became of it."""
+    return select(OutboundSms).order_by(OutboundSms.created_at.desc(), OutboundSms.id)
+
+
 # ---------------------------------------------------------------- the person's data (privacy calls these)
 
 def export_user_data(phone: str | None) -> dict[str, list[dict]]:
