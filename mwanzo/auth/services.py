@@ -344,3 +344,19 @@ def erase_user_data(user: User) -> None:
     user.set_password(secrets.token_urlsafe(24))
     user.security_stamp = new_security_stamp()
     user.erased_at = utcnow()
+
+
+def delete_unused_accounts(created_before, in_use) -> int:
+    """Learner accounts never verified by email or phone, never signed in, created before the cutoff and
+    not among ``in_use`` (a select of account ids other domains still hold records for), with their codes."""
+    stale = list(db.session.scalars(select(User.id).where(
+        User.created_at < created_before, User.is_email_verified.is_(False), User.is_phone_verified.is_(False),
+        User.erased_at.is_(None), User.role == Role.STUDENT, User.last_login_at.is_(None), User.id.not_in(in_use))))
+    if stale:
+        db.session.execute(delete(OneTimeCode).where(OneTimeCode.user_id.in_(stale)))
+        db.session.execute(delete(User).where(User.id.in_(stale)))
+    return len(stale)
+
+
+def delete_old_codes(created_before) -> int:
+    return db.session.execute(delete(OneTimeCode).where(OneTimeCode.created_at < created_before)).rowcount

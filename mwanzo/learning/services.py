@@ -509,3 +509,8 @@ def export_user_data(user: User) -> dict[str, list[dict]]:
 def erase_user_data(user: User) -> None:
     """Lesson progress goes. Enrolments stay (on the anonymised account): each payment points at its one."""
     db.session.execute(delete(VideoProgress).where(VideoProgress.student_id == user.id))
+
+
+def enrolled_ids():
+    """A select of every account that ever enrolled."""
+    return select(Enrollment.student_id)

@@ -562,11 +562,10 @@ def status_message(payment: Payment) -> str:
 
 # ---------------------------------------------------------------- the person's data (privacy calls these)
 
-def payment_in_flight(user: User) -> bool:
-    """A payment still being settled: erasing now could lose money in flight."""
+def has_payment_being_settled(user: User) -> bool:
+    """Any payment of theirs still in flight: erasing now could lose money."""
     return db.session.scalar(select(Payment.id).where(
-        Payment.student_id == user.id,
-        Payment.status.in_((PaymentStatus.PENDING, PaymentStatus.PUSH_UNKNOWN))).limit(1)) is not None
+        Payment.student_id == user.id, Payment.status.in_(IN_FLIGHT)).limit(1)) is not None
 
 
 def export_user_data(user: User) -> dict[str, list[dict]]:
@@ -596,3 +595,20 @@ def erase_user_data(user: User) -> None:
     db.session.execute(update(PaymentEvent).where(PaymentEvent.payment_id.in_(payment_ids)).values(payload=None))
     db.session.execute(update(Payment).where(Payment.student_id == user.id).values(phone_number=""))
     db.session.execute(update(RefundRequest).where(RefundRequest.student_id == user.id).values(reason=""))
+
+
+FINAL_PAYMENTS = (PaymentStatus.SUCCESS, PaymentStatus.FAILED, PaymentStatus.CANCELLED, PaymentStatus.EXPIRED,
+                  PaymentStatus.REFUNDED, PaymentStatus.PUSH_FAILED)
+
+
+def payer_ids():
+    """A select of every account that ever started a payment."""
+    return select(Payment.student_id)
+
+
+def clear_settled_callbacks(received_before) -> int:
+    """The raw M-Pesa callbacks of payments settled and not awaiting an operator; the payment keeps its facts."""
+    settled = select(Payment.id).where(Payment.status.in_(FINAL_PAYMENTS), Payment.attention.is_(None))
+    return db.session.execute(update(PaymentEvent).where(
+        PaymentEvent.created_at < received_before, PaymentEvent.payload.is_not(None),
+        PaymentEvent.payment_id.in_(settled)).values(payload=None)).rowcount

@@ -10,11 +10,11 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, select, update
+from sqlalchemy import select
 
 from mwanzo import jobs
 from mwanzo.auth import services as auth
-from mwanzo.auth.models import OneTimeCode, Role, User
+from mwanzo.auth.models import Role, User
 from mwanzo.careers import services as careers
 from mwanzo.catalog import services as catalog
 from mwanzo.certificates import services as certificates
@@ -23,16 +23,11 @@ from mwanzo.discussions import services as discussions
 from mwanzo.extensions import db
 from mwanzo.inbox import services as inbox
 from mwanzo.learning import services as learning
-from mwanzo.learning.models import Enrollment
 from mwanzo.notifications import services as notifications
-from mwanzo.notifications.services import send_email
 from mwanzo.payments import services as payments
-from mwanzo.payments.models import Payment, PaymentEvent, PaymentStatus
 from mwanzo.privacy.models import DataRequest, RequestKind, RequestStatus
 from mwanzo.quizzes import services as quizzes
 from mwanzo.sms import services as sms
-from mwanzo.sms.models import SmsDeliveryReport
-from mwanzo.sms.services import send_sms
 from mwanzo.storage import get_storage
 from mwanzo.urls import absolute_url
 
@@ -40,8 +35,6 @@ log = logging.getLogger(__name__)
 
 # An export still "being prepared" after this long lost its job (a worker died): the retention job fails it.
 EXPORT_STALE_AFTER = timedelta(hours=1)
-FINAL_PAYMENTS = (PaymentStatus.SUCCESS, PaymentStatus.FAILED, PaymentStatus.CANCELLED, PaymentStatus.EXPIRED,
-                  PaymentStatus.REFUNDED, PaymentStatus.PUSH_FAILED)
 
 
 class PrivacyError(Exception):
@@ -149,9 +142,9 @@ def complete_export(request_id: uuid.UUID) -> None:
     request.archive_key, request.status, request.completed_at = key, RequestStatus.DONE, utcnow()
     link = absolute_url("privacy.export_download", token=download_token(request))
     hours = current_app.config["EXPORT_LINK_HOURS"]
-    send_email(user.email, "data_export_ready", locale=user.locale, user=user, link=link, hours=hours)
+    notifications.send_email(user.email, "data_export_ready", locale=user.locale, user=user, link=link, hours=hours)
     if user.phone and user.is_phone_verified:
-        send_sms(user.phone, "data_export_ready", locale=user.locale, hours=hours)
+        sms.send_sms(user.phone, "data_export_ready", locale=user.locale, hours=hours)
     db.session.commit()
 
 
@@ -167,7 +160,7 @@ def erase_account(user: User, keep_certificates: bool) -> DataRequest:
     messages by the email and phone before the account forgets them, the account itself last."""
     if user.role != Role.STUDENT:
         raise NotALearnerAccount()
-    if payments.payment_in_flight(user):
+    if payments.has_payment_being_settled(user):
         raise PaymentInFlight()
     email, phone = user.email, user.phone
     careers.erase_user_data(user)
@@ -200,29 +193,18 @@ def erase_user_data(user: User) -> None:
 # ---------------------------------------------------------------- retention
 
 def apply_retention(now=None) -> dict[str, int]:
-    """Remove what is kept no longer than README states: unverified accounts that never did anything,
-    used or expired codes, raw SMS delivery reports, raw M-Pesa callbacks of settled payments, and export
-    archives whose link has lapsed; and fail exports whose job never finished, so the learner can ask again."""
+    """Remove what is kept no longer than README states, each domain removing its own: unverified accounts
+    that never did anything, used or expired codes, raw SMS delivery reports, raw M-Pesa callbacks of
+    settled payments, and export archives whose link has lapsed; and fail exports whose job never finished,
+    so the learner can ask again."""
     config = current_app.config
     now = now or utcnow()
     days = timedelta(days=1)
-    stale_before = now - config["UNVERIFIED_ACCOUNT_DAYS"] * days
-    active = select(Enrollment.student_id).union(select(Payment.student_id), select(DataRequest.user_id))
-    stale = list(db.session.scalars(select(User.id).where(
-        User.created_at < stale_before, User.is_email_verified.is_(False), User.is_phone_verified.is_(False),
-        User.erased_at.is_(None), User.role == Role.STUDENT, User.last_login_at.is_(None), User.id.not_in(active))))
-    if stale:
-        db.session.execute(delete(OneTimeCode).where(OneTimeCode.user_id.in_(stale)))
-        db.session.execute(delete(User).where(User.id.in_(stale)))
-    codes = db.session.execute(delete(OneTimeCode).where(
-        OneTimeCode.created_at < now - config["OTP_RETENTION_DAYS"] * days)).rowcount
-    reports = db.session.execute(update(SmsDeliveryReport).where(
-        SmsDeliveryReport.received_at < now - config["SMS_REPORT_RETENTION_DAYS"] * days,
-        SmsDeliveryReport.raw.is_not(None)).values(raw=None)).rowcount
-    settled = select(Payment.id).where(Payment.status.in_(FINAL_PAYMENTS), Payment.attention.is_(None))
-    callbacks = db.session.execute(update(PaymentEvent).where(
-        PaymentEvent.created_at < now - config["CALLBACK_RETENTION_DAYS"] * days, PaymentEvent.payload.is_not(None),
-        PaymentEvent.payment_id.in_(settled)).values(payload=None)).rowcount
+    in_use = learning.enrolled_ids().union(payments.payer_ids(), select(DataRequest.user_id))
+    accounts = auth.delete_unused_accounts(now - config["UNVERIFIED_ACCOUNT_DAYS"] * days, in_use)
+    codes = auth.delete_old_codes(now - config["OTP_RETENTION_DAYS"] * days)
+    reports = sms.clear_report_bodies(now - config["SMS_REPORT_RETENTION_DAYS"] * days)
+    callbacks = payments.clear_settled_callbacks(now - config["CALLBACK_RETENTION_DAYS"] * days)
     lapsed = list(db.session.scalars(select(DataRequest).where(
         DataRequest.archive_key.is_not(None),
         DataRequest.completed_at < now - timedelta(hours=config["EXPORT_LINK_HOURS"]))))
@@ -234,8 +216,8 @@ def apply_retention(now=None) -> dict[str, int]:
         DataRequest.created_at < now - EXPORT_STALE_AFTER)))
     for export in stale_exports:
         fail_export(export, "no worker finished it in time")
-    return {"accounts": len(stale), "codes": codes, "stale_exports": len(stale_exports), "sms_reports": reports, "payment_callbacks": callbacks,
-            "exports": len(lapsed)}
+    return {"accounts": accounts, "codes": codes, "sms_reports": reports, "payment_callbacks": callbacks,
+            "exports": len(lapsed), "stale_exports": len(stale_exports)}
 
 
 def data_requests(limit: int = 200) -> list[tuple[DataRequest, User]]:

@@ -166,3 +166,9 @@ def erase_user_data(phone: str | None) -> None:
     sent = select(OutboundSms.provider_message_id).where(OutboundSms.to_phone == phone).scalar_subquery()
     db.session.execute(delete(SmsDeliveryReport).where(SmsDeliveryReport.provider_message_id.in_(sent)))
     db.session.execute(delete(OutboundSms).where(OutboundSms.to_phone == phone))
+
+
+def clear_report_bodies(received_before) -> int:
+    """The raw body of delivery reports (it repeats the number); the status they set stays on the message."""
+    return db.session.execute(update(SmsDeliveryReport).where(
+        SmsDeliveryReport.received_at < received_before, SmsDeliveryReport.raw.is_not(None)).values(raw=None)).rowcount
