@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from mwanzo.analytics import tasks as analytics_tasks
+from mwanzo.auth import tasks as auth_tasks
 from mwanzo.courses import tasks as course_tasks
 from mwanzo.inbox import tasks as inbox_tasks
 from mwanzo.jobs import tasks as job_tasks
@@ -19,7 +20,7 @@ from mwanzo.privacy import tasks as privacy_tasks
 from mwanzo.sms import tasks as sms_tasks
 
 TASK_MODULES = (job_tasks, course_tasks, media_tasks, notification_tasks, payment_tasks, analytics_tasks, inbox_tasks,
-                privacy_tasks, sms_tasks, learning_tasks)
+                privacy_tasks, sms_tasks, learning_tasks, auth_tasks)
 
 # (task, interval): a timedelta, or the name of the setting that holds the interval in seconds.
 SCHEDULE = (

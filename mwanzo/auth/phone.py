@@ -11,9 +11,11 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
+from mwanzo import jobs
 from mwanzo.auth import codes, services
 from mwanzo.auth.access import login_required
 from mwanzo.auth.forms import CodeForm, PhoneForm, PhoneSignUpForm
+from mwanzo.auth.tasks import issue_recovery_code
 from mwanzo.auth.views import bp, start_session
 from mwanzo.database import utcnow
 from mwanzo.extensions import db, limiter
@@ -63,29 +65,35 @@ def locale_for(phone: str) -> str:
     return (user.locale if user and user.locale else None) or str(get_locale())
 
 
-def send_code(phone: str, purpose: str, user_id=None, decoy: bool = False) -> bool:
-    """Send a code and remember the number; a code asked for again too soon is not sent (the page says when).
-    ``decoy``: record a code nobody receives (recovery of a number without a usable account)."""
+def send_code(phone: str, purpose: str, user_id=None) -> bool:
+    """Send a code and remember the number; a code asked for again too soon is not sent (the page says when)."""
     session[PENDING] = {"phone": phone, "purpose": purpose}
     try:
-        if decoy:
-            codes.issue_decoy_code(phone, purpose)
-        else:
-            codes.issue_code(phone, purpose, locale_for(phone), user_id=user_id)
+        codes.issue_code(phone, purpose, locale_for(phone), user_id=user_id)
     except codes.ResendTooSoon as exc:
-        flash(_("A code was sent moments ago. You can ask for a new one in %(seconds)s seconds.",
-                seconds=exc.seconds), "info")
+        too_soon(exc.seconds)
         return False
     db.session.commit()
     return True
 
 
+def too_soon(seconds: int) -> None:
+    flash(_("A code was sent moments ago. You can ask for a new one in %(seconds)s seconds.", seconds=seconds),
+          "info")
+
+
 def send_recovery_code(phone: str) -> bool:
-    """A number without a usable account gets a decoy code (no text), so every page after this one, the
-    wrong-code, expiry and resend answers included, is the same whether or not an account has the number."""
-    user = services.find_user_by_phone(phone)
-    usable = user is not None and user.is_active
-    return send_code(phone, codes.RESET, user_id=user.id if usable else None, decoy=not usable)
+    """The same work for every number: the job decides whether it gets a real code or a decoy (see
+    auth/tasks.py), so every page after this one, the wrong-code, expiry and resend answers included, and
+    the time this request takes are the same whether or not an account has the number."""
+    session[PENDING] = {"phone": phone, "purpose": codes.RESET}
+    wait = codes.resend_wait(phone, codes.RESET)
+    if wait:
+        too_soon(wait)
+        return False
+    jobs.enqueue(issue_recovery_code, phone, str(get_locale()))
+    db.session.commit()
+    return True
 
 
 @bp.route("/login/phone", methods=["GET", "POST"])
