@@ -1,13 +1,13 @@
 """the weekly study reminder by SMS: each learner's opt-in (off until they choose it)
 
 Revision ID: 0127
-Revises: 0113
+Revises: 0123
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0127"
-down_revision = "0113"
+down_revision = "0123"
 branch_labels = None
 depends_on = None
 

@@ -41,7 +41,7 @@ from mwanzo.notifications.services import send_email
 from mwanzo.payments import coupons
 from mwanzo.payments.callbacks import CallbackData, UnreadableCallback, parse_callback
 from mwanzo.payments.models import (Attention, Coupon, CouponRedemption, Payment, PaymentEvent, PaymentStatus,
-                                    RefundRequest)
+                                    Payout, PayoutStatus, RefundRequest)
 from mwanzo.payments.payhero import PayHeroClient, Provider, PushError, StatusResult, StatusUnavailable
 from mwanzo.sms.services import send_sms
 from mwanzo.urls import absolute_url
@@ -563,9 +563,19 @@ def status_message(payment: Payment) -> str:
 # ---------------------------------------------------------------- the person's data (privacy calls these)
 
 def has_payment_being_settled(user: User) -> bool:
-    """Any payment of theirs still in flight: erasing now could lose money."""
-    return db.session.scalar(select(Payment.id).where(
-        Payment.student_id == user.id, Payment.status.in_(IN_FLIGHT)).limit(1)) is not None
+    """Any payment of theirs, or refund on its way back to their M-Pesa, still in flight: erasing now could
+    lose money (a refund transfer needs the phone it is sent to)."""
+    paying = select(Payment.id).where(Payment.student_id == user.id, Payment.status.in_(IN_FLIGHT))
+    refunding = select(Payout.id).join(RefundRequest, RefundRequest.id == Payout.refund_request_id).where(
+        RefundRequest.student_id == user.id,
+        Payout.status.in_((PayoutStatus.REQUESTED, PayoutStatus.APPROVED, PayoutStatus.SENT)))
+    return db.session.scalar(paying.union_all(refunding).limit(1)) is not None
+
+
+def refund_transfers(user: User):
+    """A select of the transfers that sent their refunds back to them."""
+    return select(Payout).join(RefundRequest, RefundRequest.id == Payout.refund_request_id).where(
+        RefundRequest.student_id == user.id)
 
 
 def export_user_data(user: User) -> dict[str, list[dict]]:
@@ -584,17 +594,23 @@ def export_user_data(user: User) -> dict[str, list[dict]]:
                                for r, code in redemptions],
         "refund_requests": [{"payment_id": r.payment_id, "reason": r.reason, "status": r.status.value,
                              "decision_note": r.decision_note, "date": r.created_at} for r in refunds],
+        "payouts": [{"refund_amount_kes": t.amount, "to_phone": t.phone_number, "status": t.status.value,
+                     "mpesa_transaction": t.transaction_id, "date": t.created_at}
+                    for t in db.session.scalars(refund_transfers(user).order_by(Payout.created_at))],
     }
 
 
 def erase_user_data(user: User) -> None:
     """What the law requires stays (the Tax Procedures Act keeps records five years): each payment's amount,
     date, status, course and M-Pesa receipt, coupon discounts and refund decisions, on the anonymised
-    account. The payer's phone, the raw M-Pesa callbacks and the words of a refund request go."""
+    account, and each refund's transfer. The payer's phone (on payments and refund transfers), the raw M-Pesa
+    callbacks and the words of a refund request go."""
     payment_ids = select(Payment.id).where(Payment.student_id == user.id).scalar_subquery()
     db.session.execute(update(PaymentEvent).where(PaymentEvent.payment_id.in_(payment_ids)).values(payload=None))
     db.session.execute(update(Payment).where(Payment.student_id == user.id).values(phone_number=""))
     db.session.execute(update(RefundRequest).where(RefundRequest.student_id == user.id).values(reason=""))
+    transfers = refund_transfers(user).with_only_columns(Payout.id).scalar_subquery()
+    db.session.execute(update(Payout).where(Payout.id.in_(transfers)).values(phone_number=""))
 
 
 FINAL_PAYMENTS = (PaymentStatus.SUCCESS, PaymentStatus.FAILED, PaymentStatus.CANCELLED, PaymentStatus.EXPIRED,

@@ -30,11 +30,12 @@ STAFF_COLUMNS = {
     "announcements.author_id": "instructors' announcements",
     "coupons.created_by_id": "instructors' and admins' coupons",
     "employer_profiles.user_id": "employers", "jobs.employer_id": "employers",
-    "payouts.instructor_id": "instructors paid", "payouts.phone_number": "instructors paid",
+    "payouts.instructor_id": "instructors paid",
     "payouts.decided_by_id": "admins deciding",
     "content_reports.resolved_by_id": "moderators", "posting_suspensions.suspended_by_id": "moderators",
     "certificates.revoked_by_id": "admins", "payments.refunded_by_id": "admins",
     "payments.resolved_by_id": "admins", "refund_requests.decided_by_id": "admins and instructors",
+    "quiz_allowances.granted_by_id": "instructors granting extra time",
 }
 # The learner's rows that stay after erasure, and why (README: Data and privacy); their personal columns
 # are still emptied, which personal_traces() checks.
@@ -82,25 +83,28 @@ def everywhere(learner, make):
     from mwanzo.inbox.models import Notification, NotificationKind, NotificationSettings
     from mwanzo.learning.models import VideoProgress
     from mwanzo.notifications.services import send_email
-    from mwanzo.payments.models import Coupon, CouponKind, CouponRedemption, RefundRequest
-    from mwanzo.quizzes.models import QuizAttempt
+    from mwanzo.payments.models import Coupon, CouponKind, CouponRedemption, Payout, PayoutStatus, RefundRequest
+    from mwanzo.quizzes.models import QuizAllowance, QuizAttempt
 
     user, course, payment = learner["user"], learner["course"], learner["payment"]
     teacher = make.instructor()
     lesson = make.lesson(make.section(course))
+    quiz = make.quiz(course)
     other = make.user()
     theirs = CourseQuestion(course_id=course.id, author_id=other.id, title="Where is lesson 2?", body="I cannot find it")
     mine = CourseQuestion(course_id=course.id, author_id=user.id, title="Swali langu", body="Napenda kujifunza zaidi")
     db.session.add_all([theirs, mine])
     db.session.flush()
+    refund = RefundRequest(payment_id=payment.id, student_id=user.id, reason="Not what I expected", watched_percent=5)
     coupon = Coupon(code="KARIBU10", kind=CouponKind.PERCENT, value=Decimal("10"), course_id=course.id,
                     created_by_id=teacher.id)
-    db.session.add(coupon)
+    db.session.add_all([coupon, refund])
     db.session.flush()
     db.session.add_all([
         OneTimeCode(phone=PHONE, purpose="sign-in", code_hash="0" * 64, user_id=user.id, expires_at=utcnow()),
         VideoProgress(student_id=user.id, lesson_id=lesson.id, watched_seconds=30),
-        QuizAttempt(quiz_id=make.quiz(course).id, student_id=user.id, started_at=utcnow()),
+        QuizAttempt(quiz_id=quiz.id, student_id=user.id, started_at=utcnow()),
+        QuizAllowance(quiz_id=quiz.id, student_id=user.id, extra_attempts=1, granted_by_id=teacher.id),
         CourseAnswer(question_id=theirs.id, author_id=user.id, body="It is under Week 1"),
         QuestionVote(question_id=theirs.id, user_id=user.id),
         Report(reporter_id=user.id, target=ReportTarget.QUESTION, target_id=theirs.id, reason="Off topic"),
@@ -109,8 +113,9 @@ def everywhere(learner, make):
         NotificationSettings(user_id=user.id, daily_digest=True),
         CouponRedemption(coupon_id=coupon.id, student_id=user.id, course_id=course.id, payment_id=payment.id,
                          amount_off=Decimal("150")),
-        RefundRequest(payment_id=payment.id, student_id=user.id, reason="Not what I expected", watched_percent=5),
         DataRequest(user_id=user.id, kind=RequestKind.EXPORT, status=RequestStatus.DONE),
+        Payout(refund_request_id=refund.id, amount=Decimal("1500"), phone_number=PHONE, status=PayoutStatus.PAID,
+               external_reference="refund-test-1"),
     ])
     send_email(EMAIL, "data_export_ready", locale="en", user=user, link="http://x/", hours=48)
     db.session.commit()
