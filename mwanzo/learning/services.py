@@ -5,7 +5,7 @@ import posixpath
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, exists, func, or_, select, update
+from sqlalchemy import and_, case, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from mwanzo import cache
@@ -495,3 +495,32 @@ def downloadable_lesson(user: User | None, slug: str, lesson_id: uuid.UUID) -> L
     if not access.lesson.download_key:
         raise LessonNotFound()
     return access
+
+
+# ---------------------------------------------------------------- the person's data (privacy calls these)
+
+def export_user_data(user: User) -> dict[str, list[dict]]:
+    enrolments = db.session.execute(
+        select(Enrollment, Course.title).join(Course, Course.id == Enrollment.course_id)
+        .where(Enrollment.student_id == user.id).order_by(Enrollment.created_at)).all()
+    progress_rows = db.session.execute(
+        select(VideoProgress, Lesson.title).join(Lesson, Lesson.id == VideoProgress.lesson_id)
+        .where(VideoProgress.student_id == user.id).order_by(VideoProgress.created_at)).all()
+    return {
+        "enrollments": [{"course": title, "status": e.status.value, "progress_percent": e.progress_percent,
+                         "enrolled_at": e.created_at, "last_activity_at": e.last_activity_at,
+                         "completed_at": e.completed_at} for e, title in enrolments],
+        "video_progress": [{"lesson": title, "watched_seconds": p.watched_seconds,
+                            "position_seconds": p.position_seconds, "completed": p.completed,
+                            "updated_at": p.updated_at} for p, title in progress_rows],
+    }
+
+
+def erase_user_data(user: User) -> None:
+    """Lesson progress goes. Enrolments stay (on the anonymised account): each payment points at its one."""
+    db.session.execute(delete(VideoProgress).where(VideoProgress.student_id == user.id))
+
+
+def enrolled_ids():
+    """A select of every account that ever enrolled."""
+    return select(Enrollment.student_id)
