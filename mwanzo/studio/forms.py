@@ -99,3 +99,13 @@ class CourseFilterForm(ListForm):
 
 class RosterFilterForm(ListForm):
     stuck = BooleanField(_l("Only learners stuck for 7 days"))
+
+
+class SectionReleaseForm(FlaskForm):
+    """A section's release conditions; the choices (earlier sections, the course's quizzes) are set per section."""
+
+    after_section = SelectField(_l("Open after finishing the section"), validators=[Optional()])
+    quiz = SelectField(_l("Open after passing the quiz"), validators=[Optional()])
+    days_after_enrolment = IntegerField(
+        _l("Open this many days after the learner enrols (drip)"),
+        validators=[Optional(), NumberRange(min=0, max=3650, message=_l("Enter a number of days from 0 to 3650."))])

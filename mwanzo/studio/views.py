@@ -468,4 +468,4 @@ def course_badge(status: CourseStatus) -> tuple[str, str]:
 
 
 # The workspace's other pages join this blueprint, under the guard above.
-from mwanzo.studio import analytics, coupons, earnings, quizzes, roster, talk  # noqa: E402,F401
+from mwanzo.studio import analytics, coupons, earnings, quizzes, releases, roster, talk  # noqa: E402,F401

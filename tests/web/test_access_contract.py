@@ -316,7 +316,7 @@ def test_someone_elses_record_answers_404_everywhere(app, client, world):
     assert not wrong, "\n".join(map(str, wrong))
     assert {"studio.course_builder", "studio.section_delete", "studio.lesson_edit", "studio.quiz_edit",
             "studio.question_edit", "studio.analytics_course_report", "careers.job_edit", "careers.application_status",
-            "payments.payment_status"} <= checked
+            "payments.payment_status", "studio.section_release"} <= checked
 
 
 def test_the_owner_and_admins_open_them_where_admins_act(app, client, world):
