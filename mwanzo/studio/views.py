@@ -253,6 +253,7 @@ def lesson_page(lesson, form, status: int = 200, upload_error: str | None = None
                            upload_form=VideoUploadForm(), upload=uploads.upload_settings(lesson),
                            upload_error=upload_error, captions_form=captions_form or CaptionsForm(),
                            captions=services.lesson_captions(lesson), languages=captions.LANGUAGES,
+                           held_captions=revisions.held_captions(lesson.course_id, lesson.id),
                            remove_form=ConfirmForm(), resource_form=resource_form or ResourceForm(),
                            resources=resources.lesson_resources(lesson.id)), status
 
@@ -282,15 +283,16 @@ def lesson_edit(lesson_id: uuid.UUID):
 
 
 def attach_and_show(lesson, form, attach, refused: type[Exception], saved: str, anchor: str, form_name: str):
-    """A file for the lesson from a valid form; a file the rules refuse becomes the file field's error."""
+    """A file for the lesson from a valid form; a file the rules refuse becomes the file field's error.
+    ``saved`` is the message, or makes it from what ``attach`` returned."""
     if form.validate_on_submit():
         try:
-            attach()
+            attached = attach()
         except refused as exc:
             form.file.errors.append(str(exc))
         else:
             db.session.commit()
-            flash(saved, "success")
+            flash(saved(attached) if callable(saved) else saved, "success")
             return redirect(url_for("studio.lesson_edit", lesson_id=lesson.id, _anchor=anchor))
     return lesson_page(lesson, LessonForm(obj=lesson, formdata=None), 422, **{form_name: form})
 
@@ -309,15 +311,19 @@ def detach_and_show(lesson, detach, removed: str, anchor: str):
 def captions_upload(lesson_id: uuid.UUID):
     """One language's captions (WebVTT, or SRT converted); a bad file is a field error naming the line."""
     lesson, form = owned_lesson(lesson_id), CaptionsForm()
-    return attach_and_show(lesson, form, lambda: captions.save_captions(lesson, form.language.data,
-                                                                       form.file.data.stream),
-                           captions.InvalidCaptions, _("Captions saved."), "captions-heading", "captions_form")
+    return attach_and_show(lesson, form, lambda: services.upload_captions(lesson, form.language.data,
+                                                                         form.file.data.stream, current_user),
+                           captions.InvalidCaptions,
+                           lambda held: _("Saved. Your captions wait for an admin's review; learners keep the "
+                                          "approved captions until then.") if held else _("Captions saved."),
+                           "captions-heading", "captions_form")
 
 
 @bp.post("/studio/lessons/<uuid:lesson_id>/captions/<language>/delete")
 def captions_delete(lesson_id: uuid.UUID, language: str):
     lesson = owned_lesson(lesson_id)
-    return detach_and_show(lesson, lambda: captions.remove_captions(lesson, language), _("Captions removed."),
+    return detach_and_show(lesson, lambda: services.remove_lesson_captions(lesson, language, current_user),
+                           _("Captions removed."),
                            "captions-heading")
 
 
