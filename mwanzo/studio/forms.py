@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DecimalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
@@ -99,6 +99,12 @@ class CourseFilterForm(ListForm):
 
 class RosterFilterForm(ListForm):
     stuck = BooleanField(_l("Only learners stuck for 7 days"))
+
+
+class CourseImportForm(FlaskForm):
+    archive = FileField(_l("Course archive (.zip exported from Mwanzo)"),
+                        validators=[FileRequired(_l("Choose the archive to import.")),
+                                    FileAllowed(["zip"], _l("Choose a .zip archive exported from Mwanzo."))])
 
 
 class SectionReleaseForm(FlaskForm):

@@ -42,6 +42,8 @@ def allow_large_video_uploads(state) -> None:
     def allow() -> None:
         if request.endpoint == "studio.video_upload":
             request.max_content_length = state.app.config["MAX_VIDEO_BYTES"] + 1024 * 1024
+        elif request.endpoint == "studio.course_import":
+            request.max_content_length = state.app.config["MAX_COURSE_ARCHIVE_BYTES"] + 1024 * 1024
 
     state.app.before_request_funcs.setdefault(None, []).insert(0, allow)
 
@@ -474,4 +476,4 @@ def course_badge(status: CourseStatus) -> tuple[str, str]:
 
 
 # The workspace's other pages join this blueprint, under the guard above.
-from mwanzo.studio import analytics, coupons, earnings, quizzes, releases, roster, talk  # noqa: E402,F401
+from mwanzo.studio import analytics, coupons, earnings, quizzes, releases, reuse, roster, talk  # noqa: E402,F401
