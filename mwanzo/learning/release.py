@@ -16,6 +16,7 @@ from flask_babel import format_datetime, gettext as _, ngettext
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
+from mwanzo import cache
 from mwanzo.auth.access import acts_for
 from mwanzo.auth.models import User
 from mwanzo.courses.models import Course, Lesson, Section
@@ -142,6 +143,7 @@ def set_section_rule(section: Section, after_section_id: uuid.UUID | None, quiz_
         if rule is not None:
             db.session.delete(rule)
         db.session.flush()
+        cache.bump_course(section.course_id)
         return None
     if rule is None:
         rule = SectionRelease(section_id=section.id, course_id=section.course_id)
@@ -149,4 +151,5 @@ def set_section_rule(section: Section, after_section_id: uuid.UUID | None, quiz_
     rule.after_section_id, rule.quiz_id = after_section_id, quiz_id
     rule.days_after_enrolment = days_after_enrolment or None
     db.session.flush()
+    cache.bump_course(section.course_id)  # the course page lists each section's conditions
     return rule

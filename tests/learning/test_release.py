@@ -190,3 +190,13 @@ def test_only_the_owner_sets_conditions_and_only_from_earlier_sections(client, l
     client.post(f"/studio/sections/{second.id}/release", data={"after_section": "", "quiz": "",
                                                                 "days_after_enrolment": ""})
     assert release.section_rule(second) is None
+
+
+def test_the_course_page_outline_says_what_each_section_waits_for(client, make, paced):
+    course, first, second, reading, video, file, quiz = paced
+    page = client.get(f"/courses/{course.slug}").get_data(as_text=True)
+    assert "Opens when you finish the section “Misingi”." in page
+    release.set_section_rule(second, None, None, 5)  # a change shows at once: the cached page is renewed
+    db.session.commit()
+    page = client.get(f"/courses/{course.slug}").get_data(as_text=True)
+    assert "Opens 5 days after you enrol." in page and "Opens when you finish" not in page
