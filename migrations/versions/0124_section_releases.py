@@ -2,13 +2,13 @@
 days after the learner's enrolment (drip)
 
 Revision ID: 0124
-Revises: 0113
+Revises: 0125
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0124"
-down_revision = "0113"
+down_revision = "0125"
 branch_labels = None
 depends_on = None
 
