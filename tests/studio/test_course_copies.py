@@ -159,6 +159,27 @@ def test_export_then_import_gives_the_same_course_with_its_media_playable(client
     assert_playable(client, imported.id)
 
 
+def test_the_round_trip_and_shared_files_hold_on_s3_too(s3, client, make, login):
+    """The same with media in a bucket: files listed by prefix, written to the bucket, kept while shared."""
+    owner = login(make.instructor())
+    course = make.course(instructor_id=owner.id, title="Ushonaji")
+    ready_video_lesson(make.section(course), title="Kukata kitambaa")
+    importer = login(make.instructor())
+    login(owner)
+    data = exported(client, course)
+    login(importer)
+    assert import_archive(client, data).status_code == 302
+    imported = db.session.scalar(select(Course).where(Course.instructor_id == importer.id))
+    assert outline(imported.id) == outline(course.id)
+    video = video_of(imported.id)
+    assert s3.exists(f"{video.media_prefix}/master.m3u8") and s3.exists(f"{video.media_prefix}/240p/index.m3u8")
+    login(owner)
+    client.post(f"/studio/courses/{course.id}/duplicate")
+    shared = video_of(course.id).media_prefix
+    assert client.post(f"/studio/lessons/{video_of(course.id).id}/delete").status_code == 302
+    assert s3.exists(f"{shared}/master.m3u8")  # the duplicate still plays it
+
+
 def counts() -> tuple:
     return (db.session.scalar(select(func.count()).select_from(Course)),
             len(list(get_storage().keys("lessons"))))
