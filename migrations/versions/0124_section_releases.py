@@ -1,5 +1,5 @@
 """section releases: a section may open only after an earlier section is finished, a quiz is passed, or some
-days after the learner's enrolment (drip)
+days after the learner's enrolment (drip); course transfers: large course exports and imports run as jobs
 
 Revision ID: 0124
 Revises: 0125
@@ -38,8 +38,31 @@ def upgrade():
         sa.UniqueConstraint("section_id", name=op.f("uq_section_releases_section_id")),
     )
     op.create_index(op.f("ix_section_releases_course_id"), "section_releases", ["course_id"], unique=False)
+    op.create_table(
+        "course_transfers",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.Enum("EXPORT", "IMPORT", name="transferkind", native_enum=False, create_constraint=True,
+                                  length=20), nullable=False),
+        sa.Column("status", sa.Enum("QUEUED", "RUNNING", "DONE", "FAILED", name="transferstatus", native_enum=False,
+                                    create_constraint=True, length=20), nullable=False),
+        sa.Column("owner_id", sa.Uuid(), nullable=False),
+        sa.Column("course_id", sa.Uuid(), nullable=True),
+        sa.Column("archive_key", sa.String(length=500), nullable=False),
+        sa.Column("archive_name", sa.String(length=250), nullable=False),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["owner_id"], ["users.id"], name=op.f("fk_course_transfers_owner_id_users"),
+                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["course_id"], ["courses.id"], name=op.f("fk_course_transfers_course_id_courses"),
+                                ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_course_transfers")),
+    )
+    op.create_index(op.f("ix_course_transfers_owner_id"), "course_transfers", ["owner_id"], unique=False)
 
 
 def downgrade():
+    op.drop_index(op.f("ix_course_transfers_owner_id"), table_name="course_transfers")
+    op.drop_table("course_transfers")
     op.drop_index(op.f("ix_section_releases_course_id"), table_name="section_releases")
     op.drop_table("section_releases")

@@ -26,6 +26,8 @@ import io
 import json
 import posixpath
 import re
+import shutil
+import tempfile
 import uuid
 import zipfile
 from collections.abc import Callable
@@ -34,16 +36,19 @@ from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from mwanzo import jobs
 from mwanzo.auth.models import User
 from mwanzo.courses import images
-from mwanzo.courses.models import (Category, Course, CourseStatus, Lesson, LessonCaption, LessonKind,
-                                   LessonResource, ProcessingStatus, ResourceKind, Section)
+from mwanzo.courses.models import (Category, Course, CourseStatus, CourseTransfer, Lesson, LessonCaption, LessonKind,
+                                   LessonResource, ProcessingStatus, Section, TransferKind, TransferStatus)
 from mwanzo.courses.services import recompute_course_counters
 from mwanzo.extensions import db
+from mwanzo.jobs.tasks import delete_stored_files
 from mwanzo.learning.models import SectionRelease
 from mwanzo.media.delivery import content_type_for
 from mwanzo.quizzes.models import Answer, Question, Quiz
@@ -486,3 +491,70 @@ def _remove(keys: list[str]) -> None:
     storage = get_storage()
     for key in keys:
         storage.delete_prefix(key)
+
+
+# ---------------------------------------------------------------- large archives: one job each
+
+def course_bytes(course: Course) -> int:
+    """About how much an export of the course weighs: its lessons' renditions, downloads, captions, files."""
+    lessons = db.session.scalars(select(Lesson).where(Lesson.course_id == course.id)).all()
+    media = sum(sum(r.get("bytes") or 0 for r in lesson.renditions or [] if isinstance(r, dict)) +
+                (lesson.download_bytes or 0) for lesson in lessons)
+    extra = db.session.scalar(select(sa.func.coalesce(sa.func.sum(LessonResource.bytes), 0))
+                              .where(LessonResource.course_id == course.id))
+    return media + int(extra or 0)
+
+
+def runs_as_job(size: int) -> bool:
+    return size > current_app.config["COURSE_TRANSFER_INLINE_BYTES"]
+
+
+def queue_export(course: Course, owner: User) -> CourseTransfer:
+    """A large export: the job writes the archive to storage, the owner downloads it from the status page."""
+    transfer = CourseTransfer(kind=TransferKind.EXPORT, owner_id=owner.id, course_id=course.id,
+                              archive_key="", archive_name=f"{course.slug}.mwanzo.zip")
+    db.session.add(transfer)
+    db.session.flush()
+    transfer.archive_key = f"transfers/{transfer.id}/{transfer.archive_name}"
+    return transfer
+
+
+def queue_import(upload: BinaryIO, owner: User) -> CourseTransfer:
+    """A large import: checked as a whole here (a bad archive is refused at once), unpacked by the job."""
+    _open_archive(upload)
+    transfer = CourseTransfer(kind=TransferKind.IMPORT, owner_id=owner.id, archive_key="", archive_name="import.zip")
+    db.session.add(transfer)
+    db.session.flush()
+    transfer.archive_key = f"transfers/{transfer.id}/import.zip"
+    upload.seek(0)
+    get_storage().save(transfer.archive_key, upload, "application/zip")
+    return transfer
+
+
+def run_transfer(transfer: CourseTransfer) -> None:
+    """The job's work (the caller claimed the transfer and commits): DONE with the archive or the new draft,
+    or FAILED with the reason, in the owner's language; a failed import leaves no rows and no files."""
+    owner = db.session.get(User, transfer.owner_id)
+    storage = get_storage()
+    with force_locale(owner.locale or current_app.config["BABEL_DEFAULT_LOCALE"]), \
+            tempfile.TemporaryFile() as scratch:
+        if transfer.kind == TransferKind.EXPORT:
+            course = db.session.get(Course, transfer.course_id)
+            if course is None:
+                transfer.status, transfer.error = TransferStatus.FAILED, _("The course was deleted.")
+                return
+            export_course(course, scratch)
+            scratch.seek(0)
+            storage.save(transfer.archive_key, scratch, "application/zip")
+            transfer.status = TransferStatus.DONE
+            return
+        with storage.open(transfer.archive_key) as source:
+            shutil.copyfileobj(source, scratch)
+        try:
+            with db.session.begin_nested():
+                course = import_course(scratch, owner)
+        except InvalidArchive as exc:
+            transfer.status, transfer.error = TransferStatus.FAILED, str(exc)
+        else:
+            transfer.status, transfer.course_id = TransferStatus.DONE, course.id
+        jobs.enqueue(delete_stored_files, transfer.archive_key)  # the upload has served its purpose

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import zipfile
 
 import pytest
@@ -131,7 +132,7 @@ def test_deleting_or_replacing_media_in_one_copy_keeps_the_others_files(client, 
 # ---------------------------------------------------------------- export and import
 
 def exported(client, course) -> bytes:
-    response = client.get(f"/studio/courses/{course.id}/export")
+    response = client.post(f"/studio/courses/{course.id}/export")
     assert response.status_code == 200 and response.mimetype == "application/zip"
     assert f'filename={course.slug}.mwanzo.zip' in response.headers["Content-Disposition"]
     return response.data
@@ -237,6 +238,49 @@ def test_an_archive_too_large_or_unpacking_to_too_much_is_refused_before_reading
 def test_another_instructors_course_cannot_be_duplicated_or_exported(client, original, make, login):
     login(make.instructor())
     assert client.post(f"/studio/courses/{original.id}/duplicate").status_code == 404
-    assert client.get(f"/studio/courses/{original.id}/export").status_code == 404
+    assert client.post(f"/studio/courses/{original.id}/export").status_code == 404
     assert db.session.scalar(select(func.count()).select_from(Course)) == 1
     assert db.session.get(User, original.instructor_id) is not None
+
+
+# ---------------------------------------------------------------- large archives: a job and its status page
+
+def test_a_large_export_and_import_run_as_jobs_followed_on_a_status_page(client, original, make, login, settings):
+    settings(COURSE_TRANSFER_INLINE_BYTES=1000)  # every course here is "large"
+    response = client.post(f"/studio/courses/{original.id}/export")
+    assert response.status_code == 302 and "/studio/transfers/" in response.location
+    status = client.get(response.location).get_data(as_text=True)  # the job ran once the request committed
+    assert "Download the archive" in status and 'hx-trigger="every 2s"' not in status
+    link = re.search(r'href="([^"]+)" download', status).group(1).replace("&amp;", "&")
+    data = client.get(link).data
+    assert zipfile.ZipFile(io.BytesIO(data)).read("manifest.json")
+    fragment = client.get(response.location, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert fragment.lstrip().startswith("<div id=\"transfer-status\"")
+
+    importer = login(make.instructor())
+    response = import_archive(client, data)
+    assert response.status_code == 302 and "/studio/transfers/" in response.location
+    assert "Open the imported draft" in client.get(response.location).get_data(as_text=True)
+    imported = db.session.scalar(select(Course).where(Course.instructor_id == importer.id))
+    assert outline(imported.id) == outline(original.id)
+    assert_playable(client, imported.id)
+    login(db.session.get(User, original.instructor_id))
+    assert client.get(response.location).status_code == 404  # someone else's transfer
+
+
+def test_a_large_import_that_fails_in_the_job_says_why_and_keeps_nothing(client, original, settings):
+    data = exported(client, original)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        files = {name: archive.read(name) for name in archive.namelist() if name != "manifest.json"}
+    manifest["sections"][1]["lessons"][0]["captions"][0]["cues"] = "many"  # found only while unpacking
+    manifest["quizzes"][0]["questions"][0]["points"] = "many"
+    settings(COURSE_TRANSFER_INLINE_BYTES=1000)
+    before = counts()
+    response = import_archive(client, archive_with(manifest, files))
+    assert response.status_code == 302
+    status = client.get(response.location).get_data(as_text=True)
+    assert "unusable value for “points”" in status
+    assert counts() == before
+    transfer_id = response.location.rsplit("/", 1)[1]
+    assert not list(get_storage().keys(f"transfers/{transfer_id}"))  # the uploaded archive went too
