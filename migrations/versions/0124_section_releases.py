@@ -2,13 +2,13 @@
 days after the learner's enrolment (drip); course transfers: large course exports and imports run as jobs
 
 Revision ID: 0124
-Revises: 0125
+Revises: 0123
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0124"
-down_revision = "0125"
+down_revision = "0123"
 branch_labels = None
 depends_on = None
 

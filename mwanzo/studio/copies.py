@@ -167,10 +167,16 @@ def course_manifest(course_id: uuid.UUID) -> dict:
         } for section in course.sections],
         "quizzes": [{
             "ref": str(quiz.id), "section": str(quiz.section_id) if quiz.section_id else None, **_values(quiz),
-            "questions": [{**_values(question), "answers": [_values(answer) for answer in question.answers]}
-                          for question in quiz.questions],
+            "questions": [_question_values(question) for question in quiz.questions],
         } for quiz in quizzes],
+        "bank": [_question_values(question) for question in db.session.scalars(
+            select(Question).where(Question.course_id == course.id, Question.quiz_id.is_(None))
+            .order_by(Question.display_order, Question.created_at).options(selectinload(Question.answers)))],
     }
+
+
+def _question_values(question: Question) -> dict:
+    return {**_values(question), "answers": [_values(answer) for answer in question.answers]}
 
 
 def _by(model, column: str, ids: list, order) -> dict:
@@ -243,6 +249,7 @@ def build_course(manifest: dict, owner: User, place_file: Callable[[str, str, bo
             _build_lesson(course, section, lesson_data, place_file)
     for order, quiz_data in enumerate(manifest["quizzes"]):
         quizzes[quiz_data["ref"]] = _build_quiz(course, quiz_data, sections, order)
+    db.session.add_all(_build_question(course, data, _("question bank")) for data in manifest.get("bank", []))
     for section_data in manifest["sections"]:
         rule = section_data.get("release")
         if rule:
@@ -308,13 +315,16 @@ def _build_quiz(course: Course, data: dict, sections: dict, order: int) -> Quiz:
     section = sections.get(data.get("section") or "")
     quiz = Quiz(course_id=course.id, section_id=section and section.id,
                 **{**_read_all(Quiz, data, where), "display_order": order})
-    for question_data in data.get("questions", []):
-        question = Question(**_read_all(Question, question_data, where))
-        question.answers = [Answer(**_read_all(Answer, answer, where)) for answer in question_data.get("answers", [])]
-        quiz.questions.append(question)
+    quiz.questions = [_build_question(course, question, where) for question in data.get("questions", [])]
     db.session.add(quiz)
     db.session.flush()
     return quiz
+
+
+def _build_question(course: Course, data: dict, where: str) -> Question:
+    question = Question(course_id=course.id, **_read_all(Question, data, where))
+    question.answers = [Answer(**_read_all(Answer, answer, where)) for answer in data.get("answers", [])]
+    return question
 
 
 def _read_all(model, data: dict, where: str) -> dict:
@@ -436,11 +446,15 @@ def _check_shape(manifest) -> None:
                 isinstance(lesson.get("renditions") or [], list) and \
                 all(isinstance(item, dict) for item in lesson.get("captions", []) + lesson.get("resources", [])) and \
                 all(isinstance(lesson.get(name), (str, type(None))) for name in LESSON_KEYS)
+    def questions_ok(questions) -> bool:
+        return isinstance(questions, list) and all(
+            isinstance(q, dict) and isinstance(q.get("answers", []), list) and
+            all(isinstance(a, dict) for a in q.get("answers", [])) for q in questions)
+
+    ok = ok and questions_ok(manifest.get("bank", []))
     for quiz in manifest.get("quizzes") or [] if ok else []:
         ok = ok and isinstance(quiz, dict) and isinstance(quiz.get("ref"), str) and \
-            isinstance(quiz.get("questions", []), list) and all(
-                isinstance(q, dict) and isinstance(q.get("answers", []), list) and
-                all(isinstance(a, dict) for a in q.get("answers", [])) for q in quiz.get("questions", []))
+            questions_ok(quiz.get("questions", []))
     if not ok:
         raise InvalidArchive(_("The archive's manifest.json is incomplete or damaged."))
 

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import zipfile
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -19,7 +20,7 @@ from mwanzo.extensions import db
 from mwanzo.learning import release
 from mwanzo.learning.models import SectionRelease
 from mwanzo.media import captions, resources
-from mwanzo.quizzes.models import Question, Quiz
+from mwanzo.quizzes.models import Question, QuestionKind, Quiz
 from mwanzo.storage import get_storage
 from tests.learning.media_fixtures import ready_video_lesson
 from tests.media.test_captions import upload as upload_captions
@@ -41,6 +42,8 @@ def original(make, login):
     resources.add_resource(video, "Vipimo", io.BytesIO(pdf_bytes()))
     quiz = make.quiz(course, section_id=second.id, title="Jaribio")
     make.question(quiz, text="Pima mara ngapi?", answers=[("Mbili", True), ("Moja", False)])
+    make.question(course, text="Swali la benki", kind=QuestionKind.NUMERIC, numeric_answer=Decimal("2.5"),
+                  numeric_tolerance=Decimal("0.1"), answers=[])
     release.set_section_rule(second, first.id, quiz.id, 3)
     db.session.commit()
     return course
@@ -71,6 +74,8 @@ def outline(course_id) -> dict:
                                                            select(Question).where(Question.quiz_id == q.id)
                                                            .options(selectinload(Question.answers)))])
                     for q in quizzes],
+        "bank": [(q.text, q.kind.value, q.numeric_answer, q.numeric_tolerance) for q in db.session.scalars(
+            select(Question).where(Question.course_id == course_id, Question.quiz_id.is_(None)))],
         "release": rule and (titles[rule.section_id], titles[rule.after_section_id],
                              db.session.get(Quiz, rule.quiz_id).title, rule.days_after_enrolment),
     }
