@@ -176,6 +176,10 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         # so two uploads at once keep a web worker well inside its memory.
         "MAX_IMAGE_PIXELS": env_int("MAX_IMAGE_PIXELS", 25_000_000),
         "MAX_VIDEO_BYTES": env_int("MAX_VIDEO_BYTES", 2 * 1024**3),
+        # A course archive (studio import): checked whole before anything is written, packed and unpacked.
+        "MAX_COURSE_ARCHIVE_BYTES": env_int("MAX_COURSE_ARCHIVE_BYTES", 1024**3),
+        # Heavier course exports and larger imports run as a job the studio follows on a status page.
+        "COURSE_TRANSFER_INLINE_BYTES": env_int("COURSE_TRANSFER_INLINE_BYTES", 50 * 1024**2),
         "MAX_VIDEO_SECONDS": env_int("MAX_VIDEO_SECONDS", 3 * 3600),
         # A PROCESSING lesson whose job reported no progress for this long is requeued (or failed
         # after MEDIA_MAX_ATTEMPTS) by the sweeper.

@@ -18,9 +18,10 @@ from mwanzo.notifications import tasks as notification_tasks
 from mwanzo.payments import tasks as payment_tasks
 from mwanzo.privacy import tasks as privacy_tasks
 from mwanzo.sms import tasks as sms_tasks
+from mwanzo.studio import tasks as studio_tasks
 
 TASK_MODULES = (job_tasks, course_tasks, media_tasks, notification_tasks, payment_tasks, analytics_tasks, inbox_tasks,
-                privacy_tasks, sms_tasks, learning_tasks, auth_tasks)
+                privacy_tasks, sms_tasks, learning_tasks, auth_tasks, studio_tasks)
 
 # (task, interval): a timedelta, or the name of the setting that holds the interval in seconds.
 SCHEDULE = (
