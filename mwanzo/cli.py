@@ -222,6 +222,15 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(f"Created {user.role.value} {user.email}")
 
+    @app.cli.command("retention")
+    def retention_command():
+        """Remove now what is past its retention period (the scheduler does it every 6 hours)."""
+        from mwanzo.privacy import services as privacy
+
+        removed = privacy.apply_retention()
+        db.session.commit()
+        click.echo(" ".join(f"{what}={count}" for what, count in removed.items()))
+
     @app.cli.command("scheduler")
     def scheduler_command():
         """Enqueue the periodic tasks on their timers to RQ (the Procfile's scheduler process)."""

@@ -127,6 +127,18 @@ class AttentionSettleForm(CallbackRefundForm):
         return self.action.data in ("grant", "refund")
 
 
+class PayoutSettleForm(CallbackRefundForm):
+    """An admin's answer, from the M-Pesa statement, for a payout whose withdraw went unanswered."""
+
+    action = RadioField(_l("What the M-Pesa statement shows"), validators=[DataRequired()], choices=[
+        SelectChoice("paid", _l("The money reached the recipient: mark it paid")),
+        SelectChoice("failed", _l("No money left: mark it failed (back in the balance, a refund can be sent again)")),
+    ])
+
+    def receipt_required(self) -> bool:
+        return self.action.data == "paid"
+
+
 class RefundDecisionForm(FlaskForm):
     """Approve (the money is sent back to the learner's M-Pesa) or decline (a note the learner reads)."""
 

@@ -1,5 +1,5 @@
 """The admin's payments console: every payment with filters and daily totals, a payment's timeline and
-refund, and the payments that need an operator (/admin/payments/attention). The rules are in
+refund, and the payments and payouts that need an operator (/admin/payments/attention). The rules are in
 mwanzo/payments/services.py."""
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from mwanzo.admin.forms import AttentionSettleForm, CallbackRefundForm, PaymentFilterForm, RefundDecisionForm, RefundForm
+from mwanzo.admin.forms import (AttentionSettleForm, CallbackRefundForm, PaymentFilterForm, PayoutSettleForm,
+                                RefundDecisionForm, RefundForm)
 from mwanzo.admin.views import bp
 from mwanzo.extensions import db
 from mwanzo.auth.models import User
@@ -96,7 +97,8 @@ def payment_refund(payment_id: uuid.UUID):
 @bp.get("/admin/payments/attention")
 def attention_list():
     return render_template("admin/attention_list.html", payments=queries.payments_needing_attention(),
-                           callbacks=queries.unmatched_success_callbacks(), reasons=ATTENTION_REASONS)
+                           callbacks=queries.unmatched_success_callbacks(), reasons=ATTENTION_REASONS,
+                           unanswered=payouts.unanswered_payouts())
 
 
 def back_to_attention_list(message: str, category: str = "success"):
@@ -247,6 +249,30 @@ def refund_retry(request_id: uuid.UUID):
 
 
 # ---------------------------------------------------------------- instructor payouts
+
+def payout_settle_page(payout_id: uuid.UUID, form: PayoutSettleForm, status: int = 200):
+    payout = db.session.get(Payout, payout_id)
+    if payout is None:
+        abort(404)
+    refund = refunds.get_request(payout.refund_request_id) if payout.refund_request_id else None
+    return render_template("admin/payout_settle.html", payout=payout, form=form, refund=refund,
+                           recipient=refund.student if refund else db.session.get(User, payout.instructor_id),
+                           events=payouts.timeline(payout.id), token=confirmation_token("payout-settle", payout.id)), status
+
+
+@bp.get("/admin/payouts/<uuid:payout_id>/settle")
+def payout_settle(payout_id: uuid.UUID):
+    """A payout or refund transfer whose withdraw went unanswered: the admin's answer from the M-Pesa statement."""
+    require_page_visit()
+    return payout_settle_page(payout_id, PayoutSettleForm())
+
+
+@bp.post("/admin/payouts/<uuid:payout_id>/settle")
+def payout_settle_post(payout_id: uuid.UUID):
+    return settle_case("payout-settle", payout_id, PayoutSettleForm(), payout_settle_page, _("Payout settled."),
+                       lambda admin, form: payouts.settle_unanswered(payout_id, admin, form.action.data,
+                                                                     form.receipt.data or None, form.note.data.strip()))
+
 
 @bp.get("/admin/payouts")
 def payout_list():

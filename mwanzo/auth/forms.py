@@ -103,6 +103,7 @@ class ProfileForm(FlaskForm):
     data_saver = BooleanField(_l("Data saver: play the lowest video quality unless I choose otherwise"))
     show_to_employers = BooleanField(_l("Show me to employers in the candidate pool"))
     email_weekly_report = BooleanField(_l("Send me a weekly progress report"))
+    sms_study_reminder = BooleanField(_l("Text me a reminder when I have not studied for a week"))
 
 
 class ChangePasswordForm(FlaskForm):

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -321,3 +321,18 @@ def contactable_applicants(employer_id: uuid.UUID, user_ids) -> set[uuid.UUID]:
 
 def pool_categories() -> list[Category]:
     return list(db.session.scalars(select(Category).order_by(Category.display_order, Category.name)))
+
+
+# ---------------------------------------------------------------- the person's data (privacy calls these)
+
+def export_user_data(user: User) -> dict[str, list[dict]]:
+    applications = db.session.execute(
+        select(JobApplication, Job.title).join(Job, Job.id == JobApplication.job_id)
+        .where(JobApplication.applicant_id == user.id).order_by(JobApplication.created_at)).all()
+    return {"job_applications": [{"job": title, "note": a.note, "status": a.status.value, "date": a.created_at}
+                                 for a, title in applications]}
+
+
+def erase_user_data(user: User) -> None:
+    """Applications go, with the certificates they showed (ON DELETE CASCADE), before certificates may go."""
+    db.session.execute(delete(JobApplication).where(JobApplication.applicant_id == user.id))

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from mwanzo import jobs
 from mwanzo.auth.models import User
@@ -183,3 +183,21 @@ def send_digest(user_id: uuid.UUID, now: datetime) -> bool:
     for row in rows:
         row.emailed_at = now
     return sent is not None
+
+
+# ---------------------------------------------------------------- the person's data (privacy calls these)
+
+def export_user_data(user: User) -> dict[str, list[dict]]:
+    notes = db.session.scalars(select(Notification).where(Notification.user_id == user.id)
+                               .order_by(Notification.created_at))
+    chosen = db.session.scalar(select(NotificationSettings).where(NotificationSettings.user_id == user.id))
+    return {
+        "notifications": [{"kind": n.kind.value, "details": n.params, "link": n.link, "date": n.created_at,
+                           "read_at": n.read_at} for n in notes],
+        "notification_settings": [{"muted": chosen.muted_kinds, "daily_digest": chosen.daily_digest}] if chosen else [],
+    }
+
+
+def erase_user_data(user: User) -> None:
+    db.session.execute(delete(Notification).where(Notification.user_id == user.id))
+    db.session.execute(delete(NotificationSettings).where(NotificationSettings.user_id == user.id))

@@ -17,7 +17,7 @@ from mwanzo.auth.access import learner_key, login_required, verified_email_requi
 from mwanzo.certificates.services import certificate_for_enrollment, live_certificate
 from mwanzo.courses.models import Course, CourseStatus
 from mwanzo.extensions import db, limiter
-from mwanzo.learning import player, services
+from mwanzo.learning import player, release, services
 from mwanzo.media import captions as captions_rules
 from mwanzo.media import resources as resource_rules
 from mwanzo.media.delivery import media_url, playlist_response
@@ -76,6 +76,8 @@ def lesson_view(slug: str, lesson_id: uuid.UUID):
         page = services.open_lesson(current_user, slug, lesson_id)
     except services.LessonNotFound:
         abort(404)
+    except services.SectionLocked as locked:
+        return section_locked(locked)
     except services.LessonLocked:
         flash(_("Enrol in this course to open its lessons."), "info")
         return redirect(url_for("catalog.course_detail", slug=slug))
@@ -87,6 +89,7 @@ def lesson_view(slug: str, lesson_id: uuid.UUID):
                            chosen=player.default_quality(options, data_saver),
                            data_cost=lambda item: player.data_cost(item, data_saver), media_url=media_url,
                            quizzes=quizzes.quizzes_by_section(page.access.course.id), data_saver=data_saver,
+                           describe_lock=release.describe,
                            resources=resource_rules.lesson_resources(page.access.lesson.id),
                            save_options=player.save_options(page.access.lesson), course_lessons=len(lessons),
                            course_save_sizes=player.course_save_sizes(lessons),
@@ -250,6 +253,7 @@ def learner_quiz(quiz_id: uuid.UUID) -> tuple[Course, Quiz]:
     course = db.session.get(Course, quiz.course_id)
     if not services.has_access(current_user, course):
         abort(403, _("Enrol in this course to take its quizzes."))
+    services.released_quiz(current_user, course, quiz)
     return course, quiz
 
 
@@ -353,6 +357,15 @@ def attempt_result(attempt_id: uuid.UUID):
 @bp.errorhandler(services.LessonNotFound)
 def lesson_not_found(error):
     return render_error(404)
+
+
+@bp.errorhandler(services.SectionLocked)
+def section_locked(error: services.SectionLocked):
+    """A lesson or quiz whose section has not opened yet: why, and when it opens (403)."""
+    reasons = release.describe(error.lock)
+    if is_htmx():
+        return render_error(403, " ".join(reasons))
+    return render_template("learning/section_locked.html", reasons=reasons, course=error.course), 403
 
 
 @bp.errorhandler(services.LessonLocked)

@@ -217,6 +217,9 @@ class Payout(TimestampedModel):
     result_desc: Mapped[str | None] = mapped_column(sa.Text)
     decided_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
     settled_at: Mapped[datetime | None]
+    # Set while it is SENT with no PayHero reference to ask about (the withdraw timed out or its connection
+    # dropped): an admin settles it from the M-Pesa statement (payouts.settle_unanswered).
+    attention_since: Mapped[datetime | None] = mapped_column(index=True)
 
     instructor: Mapped[User | None] = relationship(foreign_keys=[instructor_id], lazy="raise_on_sql")
     refund_request: Mapped[RefundRequest | None] = relationship(lazy="raise_on_sql")

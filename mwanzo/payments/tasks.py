@@ -62,8 +62,12 @@ def settle_payout_callback(event_id: str) -> None:
 @job()  # on a timer: mwanzo/tasks.py SCHEDULE
 def reconcile_payouts() -> int:
     """Periodic (every 30 s): ask transaction-status about each payout still SENT a minute after it was sent
-    with no callback; PAID or FAILED (back in the balance) once, as a callback would."""
-    ids = payouts.due_for_check(utcnow())
+    with no callback; PAID or FAILED (back in the balance) once, as a callback would. One with no PayHero
+    reference to ask about goes to the admins' attention list half an hour after it was sent."""
+    now = utcnow()
+    payouts.flag_unanswered(now)
+    db.session.commit()
+    ids = payouts.due_for_check(now)
     for payout_id in ids:
         try:
             payouts.verify(payout_id, "reconciliation")

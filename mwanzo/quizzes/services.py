@@ -36,7 +36,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -700,3 +700,26 @@ def grant_allowance(quiz: Quiz, student: User, extra_attempts: int, extra_minute
     audit.record(granted_by, "quiz.allowance_granted", allowance, quiz_id=str(quiz.id), student_id=str(student.id),
                  extra_attempts=extra_attempts, extra_minutes=extra_minutes)
     return allowance
+
+
+# ---------------------------------------------------------------- the person's data (privacy calls these)
+
+def export_user_data(user: User) -> dict[str, list[dict]]:
+    attempts = db.session.execute(
+        select(QuizAttempt, Quiz.title).join(Quiz, Quiz.id == QuizAttempt.quiz_id)
+        .where(QuizAttempt.student_id == user.id).order_by(QuizAttempt.started_at)).all()
+    allowances = db.session.execute(
+        select(QuizAllowance, Quiz.title).join(Quiz, Quiz.id == QuizAllowance.quiz_id)
+        .where(QuizAllowance.student_id == user.id).order_by(QuizAllowance.created_at)).all()
+    return {"quiz_attempts": [{"quiz": title, "attempt": a.attempt_number, "started_at": a.started_at,
+                               "submitted_at": a.submitted_at, "score": a.score, "passed": a.passed}
+                              for a, title in attempts],
+            "quiz_allowances": [{"quiz": title, "extra_attempts": a.extra_attempts,
+                                 "extra_minutes": a.extra_seconds // 60, "granted_at": a.updated_at}
+                                for a, title in allowances]}
+
+
+def erase_user_data(user: User) -> None:
+    """Attempts go, and their answers with them (ON DELETE CASCADE), and any extra time or attempts granted."""
+    db.session.execute(delete(QuizAttempt).where(QuizAttempt.student_id == user.id))
+    db.session.execute(delete(QuizAllowance).where(QuizAllowance.student_id == user.id))

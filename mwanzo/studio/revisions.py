@@ -13,9 +13,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from mwanzo.courses.models import Course, CourseRevision
+from mwanzo.courses.models import Course, CourseRevision, LessonCaption
 from mwanzo.courses.revisions import HELD_LESSON_FIELDS, HELD_QUIZ_FIELDS, is_new, is_new_question, question_values
 from mwanzo.extensions import db
+from mwanzo.media import captions
 from mwanzo.quizzes.models import Question, Quiz
 
 LABELS = {
@@ -25,6 +26,7 @@ LABELS = {
     "instructions": _l("Instructions"), "text": _l("Question"), "points": _l("Points"),
     "explanation": _l("Explanation"), "answers": _l("Answers ([x] marks a correct one)"),
     "numeric_answer": _l("Numeric answer"), "numeric_tolerance": _l("Tolerance"),
+    "captions": _l("Captions, one line each"),
 }
 
 
@@ -91,7 +93,27 @@ def revision_diff(revision: CourseRevision, course: Course) -> list[ItemChanges]
             items.append(ItemChanges(str(_l("New lesson")), lesson.title, [
                 _field_change(name, None, getattr(lesson, name)) for name in HELD_LESSON_FIELDS
                 if getattr(lesson, name) not in (None, "", 0)]))
+    items.extend(_captions_diff(changes, lessons))
     items.extend(_quiz_diff(changes, course.id))
+    return items
+
+
+def _captions_diff(changes: dict, lessons: dict) -> list[ItemChanges]:
+    """Held captions: the words of the approved captions against the new file's, line by line."""
+    held = {(lesson_id, language): stored for lesson_id, languages in changes.get("captions", {}).items()
+            for language, stored in languages.items() if lesson_id in lessons}
+    if not held:
+        return []
+    live = {(str(c.lesson_id), c.language): c for c in db.session.scalars(
+        select(LessonCaption).where(LessonCaption.lesson_id.in_([uuid.UUID(i) for i, _ in held])))}
+    items = []
+    for (lesson_id, language), stored in held.items():
+        old = live.get((lesson_id, language))
+        new = captions.stored_captions(stored["key"], stored["bytes"])
+        items.append(ItemChanges(str(_l("Captions (%(language)s)", language=captions.LANGUAGES[language])),
+                                 lessons[lesson_id].title,
+                                 [_field_change("captions", [cue[2] for cue in old.cues] if old else None,
+                                                [cue.text for cue in new.cues])]))
     return items
 
 
