@@ -15,7 +15,7 @@ from mwanzo.auth.models import User
 from mwanzo.courses.models import Course, Lesson, LessonCaption, LessonKind
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
-from mwanzo.learning import player
+from mwanzo.learning import player, release
 from mwanzo.learning import services as learning
 from mwanzo.learning.models import Enrollment
 from mwanzo.media.delivery import media_url, rewrite_playlist
@@ -58,8 +58,7 @@ def _segment_keys(playlist_key: str) -> list[str]:
     return keys
 
 
-def lesson_plan(access: learning.LessonAccess, quality: str) -> SavePlan:
-    course, lesson = access.course, access.lesson
+def lesson_plan(course: Course, lesson: Lesson, quality: str) -> SavePlan:
     page = url_for("learning.lesson_view", slug=course.slug, lesson_id=lesson.id)
     plan = SavePlan(str(lesson.id), lesson.title, page, None, None, 0, access_until(), page_assets())
     if lesson.kind != LessonKind.VIDEO:
@@ -95,8 +94,8 @@ def saved_playlist(access: learning.LessonAccess, name: str) -> str:
 
 
 def saveable_lesson(user: User, slug: str, lesson_id: uuid.UUID) -> learning.LessonAccess:
-    """Saved copies are for learners with full access, like the MP4 download."""
-    access = learning.lesson_access(user, slug, lesson_id)
+    """Saved copies are for learners with full access, like the MP4 download, of lessons open to them now."""
+    access = learning.viewable_lesson(user, slug, lesson_id)
     if not access.full_access:
         raise learning.LessonLocked()
     return access
@@ -109,8 +108,9 @@ def course_plans(user: User, slug: str, quality: str) -> list[SavePlan]:
     enrollment = learning.get_enrollment(user.id, course.id)
     if not learning.access_given(user, course, enrollment):
         raise learning.LessonLocked()
-    return [lesson_plan(learning.LessonAccess(course, lesson, enrollment, True), quality)
-            for section in learning.course_outline(course.id) for lesson in section.lessons if lesson.is_published]
+    locked = release.section_locks(user, course, enrollment)  # sections not released to this learner yet
+    return [lesson_plan(course, lesson, quality) for section in learning.course_outline(course.id)
+            if section.id not in locked for lesson in section.lessons if lesson.is_published]
 
 
 def still_allowed(user: User, lesson_ids: list[uuid.UUID]) -> dict[str, int]:

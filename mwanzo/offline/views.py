@@ -58,7 +58,7 @@ def saved_list():
 def lesson_plan(slug: str, lesson_id: uuid.UUID):
     """What to fetch to keep one lesson on the phone at the chosen quality."""
     access = services.saveable_lesson(current_user, slug, lesson_id)
-    return jsonify({"lessons": [services.lesson_plan(access, request.args.get("quality", "")).__dict__]})
+    return jsonify({"lessons": [services.lesson_plan(access.course, access.lesson, request.args.get("quality", "")).__dict__]})
 
 
 @bp.get("/learn/<slug>/saved.json")
