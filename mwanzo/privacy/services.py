@@ -14,7 +14,7 @@ from sqlalchemy import delete, select, update
 
 from mwanzo import jobs
 from mwanzo.auth.models import OneTimeCode, Role, User, new_security_stamp
-from mwanzo.careers.models import ApplicationCertificate, JobApplication
+from mwanzo.careers.models import ApplicationCertificate, ContactRequest, JobApplication
 from mwanzo.certificates import services as certificates
 from mwanzo.certificates.models import Certificate
 from mwanzo.courses.models import Course, Review
@@ -107,6 +107,9 @@ def personal_data(user: User) -> dict:
         "job_applications": [
             {"job_id": str(a.job_id), "note": a.note, "status": a.status.value, "date": when(a.created_at)}
             for a in db.session.scalars(select(JobApplication).where(JobApplication.applicant_id == user.id))],
+        "messages_from_employers": [
+            {"employer_id": str(c.employer_id), "message": c.message, "answer": c.status.value, "date": when(c.created_at)}
+            for c in db.session.scalars(select(ContactRequest).where(ContactRequest.candidate_id == user.id))],
         "messages_sent_to_you": {
             "emails": [{"subject": m.subject, "date": when(m.created_at)} for m in db.session.scalars(
                 select(OutboundEmail).where(OutboundEmail.to_address == user.email))] if user.email else [],
@@ -193,6 +196,7 @@ def erase_account(user: User, keep_certificates: bool) -> DataRequest:
         db.session.execute(delete(ApplicationCertificate).where(ApplicationCertificate.certificate_id.in_(certificate_ids)))
         db.session.execute(delete(Certificate).where(Certificate.id.in_(certificate_ids)))
     db.session.execute(delete(JobApplication).where(JobApplication.applicant_id == user.id))
+    db.session.execute(delete(ContactRequest).where(ContactRequest.candidate_id == user.id))
     db.session.execute(delete(Review).where(Review.student_id == user.id))
     db.session.execute(delete(QuizAttempt).where(QuizAttempt.student_id == user.id))
     db.session.execute(delete(VideoProgress).where(VideoProgress.student_id == user.id))
