@@ -47,8 +47,8 @@ def candidate_contact(user_id: uuid.UUID):
             db.session.rollback()
             abort(409, _("You have already sent this learner a message."))
         db.session.commit()
-        flash(_("Your message is sent. You will see %(name)s's contact details if they accept.",
-                name=candidate.name), "success")
+        # No user text in a flash: the flash region is not under hx-disable.
+        flash(_("Your message is sent. You will see the learner's contact details if they accept."), "success")
         return redirect(url_for("careers.contact_list"), 303)
     status = 422 if form.errors else 409 if form.is_submitted() else 200
     return render_template("careers/candidate_contact.html", candidate=candidate, form=form, existing=existing,

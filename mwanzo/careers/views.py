@@ -232,8 +232,7 @@ def job_delete(job_id: uuid.UUID):
     require_confirmation("delete-job", job.id)
     services.delete_job(job)
     db.session.commit()
-    flash(_("“%(title)s” is deleted. Its applicants still see their application, marked removed.",
-            title=job.title), "success")
+    flash(_("The job is deleted. Its applicants still see their application, marked removed."), "success")
     return redirect(url_for("careers.employer_job_list"), 303)
 
 

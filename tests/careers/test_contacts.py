@@ -10,6 +10,7 @@ from mwanzo.careers.models import ContactRequest, ContactStatus
 from mwanzo.extensions import db
 from mwanzo.inbox.models import Notification, NotificationKind
 from tests.emails import emails_to
+from tests.web.test_stored_markup import PAYLOAD, assert_inert
 
 EMAIL, PHONE, SHOWN_PHONE = "njeri.wambui@example.com", "254722334455", "0722 334 455"
 MESSAGE = "Habari Njeri, we are hiring a bookkeeper in Nakuru and liked your Excel certificate."
@@ -167,3 +168,36 @@ def test_a_learner_in_swahili_reads_the_notification_in_swahili(client, login, p
     login(learner)
     inbox = client.get("/notifications").get_data(as_text=True)
     assert "Nakuru Grains Ltd" in inbox and "sent you a message" not in inbox
+
+
+def test_markup_in_names_messages_and_company_details_is_inert(client, login, make):
+    employer = make.user(role=Role.EMPLOYER)
+    careers.save_profile(employer, PAYLOAD, None, None, None)
+    careers.request_verification(careers.get_profile(employer.id), "PVT-1", PAYLOAD)
+    learner = make.user(name=PAYLOAD, show_to_employers=True)
+    job = make.job(employer, title=PAYLOAD)
+    db.session.commit()
+    login(employer)
+    assert send(client, learner, PAYLOAD).status_code == 303
+    for url in ("/employer/candidates", f"/employer/candidates/{learner.id}/contact", "/employer/contacts",
+                "/employer/verification", f"/employer/jobs/{job.id}/delete"):
+        assert_inert(client.get(url))
+    login(learner)
+    for url in ("/contact-requests", "/notifications"):
+        assert_inert(client.get(url))
+    login(make.user(role=Role.ADMIN))
+    for url in ("/admin/employers", f"/admin/employers/{employer.id}/verify", f"/admin/employers/{employer.id}/reject"):
+        assert_inert(client.get(url))
+
+
+def test_the_learners_data_export_holds_the_messages_and_erasure_deletes_them(client, login, people):
+    from mwanzo.privacy import services as privacy
+
+    employer, learner, _job = people
+    login(employer)
+    send(client, learner)
+    assert privacy.personal_data(learner)["messages_from_employers"][0]["message"] == MESSAGE
+    privacy.erase_account(learner, keep_certificates=False)
+    db.session.commit()
+    assert db.session.scalar(select(ContactRequest)) is None
+    assert not shows_details(client.get("/employer/contacts").get_data(as_text=True))
