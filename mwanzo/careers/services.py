@@ -12,7 +12,7 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -119,10 +119,17 @@ def request_verification(profile: EmployerProfile, registration_number: str, det
 def decide_verification(actor: User, profile: EmployerProfile, verified: bool, reason: str | None = None) -> None:
     """An admin verifies the company (the badge shows on its jobs at once: job pages are not cached) or
     rejects it with a reason the employer reads; audited, and the employer is notified."""
-    if profile.verification_status != VerificationStatus.PENDING:
+    # One conditional UPDATE: two admins deciding at once cannot both succeed (nor audit twice).
+    decided = db.session.execute(
+        update(EmployerProfile).where(EmployerProfile.id == profile.id,
+                                      EmployerProfile.verification_status == VerificationStatus.PENDING)
+        .values(verification_status=VerificationStatus.VERIFIED if verified else VerificationStatus.REJECTED,
+                verification_decided_at=utcnow(), verification_reason=None if verified else reason, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not decided:
         raise NotPending()
-    profile.verification_status = VerificationStatus.VERIFIED if verified else VerificationStatus.REJECTED
-    profile.verification_decided_at, profile.verification_reason = utcnow(), None if verified else reason
+    db.session.refresh(profile)
     audit.record(actor, "employer.verified" if verified else "employer.rejected", ("users", profile.user_id),
                  company=profile.company_name, registration_number=profile.registration_number, reason=reason)
     notify(profile.user_id, NotificationKind.VERIFICATION, absolute_url("careers.verification_request"),

@@ -4,12 +4,15 @@ employer's shows them. Learners may switch employer messages off."""
 import pytest
 from sqlalchemy import func, select
 
-from mwanzo.auth.models import Role
+from mwanzo.auth.models import Role, User
+from mwanzo.careers import contacts
 from mwanzo.careers import services as careers
 from mwanzo.careers.models import ContactRequest, ContactStatus
 from mwanzo.extensions import db
 from mwanzo.inbox.models import Notification, NotificationKind
+from tests.concurrency import run_together
 from tests.emails import emails_to
+from tests.queries import count_queries
 from tests.web.test_stored_markup import PAYLOAD, assert_inert
 
 EMAIL, PHONE, SHOWN_PHONE = "njeri.wambui@example.com", "254722334455", "0722 334 455"
@@ -201,3 +204,65 @@ def test_the_learners_data_export_holds_the_messages_and_erasure_deletes_them(cl
     db.session.commit()
     assert db.session.scalar(select(ContactRequest)) is None
     assert not shows_details(client.get("/employer/contacts").get_data(as_text=True))
+
+
+def test_the_message_lists_load_in_a_fixed_number_of_queries(client, login, people, make):
+    employer, learner, _job = people
+
+    def counts() -> tuple[int, int]:
+        login(employer)
+        with count_queries() as sent:
+            assert client.get("/employer/contacts").status_code == 200
+        login(learner)
+        with count_queries() as received:
+            assert client.get("/contact-requests").status_code == 200
+        return len(sent), len(received)
+
+    login(employer)
+    send(client, learner)
+    one = counts()
+    for _ in range(5):
+        other_employer = make.user(role=Role.EMPLOYER)
+        careers.save_profile(other_employer, "Another Ltd", None, None, None)
+        db.session.commit()
+        login(other_employer)
+        send(client, learner)
+        login(employer)
+        send(client, make.user(show_to_employers=True))
+    assert counts() == one
+
+
+@pytest.mark.postgres
+def test_a_message_sent_twice_at_once_and_answered_twice_at_once_counts_once(postgres, app, people):
+    employer_id, learner_id = people[0].id, people[1].id  # read here: the threads have sessions of their own
+    told: list[str] = []
+
+    def send_at_once(barrier):
+        employer_row, candidate = db.session.get(User, employer_id), db.session.get(User, learner_id)
+        barrier.wait()
+        try:
+            contacts.send_request(employer_row, candidate, MESSAGE)
+            db.session.commit()
+            told.append("sent")
+        except contacts.AlreadyContacted:
+            db.session.rollback()
+            told.append("already")
+
+    assert run_together(app, send_at_once, count=2) == [] and sorted(told) == ["already", "sent"]
+    contact_id = db.session.scalar(select(ContactRequest.id))
+    told.clear()
+
+    def answer_at_once(barrier, accept):
+        contact = contacts.get_request(contact_id)
+        barrier.wait()
+        try:
+            contacts.answer(contact, accept)
+            db.session.commit()
+            told.append("answered")
+        except contacts.AlreadyAnswered:
+            db.session.rollback()
+            told.append("already")
+
+    assert run_together(app, answer_at_once, each=[True, False]) == [] and sorted(told) == ["already", "answered"]
+    assert db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.kind == NotificationKind.CONTACT_ANSWER)) == 1

@@ -2,13 +2,14 @@
 page, audited) and its jobs carry the "Verified employer" badge at once, or rejects it with a reason the
 employer reads. Renaming a verified company takes the badge away until it is checked again."""
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from mwanzo.audit import AuditLog
-from mwanzo.auth.models import Role
+from mwanzo.auth.models import Role, User
 from mwanzo.careers import services as careers
 from mwanzo.careers.models import EmployerProfile, VerificationStatus
 from mwanzo.extensions import db
+from tests.concurrency import run_together
 from tests.confirmations import post_confirmed
 
 BADGE = "Verified employer"
@@ -105,3 +106,27 @@ def test_only_admins_decide_and_details_are_required(client, login, make, employ
         assert client.get("/admin/employers").status_code == 403
         assert client.post(f"/admin/employers/{employer.id}/verify").status_code == 403
     assert profile_of(employer).verification_status == VerificationStatus.PENDING
+
+
+@pytest.mark.postgres
+def test_two_admins_deciding_at_once_decide_once(postgres, app, client, login, make, employer):
+    ask(client, login, employer)
+    admin_ids, employer_id = [make.user(role=Role.ADMIN).id for _ in range(2)], employer.id
+    told: list[str] = []
+
+    def decide(barrier, item):
+        admin_id, verified = item
+        admin, profile = db.session.get(User, admin_id), careers.get_profile(employer_id)
+        barrier.wait()
+        try:
+            careers.decide_verification(admin, profile, verified, None if verified else "Not a real company")
+            db.session.commit()
+            told.append("decided")
+        except careers.NotPending:
+            db.session.rollback()
+            told.append("already")
+
+    assert run_together(app, decide, each=[(admin_ids[0], True), (admin_ids[1], False)]) == []
+    assert sorted(told) == ["already", "decided"]
+    assert db.session.scalar(select(func.count()).select_from(AuditLog).where(
+        AuditLog.action.in_(("employer.verified", "employer.rejected")))) == 1
