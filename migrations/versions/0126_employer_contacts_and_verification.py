@@ -5,13 +5,13 @@
 three more notification kinds.
 
 Revision ID: 0126
-Revises: 0125
+Revises: 0123
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0126"
-down_revision = "0125"
+down_revision = "0123"
 branch_labels = None
 depends_on = None
 
