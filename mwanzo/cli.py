@@ -84,13 +84,14 @@ def seed_demo() -> list[tuple[str, str, Role]]:
 
 def add_demo_jobs(employer) -> None:
     """A company profile and two open jobs, so the jobs board and candidate pool have something to show."""
-    from mwanzo.careers.models import EmployerProfile, Job, JobCourse, JobKind
+    from mwanzo.careers.models import EmployerProfile, Job, JobCourse, JobKind, VerificationStatus
 
     if db.session.scalar(select(EmployerProfile.id).where(EmployerProfile.user_id == employer.id)):
         return
     db.session.add(EmployerProfile(user_id=employer.id, company_name="Safari Tech Ltd", location="Nairobi",
                                    about="A growing Nairobi software and data company.",
-                                   website="https://safaritech.example.com"))
+                                   website="https://safaritech.example.com", registration_number="PVT-DEMO2026",
+                                   verification_status=VerificationStatus.VERIFIED))
     excel = db.session.scalar(select(Course).where(Course.slug == slugify("Excel for Small Business")))
     python = db.session.scalar(select(Course).where(Course.slug == slugify("Python Programming from Zero")))
     for title, kind, location, remote, course in (

@@ -101,6 +101,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "NOTIFICATION_DIGEST_SECONDS": env_int("NOTIFICATION_DIGEST_SECONDS", 86400),
         # Questions, answers and announcements one account may post.
         "POSTING_RATE_LIMIT": os.environ.get("POSTING_RATE_LIMIT", "10 per minute;100 per day"),
+        # Messages one employer may send to pool candidates (each candidate once at most).
+        "CONTACT_RATE_LIMIT": os.environ.get("CONTACT_RATE_LIMIT", "10 per hour;30 per day"),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "SESSION_COOKIE_SECURE": env_bool("SESSION_COOKIE_SECURE", production),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from mwanzo.auth.models import Role
+from mwanzo.careers.models import VerificationStatus
 from mwanzo.labels import choices
 from mwanzo.payments.models import PaymentStatus
 from mwanzo.web.listing import ChoiceField, DayField, ListForm, trimmed
@@ -153,3 +154,11 @@ class RefundDecisionForm(FlaskForm):
 
 class RevokeForm(FlaskForm):
     reason = TextAreaField(_l("Reason for revoking"), validators=[DataRequired(), Length(min=5, max=2000)])
+
+
+class EmployerFilterForm(ListForm):
+    status = ChoiceField(_l("Verification"), default=VerificationStatus.PENDING.value, choices=choices(VerificationStatus))
+
+
+class EmployerRejectForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (shown to the employer)"), validators=[DataRequired(), Length(min=5, max=2000)])

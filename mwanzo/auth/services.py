@@ -323,6 +323,7 @@ def export_user_data(user: User) -> dict[str, list[dict]]:
             "consented_at": user.consented_at,
             "preferences": {"data_saver": user.data_saver, "captions_language": user.captions_language,
                             "show_to_employers": user.show_to_employers,
+                            "accepts_employer_messages": user.accepts_employer_messages,
                             "email_weekly_report": user.email_weekly_report,
                             "sms_study_reminder": user.sms_study_reminder},
         }],

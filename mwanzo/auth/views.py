@@ -231,7 +231,8 @@ def profile():
         services.update_profile(
             user, name=form.name.data.strip(), bio=form.bio.data or None,
             locale=form.locale.data or None, data_saver=form.data_saver.data,
-            show_to_employers=form.show_to_employers.data, email_weekly_report=form.email_weekly_report.data,
+            show_to_employers=form.show_to_employers.data,
+            accepts_employer_messages=form.accepts_employer_messages.data, email_weekly_report=form.email_weekly_report.data,
             sms_study_reminder=form.sms_study_reminder.data,
         )
         db.session.commit()

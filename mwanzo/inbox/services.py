@@ -17,18 +17,25 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
 from mwanzo import jobs
-from mwanzo.auth.models import User
+from mwanzo.auth.models import Role, User
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.inbox.models import Notification, NotificationKind, NotificationSettings
 from mwanzo.notifications.services import send_email
 
-EMAILED_KINDS = (NotificationKind.ANSWER, NotificationKind.ACCEPTED, NotificationKind.ANNOUNCEMENT)
+EMAILED_KINDS = (NotificationKind.ANSWER, NotificationKind.ACCEPTED, NotificationKind.ANNOUNCEMENT,
+                 NotificationKind.CONTACT_REQUEST, NotificationKind.CONTACT_ANSWER, NotificationKind.VERIFICATION)
 KIND_LABELS = {
     NotificationKind.ANSWER: _l("Answers to my questions"),
     NotificationKind.ACCEPTED: _l("My answers accepted"),
     NotificationKind.ANNOUNCEMENT: _l("Announcements in my courses"),
+    NotificationKind.CONTACT_REQUEST: _l("Messages from employers"),
+    NotificationKind.CONTACT_ANSWER: _l("Answers to my messages to candidates"),
+    NotificationKind.VERIFICATION: _l("My company's verification"),
 }
+# Kinds only one role receives: each person is offered the kinds they can get.
+KIND_ROLES = {NotificationKind.CONTACT_REQUEST: Role.STUDENT, NotificationKind.CONTACT_ANSWER: Role.EMPLOYER,
+              NotificationKind.VERIFICATION: Role.EMPLOYER}
 PER_PAGE = 20
 DIGEST_WINDOW = timedelta(days=1)
 
@@ -49,6 +56,16 @@ def message(notification: Notification) -> str:
         return _("Your course “%(course)s” needs changes", course=p.get("course", ""))
     if kind == NotificationKind.PAYMENT:
         return _("Your payment for %(course)s went through", course=p.get("course", ""))
+    if kind == NotificationKind.CONTACT_REQUEST:
+        return _("%(company)s sent you a message and would like your contact details", company=p.get("company", ""))
+    if kind == NotificationKind.CONTACT_ANSWER:
+        if p.get("accepted"):
+            return _("%(name)s accepted your message: their contact details are open to you", name=p.get("name", ""))
+        return _("%(name)s declined your message", name=p.get("name", ""))
+    if kind == NotificationKind.VERIFICATION:
+        if p.get("approved"):
+            return _("%(company)s is now a verified employer", company=p.get("company", ""))
+        return _("%(company)s could not be verified: see the reason", company=p.get("company", ""))
     return _("Your application for %(job)s changed", job=p.get("job", ""))
 
 
@@ -57,7 +74,13 @@ def settings_for(user_id: uuid.UUID) -> NotificationSettings:
     return row or NotificationSettings(user_id=user_id, muted_kinds=[], daily_digest=False)
 
 
+def emailed_kinds(role: Role) -> list[NotificationKind]:
+    """The emailed kinds a person of this role can receive, as their settings page offers them."""
+    return [kind for kind in EMAILED_KINDS if KIND_ROLES.get(kind, role) == role]
+
+
 def save_settings(user_id: uuid.UUID, emailed: list[str], daily_digest: bool) -> NotificationSettings:
+    """Every kind not in ``emailed`` is muted (kinds the person's role never receives stay muted, harmlessly)."""
     row = db.session.scalar(select(NotificationSettings).where(NotificationSettings.user_id == user_id))
     if row is None:
         row = NotificationSettings(user_id=user_id)

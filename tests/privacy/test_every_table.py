@@ -36,6 +36,8 @@ STAFF_COLUMNS = {
     "certificates.revoked_by_id": "admins", "payments.refunded_by_id": "admins",
     "payments.resolved_by_id": "admins", "refund_requests.decided_by_id": "admins and instructors",
     "quiz_allowances.granted_by_id": "instructors granting extra time",
+    "course_transfers.owner_id": "instructors' course exports and imports",
+    "contact_requests.employer_id": "employers writing to candidates",
 }
 # The learner's rows that stay after erasure, and why (README: Data and privacy); their personal columns
 # are still emptied, which personal_traces() checks.
@@ -79,6 +81,7 @@ def rows_of(user_id) -> dict[str, int]:
 @pytest.fixture
 def everywhere(learner, make):
     """The privacy fixture's learner, with a row in every remaining table that can hold their data."""
+    from mwanzo.careers.models import ContactRequest
     from mwanzo.discussions.models import CourseAnswer, CourseQuestion, PostingSuspension, QuestionVote, Report, ReportTarget
     from mwanzo.inbox.models import Notification, NotificationKind, NotificationSettings
     from mwanzo.learning.models import VideoProgress
@@ -109,6 +112,8 @@ def everywhere(learner, make):
         QuestionVote(question_id=theirs.id, user_id=user.id),
         Report(reporter_id=user.id, target=ReportTarget.QUESTION, target_id=theirs.id, reason="Off topic"),
         PostingSuspension(user_id=user.id, reason="Spam", suspended_by_id=teacher.id),
+        ContactRequest(employer_id=make.user(role=Role.EMPLOYER).id, candidate_id=user.id,
+                       message="We would like to talk to you about a bookkeeping job."),
         Notification(user_id=user.id, kind=NotificationKind.PAYMENT, params={}, link="/learn"),
         NotificationSettings(user_id=user.id, daily_digest=True),
         CouponRedemption(coupon_id=coupon.id, student_id=user.id, course_id=course.id, payment_id=payment.id,
