@@ -24,10 +24,9 @@ from mwanzo.certificates.models import Certificate
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.inbox.models import NotificationKind
-from mwanzo.inbox.services import notify
+from mwanzo.inbox.services import OwnEmail, notify
 from mwanzo.images import open_upload
 from mwanzo.labels import label
-from mwanzo.notifications.services import send_email
 from mwanzo.storage import get_storage
 from mwanzo.urls import absolute_url
 
@@ -265,9 +264,11 @@ def change_status(application: JobApplication, status: ApplicationStatus) -> boo
     applicant, job = application.applicant, application.job
     with force_locale(applicant.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         status_label = str(label(status))
-    send_email(applicant.email, "application_status", locale=applicant.locale, user=applicant, job=job,
-               status=status, status_label=status_label, applications_url=absolute_url("careers.application_list"))
-    notify(applicant.id, NotificationKind.APPLICATION, absolute_url("careers.application_list"), job=job.title)
+    applications_url = absolute_url("careers.application_list")
+    notify(applicant.id, NotificationKind.APPLICATION, applications_url,
+           OwnEmail("application_status", {"job": job, "status": status, "status_label": status_label,
+                                           "applications_url": applications_url}),
+           job=job.title)
     return True
 
 
