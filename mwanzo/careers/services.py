@@ -126,7 +126,7 @@ def local_today() -> date:
 
 def is_open(job: Job, today: date | None = None) -> bool:
     today = today or local_today()
-    return job.status == JobStatus.OPEN and (job.deadline is None or job.deadline >= today)
+    return job.status == JobStatus.OPEN and not job.is_hidden and (job.deadline is None or job.deadline >= today)
 
 
 def get_job(job_id: uuid.UUID) -> Job | None:
@@ -144,7 +144,8 @@ def courses_by_id(course_ids) -> dict[uuid.UUID, Course]:
 
 def open_jobs():
     today = local_today()
-    return select(Job).where(Job.status == JobStatus.OPEN, or_(Job.deadline.is_(None), Job.deadline >= today))
+    return select(Job).where(Job.status == JobStatus.OPEN, Job.hidden_at.is_(None),
+                             or_(Job.deadline.is_(None), Job.deadline >= today))
 
 
 def job_search(criteria: dict):

@@ -275,24 +275,31 @@ def announcements(course_id: uuid.UUID, limit: int = 3) -> list[Announcement]:
 # ---------------------------------------------------------------- moderation
 
 def reported_content(target: ReportTarget, target_id: uuid.UUID):
-    """The reported row and its course (through the question for an answer); None when gone."""
+    """The reported question, answer or review and its course (through the question for an answer); None when
+    gone. Job posts are careers' (a domain above this one), which loads them itself."""
     if target == ReportTarget.REVIEW:
         row = db.session.get(Review, target_id)
         return (row, row.course_id) if row else (None, None)
     if target == ReportTarget.QUESTION:
         row = db.session.get(CourseQuestion, target_id)
         return (row, row.course_id) if row else (None, None)
-    row = db.session.get(CourseAnswer, target_id)
+    row = db.session.get(CourseAnswer, target_id) if target == ReportTarget.ANSWER else None
     if row is None:
         return None, None
     return row, db.session.scalar(select(CourseQuestion.course_id).where(CourseQuestion.id == row.question_id))
 
 
 def report(user: User, course: Course, target: ReportTarget, target_id: uuid.UUID, reason: str) -> Report | None:
-    """Report a post of this course, once per person (a second report of the same post is a no-op)."""
+    """Report a post of this course."""
     row, course_id = reported_content(target, target_id)
     if row is None or course_id != course.id:
         raise NotFound()
+    return file_report(user, target, target_id, reason)
+
+
+def file_report(user: User, target: ReportTarget, target_id: uuid.UUID, reason: str) -> Report | None:
+    """Once per person and post (a second report of the same post is a no-op, None). The caller loaded the
+    post as one this user may read."""
     try:
         with db.session.begin_nested():
             entry = Report(reporter_id=user.id, target=target, target_id=target_id, reason=reason.strip()[:500])
@@ -302,21 +309,17 @@ def report(user: User, course: Course, target: ReportTarget, target_id: uuid.UUI
     return entry
 
 
-def open_reports(limit: int = 50) -> list[tuple[Report, object]]:
-    """The moderation queue, oldest first, each report with the content it names."""
-    reports = list(db.session.scalars(select(Report).where(Report.status == ReportStatus.OPEN)
-                                      .order_by(Report.created_at, Report.id).limit(limit)))
-    return [(entry, reported_content(entry.target, entry.target_id)[0]) for entry in reports]
+def open_reports(limit: int = 50) -> list[Report]:
+    """The moderation queue, oldest first."""
+    return list(db.session.scalars(select(Report).where(Report.status == ReportStatus.OPEN)
+                                   .order_by(Report.created_at, Report.id).limit(limit)))
 
 
-def set_hidden(target: ReportTarget, target_id: uuid.UUID, moderator: User, reason: str | None):
-    """Hide (with a reason) or, with reason None, restore a post; closes its open reports."""
-    row, _course_id = reported_content(target, target_id)
-    if row is None:
-        raise NotFound()
+def set_hidden(target: ReportTarget, row, moderator: User, reason: str | None):
+    """Hide (with a reason) or, with reason None, restore a post (any Moderated row); closes its open reports."""
     row.hidden_at = utcnow() if reason is not None else None
     row.hidden_reason = reason
-    db.session.execute(update(Report).where(Report.target == target, Report.target_id == target_id,
+    db.session.execute(update(Report).where(Report.target == target, Report.target_id == row.id,
                                             Report.status == ReportStatus.OPEN)
                        .values(status=ReportStatus.HIDDEN if reason is not None else ReportStatus.DISMISSED,
                                resolved_by_id=moderator.id, resolved_at=utcnow()))
