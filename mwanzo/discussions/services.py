@@ -152,9 +152,15 @@ class Thread:
     voted: bool
     can_accept: bool
 
+    @property
+    def remaining(self) -> int:
+        """Answers after this page: the "show N more answers" link's N."""
+        return max(0, self.question.answer_count - self.page * ANSWERS_PER_PAGE)
+
 
 def thread(user: User, course: Course, question: CourseQuestion, page: int = 1) -> Thread:
-    """The question and one page of its answers, the accepted one first: a fixed number of queries."""
+    """The question and one page of its answers, the accepted one first, then the earliest: a long thread
+    shows those and collapses the rest behind "show N more answers". A fixed number of queries."""
     rows = list(db.session.scalars(
         select(CourseAnswer).options(joinedload(CourseAnswer.author))
         .where(CourseAnswer.question_id == question.id)
