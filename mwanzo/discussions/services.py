@@ -78,8 +78,12 @@ def is_moderator_or_instructor(user: User, course: Course) -> bool:
     return acts_for(user, course.instructor_id)
 
 
+def posting_suspension(user_id: uuid.UUID) -> PostingSuspension | None:
+    return db.session.scalar(select(PostingSuspension).where(PostingSuspension.user_id == user_id))
+
+
 def check_can_post(user: User) -> None:
-    if db.session.scalar(select(PostingSuspension.id).where(PostingSuspension.user_id == user.id)):
+    if posting_suspension(user.id) is not None:
         raise Suspended()
 
 
@@ -341,7 +345,7 @@ def dismiss(report_id: uuid.UUID, moderator: User) -> Report:
 
 
 def suspend(user: User, moderator: User, reason: str) -> PostingSuspension:
-    row = db.session.scalar(select(PostingSuspension).where(PostingSuspension.user_id == user.id))
+    row = posting_suspension(user.id)
     if row is None:
         row = PostingSuspension(user_id=user.id, reason=reason, suspended_by_id=moderator.id)
         db.session.add(row)
@@ -350,7 +354,7 @@ def suspend(user: User, moderator: User, reason: str) -> PostingSuspension:
 
 
 def lift_suspension(user: User) -> bool:
-    row = db.session.scalar(select(PostingSuspension).where(PostingSuspension.user_id == user.id))
+    row = posting_suspension(user.id)
     if row is not None:
         db.session.delete(row)
     return row is not None

@@ -79,7 +79,10 @@ def test_hidden_post_shows_removed_to_others_and_the_reason_to_its_author(client
 def test_a_suspended_user_cannot_post_until_lifted(client, login, thread):
     course, question, author, _reader, admin = thread
     login(admin)
+    assert f"/admin/users/{author.id}/posting" in client.get(f"/admin/users/{author.id}").get_data(as_text=True)
     post_confirmed(client, f"/admin/users/{author.id}/posting", reason="Repeated spam")
+    account = client.get(f"/admin/users/{author.id}").get_data(as_text=True)
+    assert "Stopped from posting: Repeated spam" in account and f"/admin/users/{author.id}/posting/lift" in account
     login(author)
     refused = client.post(f"/learn/{course.slug}/questions/{question.id}", data={"body": "More spam"})
     assert refused.status_code == 403 and "stopped this account from posting" in refused.get_data(as_text=True)
