@@ -95,16 +95,19 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_wiring(app: Flask) -> None:
-    """What a lower layer offers and the container connects: the header links of every role and the
-    domains' gauges on /metrics. (The periodic schedule is handed to the job pipeline above; reactions
+    """What a lower layer offers and the container connects: the header links of every role, the
+    domains' gauges on /metrics and the rows that keep stored files in use. (The periodic schedule is handed to the job pipeline above; reactions
     that flow upward are calls from the owning view or task, listed in README "Architecture".)"""
     from mwanzo import jobs
+    from mwanzo.courses.services import stored_files_in_use
     from mwanzo.inbox.views import unread_notifications
+    from mwanzo.jobs.tasks import keep_files_in_use
     from mwanzo.navigation import nav_links
     from mwanzo.notifications.models import EmailStatus, OutboundEmail
     from mwanzo.ops import metrics
     from mwanzo.payments.models import Payment, PaymentStatus
 
+    keep_files_in_use(app, stored_files_in_use)
     app.add_template_global(nav_links)
     app.add_template_global(unread_notifications)
     metrics.register_gauges(

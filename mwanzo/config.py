@@ -90,12 +90,19 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "WEEKLY_REPORT_HOUR_UTC": env_int("WEEKLY_REPORT_HOUR_UTC", 5),
         # How often the scheduler looks for learners due this week's report (clock-aligned).
         "WEEKLY_REPORT_CHECK_SECONDS": env_int("WEEKLY_REPORT_CHECK_SECONDS", 3600),
+        # The study reminder by SMS: to learners idle this many days, checked this often, texted only
+        # between these UTC hours (inclusive; 06-16 UTC is 09:00-19:59 in Kenya).
+        "STUDY_REMINDER_IDLE_DAYS": env_int("STUDY_REMINDER_IDLE_DAYS", 7),
+        "STUDY_REMINDER_CHECK_SECONDS": env_int("STUDY_REMINDER_CHECK_SECONDS", 3600),
+        "STUDY_REMINDER_HOURS_UTC": (env_int("STUDY_REMINDER_FIRST_HOUR_UTC", 6), env_int("STUDY_REMINDER_LAST_HOUR_UTC", 16)),
         # Certificate PDFs embed DejaVu Sans (Debian's fonts-dejavu-core) so every name prints as written.
         "CERTIFICATE_FONT_DIR": os.environ.get("CERTIFICATE_FONT_DIR", "/usr/share/fonts/truetype/dejavu"),
         # The daily digest of notifications, for those who chose it instead of single emails.
         "NOTIFICATION_DIGEST_SECONDS": env_int("NOTIFICATION_DIGEST_SECONDS", 86400),
         # Questions, answers and announcements one account may post.
         "POSTING_RATE_LIMIT": os.environ.get("POSTING_RATE_LIMIT", "10 per minute;100 per day"),
+        # Messages one employer may send to pool candidates (each candidate once at most).
+        "CONTACT_RATE_LIMIT": os.environ.get("CONTACT_RATE_LIMIT", "10 per hour;30 per day"),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "SESSION_COOKIE_SECURE": env_bool("SESSION_COOKIE_SECURE", production),
         "SESSION_COOKIE_HTTPONLY": True,
@@ -171,6 +178,10 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         # so two uploads at once keep a web worker well inside its memory.
         "MAX_IMAGE_PIXELS": env_int("MAX_IMAGE_PIXELS", 25_000_000),
         "MAX_VIDEO_BYTES": env_int("MAX_VIDEO_BYTES", 2 * 1024**3),
+        # A course archive (studio import): checked whole before anything is written, packed and unpacked.
+        "MAX_COURSE_ARCHIVE_BYTES": env_int("MAX_COURSE_ARCHIVE_BYTES", 1024**3),
+        # Heavier course exports and larger imports run as a job the studio follows on a status page.
+        "COURSE_TRANSFER_INLINE_BYTES": env_int("COURSE_TRANSFER_INLINE_BYTES", 50 * 1024**2),
         "MAX_VIDEO_SECONDS": env_int("MAX_VIDEO_SECONDS", 3 * 3600),
         # A PROCESSING lesson whose job reported no progress for this long is requeued (or failed
         # after MEDIA_MAX_ATTEMPTS) by the sweeper.

@@ -31,6 +31,7 @@ class Storage(Protocol):
     def stat(self, key: str) -> ObjectStat: ...
     def exists(self, key: str) -> bool: ...
     def delete_prefix(self, prefix: str) -> None: ...
+    def keys(self, prefix: str) -> Iterator[str]: ...
     def download_to(self, key: str, target: Path) -> None: ...
 
 
@@ -96,6 +97,16 @@ class LocalStorage:
     def download_to(self, key: str, target: Path) -> None:
         shutil.copyfile(self.path(key), target)
 
+    def keys(self, prefix: str) -> Iterator[str]:
+        """Every stored key below ``prefix`` (a folder), or the key itself, in sorted order."""
+        target = self.path(prefix)
+        if target.is_file():
+            yield _safe_key(prefix)
+        elif target.is_dir():
+            for path in sorted(target.rglob("*")):
+                if path.is_file():
+                    yield path.relative_to(self.root).as_posix()
+
 
 class S3Storage:
     def __init__(self, bucket: str, endpoint_url: str | None, region: str):
@@ -148,6 +159,14 @@ class S3Storage:
 
     def download_to(self, key: str, target: Path) -> None:
         self.client.download_file(self.bucket, _safe_key(key), str(target))
+
+    def keys(self, prefix: str) -> Iterator[str]:
+        key = _safe_key(prefix)
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=key):
+            for item in page.get("Contents", []):
+                if item["Key"] == key or item["Key"].startswith(key.rstrip("/") + "/"):
+                    yield item["Key"]
 
 
 def get_storage() -> Storage:

@@ -7,6 +7,7 @@ import ipaddress
 import socket
 import ssl
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -93,3 +94,19 @@ class LoopbackHTTPServer:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class LoopbackHandler(BaseHTTPRequestHandler):
+    """A request handler that can also misbehave as an outside API does: answer too late, or hang up."""
+
+    def log_message(self, *args) -> None:
+        """Silenced: the standard handler would print every request into the test output."""
+
+    def stall(self, seconds: float) -> None:
+        """Wait past the client's timeout before answering: the client gives up with the request received."""
+        time.sleep(seconds)
+
+    def hang_up(self) -> None:
+        """Close the connection without a status line, as a proxy dropping it after the request arrived."""
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)

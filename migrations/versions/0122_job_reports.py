@@ -3,13 +3,13 @@
 ``content_reports.target`` gains JOB; ``jobs`` gains ``hidden_at`` and ``hidden_reason``.
 
 Revision ID: 0122
-Revises: 0113
+Revises: 0126
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0122"
-down_revision = "0113"
+down_revision = "0126"
 branch_labels = None
 depends_on = None
 

@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from mwanzo.auth.models import Role
+from mwanzo.careers.models import VerificationStatus
 from mwanzo.labels import choices
 from mwanzo.payments.models import PaymentStatus
 from mwanzo.web.listing import ChoiceField, DayField, ListForm, trimmed
@@ -127,16 +128,26 @@ class AttentionSettleForm(CallbackRefundForm):
         return self.action.data in ("grant", "refund")
 
 
-class RefundDecisionForm(CallbackRefundForm):
-    """Approve (the money went back: its M-Pesa receipt) or decline (a note the learner reads)."""
+class PayoutSettleForm(CallbackRefundForm):
+    """An admin's answer, from the M-Pesa statement, for a payout whose withdraw went unanswered."""
 
-    action = RadioField(_l("Decision"), validators=[DataRequired()], choices=[
-        SelectChoice("approve", _l("Approve: the money was sent back and the course is taken away")),
-        SelectChoice("decline", _l("Decline")),
+    action = RadioField(_l("What the M-Pesa statement shows"), validators=[DataRequired()], choices=[
+        SelectChoice("paid", _l("The money reached the recipient: mark it paid")),
+        SelectChoice("failed", _l("No money left: mark it failed (back in the balance, a refund can be sent again)")),
     ])
 
     def receipt_required(self) -> bool:
-        return self.action.data == "approve"
+        return self.action.data == "paid"
+
+
+class RefundDecisionForm(FlaskForm):
+    """Approve (the money is sent back to the learner's M-Pesa) or decline (a note the learner reads)."""
+
+    action = RadioField(_l("Decision"), validators=[DataRequired()], choices=[
+        SelectChoice("approve", _l("Approve: send the money back to the learner's M-Pesa and take the course away")),
+        SelectChoice("decline", _l("Decline")),
+    ])
+    note = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=1000)])
 
 
 # ---------------------------------------------------------------- certificates
@@ -147,3 +158,11 @@ class RevokeForm(FlaskForm):
 
 class HideForm(FlaskForm):
     reason = TextAreaField(_l("Reason shown to the author"), validators=[DataRequired(), Length(min=3, max=500)])
+
+
+class EmployerFilterForm(ListForm):
+    status = ChoiceField(_l("Verification"), default=VerificationStatus.PENDING.value, choices=choices(VerificationStatus))
+
+
+class EmployerRejectForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (shown to the employer)"), validators=[DataRequired(), Length(min=5, max=2000)])

@@ -1,6 +1,6 @@
 """What support does every day, on the admin blueprint under its guard: the search box (/admin/search), a
 user's fixes (edit, verify, resend the link, grant or revoke a course), taking a course down, failed
-emails (/admin/emails) and the callbacks that matched no payment or could not be read
+emails (/admin/emails), text messages and their delivery (/admin/sms) and the callbacks that matched no payment or could not be read
 (/admin/payments/callbacks). The rules live in the domains' services; admin/services.py audits them.
 
 Changes to access (a grant, a revocation, a take-down, an address or a verification) are made only from
@@ -23,6 +23,7 @@ from mwanzo.extensions import db
 from mwanzo.learning.models import Enrollment
 from mwanzo.notifications.services import failed_emails
 from mwanzo.payments import queries as payment_queries
+from mwanzo.sms.services import recent_messages
 from mwanzo.studio import services as studio
 from mwanzo.web.listing import ListForm, list_page, page_number
 from mwanzo.web.confirmation import confirmation_token, require_confirmation, require_page_visit
@@ -229,6 +230,11 @@ def email_send_again(email_id: uuid.UUID):
     flash(_("The email is queued to be sent again.") if queued
           else _("This email is no longer failed; nothing was queued."), "success" if queued else "info")
     return redirect(url_for("admin.email_list", page=page_number(request.args)), 303)
+
+
+@bp.get("/admin/sms")
+def sms_list():
+    return render_template("admin/sms_list.html", listing=list_page(ListForm(request.args), recent_messages, 50))
 
 
 @bp.get("/admin/payments/callbacks")

@@ -288,4 +288,4 @@ def analytics_csv(name: str):
 
 
 # The console's other pages join this blueprint, under the guard above.
-from mwanzo.admin import certificates, moderation, payments, privacy, reviews, support  # noqa: E402,F401
+from mwanzo.admin import certificates, employers, moderation, payments, privacy, reviews, support  # noqa: E402,F401

@@ -73,6 +73,22 @@ def resend_wait(phone: str, purpose: str) -> int:
 
 def issue_code(phone: str, purpose: str, locale: str | None, user_id: uuid.UUID | None = None) -> OneTimeCode:
     """A new code for ``phone``, texted after commit in ``locale``; earlier live codes stop working."""
+    row, code = _record_code(phone, purpose, user_id)
+    send_sms(phone, "one_time_code", locale=locale, code=code, minutes=lifetime_minutes(), purpose=purpose)
+    return row
+
+
+def issue_decoy_code(phone: str, purpose: str) -> OneTimeCode:
+    """A code recorded exactly like a real one but texted to nobody: for recovery of a number without an
+    account, so the code page then answers (tries left, expiry, resend wait) as it would for an account."""
+    return _record_code(phone, purpose, None)[0]
+
+
+def lifetime_minutes() -> int:
+    return current_app.config["OTP_LIFETIME_SECONDS"] // 60
+
+
+def _record_code(phone: str, purpose: str, user_id: uuid.UUID | None) -> tuple[OneTimeCode, str]:
     wait = resend_wait(phone, purpose)
     if wait:
         raise ResendTooSoon(wait)
@@ -80,13 +96,11 @@ def issue_code(phone: str, purpose: str, locale: str | None, user_id: uuid.UUID 
     db.session.execute(update(OneTimeCode).where(
         OneTimeCode.phone == phone, OneTimeCode.purpose == purpose, OneTimeCode.used_at.is_(None)).values(used_at=now))
     code = f"{secrets.randbelow(10**6):06d}"
-    lifetime = current_app.config["OTP_LIFETIME_SECONDS"]
     row = OneTimeCode(phone=phone, purpose=purpose, code_hash=code_hash(phone, purpose, code), user_id=user_id,
-                      expires_at=now + timedelta(seconds=lifetime), created_at=now)
+                      expires_at=now + timedelta(seconds=current_app.config["OTP_LIFETIME_SECONDS"]), created_at=now)
     db.session.add(row)
     db.session.flush()
-    send_sms(phone, "one_time_code", locale=locale, code=code, minutes=lifetime // 60, purpose=purpose)
-    return row
+    return row, code
 
 
 def check_code(phone: str, purpose: str, code: str) -> OneTimeCode:

@@ -102,7 +102,10 @@ class ProfileForm(FlaskForm):
                          default="")
     data_saver = BooleanField(_l("Data saver: play the lowest video quality unless I choose otherwise"))
     show_to_employers = BooleanField(_l("Show me to employers in the candidate pool"))
+    accepts_employer_messages = BooleanField(_l("Let employers in the pool send me messages (my email and phone "
+                                                "are shown only to those I accept)"))
     email_weekly_report = BooleanField(_l("Send me a weekly progress report"))
+    sms_study_reminder = BooleanField(_l("Text me a reminder when I have not studied for a week"))
 
 
 class ChangePasswordForm(FlaskForm):

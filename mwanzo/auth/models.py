@@ -75,7 +75,11 @@ class User(UserMixin, TimestampedModel):
     data_saver: Mapped[bool] = mapped_column(default=False)
     captions_language: Mapped[str | None] = mapped_column(sa.String(8))  # the player's captions; NULL: off
     show_to_employers: Mapped[bool] = mapped_column(default=False)
+    # In the pool, employers may send a message asking for the learner's contact details; off: no button, refused.
+    accepts_employer_messages: Mapped[bool] = mapped_column(default=True)
     email_weekly_report: Mapped[bool] = mapped_column(default=True)
+    # A text a week when the learner has an unfinished course and has not studied lately; opt-in (it is an SMS).
+    sms_study_reminder: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # The privacy notice and terms the person agreed to, and when.
     consent_version: Mapped[str | None] = mapped_column(sa.String(20))
     consented_at: Mapped[datetime | None]

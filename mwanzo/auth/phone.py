@@ -11,9 +11,11 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
+from mwanzo import jobs
 from mwanzo.auth import codes, services
 from mwanzo.auth.access import login_required
 from mwanzo.auth.forms import CodeForm, PhoneForm, PhoneSignUpForm
+from mwanzo.auth.tasks import issue_recovery_code
 from mwanzo.auth.views import bp, start_session
 from mwanzo.database import utcnow
 from mwanzo.extensions import db, limiter
@@ -69,9 +71,27 @@ def send_code(phone: str, purpose: str, user_id=None) -> bool:
     try:
         codes.issue_code(phone, purpose, locale_for(phone), user_id=user_id)
     except codes.ResendTooSoon as exc:
-        flash(_("A code was sent moments ago. You can ask for a new one in %(seconds)s seconds.",
-                seconds=exc.seconds), "info")
+        too_soon(exc.seconds)
         return False
+    db.session.commit()
+    return True
+
+
+def too_soon(seconds: int) -> None:
+    flash(_("A code was sent moments ago. You can ask for a new one in %(seconds)s seconds.", seconds=seconds),
+          "info")
+
+
+def send_recovery_code(phone: str) -> bool:
+    """The same work for every number: the job decides whether it gets a real code or a decoy (see
+    auth/tasks.py), so every page after this one, the wrong-code, expiry and resend answers included, and
+    the time this request takes are the same whether or not an account has the number."""
+    session[PENDING] = {"phone": phone, "purpose": codes.RESET}
+    wait = codes.resend_wait(phone, codes.RESET)
+    if wait:
+        too_soon(wait)
+        return False
+    jobs.enqueue(issue_recovery_code, phone, str(get_locale()))
     db.session.commit()
     return True
 
@@ -94,11 +114,7 @@ def recover_by_phone():
     """The same answer whether or not the number has an account; only an account's number gets a code."""
     form = PhoneForm()
     if form.validate_on_submit():
-        user = services.find_user_by_phone(form.phone.data)
-        if user is not None and user.is_active:
-            send_code(form.phone.data, codes.RESET, user_id=user.id)
-        else:
-            session[PENDING] = {"phone": form.phone.data, "purpose": codes.RESET}
+        send_recovery_code(form.phone.data)
         return redirect(url_for("auth.phone_code"), code=303)
     return render_template("auth/recover_phone.html", form=form), 422 if form.errors else 200
 
@@ -113,9 +129,7 @@ def phone_resend():
     if purpose == codes.VERIFY_PHONE and not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     if purpose == codes.RESET:
-        # Unknown numbers get the same answer and no text.
-        user = services.find_user_by_phone(phone)
-        sent = send_code(phone, purpose, user_id=user.id) if user else codes.resend_wait(phone, purpose) == 0
+        sent = send_recovery_code(phone)
     else:
         sent = send_code(phone, purpose, user_id=current_user.id if current_user.is_authenticated else None)
     if sent:

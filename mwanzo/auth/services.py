@@ -7,10 +7,10 @@ from functools import cache
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 
 from mwanzo import cache as page_cache
-from mwanzo.auth.models import Role, User, hash_password, new_security_stamp, password_matches
+from mwanzo.auth.models import OneTimeCode, Role, User, hash_password, new_security_stamp, password_matches
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.notifications.services import send_email
@@ -227,8 +227,8 @@ def dummy_password_hash(rounds: int) -> str:
 def authenticate(email: str, password: str) -> User:
     """Check a login. Each wrong password counts; the MAX_FAILED_LOGINS-th in a row locks the account.
 
-    An unknown email, a wrong password and a locked account with a wrong password give the same answer
-    after the same bcrypt work; only someone who knows the password learns that the account is locked
+    An unknown email, a wrong password, an address not yet verified and a locked account with a wrong
+    password give the same answer after the same bcrypt work; only someone who knows the password learns that the account is locked
     or deactivated (the owner is emailed when it locks)."""
     user = find_user_by_login(email)
     if user is None:
@@ -244,6 +244,10 @@ def authenticate(email: str, password: str) -> User:
             user.is_locked = True
             send_email(user.email, "account_locked", locale=user.locale, user=user,
                        reset_url=absolute_url("auth.forgot_password"))
+        raise InvalidCredentials()
+    if not user.is_contact_verified:
+        # Until its address is proven the account answers like a wrong password: otherwise signing up with
+        # someone's email and then logging in with the new password would tell whether they had an account.
         raise InvalidCredentials()
     if user.is_locked:
         raise AccountLocked()
@@ -298,3 +302,62 @@ def update_profile(user: User, **fields) -> User:
     for name, value in fields.items():
         setattr(user, name, value)
     return user
+
+
+# ---------------------------------------------------------------- the person's data (privacy calls these)
+
+ERASED_NAME = "Deleted account"
+
+
+def export_user_data(user: User) -> dict[str, list[dict]]:
+    """The account itself and the sign-in codes sent for it (stored as hashes: only when and what for)."""
+    mine = OneTimeCode.user_id == user.id
+    codes = db.session.scalars(select(OneTimeCode).where(
+        or_(mine, OneTimeCode.phone == user.phone) if user.phone else mine).order_by(OneTimeCode.created_at))
+    return {
+        "users": [{
+            "name": user.name, "email": user.email, "email_verified": user.is_email_verified,
+            "phone": user.phone, "phone_verified": user.is_phone_verified, "role": user.role.value,
+            "bio": user.bio, "language": user.locale, "created_at": user.created_at,
+            "last_login_at": user.last_login_at, "consent_version": user.consent_version,
+            "consented_at": user.consented_at,
+            "preferences": {"data_saver": user.data_saver, "captions_language": user.captions_language,
+                            "show_to_employers": user.show_to_employers,
+                            "accepts_employer_messages": user.accepts_employer_messages,
+                            "email_weekly_report": user.email_weekly_report,
+                            "sms_study_reminder": user.sms_study_reminder},
+        }],
+        "one_time_codes": [{"purpose": c.purpose, "phone": c.phone, "sent_at": c.created_at,
+                            "expires_at": c.expires_at, "used_at": c.used_at} for c in codes],
+    }
+
+
+def erase_user_data(user: User) -> None:
+    """Last of all the domains (they find their rows by the email and phone this clears): the codes go, the
+    account row stays anonymised and unusable, because payments and the data-request log point at it."""
+    db.session.execute(delete(OneTimeCode).where(OneTimeCode.user_id == user.id))
+    if user.phone:
+        db.session.execute(delete(OneTimeCode).where(OneTimeCode.phone == user.phone))
+    user.name, user.email, user.phone, user.bio = ERASED_NAME, None, None, None
+    user.is_email_verified = user.is_phone_verified = user.show_to_employers = False
+    user.email_weekly_report = user.sms_study_reminder = False
+    user.is_active, user.locale, user.last_login_at, user.captions_language = False, None, None, None
+    user.set_password(secrets.token_urlsafe(24))
+    user.security_stamp = new_security_stamp()
+    user.erased_at = utcnow()
+
+
+def delete_unused_accounts(created_before, in_use) -> int:
+    """Learner accounts never verified by email or phone, never signed in, created before the cutoff and
+    not among ``in_use`` (a select of account ids other domains still hold records for), with their codes."""
+    stale = list(db.session.scalars(select(User.id).where(
+        User.created_at < created_before, User.is_email_verified.is_(False), User.is_phone_verified.is_(False),
+        User.erased_at.is_(None), User.role == Role.STUDENT, User.last_login_at.is_(None), User.id.not_in(in_use))))
+    if stale:
+        db.session.execute(delete(OneTimeCode).where(OneTimeCode.user_id.in_(stale)))
+        db.session.execute(delete(User).where(User.id.in_(stale)))
+    return len(stale)
+
+
+def delete_old_codes(created_before) -> int:
+    return db.session.execute(delete(OneTimeCode).where(OneTimeCode.created_at < created_before)).rowcount

@@ -140,7 +140,7 @@ def login():
         except services.AccountInactive:
             error = _("This account has been deactivated. Contact support if you think this is a mistake.")
         except services.InvalidCredentials:
-            error = _("Wrong email or password.")
+            error = _("Wrong email or password. If you have just signed up, first open the link we emailed you.")
         else:
             db.session.commit()
             start_session(user, remember=form.remember.data)
@@ -231,7 +231,9 @@ def profile():
         services.update_profile(
             user, name=form.name.data.strip(), bio=form.bio.data or None,
             locale=form.locale.data or None, data_saver=form.data_saver.data,
-            show_to_employers=form.show_to_employers.data, email_weekly_report=form.email_weekly_report.data,
+            show_to_employers=form.show_to_employers.data,
+            accepts_employer_messages=form.accepts_employer_messages.data, email_weekly_report=form.email_weekly_report.data,
+            sms_study_reminder=form.sms_study_reminder.data,
         )
         db.session.commit()
         flash(_("Your profile is saved."), "success")

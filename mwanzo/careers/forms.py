@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from mwanzo.careers.contacts import MESSAGE_MAX_LENGTH
 from mwanzo.careers.models import ApplicationStatus, JobKind
 from mwanzo.careers.services import local_today
 from mwanzo.courses.services import published_courses_named
@@ -122,3 +123,20 @@ class CandidateFilterForm(ListForm):
     def set_choices(self, categories) -> None:
         self.category.choices = [SelectChoice("", _l("Any category"))] + [
             SelectChoice(c.slug, c.name) for c in categories]
+
+
+class ContactForm(FlaskForm):
+    message = TextAreaField(_l("Your message"), filters=[trimmed], validators=[
+        DataRequired(), Length(min=20, max=MESSAGE_MAX_LENGTH)])
+
+
+class ContactAnswerForm(FlaskForm):
+    answer = SelectField(_l("Answer"), choices=[SelectChoice("accept", _l("Accept")),
+                                                SelectChoice("decline", _l("Decline"))])
+
+
+class VerificationForm(FlaskForm):
+    registration_number = StringField(_l("Business registration number"), filters=[trimmed],
+                                      validators=[DataRequired(), Length(max=40)])
+    details = TextAreaField(_l("How we can check your company"), filters=[trimmed],
+                            validators=[DataRequired(), Length(min=20, max=2000)])

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -42,7 +42,23 @@ labels(ApplicationStatus, {ApplicationStatus.NEW: _l("New"), ApplicationStatus.S
                            ApplicationStatus.REJECTED: _l("Not selected"), ApplicationStatus.HIRED: _l("Hired")})
 
 
+class VerificationStatus(enum.StrEnum):
+    NONE = "NONE"  # never asked, or the company name changed since it was verified
+    PENDING = "PENDING"
+    VERIFIED = "VERIFIED"
+    REJECTED = "REJECTED"
+
+
+labels(VerificationStatus, {VerificationStatus.NONE: _l("Not verified"),
+                            VerificationStatus.PENDING: _l("Waiting for review"),
+                            VerificationStatus.VERIFIED: _l("Verified employer"),
+                            VerificationStatus.REJECTED: _l("Rejected")})
+
+
 class EmployerProfile(TimestampedModel):
+    """The company behind an employer account. Verification: the employer sends its registration details, an
+    admin checks them and verifies (badge on its jobs) or rejects with a reason."""
+
     __tablename__ = "employer_profiles"
 
     user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), unique=True)
@@ -51,6 +67,17 @@ class EmployerProfile(TimestampedModel):
     about: Mapped[str | None] = mapped_column(sa.Text)
     location: Mapped[str | None] = mapped_column(sa.String(200))
     website: Mapped[str | None] = mapped_column(sa.String(300))
+    verification_status: Mapped[VerificationStatus] = mapped_column(
+        str_enum(VerificationStatus), default=VerificationStatus.NONE, index=True)
+    registration_number: Mapped[str | None] = mapped_column(sa.String(40))  # Business Registration Service number
+    verification_details: Mapped[str | None] = mapped_column(sa.Text)  # address, contact person, how to check
+    verification_requested_at: Mapped[datetime | None]
+    verification_decided_at: Mapped[datetime | None]
+    verification_reason: Mapped[str | None] = mapped_column(sa.Text)  # why it was rejected, shown to the employer
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification_status == VerificationStatus.VERIFIED
 
 
 class JobCourse(Base):
@@ -83,6 +110,8 @@ class Job(Moderated, TimestampedModel):
     skills: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     deadline: Mapped[date | None] = mapped_column(sa.Date)
     status: Mapped[JobStatus] = mapped_column(str_enum(JobStatus), default=JobStatus.OPEN)
+    # Deleted by its employer: gone from every page but the applicants' own list of applications.
+    deleted_at: Mapped[datetime | None]
 
     employer: Mapped[User] = relationship(lazy="raise_on_sql")
     courses: Mapped[list[JobCourse]] = relationship(cascade="all, delete-orphan", lazy="raise_on_sql")
@@ -113,3 +142,31 @@ class JobApplication(TimestampedModel):
 
     job: Mapped[Job] = relationship(lazy="raise_on_sql")
     applicant: Mapped[User] = relationship(lazy="raise_on_sql")
+
+
+class ContactStatus(enum.StrEnum):
+    PENDING = "PENDING"
+    ACCEPTED = "ACCEPTED"
+    DECLINED = "DECLINED"
+
+
+labels(ContactStatus, {ContactStatus.PENDING: _l("Waiting for an answer"), ContactStatus.ACCEPTED: _l("Accepted"),
+                       ContactStatus.DECLINED: _l("Declined")})
+
+
+class ContactRequest(TimestampedModel):
+    """An employer's message to a learner in the candidate pool. The learner's email and phone are shown to
+    the employer only once the learner accepts; one request per employer and learner, and a decline is final."""
+
+    __tablename__ = "contact_requests"
+    __table_args__ = (sa.UniqueConstraint("employer_id", "candidate_id", name="uq_contact_requests_employer_candidate"),
+                      sa.Index("ix_contact_requests_candidate_created", "candidate_id", "created_at"))
+
+    employer_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    candidate_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    message: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[ContactStatus] = mapped_column(str_enum(ContactStatus), default=ContactStatus.PENDING)
+    answered_at: Mapped[datetime | None]
+
+    employer: Mapped[User] = relationship(foreign_keys=[employer_id], lazy="raise_on_sql")
+    candidate: Mapped[User] = relationship(foreign_keys=[candidate_id], lazy="raise_on_sql")

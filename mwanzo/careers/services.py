@@ -11,13 +11,16 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import and_, exists, func, or_, select
+from flask_babel import gettext as _
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from mwanzo.auth.models import Role, User
-from mwanzo.careers.models import (ApplicationCertificate, ApplicationStatus, EmployerProfile, Job, JobApplication,
-                                   JobCourse, JobKind, JobStatus)
+from mwanzo import audit
+from mwanzo.careers.models import (ApplicationCertificate, ApplicationStatus, ContactRequest, ContactStatus,
+                                   EmployerProfile, Job, JobApplication, JobCourse, JobKind, JobStatus,
+                                   VerificationStatus)
 from mwanzo.courses.models import Category, Course
 from mwanzo.courses.services import course_matches
 from mwanzo.certificates.models import Certificate
@@ -52,6 +55,18 @@ class CertificateNotYours(CareersError):
     """Applicants may attach only their own valid certificates."""
 
 
+class DeadlinePassed(CareersError):
+    """A job whose deadline has passed cannot reopen until it is given a new one."""
+
+
+class AlreadyVerified(CareersError):
+    """A verified company has nothing to ask for (changing its name starts over)."""
+
+
+class NotPending(CareersError):
+    """Only a verification request waiting for review can be decided."""
+
+
 # ---------------------------------------------------------------- company profile
 
 def get_profile(user_id: uuid.UUID) -> EmployerProfile | None:
@@ -74,7 +89,11 @@ def store_logo(user_id: uuid.UUID, upload) -> str:
 
 def save_profile(user: User, company_name: str, about: str | None, location: str | None, website: str | None,
                  logo=None) -> EmployerProfile:
-    profile = get_profile(user.id) or EmployerProfile(user_id=user.id, company_name=company_name)
+    profile = get_profile(user.id) or EmployerProfile(user_id=user.id, company_name=company_name,
+                                                      verification_status=VerificationStatus.NONE)
+    if profile.company_name != company_name and profile.verification_status != VerificationStatus.NONE:
+        # What was verified is the company by its name: a new name is checked again.
+        profile.verification_status = VerificationStatus.NONE
     profile.company_name = company_name
     profile.about = about
     profile.location = location
@@ -84,6 +103,43 @@ def save_profile(user: User, company_name: str, about: str | None, location: str
     db.session.add(profile)
     db.session.flush()
     return profile
+
+
+def request_verification(profile: EmployerProfile, registration_number: str, details: str) -> EmployerProfile:
+    """Send (or correct, while it waits) the company's details for an admin to check."""
+    if profile.is_verified:
+        raise AlreadyVerified()
+    profile.registration_number, profile.verification_details = registration_number, details
+    profile.verification_status = VerificationStatus.PENDING
+    profile.verification_requested_at, profile.verification_reason = utcnow(), None
+    return profile
+
+
+def decide_verification(actor: User, profile: EmployerProfile, verified: bool, reason: str | None = None) -> None:
+    """An admin verifies the company (the badge shows on its jobs at once: job pages are not cached) or
+    rejects it with a reason the employer reads; audited, and the employer is notified."""
+    # One conditional UPDATE: two admins deciding at once cannot both succeed (nor audit twice).
+    decided = db.session.execute(
+        update(EmployerProfile).where(EmployerProfile.id == profile.id,
+                                      EmployerProfile.verification_status == VerificationStatus.PENDING)
+        .values(verification_status=VerificationStatus.VERIFIED if verified else VerificationStatus.REJECTED,
+                verification_decided_at=utcnow(), verification_reason=None if verified else reason, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not decided:
+        raise NotPending()
+    db.session.refresh(profile)
+    audit.record(actor, "employer.verified" if verified else "employer.rejected", ("users", profile.user_id),
+                 company=profile.company_name, registration_number=profile.registration_number, reason=reason)
+    notify(profile.user_id, NotificationKind.VERIFICATION, absolute_url("careers.verification_request"),
+           company=profile.company_name, approved=verified)
+
+
+def verification_search(criteria: dict):
+    """Companies by verification status (waiting ones by default), oldest request first."""
+    status = VerificationStatus(criteria.get("status") or VerificationStatus.PENDING)
+    return (select(EmployerProfile).where(EmployerProfile.verification_status == status)
+            .order_by(EmployerProfile.verification_requested_at, EmployerProfile.id))
 
 
 def profiles_by_user(user_ids) -> dict[uuid.UUID, EmployerProfile]:
@@ -119,6 +175,21 @@ def close_job(job: Job) -> Job:
     return job
 
 
+def reopen_job(job: Job) -> Job:
+    """Open a closed job to applications again; one past its deadline needs a new deadline first."""
+    if job.deadline is not None and job.deadline < local_today():
+        raise DeadlinePassed()
+    job.status = JobStatus.OPEN
+    return job
+
+
+def delete_job(job: Job) -> Job:
+    """Soft delete: the job leaves the board, the employer's pages and the pool's contact rule, but its
+    applications stay, so each applicant still sees what they applied for (marked removed)."""
+    job.status, job.deleted_at = JobStatus.CLOSED, utcnow()
+    return job
+
+
 def local_today() -> date:
     """Deadlines are Kenyan calendar days: a job due 'by 5 March' takes applications all of 5 March, EAT."""
     return utcnow().astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
@@ -131,7 +202,8 @@ def is_open(job: Job, today: date | None = None) -> bool:
 
 def get_job(job_id: uuid.UUID) -> Job | None:
     return db.session.scalar(
-        select(Job).where(Job.id == job_id).options(joinedload(Job.employer), selectinload(Job.courses))
+        select(Job).where(Job.id == job_id, Job.deleted_at.is_(None))
+        .options(joinedload(Job.employer), selectinload(Job.courses))
     )
 
 
@@ -144,7 +216,7 @@ def courses_by_id(course_ids) -> dict[uuid.UUID, Course]:
 
 def open_jobs():
     today = local_today()
-    return select(Job).where(Job.status == JobStatus.OPEN, Job.hidden_at.is_(None),
+    return select(Job).where(Job.status == JobStatus.OPEN, Job.deleted_at.is_(None), Job.hidden_at.is_(None),
                              or_(Job.deadline.is_(None), Job.deadline >= today))
 
 
@@ -172,7 +244,7 @@ def employer_jobs(employer_id: uuid.UUID) -> list[tuple[Job, int]]:
     counts = (select(JobApplication.job_id, func.count().label("n")).group_by(JobApplication.job_id)).subquery()
     rows = db.session.execute(
         select(Job, func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.job_id == Job.id)
-        .where(Job.employer_id == employer_id).order_by(Job.created_at.desc())
+        .where(Job.employer_id == employer_id, Job.deleted_at.is_(None)).order_by(Job.created_at.desc())
     ).all()
     return [(job, n) for job, n in rows]
 
@@ -251,10 +323,22 @@ def job_applicants(job: Job) -> list[tuple[JobApplication, list[Certificate]]]:
 
 
 def get_application(application_id: uuid.UUID) -> JobApplication | None:
+    """An application to a job that still exists (a deleted job's are kept for the applicant only)."""
     return db.session.scalar(
-        select(JobApplication).where(JobApplication.id == application_id)
+        select(JobApplication).join(Job, Job.id == JobApplication.job_id)
+        .where(JobApplication.id == application_id, Job.deleted_at.is_(None))
         .options(joinedload(JobApplication.job), joinedload(JobApplication.applicant))
     )
+
+
+def applicant_rows(job: Job) -> list[list]:
+    """The applicants CSV: what the applicants page shows, one row each. Applicants gave the employer
+    their details by applying; nobody else is in it."""
+    return [[a.applicant.name, a.applicant.email or "", a.applicant.phone or "", a.created_at.date().isoformat(),
+             str(label(a.status)), a.note or "",
+             "; ".join(c.verification_code if c.revoked_at is None else _("%(code)s (revoked)", code=c.verification_code)
+                       for c in certificates)]
+            for a, certificates in job_applicants(job)]
 
 
 def change_status(application: JobApplication, status: ApplicationStatus) -> bool:
@@ -310,16 +394,39 @@ def valid_certificates(users) -> dict[uuid.UUID, list[Certificate]]:
     return certificates
 
 
-def contactable_applicants(employer_id: uuid.UUID, user_ids) -> set[uuid.UUID]:
-    """Learners who applied to one of this employer's jobs: only they show the employer their contact details."""
+def contactable(employer_id: uuid.UUID, user_ids) -> set[uuid.UUID]:
+    """The consent rule, in one query: a learner's email and phone are shown to an employer only if they
+    applied to one of its jobs (not deleted) or accepted its message."""
     ids = list(user_ids)
     if not ids:
         return set()
-    return set(db.session.scalars(
-        select(JobApplication.applicant_id).join(Job, Job.id == JobApplication.job_id)
-        .where(Job.employer_id == employer_id, JobApplication.applicant_id.in_(ids)).distinct()
-    ))
+    applied = (select(JobApplication.applicant_id).join(Job, Job.id == JobApplication.job_id)
+               .where(Job.employer_id == employer_id, Job.deleted_at.is_(None), JobApplication.applicant_id.in_(ids)))
+    accepted = select(ContactRequest.candidate_id).where(
+        ContactRequest.employer_id == employer_id, ContactRequest.status == ContactStatus.ACCEPTED,
+        ContactRequest.candidate_id.in_(ids))
+    return set(db.session.scalars(applied.union(accepted)))
 
 
 def pool_categories() -> list[Category]:
     return list(db.session.scalars(select(Category).order_by(Category.display_order, Category.name)))
+
+
+# ---------------------------------------------------------------- the person's data (privacy calls these)
+
+def export_user_data(user: User) -> dict[str, list[dict]]:
+    applications = db.session.execute(
+        select(JobApplication, Job.title).join(Job, Job.id == JobApplication.job_id)
+        .where(JobApplication.applicant_id == user.id).order_by(JobApplication.created_at)).all()
+    messages = db.session.scalars(select(ContactRequest).where(ContactRequest.candidate_id == user.id)
+                                  .order_by(ContactRequest.created_at))
+    return {"job_applications": [{"job": title, "note": a.note, "status": a.status.value, "date": a.created_at}
+                                 for a, title in applications],
+            "contact_requests": [{"employer_id": str(c.employer_id), "message": c.message, "answer": c.status.value,
+                                  "date": c.created_at} for c in messages]}
+
+
+def erase_user_data(user: User) -> None:
+    """Applications go, with the certificates they showed (ON DELETE CASCADE), before certificates may go."""
+    db.session.execute(delete(JobApplication).where(JobApplication.applicant_id == user.id))
+    db.session.execute(delete(ContactRequest).where(ContactRequest.candidate_id == user.id))

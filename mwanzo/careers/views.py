@@ -5,14 +5,16 @@ import uuid
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from mwanzo.analytics import reports
 from mwanzo.auth.access import acts_for, login_required, owned_or_404, role_required, verified_email_required
 from mwanzo.auth.models import Role
-from mwanzo.careers import services
+from mwanzo.careers import contacts, services
 from mwanzo.careers.forms import (ApplicationStatusForm, ApplyForm, CandidateFilterForm, EmployerProfileForm,
-                                  JobFilterForm, JobForm, VerifyCodeForm)
+                                  JobFilterForm, JobForm, VerificationForm, VerifyCodeForm)
 from mwanzo.careers.models import ApplicationStatus, JobKind
 from mwanzo.discussions import services as talk
 from mwanzo.discussions.forms import ReportForm
@@ -20,10 +22,14 @@ from mwanzo.discussions.models import ReportTarget
 from mwanzo.extensions import db
 from mwanzo.images import InvalidImage
 from mwanzo.media.delivery import media_url
+from mwanzo.web.confirmation import confirmation_token, require_confirmation, require_page_visit
 from mwanzo.web.htmx import is_htmx, render
 from mwanzo.web.listing import list_page
 
 bp = Blueprint("careers", __name__)
+
+APPLICANTS_CSV_HEADER = [_l("Name"), _l("Email"), _l("Phone"), _l("Applied on"), _l("Status"), _l("Note"),
+                         _l("Certificates")]
 
 
 @bp.context_processor
@@ -142,6 +148,28 @@ def profile_edit():
     return render_template("careers/profile_edit.html", form=form, profile=profile), 422 if form.errors else 200
 
 
+@bp.route("/employer/verification", methods=["GET", "POST"])
+@role_required(Role.EMPLOYER)
+def verification_request():
+    """The employer sends its registration details; an admin verifies (badge on its jobs) or says why not."""
+    profile = services.get_profile(current_user.id)
+    if profile is None:
+        flash(_("Save your company profile first; then ask for verification."), "info")
+        return redirect(url_for("careers.profile_edit"), 303)
+    form = VerificationForm(obj=profile if request.method == "GET" else None,
+                            details=profile.verification_details if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            services.request_verification(profile, form.registration_number.data, form.details.data)
+        except services.AlreadyVerified:
+            abort(409, _("Your company is already verified."))
+        db.session.commit()
+        flash(_("Thank you. An administrator will check your company's details."), "success")
+        return redirect(url_for("careers.verification_request"), 303)
+    return render_template("careers/verification_request.html", form=form, profile=profile), \
+        422 if form.errors else 200
+
+
 @bp.get("/employer/jobs")
 @role_required(Role.EMPLOYER)
 def employer_job_list():
@@ -197,11 +225,49 @@ def job_close(job_id: uuid.UUID):
     return redirect(url_for("careers.employer_job_list"), 303)
 
 
+@bp.post("/employer/jobs/<uuid:job_id>/reopen")
+@role_required(Role.EMPLOYER)
+def job_reopen(job_id: uuid.UUID):
+    job = owned_job(job_id)
+    try:
+        services.reopen_job(job)
+    except services.DeadlinePassed:
+        flash(_("The deadline of this job has passed. Set a new one, then reopen it."), "error")
+        return redirect(url_for("careers.job_edit", job_id=job.id), 303)
+    db.session.commit()
+    flash(_("The job is open to applications again."), "success")
+    return redirect(url_for("careers.employer_job_list"), 303)
+
+
+@bp.route("/employer/jobs/<uuid:job_id>/delete", methods=["GET", "POST"])
+@role_required(Role.EMPLOYER)
+def job_delete(job_id: uuid.UUID):
+    """GET asks (the page carries the signed token); its POST deletes. Applicants keep their applications."""
+    job = owned_job(job_id)
+    if request.method == "GET":
+        require_page_visit()
+        return render_template("careers/job_delete.html", job=job, token=confirmation_token("delete-job", job.id))
+    require_confirmation("delete-job", job.id)
+    services.delete_job(job)
+    db.session.commit()
+    flash(_("The job is deleted. Its applicants still see their application, marked removed."), "success")
+    return redirect(url_for("careers.employer_job_list"), 303)
+
+
 @bp.get("/employer/jobs/<uuid:job_id>/applicants")
 @role_required(Role.EMPLOYER)
 def applicant_list(job_id: uuid.UUID):
     job = owned_job(job_id)
     return render_template("careers/applicant_list.html", job=job, applicants=services.job_applicants(job))
+
+
+@bp.get("/employer/jobs/<uuid:job_id>/applicants.csv")
+@role_required(Role.EMPLOYER)
+def applicant_csv(job_id: uuid.UUID):
+    job = owned_job(job_id)
+    table = reports.Table("applicants", _l("Applicants"), APPLICANTS_CSV_HEADER, services.applicant_rows(job),
+                          chart=None)
+    return reports.csv_response(table, f"applicants-{job.id}")
 
 
 @bp.post("/employer/applications/<uuid:application_id>/status")
@@ -227,10 +293,11 @@ def candidate_list():
     form = CandidateFilterForm(request.args)
     form.set_choices(services.pool_categories())
     listing = list_page(form, services.candidate_search, services.PER_PAGE)
-    users = listing.results.items
+    ids = [u.id for u in listing.results.items]
     return render("careers/candidate_list.html", "careers/_candidate_results.html", listing.status, form=form,
-                  listing=listing, certificates=services.valid_certificates(users),
-                  contactable=services.contactable_applicants(current_user.id, (u.id for u in users)))
+                  listing=listing, certificates=services.valid_certificates(listing.results.items),
+                  contactable=services.contactable(current_user.id, ids),
+                  contact_states=contacts.states(current_user.id, ids))
 
 
 @bp.get("/employer/verify")
@@ -241,3 +308,7 @@ def certificate_verify():
         return render_template("careers/employer_job_list.html", jobs=services.employer_jobs(current_user.id),
                                verify_form=form), 422
     return redirect(url_for("certificates.certificate_detail", code=form.code.data.strip()), 303)
+
+
+# The pool's messages (employers to learners and their answers) join this blueprint.
+from mwanzo.careers import contact_views  # noqa: E402,F401

@@ -12,6 +12,7 @@ from mwanzo import cache
 from mwanzo.catalog import search, services
 from mwanzo.catalog.forms import CatalogSearchForm
 from mwanzo.courses.models import Course, CourseStatus
+from mwanzo.learning import release
 from mwanzo.urls import absolute_url
 from mwanzo.web.listing import list_page
 
@@ -92,7 +93,10 @@ def _published_course(slug: str) -> tuple[services.CourseFacts, dict] | None:
 
 def course_parts(course: Course) -> dict[str, Markup]:
     canonical = absolute_url("catalog.course_detail", slug=course.slug)
-    arguments = {"head": (course, canonical)}
+    # What every section waits for, as anyone not yet enrolled would meet it (the same rule as the lessons).
+    conditions = {section_id: release.describe(lock)
+                  for section_id, lock in release.section_locks(None, course, None).items()}
+    arguments = {"head": (course, canonical), "about": (course, conditions)}
     parts = {name: Markup(get_template_attribute("catalog/_course_parts.html", name)(*arguments.get(name, (course,))))
              for name in COURSE_PARTS}
     parts["reviews"] = Markup(render_template("catalog/_reviews.html", course=course,

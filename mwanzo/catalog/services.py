@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
@@ -188,3 +188,21 @@ def sitemap_entries() -> tuple[list[Category], list[tuple[str, object]]]:
         .order_by(Course.published_at.desc())
     ).all()
     return list(categories), [tuple(row) for row in courses]
+
+
+# ---------------------------------------------------------------- the person's data (privacy calls these)
+
+def export_user_data(user: User) -> dict[str, list[dict]]:
+    reviews = db.session.execute(
+        select(Review, Course.title).join(Course, Course.id == Review.course_id)
+        .where(Review.student_id == user.id).order_by(Review.created_at)).all()
+    return {"reviews": [{"course": title, "rating": r.rating, "text": r.text, "date": r.created_at,
+                         "instructor_reply": r.reply} for r, title in reviews]}
+
+
+def erase_user_data(user: User) -> None:
+    """The reviews go and each course's rating is recounted without them."""
+    course_ids = list(db.session.scalars(select(Review.course_id).where(Review.student_id == user.id)))
+    db.session.execute(delete(Review).where(Review.student_id == user.id))
+    for course_id in course_ids:
+        recount_rating(course_id)

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from mwanzo.audit import record
@@ -15,6 +15,7 @@ from mwanzo.certificates.models import Certificate
 from mwanzo.courses.models import Course
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
+from mwanzo.storage import get_storage
 
 # No 0/O, 1/I/L: a code read aloud over the phone is typed right the first time.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -107,8 +108,6 @@ def pdf_key(certificate: Certificate) -> str:
 def certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
     """The PDF, made once and kept in storage (what it states never changes after issue)."""
     import io
-
-    from mwanzo.storage import get_storage
 
     storage = get_storage()
     key = pdf_key(certificate)
@@ -208,3 +207,24 @@ def _add_fonts(pdf) -> None:
                 f"(apt-get install fonts-dejavu-core) or set CERTIFICATE_FONT_DIR to a folder holding {name}."
             )
         pdf.add_font(family, style, str(path))
+
+
+# ---------------------------------------------------------------- the person's data (privacy calls these)
+
+def export_user_data(user: User) -> dict[str, list[dict]]:
+    return {"certificates": [{"code": c.verification_code, "course": c.course_title,
+                              "name_on_certificate": c.learner_name, "completed_on": c.completed_on,
+                              "issued_at": c.issued_at, "revoked": c.revoked_at is not None}
+                             for c in certificates_of(user.id)]}
+
+
+def erase_user_data(user: User, keep_certificates: bool) -> None:
+    """Kept, a certificate still verifies with the name on it (the learner chose so); otherwise it and its
+    PDF go and its code no longer verifies. Job applications that showed it are erased before this."""
+    if keep_certificates:
+        return
+    storage = get_storage()
+    issued = certificates_of(user.id)
+    for certificate in issued:
+        storage.delete_prefix(pdf_key(certificate))
+    db.session.execute(delete(Certificate).where(Certificate.id.in_([c.id for c in issued])))

@@ -335,3 +335,34 @@ class CourseRevision(TimestampedModel):
 
     course: Mapped[Course] = relationship(lazy="raise_on_sql")
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise_on_sql")
+
+
+class TransferKind(enum.StrEnum):
+    EXPORT = "EXPORT"
+    IMPORT = "IMPORT"
+
+
+class TransferStatus(enum.StrEnum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    DONE = "DONE"
+    FAILED = "FAILED"
+
+
+labels(TransferStatus, {TransferStatus.QUEUED: _l("queued"), TransferStatus.RUNNING: _l("working"),
+                        TransferStatus.DONE: _l("ready"), TransferStatus.FAILED: _l("failed")})
+
+
+class CourseTransfer(TimestampedModel):
+    """A large course export or import, run as a job (mwanzo/studio/copies.py): the archive waits in storage
+    at ``archive_key``; an export's course is its source, an import's the draft it made."""
+
+    __tablename__ = "course_transfers"
+
+    kind: Mapped[TransferKind] = mapped_column(str_enum(TransferKind))
+    status: Mapped[TransferStatus] = mapped_column(str_enum(TransferStatus), default=TransferStatus.QUEUED)
+    owner_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("courses.id", ondelete="SET NULL"))
+    archive_key: Mapped[str] = mapped_column(sa.String(500))
+    archive_name: Mapped[str] = mapped_column(sa.String(250))
+    error: Mapped[str | None] = mapped_column(sa.Text)

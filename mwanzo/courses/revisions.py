@@ -5,10 +5,11 @@ catalogue page and its search text exactly as approved while an edit waits, and 
 
 Held for review (the words and pictures learners read or watch): the course's title, short description,
 description, objectives, requirements and thumbnail; section titles; lesson titles, descriptions, text,
-kind and reading time; new sections and lessons, with their videos. Applied at once (choices from fixed
+kind and reading time; captions uploaded for an approved lesson (the file is stored, the learners' captions and
+transcript stay the approved ones); new sections and lessons, with their videos. Applied at once (choices from fixed
 lists and switches that add no new words or pictures): price and original price, category, level, language,
 the order of sections and lessons, the free-preview and published switches of approved lessons, and deleting
-sections or lessons. Replacing the video of an approved lesson is refused: a new lesson goes to review.
+sections, lessons or captions. Lesson files (resources) apply at once. Replacing the video of an approved lesson is refused: a new lesson goes to review.
 
 Quizzes follow the same rule. Held: a quiz's title and instructions; a question's text, kind, points,
 explanation and answers (their words and which are correct); new quizzes and new questions, which are real
@@ -25,6 +26,7 @@ from __future__ import annotations
 import copy
 import enum
 import uuid
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -36,7 +38,7 @@ HELD_COURSE_FIELDS = ("title", "short_description", "description", "learning_obj
 HELD_LESSON_FIELDS = ("title", "description", "kind", "body_markdown", "duration_seconds")
 THUMBNAIL_FIELDS = ("thumbnail_key", "thumbnail_renditions")
 HELD_QUIZ_FIELDS = ("title", "instructions")
-HELD_QUESTION_FIELDS = ("text", "kind", "points", "explanation", "answers")
+HELD_QUESTION_FIELDS = ("text", "kind", "points", "explanation", "numeric_answer", "numeric_tolerance", "answers")
 
 
 
@@ -83,6 +85,9 @@ def _open_revision(course: Course, author: User) -> CourseRevision:
 
 
 def _plain(value):
+    """JSON-able, and equal for equal values (1.50 and 1.5 alike)."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
     return value.value if isinstance(value, enum.Enum) else value
 
 
@@ -136,9 +141,33 @@ def hold_lesson(course: Course, lesson, author: User, proposed: dict) -> None:
     _hold(course, author, ("lessons", str(lesson.id)), proposed, {name: getattr(lesson, name) for name in proposed})
 
 
+def hold_captions(course: Course, lesson, author: User, language: str, stored: dict | None) -> str | None:
+    """Hold a lesson's new captions in one language (``{"key", "bytes"}`` of the stored file), or drop the
+    held ones (None). Returns the key of the held file this replaces, which may go once committed."""
+    replaced = draft_changes(course.id).get("captions", {}).get(str(lesson.id), {}).get(language, {}).get("key")
+
+    def edit(changes: dict) -> None:
+        languages = changes.setdefault("captions", {}).setdefault(str(lesson.id), {})
+        if stored:
+            languages[language] = stored
+        else:
+            languages.pop(language, None)
+        if not languages:
+            changes["captions"].pop(str(lesson.id))
+
+    _update(course, author, edit)
+    return replaced
+
+
+def held_captions(course_id: uuid.UUID, lesson_id: uuid.UUID) -> dict[str, dict]:
+    """The captions of a lesson waiting for review, by language."""
+    return draft_changes(course_id).get("captions", {}).get(str(lesson_id), {})
+
+
 def answer_values(answers) -> list[dict]:
     """Answers as the revision keeps them (from rows or drafts alike)."""
-    return [{"text": answer.text, "is_correct": answer.is_correct} for answer in answers]
+    return [{"text": answer.text, "is_correct": answer.is_correct, "match_text": answer.match_text}
+            for answer in answers]
 
 
 def hold_quiz(course: Course, quiz, author: User, proposed: dict) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 import uuid
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, literal, or_, select
 
 from mwanzo import cache
-from mwanzo.courses.models import Course, CourseStatus, Lesson
+from mwanzo.courses.models import Course, CourseStatus, Lesson, LessonCaption, LessonResource
 from mwanzo.extensions import db
 
 
@@ -54,3 +54,20 @@ def published_courses_named(lines) -> tuple[list[Course], list[str]]:
         else:
             unknown.append(line)
     return list(found.values()), unknown
+
+
+def stored_files_in_use(prefix: str) -> bool:
+    """Whether a lesson, its captions or its files still name a stored key at or below ``prefix`` (or a
+    lesson's media folder holds it): a duplicated course shares its original's files, so removing one
+    copy's files asks here first (jobs.tasks.delete_stored_files). LIKE's "_" may match more: that keeps a
+    file, never loses one."""
+    prefix = prefix.rstrip("/")
+    below = prefix + "/%"
+
+    def names(column):
+        return or_(column == prefix, column.like(below))
+
+    in_lessons = exists().where(or_(names(Lesson.media_prefix), literal(prefix).like(Lesson.media_prefix + "/%"),
+                                    names(Lesson.source_key), names(Lesson.download_key), names(Lesson.poster_key)))
+    return bool(db.session.scalar(select(or_(in_lessons, exists().where(names(LessonCaption.key)),
+                                             exists().where(names(LessonResource.key))))))

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -392,3 +392,57 @@ def recent_announcements(course_ids: list[uuid.UUID], days: int = 14, limit: int
         select(Announcement, Course.title, Course.slug).join(Course, Course.id == Announcement.course_id)
         .where(Announcement.course_id.in_(course_ids), Announcement.created_at >= utcnow() - timedelta(days=days))
         .order_by(Announcement.created_at.desc()).limit(limit))]
+
+
+# ---------------------------------------------------------------- the person's data (privacy calls these)
+
+def export_user_data(user: User) -> dict[str, list[dict]]:
+    mine = CourseQuestion.author_id == user.id
+    questions = db.session.execute(select(CourseQuestion, Course.title).join(Course, Course.id == CourseQuestion.course_id)
+                                   .where(mine).order_by(CourseQuestion.created_at)).all()
+    answers = db.session.scalars(select(CourseAnswer).where(CourseAnswer.author_id == user.id)
+                                 .order_by(CourseAnswer.created_at))
+    votes = db.session.scalars(select(QuestionVote).where(QuestionVote.user_id == user.id))
+    reports = db.session.scalars(select(Report).where(Report.reporter_id == user.id).order_by(Report.created_at))
+    suspension = db.session.scalar(select(PostingSuspension).where(PostingSuspension.user_id == user.id))
+    return {
+        "course_questions": [{"course": title, "title": q.title, "body": q.body, "date": q.created_at,
+                              "hidden_reason": q.hidden_reason} for q, title in questions],
+        "course_answers": [{"question_id": a.question_id, "body": a.body, "accepted": a.is_accepted,
+                            "date": a.created_at, "hidden_reason": a.hidden_reason} for a in answers],
+        "question_votes": [{"question_id": v.question_id, "date": v.created_at} for v in votes],
+        "content_reports": [{"target": r.target.value, "target_id": r.target_id, "reason": r.reason,
+                             "status": r.status.value, "date": r.created_at} for r in reports],
+        "posting_suspensions": [{"reason": suspension.reason, "since": suspension.created_at}] if suspension else [],
+    }
+
+
+def erase_user_data(user: User) -> None:
+    """The person's questions (with the answers and votes under them), answers, votes, reports and any
+    posting suspension go; reports about what they wrote go with it; the questions they touched are recounted."""
+    question_ids = list(db.session.scalars(select(CourseQuestion.id).where(CourseQuestion.author_id == user.id)))
+    answers = db.session.execute(select(CourseAnswer.id, CourseAnswer.question_id)
+                                 .where(CourseAnswer.author_id == user.id)).all()
+    review_ids = list(db.session.scalars(select(Review.id).where(Review.student_id == user.id)))
+    targets = {ReportTarget.QUESTION: question_ids, ReportTarget.ANSWER: [a.id for a in answers],
+               ReportTarget.REVIEW: review_ids}
+    db.session.execute(delete(Report).where(or_(Report.reporter_id == user.id, *(
+        and_(Report.target == target, Report.target_id.in_(ids)) for target, ids in targets.items() if ids))))
+    db.session.execute(delete(PostingSuspension).where(PostingSuspension.user_id == user.id))
+    voted = set(db.session.scalars(select(QuestionVote.question_id).where(QuestionVote.user_id == user.id)))
+    db.session.execute(delete(QuestionVote).where(QuestionVote.user_id == user.id))
+    db.session.execute(delete(CourseAnswer).where(CourseAnswer.author_id == user.id))
+    db.session.execute(delete(CourseQuestion).where(CourseQuestion.id.in_(question_ids)))
+    touched = (voted | {a.question_id for a in answers}) - set(question_ids)
+    for question_id in touched:
+        recount_question(question_id)
+
+
+def recount_question(question_id: uuid.UUID) -> None:
+    """Votes, answers and "answered" from the rows themselves."""
+    of = CourseAnswer.question_id == question_id
+    db.session.execute(update(CourseQuestion).where(CourseQuestion.id == question_id).values(
+        vote_count=select(func.count()).select_from(QuestionVote)
+        .where(QuestionVote.question_id == question_id).scalar_subquery(),
+        answer_count=select(func.count()).select_from(CourseAnswer).where(of).scalar_subquery(),
+        is_answered=select(CourseAnswer.id).where(of, CourseAnswer.is_accepted.is_(True)).exists()))

@@ -17,6 +17,9 @@ class NotificationKind(enum.StrEnum):
     COURSE_DECISION = "COURSE_DECISION"  # my course was approved or rejected
     PAYMENT = "PAYMENT"  # my payment settled
     APPLICATION = "APPLICATION"  # my job application changed status
+    CONTACT_REQUEST = "CONTACT_REQUEST"  # an employer asks to contact me
+    CONTACT_ANSWER = "CONTACT_ANSWER"  # a learner answered my request to contact them
+    VERIFICATION = "VERIFICATION"  # my company was verified as an employer, or not
 
 
 class Notification(TimestampedModel):

@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from mwanzo import jobs
-from mwanzo.auth.models import User
+from mwanzo.auth.models import Role, User
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.inbox.models import Notification, NotificationKind, NotificationSettings
@@ -32,7 +32,15 @@ KIND_LABELS = {
     NotificationKind.COURSE_DECISION: _l("My courses approved or sent back"),
     NotificationKind.PAYMENT: _l("My payments and receipts"),
     NotificationKind.APPLICATION: _l("My job applications"),
+    NotificationKind.CONTACT_REQUEST: _l("Messages from employers"),
+    NotificationKind.CONTACT_ANSWER: _l("Answers to my messages to candidates"),
+    NotificationKind.VERIFICATION: _l("My company's verification"),
 }
+# Kinds only one role receives: each person is offered the kinds they can get.
+KIND_ROLES = {NotificationKind.COURSE_DECISION: Role.INSTRUCTOR, NotificationKind.PAYMENT: Role.STUDENT,
+              NotificationKind.APPLICATION: Role.STUDENT,
+              NotificationKind.CONTACT_REQUEST: Role.STUDENT, NotificationKind.CONTACT_ANSWER: Role.EMPLOYER,
+              NotificationKind.VERIFICATION: Role.EMPLOYER}
 PER_PAGE = 20
 DIGEST_WINDOW = timedelta(days=1)
 
@@ -53,6 +61,16 @@ def message(notification: Notification) -> str:
         return _("Your course “%(course)s” needs changes", course=p.get("course", ""))
     if kind == NotificationKind.PAYMENT:
         return _("Your payment for %(course)s went through", course=p.get("course", ""))
+    if kind == NotificationKind.CONTACT_REQUEST:
+        return _("%(company)s sent you a message and would like your contact details", company=p.get("company", ""))
+    if kind == NotificationKind.CONTACT_ANSWER:
+        if p.get("accepted"):
+            return _("%(name)s accepted your message: their contact details are open to you", name=p.get("name", ""))
+        return _("%(name)s declined your message", name=p.get("name", ""))
+    if kind == NotificationKind.VERIFICATION:
+        if p.get("approved"):
+            return _("%(company)s is now a verified employer", company=p.get("company", ""))
+        return _("%(company)s could not be verified: see the reason", company=p.get("company", ""))
     return _("Your application for %(job)s changed", job=p.get("job", ""))
 
 
@@ -61,7 +79,13 @@ def settings_for(user_id: uuid.UUID) -> NotificationSettings:
     return row or NotificationSettings(user_id=user_id, muted_kinds=[], daily_digest=False)
 
 
+def emailed_kinds(role: Role) -> list[NotificationKind]:
+    """The emailed kinds a person of this role can receive, as their settings page offers them."""
+    return [kind for kind in EMAILED_KINDS if KIND_ROLES.get(kind, role) == role]
+
+
 def save_settings(user_id: uuid.UUID, emailed: list[str], daily_digest: bool) -> NotificationSettings:
+    """Every kind not in ``emailed`` is muted (kinds the person's role never receives stay muted, harmlessly)."""
     row = db.session.scalar(select(NotificationSettings).where(NotificationSettings.user_id == user_id))
     if row is None:
         row = NotificationSettings(user_id=user_id)
@@ -222,3 +246,21 @@ def send_digest(user_id: uuid.UUID, now: datetime) -> bool:
     for row in rows:
         row.emailed_at = now
     return sent is not None
+
+
+# ---------------------------------------------------------------- the person's data (privacy calls these)
+
+def export_user_data(user: User) -> dict[str, list[dict]]:
+    notes = db.session.scalars(select(Notification).where(Notification.user_id == user.id)
+                               .order_by(Notification.created_at))
+    chosen = db.session.scalar(select(NotificationSettings).where(NotificationSettings.user_id == user.id))
+    return {
+        "notifications": [{"kind": n.kind.value, "details": n.params, "link": n.link, "date": n.created_at,
+                           "read_at": n.read_at} for n in notes],
+        "notification_settings": [{"muted": chosen.muted_kinds, "daily_digest": chosen.daily_digest}] if chosen else [],
+    }
+
+
+def erase_user_data(user: User) -> None:
+    db.session.execute(delete(Notification).where(Notification.user_id == user.id))
+    db.session.execute(delete(NotificationSettings).where(NotificationSettings.user_id == user.id))

@@ -58,7 +58,7 @@ def notifications_read():
 @login_required
 def notification_settings():
     settings = services.settings_for(current_user.id)
-    form = NotificationSettingsForm.for_settings(settings)
+    form = NotificationSettingsForm.for_settings(settings, services.emailed_kinds(current_user.role))
     if form.validate_on_submit():
         services.save_settings(current_user.id, form.emailed.data, form.daily_digest.data)
         db.session.commit()

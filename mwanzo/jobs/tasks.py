@@ -1,8 +1,10 @@
 """Kernel jobs: the outbox relay (hands RQ the jobs that Redis missed at commit time) and file removal."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import delete, select
 
 from mwanzo.database import utcnow
@@ -35,13 +37,29 @@ def relay_outbox() -> int:
     return len(rows)
 
 
+FILES_IN_USE = "mwanzo_files_in_use"
+
+
+def keep_files_in_use(app, check: Callable[[str], bool]) -> None:
+    """Connected by the container: ``check(prefix)`` is True while some row still names a file below it (a
+    duplicated course shares its original's media files until either is replaced)."""
+    app.extensions.setdefault(FILES_IN_USE, []).append(check)
+
+
 @job()
 def delete_stored_files(*prefixes: str) -> None:
     """Remove files whose rows are gone (a deleted lesson's video, an upload that was replaced). Enqueued by
-    the change that dropped them, so it runs only once that change has committed; removing twice is harmless."""
+    the change that dropped them, so it runs only once that change has committed; removing twice is harmless.
+    Files another row still names are kept; of a folder in use, only the files no row names go."""
     storage = get_storage()
+    checks = current_app.extensions.get(FILES_IN_USE, [])
     for prefix in prefixes:
-        storage.delete_prefix(prefix)
+        if not any(check(prefix) for check in checks):
+            storage.delete_prefix(prefix)
+            continue
+        for key in list(storage.keys(prefix)):
+            if key != prefix and not any(check(key) for check in checks):
+                storage.delete_prefix(key)
 
 
 def delete_with_file(row, key: str) -> None:

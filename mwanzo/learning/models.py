@@ -59,3 +59,21 @@ class VideoProgress(TimestampedModel):
     last_reported_at: Mapped[datetime | None]
     completed: Mapped[bool] = mapped_column(default=False)
     completed_at: Mapped[datetime | None]
+
+
+class SectionRelease(TimestampedModel):
+    """When a section opens to a learner (release conditions, checked by mwanzo.learning.release): every
+    condition set must hold: the earlier section finished (all its ready lessons completed), the quiz
+    passed, and ``days_after_enrolment`` days gone since the learner's enrolment began (drip)."""
+
+    __tablename__ = "section_releases"
+    __table_args__ = (
+        sa.CheckConstraint("days_after_enrolment IS NULL OR days_after_enrolment >= 0",
+                           name="days_not_negative"),
+    )
+
+    section_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("sections.id", ondelete="CASCADE"), unique=True)
+    course_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    after_section_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("sections.id", ondelete="SET NULL"))
+    quiz_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("quizzes.id", ondelete="SET NULL"))
+    days_after_enrolment: Mapped[int | None]

@@ -5,18 +5,20 @@ import posixpath
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, exists, func, select, update
+from sqlalchemy import and_, case, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from mwanzo import cache
 from mwanzo.auth.access import acts_for
 from mwanzo.auth.models import User
+from mwanzo.auth.services import find_user_by_email
 from mwanzo.certificates.services import issue_certificate
 from mwanzo.courses.models import Course, CourseStatus, Lesson, LessonCaption, LessonKind, LessonResource, Section
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.learning import progress
-from mwanzo.learning.models import Enrollment, EnrollmentStatus, VideoProgress
+from mwanzo.learning.models import Enrollment, EnrollmentStatus, SectionRelease, VideoProgress
+from mwanzo.learning.release import SectionLock, course_rules, section_locks
 from mwanzo.notifications.services import send_email
 from mwanzo.quizzes.models import Question, Quiz, QuizAttempt
 from mwanzo.storage import get_storage
@@ -44,6 +46,12 @@ def get_enrollment(student_id: uuid.UUID, course_id: uuid.UUID) -> Enrollment | 
     return db.session.scalar(
         select(Enrollment).where(Enrollment.student_id == student_id, Enrollment.course_id == course_id)
     )
+
+
+def enrolled_learner(course: Course, email: str) -> User | None:
+    """The account with this email address when it has an enrolment in the course (of any status)."""
+    student = find_user_by_email(email)
+    return student if student is not None and get_enrollment(student.id, course.id) is not None else None
 
 
 def has_access(user: User | None, course: Course) -> bool:
@@ -189,12 +197,15 @@ def progress_counts(enrollment: Enrollment) -> tuple[int, int]:
             VideoProgress.lesson_id.in_(select(lessons.c.id)),
         )
     )
-    # A required quiz still without questions cannot be passed, so it does not hold completion back; nor
-    # does a quiz or question waiting for review, which learners do not see.
+    # A required quiz still without questions to ask (its own, or its course bank's when it draws from the
+    # bank) cannot be passed, so it does not hold completion back; nor does a quiz or question waiting for
+    # review, which learners do not see.
     new_quizzes, new_questions = revisions.unapproved_quiz_parts(enrollment.course_id)
+    asked = or_(and_(Quiz.bank_draw.is_(None), Question.quiz_id == Quiz.id),
+                and_(Quiz.bank_draw.is_not(None), Question.quiz_id.is_(None), Question.course_id == Quiz.course_id))
     quizzes = select(Quiz.id).where(Quiz.course_id == enrollment.course_id, Quiz.is_required.is_(True),
                                     Quiz.id.not_in(new_quizzes),
-                                    exists().where(Question.quiz_id == Quiz.id, Question.id.not_in(new_questions)))
+                                    exists().where(asked, Question.id.not_in(new_questions)))
     total_quizzes = db.session.scalar(select(func.count()).select_from(quizzes.subquery()))
     passed_quizzes = db.session.scalar(
         select(func.count()).select_from(Quiz).where(
@@ -283,12 +294,22 @@ class LessonLocked(Exception):
     """The learner may not open this lesson; they belong on the course page."""
 
 
+class SectionLocked(LessonLocked):
+    """The lesson's (or quiz's) section has not opened for this learner yet (mwanzo.learning.release)."""
+
+    def __init__(self, lock: SectionLock, course: Course):
+        super().__init__()
+        self.lock = lock
+        self.course = course
+
+
 @dataclass
 class LessonAccess:
     course: Course
     lesson: Lesson
     enrollment: Enrollment | None
     full_access: bool  # enrolled (active/completed), instructor or admin
+    rules: list[SectionRelease]  # the release rule of the lesson's section, if it has one
 
     @property
     def can_view(self) -> bool:
@@ -303,25 +324,45 @@ def lesson_access(user: User | None, slug: str, lesson_id: uuid.UUID) -> LessonA
     enrollment_join = and_(Enrollment.course_id == Course.id,
                            Enrollment.student_id == (user.id if authenticated else None))
     row = db.session.execute(
-        select(Lesson, Course, Enrollment)
+        select(Lesson, Course, Enrollment, SectionRelease)
         .join(Course, Course.id == Lesson.course_id)
         .outerjoin(Enrollment, enrollment_join)
+        .outerjoin(SectionRelease, SectionRelease.section_id == Lesson.section_id)
         .where(Lesson.id == lesson_id, Course.slug == slug)
     ).first()
     if row is None:
         raise LessonNotFound()
-    lesson, course, enrollment = row
+    lesson, course, enrollment, rule = row
     full = access_given(user, course, enrollment)
     if not lesson.is_published or (course.status != CourseStatus.PUBLISHED and not full):
         raise LessonNotFound()
-    return LessonAccess(course, lesson, enrollment, full)
+    return LessonAccess(course, lesson, enrollment, full, [rule] if rule else [])
+
+
+def refuse_locked(access: LessonAccess, locks: dict[uuid.UUID, SectionLock]) -> None:
+    """SectionLocked when the lesson's section is still closed (free previews never are)."""
+    lock = locks.get(access.lesson.section_id)
+    if lock is not None and not access.lesson.is_preview:
+        raise SectionLocked(lock, access.course)
 
 
 def viewable_lesson(user: User | None, slug: str, lesson_id: uuid.UUID) -> LessonAccess:
+    """The lesson, for whoever may open it now: every lesson route (page, media, files, saves) asks here."""
     access = lesson_access(user, slug, lesson_id)
     if not access.can_view:
         raise LessonLocked()
+    refuse_locked(access, section_locks(user, access.course, access.enrollment, access.rules))
     return access
+
+
+def released_quiz(user: User | None, course: Course, quiz: Quiz) -> None:
+    """SectionLocked when the quiz's section is still closed for this learner (taking and submitting)."""
+    if quiz.section_id is None:
+        return
+    enrollment = None if acts_for(user, course.instructor_id) else get_enrollment(user.id, course.id)
+    lock = section_locks(user, course, enrollment, course_rules(course.id, [quiz.section_id])).get(quiz.section_id)
+    if lock is not None:
+        raise SectionLocked(lock, course)
 
 
 @dataclass
@@ -333,11 +374,16 @@ class LessonPage:
     previous: Lesson | None
     next: Lesson | None
     captions: list[LessonCaption]
+    locks: dict[uuid.UUID, SectionLock]
 
 
 def open_lesson(user: User | None, slug: str, lesson_id: uuid.UUID) -> LessonPage:
     """Everything the lesson page shows; remembers the lesson as where the learner left off."""
-    access = viewable_lesson(user, slug, lesson_id)
+    access = lesson_access(user, slug, lesson_id)
+    if not access.can_view:
+        raise LessonLocked()
+    locks = section_locks(user, access.course, access.enrollment)
+    refuse_locked(access, locks)
     outline = course_outline(access.course.id)
     lessons = [item for section in outline for item in section.lessons if item.is_published]
     index = next(i for i, item in enumerate(lessons) if item.id == access.lesson.id)
@@ -356,7 +402,7 @@ def open_lesson(user: User | None, slug: str, lesson_id: uuid.UUID) -> LessonPag
                                        .order_by(LessonCaption.language)))
     return LessonPage(access, outline, completed_ids, position,
                       lessons[index - 1] if index > 0 else None,
-                      lessons[index + 1] if index + 1 < len(lessons) else None, captions)
+                      lessons[index + 1] if index + 1 < len(lessons) else None, captions, locks)
 
 
 def choose_captions(user: User, language: str | None) -> None:
@@ -378,17 +424,21 @@ MAX_TRANSCRIPT_HITS = 50
 
 def search_transcripts(user: User | None, course: Course, query: str) -> list[TranscriptHit]:
     """Captions lines of this course's lessons that contain ``query`` (any case), in curriculum order, from
-    the lessons this user may open: all ready lessons with full access, else the free previews."""
+    the lessons this user may open: all ready lessons with full access, else the free previews; never a
+    lesson of a section still closed to them (release conditions), free previews aside."""
     needle = " ".join(query.split()).lower()
     if not needle:
         return []
+    enrollment = get_enrollment(user.id, course.id) if user is not None and user.is_authenticated else None
+    closed = list(section_locks(user, course, enrollment))
     rows = db.session.execute(
         select(LessonCaption, Lesson)
         .join(Lesson, Lesson.id == LessonCaption.lesson_id)
         .join(Section, Section.id == Lesson.section_id)
         .where(LessonCaption.course_id == course.id, Lesson.is_ready,
                LessonCaption.search_text.contains(needle, autoescape=True),
-               *([] if has_access(user, course) else [Lesson.is_preview.is_(True)]))
+               *([] if has_access(user, course) else [Lesson.is_preview.is_(True)]),
+               *([or_(Lesson.is_preview.is_(True), Lesson.section_id.not_in(closed))] if closed else []))
         .order_by(Section.display_order, Lesson.display_order, LessonCaption.language)
     ).all()
     hits: list[TranscriptHit] = []
@@ -479,9 +529,38 @@ def lesson_resource(lesson: Lesson, resource_id: uuid.UUID) -> LessonResource:
 
 def downloadable_lesson(user: User | None, slug: str, lesson_id: uuid.UUID) -> LessonAccess:
     """Offline copies are for learners with full access, not preview visitors."""
-    access = lesson_access(user, slug, lesson_id)
+    access = viewable_lesson(user, slug, lesson_id)
     if not access.full_access:
         raise LessonLocked()
     if not access.lesson.download_key:
         raise LessonNotFound()
     return access
+
+
+# ---------------------------------------------------------------- the person's data (privacy calls these)
+
+def export_user_data(user: User) -> dict[str, list[dict]]:
+    enrolments = db.session.execute(
+        select(Enrollment, Course.title).join(Course, Course.id == Enrollment.course_id)
+        .where(Enrollment.student_id == user.id).order_by(Enrollment.created_at)).all()
+    progress_rows = db.session.execute(
+        select(VideoProgress, Lesson.title).join(Lesson, Lesson.id == VideoProgress.lesson_id)
+        .where(VideoProgress.student_id == user.id).order_by(VideoProgress.created_at)).all()
+    return {
+        "enrollments": [{"course": title, "status": e.status.value, "progress_percent": e.progress_percent,
+                         "enrolled_at": e.created_at, "last_activity_at": e.last_activity_at,
+                         "completed_at": e.completed_at} for e, title in enrolments],
+        "video_progress": [{"lesson": title, "watched_seconds": p.watched_seconds,
+                            "position_seconds": p.position_seconds, "completed": p.completed,
+                            "updated_at": p.updated_at} for p, title in progress_rows],
+    }
+
+
+def erase_user_data(user: User) -> None:
+    """Lesson progress goes. Enrolments stay (on the anonymised account): each payment points at its one."""
+    db.session.execute(delete(VideoProgress).where(VideoProgress.student_id == user.id))
+
+
+def enrolled_ids():
+    """A select of every account that ever enrolled."""
+    return select(Enrollment.student_id)

@@ -17,7 +17,7 @@ from mwanzo.auth.access import learner_key, login_required, verified_email_requi
 from mwanzo.certificates.services import certificate_for_enrollment, live_certificate
 from mwanzo.courses.models import Course, CourseStatus
 from mwanzo.extensions import db, limiter
-from mwanzo.learning import player, services
+from mwanzo.learning import player, release, services
 from mwanzo.media import captions as captions_rules
 from mwanzo.media import resources as resource_rules
 from mwanzo.media.delivery import media_url, playlist_response
@@ -76,6 +76,8 @@ def lesson_view(slug: str, lesson_id: uuid.UUID):
         page = services.open_lesson(current_user, slug, lesson_id)
     except services.LessonNotFound:
         abort(404)
+    except services.SectionLocked as locked:
+        return section_locked(locked)
     except services.LessonLocked:
         flash(_("Enrol in this course to open its lessons."), "info")
         return redirect(url_for("catalog.course_detail", slug=slug))
@@ -86,6 +88,7 @@ def lesson_view(slug: str, lesson_id: uuid.UUID):
                            chosen=player.default_quality(options, data_saver),
                            data_cost=lambda item: player.data_cost(item, data_saver), media_url=media_url,
                            quizzes=quizzes.quizzes_by_section(page.access.course.id), data_saver=data_saver,
+                           describe_lock=release.describe,
                            resources=resource_rules.lesson_resources(page.access.lesson.id),
                            **transcript_context(page.captions))
     db.session.commit()  # after rendering: committing expires the loaded curriculum
@@ -247,6 +250,7 @@ def learner_quiz(quiz_id: uuid.UUID) -> tuple[Course, Quiz]:
     course = db.session.get(Course, quiz.course_id)
     if not services.has_access(current_user, course):
         abort(403, _("Enrol in this course to take its quizzes."))
+    services.released_quiz(current_user, course, quiz)
     return course, quiz
 
 
@@ -283,7 +287,7 @@ def show_quiz(course: Course, quiz_id: uuid.UUID, status: int = 200):
 @login_required
 def attempt_start(quiz_id: uuid.UUID):
     course, quiz = learner_quiz(quiz_id)
-    if not quiz.questions:
+    if not quizzes.question_count(quiz):
         abort(409, _("This quiz has no questions yet."))
     services.credit_quiz_attempts(quiz, quizzes.settle_attempts(quiz, current_user))
     try:
@@ -311,7 +315,7 @@ def attempt_view(attempt_id: uuid.UUID):
 def answer_save(attempt_id: uuid.UUID, question_id: uuid.UUID):
     _course, quiz, attempt = own_attempt(attempt_id)
     try:
-        quizzes.save_answer(quiz, attempt, question_id, request.form.getlist(f"q-{question_id}"))
+        quizzes.save_answer(quiz, attempt, question_id, request.form.to_dict(flat=False))
     except quizzes.AttemptClosed:
         abort(409, _("Time is up for this attempt."))
     except quizzes.InvalidChoice:
@@ -324,9 +328,8 @@ def answer_save(attempt_id: uuid.UUID, question_id: uuid.UUID):
 @login_required
 def attempt_submit(attempt_id: uuid.UUID):
     _course, quiz, attempt = own_attempt(attempt_id)
-    choices = {key[2:]: request.form.getlist(key) for key in request.form if key.startswith("q-")}
     try:
-        services.credit_quiz_attempts(quiz, quizzes.submit_attempt(quiz, attempt, choices))
+        services.credit_quiz_attempts(quiz, quizzes.submit_attempt(quiz, attempt, request.form.to_dict(flat=False)))
     except quizzes.InvalidChoice:
         abort(422)
     db.session.commit()
@@ -351,6 +354,15 @@ def attempt_result(attempt_id: uuid.UUID):
 @bp.errorhandler(services.LessonNotFound)
 def lesson_not_found(error):
     return render_error(404)
+
+
+@bp.errorhandler(services.SectionLocked)
+def section_locked(error: services.SectionLocked):
+    """A lesson or quiz whose section has not opened yet: why, and when it opens (403)."""
+    reasons = release.describe(error.lock)
+    if is_htmx():
+        return render_error(403, " ".join(reasons))
+    return render_template("learning/section_locked.html", reasons=reasons, course=error.course), 403
 
 
 @bp.errorhandler(services.LessonLocked)

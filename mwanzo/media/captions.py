@@ -119,27 +119,52 @@ def to_webvtt(cues: list[Cue]) -> str:
     return "WEBVTT\n" + body
 
 
-def save_captions(lesson: Lesson, language: str, upload: BinaryIO) -> LessonCaption:
-    """Check and store one language's captions for a lesson, replacing what it had in that language.
-    The replaced file is deleted once this change has committed."""
+@dataclass
+class StoredCaptions:
+    """A checked captions file, stored as WebVTT, and its cues."""
+
+    key: str
+    bytes: int
+    cues: list[Cue]
+
+
+def store_captions(lesson: Lesson, language: str, upload: BinaryIO) -> StoredCaptions:
+    """Check one language's captions file for a lesson and store it (as WebVTT); no row changes yet."""
     if language not in LANGUAGES:
         raise InvalidCaptions(_("Choose the captions' language."))
     cues = parse(upload.read(MAX_CAPTION_BYTES + 1))
     vtt = to_webvtt(cues).encode()
-    key = f"lessons/{lesson.id}/captions/{language}-{uuid.uuid4().hex[:12]}.vtt"
+    key = f"{captions_prefix(lesson)}/{language}-{uuid.uuid4().hex[:12]}.vtt"
     get_storage().save(key, io.BytesIO(vtt), "text/vtt")
+    return StoredCaptions(key, len(vtt), cues)
+
+
+def stored_captions(key: str, size: int) -> StoredCaptions:
+    """A file store_captions wrote earlier (held for review), read back."""
+    with get_storage().open(key) as handle:
+        return StoredCaptions(key, size, parse(handle.read()))
+
+
+def apply_captions(lesson: Lesson, language: str, stored: StoredCaptions) -> LessonCaption:
+    """Make a stored file the lesson's captions in that language; the file it replaces is deleted once this
+    change has committed."""
     caption = db.session.scalar(select(LessonCaption).where(LessonCaption.lesson_id == lesson.id,
                                                             LessonCaption.language == language))
     if caption is None:
         caption = LessonCaption(lesson_id=lesson.id, course_id=lesson.course_id, language=language)
         db.session.add(caption)
-    else:
+    elif caption.key != stored.key:
         jobs.enqueue(delete_stored_files, caption.key)
-    caption.key, caption.bytes = key, len(vtt)
-    caption.cues = [[c.start_ms, c.end_ms, c.text] for c in cues]
-    caption.search_text = "\n".join(c.text for c in cues).lower()
+    caption.key, caption.bytes = stored.key, stored.bytes
+    caption.cues = [[c.start_ms, c.end_ms, c.text] for c in stored.cues]
+    caption.search_text = "\n".join(c.text for c in stored.cues).lower()
     db.session.flush()
     return caption
+
+
+def save_captions(lesson: Lesson, language: str, upload: BinaryIO) -> LessonCaption:
+    """Check, store and apply at once (a lesson not yet approved; studio.services decides which)."""
+    return apply_captions(lesson, language, store_captions(lesson, language, upload))
 
 
 def remove_captions(lesson: Lesson, language: str) -> bool:

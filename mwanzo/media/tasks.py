@@ -15,6 +15,7 @@ from mwanzo.courses.services import recompute_course_counters
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.jobs import job
+from mwanzo.jobs.tasks import delete_stored_files
 from mwanzo.media import services
 from mwanzo.storage import get_storage
 
@@ -67,7 +68,7 @@ def transcode_lesson(lesson_id: str) -> None:
     recompute_course_counters(lesson.course_id)
     db.session.commit()
     if previous:
-        get_storage().delete_prefix(previous)
+        delete_stored_files(previous)  # after the commit; kept if a duplicated course still plays it
 
 
 @job()  # on a timer: mwanzo/tasks.py SCHEDULE

@@ -9,7 +9,7 @@ from email.utils import make_msgid
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from mwanzo import jobs
@@ -137,3 +137,17 @@ def deliver(email_id) -> EmailStatus:
     email.last_error = None
     db.session.commit()
     return email.status
+
+
+# ---------------------------------------------------------------- the person's data (privacy calls these)
+
+def export_user_data(email: str | None) -> dict[str, list[dict]]:
+    sent = db.session.scalars(select(OutboundEmail).where(OutboundEmail.to_address == email)
+                              .order_by(OutboundEmail.created_at)) if email else []
+    return {"outbound_emails": [{"subject": m.subject, "to": m.to_address, "date": m.created_at,
+                                 "status": m.status.value} for m in sent]}
+
+
+def erase_user_data(email: str | None) -> None:
+    if email:
+        db.session.execute(delete(OutboundEmail).where(OutboundEmail.to_address == email))

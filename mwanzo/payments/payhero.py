@@ -5,12 +5,14 @@ Facts and uncertainties: /work/shared/reference/payhero.md. What this client ass
   into PAYHERO_API_USERNAME with no password is accepted too.
 - Success is any 2xx whose JSON says success and carries a `reference`; a 2xx with
   `success: false` is a rejection, its reason in `error_message` (or `message`/`error`).
-- A timeout is reported as such: the prompt may still reach the phone, so the caller never
-  pushes again by itself.
+- A timeout, or a connection dropped after the request went out, is reported as such (``timed_out``):
+  PayHero may have accepted it (the prompt may reach the phone, the withdrawal may be paid), so the caller
+  never sends it again by itself. Only a connection never made is a plain refusal.
 """
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import socket
 import urllib.error
@@ -188,6 +190,8 @@ class PayHeroClient:
             if isinstance(exc.reason, (TimeoutError, socket.timeout)):
                 raise TimeoutError(str(exc.reason)) from exc
             raise
+        except (ConnectionError, http.client.HTTPException) as exc:  # the request was sent, its answer lost
+            raise TimeoutError(f"PayHero dropped the connection before answering: {exc!r}") from exc
 
 
 def parse_json(raw: bytes) -> Any:

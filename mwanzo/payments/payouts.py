@@ -1,14 +1,23 @@
-"""Instructor payouts through PayHero's withdraw (B2C) API, handled like payments: an instructor asks for
-part of their balance, an admin approves, a job sends it once, PayHero's callback is stored raw and
-settled in a job after transaction-status confirms it. Every move is one conditional UPDATE
-(``_move``), so a retried job, a double click or duplicate callbacks pay nothing twice.
+"""Money sent out through PayHero's withdraw (B2C) API, handled like payments: an instructor's payout (they
+ask for part of their balance, an admin approves) or an approved refund going back to the learner's M-Pesa
+(``send_refund``). Either way one pipeline: a job sends it once, PayHero's callback is stored raw and
+settled in a job after transaction-status confirms it, and the reconciliation asks transaction-status about
+what stays SENT with no callback. A withdraw whose answer never came (a timeout, a dropped connection) has
+no PayHero reference: its callback is found by our external reference and, when it carries PayHero's
+reference, that is kept and confirmed the same way; otherwise (transaction-status takes only PayHero's
+reference) it waits on the admins' attention list, flagged at once by an unconfirmable callback or after
+ATTENTION_AFTER, and an admin settles it from the M-Pesa statement (``settle_unanswered``). Every move is
+one conditional UPDATE (``_move``), so a retried job, a double click, duplicate callbacks, a callback racing
+the reconciliation or an admin pay nothing twice.
 
 The balance is all-time net earnings (payments/earnings.py) less every payout not FAILED or REJECTED;
-a failed or rejected payout is therefore back in the balance at once."""
+a failed or rejected payout is therefore back in the balance at once. A refund transfer that failed is
+shown to admins, who send it again (``retry_refund``, a new external reference)."""
 from __future__ import annotations
 
 import secrets
 import uuid
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select, update
@@ -21,7 +30,7 @@ from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.payments import earnings, services
 from mwanzo.payments.callbacks import UnreadableCallback, is_zero, text
-from mwanzo.payments.models import Payout, PayoutEvent, PayoutStatus
+from mwanzo.payments.models import Payment, Payout, PayoutEvent, PayoutStatus, RefundRequest
 from mwanzo.payments.payhero import PushError, StatusUnavailable
 from mwanzo.urls import absolute_url
 
@@ -29,6 +38,10 @@ P = PayoutStatus
 HELD = (P.REQUESTED, P.APPROVED, P.SENT, P.PAID)
 MOVES = {P.APPROVED: (P.REQUESTED,), P.REJECTED: (P.REQUESTED,), P.SENT: (P.APPROVED,),
          P.PAID: (P.SENT,), P.FAILED: (P.SENT,)}
+# A payout still SENT this long after its last move, with no callback, is asked about by the reconciliation.
+CHECK_AFTER = timedelta(minutes=1)
+# A payout SENT with no PayHero reference this long (a callback would normally have come) goes to the admins.
+ATTENTION_AFTER = timedelta(minutes=30)
 
 
 class PayoutError(Exception):
@@ -58,8 +71,13 @@ def record_event(payout_id, kind: str, payload=None, note: str | None = None) ->
 
 def _move(payout: Payout, to: PayoutStatus, **values) -> bool:
     """The one way a payout changes status: True for the single caller that made the move."""
+    allowed = Payout.status.in_(MOVES[to])
+    if to == P.APPROVED:  # a failed refund transfer is sent again; an instructor asks anew instead
+        allowed |= (Payout.status == P.FAILED) & Payout.refund_request_id.is_not(None)
+    if to == P.PAID:  # money PayHero confirms it sent is paid, also where an admin had judged it failed
+        allowed |= (Payout.status == P.FAILED) & Payout.attention_since.is_not(None)
     moved = db.session.execute(
-        update(Payout).where(Payout.id == payout.id, Payout.status.in_(MOVES[to]))
+        update(Payout).where(Payout.id == payout.id, allowed)
         .values(status=to, updated_at=utcnow(), **values).execution_options(synchronize_session=False)
     ).rowcount == 1
     db.session.refresh(payout)
@@ -73,20 +91,56 @@ def request_payout(instructor: User, amount: Decimal, phone: str) -> Payout:
     if amount > balance(instructor.id):
         raise OverBalance()
     payout = Payout(instructor_id=instructor.id, amount=amount, phone_number=phone,
-                    external_reference=f"MWZP-{secrets.token_hex(6).upper()}")
+                    external_reference=new_reference("MWZP"))
     db.session.add(payout)
     db.session.flush()
     record(instructor, "payout.requested", payout, amount=amount, phone=phone)
     return payout
 
 
+def new_reference(prefix: str) -> str:
+    """A fresh external reference: PayHero's callback finds the transfer by it (unique in the table)."""
+    return f"{prefix}-{secrets.token_hex(6).upper()}"
+
+
+def enqueue_sending(payout: Payout) -> None:
+    from mwanzo.payments.tasks import send_payout
+
+    jobs.enqueue(send_payout, str(payout.id))
+
+
 def approve(payout: Payout, admin: User) -> None:
     if not _move(payout, P.APPROVED, decided_by_id=admin.id):
         raise AlreadyDecided()
     record(admin, "payout.approved", payout, amount=payout.amount)
-    from mwanzo.payments.tasks import send_payout
+    enqueue_sending(payout)
 
-    jobs.enqueue(send_payout, str(payout.id))
+
+def send_refund(refund: RefundRequest, payment: Payment, admin: User) -> Payout:
+    """The approved refund's money back to the M-Pesa number that paid, through the payouts' pipeline.
+    One transfer per request (a unique constraint): a second approval cannot send it twice."""
+    transfer = Payout(refund_request_id=refund.id, amount=payment.amount, phone_number=payment.phone_number,
+                      status=P.APPROVED, decided_by_id=admin.id, external_reference=new_reference("MWZR"))
+    db.session.add(transfer)
+    db.session.flush()
+    record(admin, "refund.transfer", ("payment", payment.id), amount=payment.amount, phone=payment.phone_number,
+           external_reference=transfer.external_reference)
+    enqueue_sending(transfer)
+    return transfer
+
+
+def retry_refund(transfer: Payout, admin: User) -> None:
+    """A failed refund transfer sent again under a new external reference (the failed one stays in the
+    timeline); only a FAILED refund transfer moves, once, however many admins press the button."""
+    previous = transfer.external_reference
+    if transfer.refund_request_id is None or not _move(
+            transfer, P.APPROVED, decided_by_id=admin.id, external_reference=new_reference("MWZR"),
+            provider_reference=None, result_desc=None, settled_at=None, attention_since=None):
+        raise AlreadyDecided()
+    record_event(transfer.id, "retried", payload={"previous_external_reference": previous}, note=admin.email)
+    record(admin, "refund.transfer_retried", transfer, amount=transfer.amount,
+           external_reference=transfer.external_reference)
+    enqueue_sending(transfer)
 
 
 def reject(payout: Payout, admin: User, note: str) -> None:
@@ -110,8 +164,9 @@ def start_sending(payout_id: uuid.UUID) -> dict | None:
 
 
 def withdraw(payout_id: uuid.UUID, values: dict) -> None:
-    """Call PayHero once. A refusal fails the payout (back in the balance); a timeout leaves it SENT: the
-    money may be on its way, and its callback settles it."""
+    """Call PayHero once. A refusal fails the payout (back in the balance); a timeout or a dropped connection
+    leaves it SENT with no PayHero reference: the money may be on its way; its callback (found by our external
+    reference) or an admin settles it (``verify``, ``settle_unanswered``)."""
     payout = db.session.get(Payout, payout_id)
     try:
         result = services.get_provider().withdraw(**values)
@@ -136,14 +191,23 @@ def _read(payload) -> tuple[str | None, str | None, bool]:
         is_zero(inner.get("ResultCode"))
 
 
+def find_payout(external: str | None, reference: str | None) -> Payout | None:
+    """By our external reference first (a payout whose withdraw went unanswered has no other), then PayHero's."""
+    for column, value in ((Payout.external_reference, external), (Payout.provider_reference, reference)):
+        if value:
+            payout = db.session.scalar(select(Payout).where(column == value))
+            if payout is not None:
+                return payout
+    return None
+
+
 def record_callback(payload: dict) -> PayoutEvent:
     """Keep the raw body first; settling runs in a job after commit."""
     try:
         external, reference, _ = _read(payload)
     except UnreadableCallback as exc:
         return record_event(None, "callback_unreadable", payload=payload, note=str(exc))
-    payout = db.session.scalar(select(Payout).where(
-        (Payout.external_reference == external) | (Payout.provider_reference == reference)))
+    payout = find_payout(external, reference)
     event = record_event(payout.id if payout else None, "callback", payload=payload,
                          note=None if payout else "no payout with this reference")
     if payout is not None:
@@ -158,22 +222,123 @@ def settle_callback(event_id) -> None:
     event = db.session.get(PayoutEvent, uuid.UUID(str(event_id)))
     if event is None or event.payout_id is None or event.kind != "callback":
         return
-    payout = db.session.scalar(select(Payout).where(Payout.id == event.payout_id).with_for_update()
-                               .execution_options(populate_existing=True))
-    if payout.status != P.SENT or not payout.provider_reference:
-        record_event(payout.id, "ignored", note=f"callback for a payout already {payout.status}")
+    verify(event.payout_id, "callback", callback_reference=_read(event.payload)[1])
+
+
+def due_for_check(now: datetime) -> list[uuid.UUID]:
+    """SENT payouts no callback settled: sent at least CHECK_AFTER ago, with PayHero's reference to ask about
+    (an unanswered withdraw has none: ``flag_unanswered`` hands it to the admins)."""
+    return list(db.session.scalars(
+        select(Payout.id).where(Payout.status == P.SENT, Payout.provider_reference.is_not(None),
+                                Payout.updated_at <= now - CHECK_AFTER).order_by(Payout.updated_at).limit(200)))
+
+
+def flag_unanswered(now: datetime) -> int:
+    """SENT payouts with no PayHero reference ATTENTION_AFTER after they were sent, onto the admins' list."""
+    return db.session.execute(
+        update(Payout).where(Payout.status == P.SENT, Payout.provider_reference.is_(None),
+                             Payout.attention_since.is_(None), Payout.updated_at <= now - ATTENTION_AFTER)
+        .values(attention_since=now).execution_options(synchronize_session=False)).rowcount
+
+
+def lock(payout_id: uuid.UUID) -> Payout | None:
+    return db.session.scalar(select(Payout).where(Payout.id == payout_id).with_for_update()
+                             .execution_options(populate_existing=True))
+
+
+def verify(payout_id: uuid.UUID, why: str, callback_reference: str | None = None) -> None:
+    """Ask transaction-status about a SENT payout and settle it by the answer: PAID or FAILED once, whether a
+    callback's job or the reconciliation asks (the row is locked, the move is conditional). A payout whose
+    withdraw went unanswered is asked about by the PayHero reference its callback carries, kept once
+    transaction-status knows it; a callback without one (or with one PayHero does not know) cannot be
+    confirmed, so the payout goes to the admins."""
+    payout = lock(payout_id)
+    if not (payout.status == P.SENT or admin_failed(payout) and callback_reference):
+        record_event(payout.id, "ignored", note=f"{why} for a payout already {payout.status}")
         return
+    reference = payout.provider_reference or callback_reference
+    if not reference:
+        return needs_admin(payout, f"{why} without PayHero's reference")
+    if not payout.provider_reference and reference_taken(reference):
+        return needs_admin(payout, f"the {why} gave the reference {reference} of another transfer or payment")
     try:
-        status = services.get_provider().transaction_status(payout.provider_reference)
+        status = services.get_provider().transaction_status(reference)
     except StatusUnavailable as exc:
         record_event(payout.id, "status_query", note=str(exc)[:500])
+        if not payout.provider_reference:
+            needs_admin(payout, f"PayHero does not confirm the reference {reference} the {why} gave")
         return
     record_event(payout.id, "status_query", payload=status.raw, note=status.status)
+    payout.provider_reference = reference
     if status.status == "SUCCESS":
-        _move(payout, P.PAID, transaction_id=status.receipt, settled_at=utcnow())
+        mark_paid(payout, status.receipt)
     elif status.status == "FAILED":
         _move(payout, P.FAILED, result_desc=status.description or "PayHero reported the payout failed.",
               settled_at=utcnow())
+    else:  # no outcome yet: the reconciliation asks again CHECK_AFTER from now, not at every tick
+        payout.updated_at = utcnow()
+
+
+def admin_failed(payout: Payout) -> bool:
+    """Failed by an admin's reading of the statement while PayHero never answered: PayHero's later word that it
+    paid is still believed (PAID, out of the balance again), so the money is not sent a second time."""
+    return payout.status == P.FAILED and payout.attention_since is not None
+
+
+def reference_taken(reference: str) -> bool:
+    """A callback naming another transaction's reference must not settle this payout by that one's outcome."""
+    return any(db.session.scalar(select(model.id).where(model.provider_reference == reference).limit(1))
+               for model in (Payout, Payment))
+
+
+def needs_admin(payout: Payout, why: str) -> None:
+    payout.attention_since = payout.attention_since or utcnow()
+    record_event(payout.id, "unconfirmable", note=f"{why}: an admin settles it from the M-Pesa statement")
+
+
+def mark_paid(payout: Payout, receipt: str | None) -> bool:
+    """SENT → PAID once; a refund's transfer also marks the refund sent."""
+    if not _move(payout, P.PAID, transaction_id=receipt, settled_at=utcnow()):
+        return False
+    if payout.refund_request_id:
+        db.session.execute(update(RefundRequest).where(RefundRequest.id == payout.refund_request_id,
+                                                       RefundRequest.sent_at.is_(None))
+                           .values(sent_at=utcnow(), updated_at=utcnow())
+                           .execution_options(synchronize_session=False))
+    return True
+
+
+def settle_unanswered(payout_id: uuid.UUID, admin: User, outcome: str, receipt: str | None, note: str) -> Payout:
+    """An admin's answer, from the M-Pesa statement, for a payout on the attention list: "paid" (with the
+    M-Pesa receipt) or "failed" (back in the balance; a refund's transfer may be sent again). Once: a second
+    answer, or one after a callback settled it, raises services.AlreadySettled and changes nothing."""
+    payout = lock(payout_id)
+    if payout is None or payout.status != P.SENT or payout.attention_since is None:
+        raise services.AlreadySettled()
+    if outcome == "paid":
+        if db.session.scalar(select(Payout.id).where(Payout.transaction_id == receipt)) is not None:
+            raise services.ReceiptInUse()
+        moved = mark_paid(payout, receipt)
+    else:
+        moved = _move(payout, P.FAILED, result_desc=note, settled_at=utcnow())
+    if not moved:
+        raise services.AlreadySettled()
+    record_event(payout.id, "operator", payload={"by": admin.email, "outcome": outcome, "receipt": receipt}, note=note)
+    record(admin, f"payout.settled_{outcome}", payout, amount=payout.amount, receipt=receipt, note=note)
+    return payout
+
+
+def unanswered_payouts(limit: int = 200) -> list[Payout]:
+    """Payouts and refund transfers waiting for an admin's answer, oldest first."""
+    return list(db.session.scalars(
+        select(Payout).where(Payout.status == P.SENT, Payout.attention_since.is_not(None))
+        .options(joinedload(Payout.instructor), joinedload(Payout.refund_request).joinedload(RefundRequest.student))
+        .order_by(Payout.attention_since).limit(limit)))
+
+
+def timeline(payout_id: uuid.UUID) -> list[PayoutEvent]:
+    return list(db.session.scalars(select(PayoutEvent).where(PayoutEvent.payout_id == payout_id)
+                                   .order_by(PayoutEvent.created_at)))
 
 
 def instructor_payouts(instructor_id: uuid.UUID) -> list[Payout]:
@@ -182,5 +347,21 @@ def instructor_payouts(instructor_id: uuid.UUID) -> list[Payout]:
 
 
 def admin_payouts(limit: int = 200) -> list[Payout]:
-    return list(db.session.scalars(select(Payout).options(joinedload(Payout.instructor))
+    """Instructors' payouts (refund transfers are shown with their refunds)."""
+    return list(db.session.scalars(select(Payout).where(Payout.instructor_id.is_not(None))
+                                   .options(joinedload(Payout.instructor))
                                    .order_by(Payout.created_at.desc()).limit(limit)))
+
+
+def refund_transfers(limit: int = 200) -> list[Payout]:
+    """Approved refunds whose money PayHero has not yet confirmed back on the learner's M-Pesa, failed first."""
+    return list(db.session.scalars(
+        select(Payout).join(RefundRequest, RefundRequest.id == Payout.refund_request_id)
+        .where(Payout.status != P.PAID)
+        .options(joinedload(Payout.refund_request).joinedload(RefundRequest.student),
+                 joinedload(Payout.refund_request).joinedload(RefundRequest.payment).joinedload(Payment.course))
+        .order_by((Payout.status == P.FAILED).desc(), Payout.created_at).limit(limit)))
+
+
+def refund_transfer(refund_id: uuid.UUID) -> Payout | None:
+    return db.session.scalar(select(Payout).where(Payout.refund_request_id == refund_id))

@@ -39,7 +39,8 @@ from mwanzo.learning import services as learning
 from mwanzo.learning.models import Enrollment
 from mwanzo.payments import coupons
 from mwanzo.payments.callbacks import CallbackData, UnreadableCallback, parse_callback
-from mwanzo.payments.models import Attention, Payment, PaymentEvent, PaymentStatus
+from mwanzo.payments.models import (Attention, Coupon, CouponRedemption, Payment, PaymentEvent, PaymentStatus,
+                                    Payout, PayoutStatus, RefundRequest)
 from mwanzo.payments.payhero import PayHeroClient, Provider, PushError, StatusResult, StatusUnavailable
 from mwanzo.sms.services import send_sms
 from mwanzo.urls import absolute_url
@@ -556,3 +557,73 @@ def status_message(payment: Payment) -> str:
         return _("The amount M-Pesa reported does not match the course price, so we could not give access. "
                  "Our team will review it and contact you.")
     return _("The payment did not go through: %(reason)s", reason=payment.result_desc or _("unknown error"))
+
+
+# ---------------------------------------------------------------- the person's data (privacy calls these)
+
+def has_payment_being_settled(user: User) -> bool:
+    """Any payment of theirs, or refund on its way back to their M-Pesa, still in flight: erasing now could
+    lose money (a refund transfer needs the phone it is sent to)."""
+    paying = select(Payment.id).where(Payment.student_id == user.id, Payment.status.in_(IN_FLIGHT))
+    refunding = select(Payout.id).join(RefundRequest, RefundRequest.id == Payout.refund_request_id).where(
+        RefundRequest.student_id == user.id,
+        Payout.status.in_((PayoutStatus.REQUESTED, PayoutStatus.APPROVED, PayoutStatus.SENT)))
+    return db.session.scalar(paying.union_all(refunding).limit(1)) is not None
+
+
+def refund_transfers(user: User):
+    """A select of the transfers that sent their refunds back to them."""
+    return select(Payout).join(RefundRequest, RefundRequest.id == Payout.refund_request_id).where(
+        RefundRequest.student_id == user.id)
+
+
+def export_user_data(user: User) -> dict[str, list[dict]]:
+    payments = db.session.execute(
+        select(Payment, Course.title).join(Course, Course.id == Payment.course_id)
+        .where(Payment.student_id == user.id).order_by(Payment.created_at)).all()
+    redemptions = db.session.execute(
+        select(CouponRedemption, Coupon.code).join(Coupon, Coupon.id == CouponRedemption.coupon_id)
+        .where(CouponRedemption.student_id == user.id).order_by(CouponRedemption.created_at)).all()
+    refunds = db.session.scalars(select(RefundRequest).where(RefundRequest.student_id == user.id)
+                                 .order_by(RefundRequest.created_at))
+    return {
+        "payments": [{"course": title, "amount_kes": p.amount, "status": p.status.value, "phone": p.phone_number,
+                      "mpesa_receipt": p.mpesa_receipt, "date": p.created_at} for p, title in payments],
+        "coupon_redemptions": [{"coupon": code, "amount_off_kes": r.amount_off, "date": r.created_at}
+                               for r, code in redemptions],
+        "refund_requests": [{"payment_id": r.payment_id, "reason": r.reason, "status": r.status.value,
+                             "decision_note": r.decision_note, "date": r.created_at} for r in refunds],
+        "payouts": [{"refund_amount_kes": t.amount, "to_phone": t.phone_number, "status": t.status.value,
+                     "mpesa_transaction": t.transaction_id, "date": t.created_at}
+                    for t in db.session.scalars(refund_transfers(user).order_by(Payout.created_at))],
+    }
+
+
+def erase_user_data(user: User) -> None:
+    """What the law requires stays (the Tax Procedures Act keeps records five years): each payment's amount,
+    date, status, course and M-Pesa receipt, coupon discounts and refund decisions, on the anonymised
+    account, and each refund's transfer. The payer's phone (on payments and refund transfers), the raw M-Pesa
+    callbacks and the words of a refund request go."""
+    payment_ids = select(Payment.id).where(Payment.student_id == user.id).scalar_subquery()
+    db.session.execute(update(PaymentEvent).where(PaymentEvent.payment_id.in_(payment_ids)).values(payload=None))
+    db.session.execute(update(Payment).where(Payment.student_id == user.id).values(phone_number=""))
+    db.session.execute(update(RefundRequest).where(RefundRequest.student_id == user.id).values(reason=""))
+    transfers = refund_transfers(user).with_only_columns(Payout.id).scalar_subquery()
+    db.session.execute(update(Payout).where(Payout.id.in_(transfers)).values(phone_number=""))
+
+
+FINAL_PAYMENTS = (PaymentStatus.SUCCESS, PaymentStatus.FAILED, PaymentStatus.CANCELLED, PaymentStatus.EXPIRED,
+                  PaymentStatus.REFUNDED, PaymentStatus.PUSH_FAILED)
+
+
+def payer_ids():
+    """A select of every account that ever started a payment."""
+    return select(Payment.student_id)
+
+
+def clear_settled_callbacks(received_before) -> int:
+    """The raw M-Pesa callbacks of payments settled and not awaiting an operator; the payment keeps its facts."""
+    settled = select(Payment.id).where(Payment.status.in_(FINAL_PAYMENTS), Payment.attention.is_(None))
+    return db.session.execute(update(PaymentEvent).where(
+        PaymentEvent.created_at < received_before, PaymentEvent.payload.is_not(None),
+        PaymentEvent.payment_id.in_(settled)).values(payload=None)).rowcount

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from mwanzo import jobs
@@ -143,3 +143,32 @@ def record_delivery_report(form: Mapping[str, str], raw: str) -> SmsDeliveryRepo
     else:
         db.session.execute(row.where(OutboundSms.status == S.ACCEPTED).values(delivery_status=status))
     return report
+
+
+def recent_messages(_criteria: dict | None = None):
+    """Every text message, newest first: the admins' view of what went out and what became of it."""
+    return select(OutboundSms).order_by(OutboundSms.created_at.desc(), OutboundSms.id)
+
+
+# ---------------------------------------------------------------- the person's data (privacy calls these)
+
+def export_user_data(phone: str | None) -> dict[str, list[dict]]:
+    sent = db.session.scalars(select(OutboundSms).where(OutboundSms.to_phone == phone)
+                              .order_by(OutboundSms.created_at)) if phone else []
+    return {"outbound_sms": [{"text": m.body, "to": m.to_phone, "date": m.created_at, "status": m.status.value}
+                             for m in sent]}
+
+
+def erase_user_data(phone: str | None) -> None:
+    """The texts and their delivery reports (which repeat the number)."""
+    if not phone:
+        return
+    sent = select(OutboundSms.provider_message_id).where(OutboundSms.to_phone == phone).scalar_subquery()
+    db.session.execute(delete(SmsDeliveryReport).where(SmsDeliveryReport.provider_message_id.in_(sent)))
+    db.session.execute(delete(OutboundSms).where(OutboundSms.to_phone == phone))
+
+
+def clear_report_bodies(received_before) -> int:
+    """The raw body of delivery reports (it repeats the number); the status they set stays on the message."""
+    return db.session.execute(update(SmsDeliveryReport).where(
+        SmsDeliveryReport.received_at < received_before, SmsDeliveryReport.raw.is_not(None)).values(raw=None)).rowcount

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DecimalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
@@ -99,3 +99,19 @@ class CourseFilterForm(ListForm):
 
 class RosterFilterForm(ListForm):
     stuck = BooleanField(_l("Only learners stuck for 7 days"))
+
+
+class CourseImportForm(FlaskForm):
+    archive = FileField(_l("Course archive (.zip exported from Mwanzo)"),
+                        validators=[FileRequired(_l("Choose the archive to import.")),
+                                    FileAllowed(["zip"], _l("Choose a .zip archive exported from Mwanzo."))])
+
+
+class SectionReleaseForm(FlaskForm):
+    """A section's release conditions; the choices (earlier sections, the course's quizzes) are set per section."""
+
+    after_section = SelectField(_l("Open after finishing the section"), validators=[Optional()])
+    quiz = SelectField(_l("Open after passing the quiz"), validators=[Optional()])
+    days_after_enrolment = IntegerField(
+        _l("Open this many days after the learner enrols (drip)"),
+        validators=[Optional(), NumberRange(min=0, max=3650, message=_l("Enter a number of days from 0 to 3650."))])

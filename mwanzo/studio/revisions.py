@@ -13,9 +13,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from mwanzo.courses.models import Course, CourseRevision
+from mwanzo.courses.models import Course, CourseRevision, LessonCaption
 from mwanzo.courses.revisions import HELD_LESSON_FIELDS, HELD_QUIZ_FIELDS, is_new, is_new_question, question_values
 from mwanzo.extensions import db
+from mwanzo.media import captions
 from mwanzo.quizzes.models import Question, Quiz
 
 LABELS = {
@@ -24,6 +25,8 @@ LABELS = {
     "kind": _l("Kind"), "body_markdown": _l("Text"), "duration_seconds": _l("Reading time in seconds"),
     "instructions": _l("Instructions"), "text": _l("Question"), "points": _l("Points"),
     "explanation": _l("Explanation"), "answers": _l("Answers ([x] marks a correct one)"),
+    "numeric_answer": _l("Numeric answer"), "numeric_tolerance": _l("Tolerance"),
+    "captions": _l("Captions, one line each"),
 }
 
 
@@ -48,7 +51,8 @@ class ItemChanges:
 
 def _text(value) -> str:
     if isinstance(value, list) and value and isinstance(value[0], dict):  # a question's answers
-        return "\n".join(f"[{'x' if answer['is_correct'] else ' '}] {answer['text']}" for answer in value)
+        return "\n".join(f"[{'x' if answer['is_correct'] else ' '}] {answer['text']}"
+                         + (f" → {answer['match_text']}" if answer.get("match_text") else "") for answer in value)
     if isinstance(value, list):
         return "\n".join(str(item) for item in value)
     return "" if value is None else str(value)
@@ -89,14 +93,37 @@ def revision_diff(revision: CourseRevision, course: Course) -> list[ItemChanges]
             items.append(ItemChanges(str(_l("New lesson")), lesson.title, [
                 _field_change(name, None, getattr(lesson, name)) for name in HELD_LESSON_FIELDS
                 if getattr(lesson, name) not in (None, "", 0)]))
+    items.extend(_captions_diff(changes, lessons))
     items.extend(_quiz_diff(changes, course.id))
     return items
 
 
+def _captions_diff(changes: dict, lessons: dict) -> list[ItemChanges]:
+    """Held captions: the words of the approved captions against the new file's, line by line."""
+    held = {(lesson_id, language): stored for lesson_id, languages in changes.get("captions", {}).items()
+            for language, stored in languages.items() if lesson_id in lessons}
+    if not held:
+        return []
+    live = {(str(c.lesson_id), c.language): c for c in db.session.scalars(
+        select(LessonCaption).where(LessonCaption.lesson_id.in_([uuid.UUID(i) for i, _ in held])))}
+    items = []
+    for (lesson_id, language), stored in held.items():
+        old = live.get((lesson_id, language))
+        new = captions.stored_captions(stored["key"], stored["bytes"])
+        items.append(ItemChanges(str(_l("Captions (%(language)s)", language=captions.LANGUAGES[language])),
+                                 lessons[lesson_id].title,
+                                 [_field_change("captions", [cue[2] for cue in old.cues] if old else None,
+                                                [cue.text for cue in new.cues])]))
+    return items
+
+
 def _quiz_diff(changes: dict, course_id: uuid.UUID) -> list[ItemChanges]:
+    """The quizzes' held words, then their questions' and the question bank's."""
     quizzes = list(db.session.scalars(select(Quiz).where(Quiz.course_id == course_id)
                                       .order_by(Quiz.display_order, Quiz.created_at)
                                       .options(selectinload(Quiz.questions).selectinload(Question.answers))))
+    bank = list(db.session.scalars(select(Question).where(Question.course_id == course_id, Question.quiz_id.is_(None))
+                                   .order_by(Question.display_order).options(selectinload(Question.answers))))
     items = []
     for quiz in quizzes:
         if is_new(changes, "new_quizzes", quiz.id):
@@ -106,15 +133,22 @@ def _quiz_diff(changes: dict, course_id: uuid.UUID) -> list[ItemChanges]:
             items.append(ItemChanges(str(_l("Quiz")), quiz.title, [
                 _field_change(name, getattr(quiz, name), value)
                 for name, value in changes["quizzes"][str(quiz.id)].items()]))
-        for question in quiz.questions:
-            live = question_values(question)
-            if is_new_question(changes, question):
-                items.append(ItemChanges(str(_l("New question")), quiz.title, [
-                    _field_change(name, None, value) for name, value in live.items() if value]))
-            elif str(question.id) in changes.get("questions", {}):
-                items.append(ItemChanges(str(_l("Question")), quiz.title, [
-                    _field_change(name, live[name], value)
-                    for name, value in changes["questions"][str(question.id)].items()]))
+        items.extend(_question_diff(changes, quiz.questions, quiz.title))
+    items.extend(_question_diff(changes, bank, str(_l("Question bank"))))
+    return items
+
+
+def _question_diff(changes: dict, questions: list[Question], where: str) -> list[ItemChanges]:
+    items = []
+    for question in questions:
+        live = question_values(question)
+        if is_new_question(changes, question):
+            items.append(ItemChanges(str(_l("New question")), where, [
+                _field_change(name, None, value) for name, value in live.items() if value]))
+        elif str(question.id) in changes.get("questions", {}):
+            items.append(ItemChanges(str(_l("Question")), where, [
+                _field_change(name, live[name], value)
+                for name, value in changes["questions"][str(question.id)].items()]))
     return items
 
 

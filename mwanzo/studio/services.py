@@ -250,6 +250,50 @@ def delete_lesson(lesson: Lesson) -> None:
     _delete_after_commit(prefixes)
 
 
+def holds_for_review(lesson: Lesson) -> Course | None:
+    """The live course when a change to this approved lesson's words must wait for review, else None."""
+    course = db.session.get(Course, lesson.course_id)
+    if revisions.is_live(course) and not revisions.is_new(revisions.draft_changes(course.id), "new_lessons",
+                                                          lesson.id):
+        return course
+    return None
+
+
+def upload_captions(lesson: Lesson, language: str, upload, author: User) -> bool:
+    """An instructor's captions file. Held for review on an approved lesson of a published course (learners
+    keep the approved captions and transcript meanwhile; True), applied at once otherwise."""
+    stored = captions.store_captions(lesson, language, upload)
+    course = holds_for_review(lesson)
+    if course is None:
+        captions.apply_captions(lesson, language, stored)
+        return False
+    if replaced := revisions.hold_captions(course, lesson, author, language, {"key": stored.key,
+                                                                              "bytes": stored.bytes}):
+        jobs.enqueue(delete_stored_files, replaced)
+    return True
+
+
+def remove_lesson_captions(lesson: Lesson, language: str, author: User) -> bool:
+    """Removing applies at once (as deleting a lesson does), the held captions in that language included."""
+    held = revisions.held_captions(lesson.course_id, lesson.id).get(language)
+    if held:
+        revisions.hold_captions(db.session.get(Course, lesson.course_id), lesson, author, language, None)
+        jobs.enqueue(delete_stored_files, held["key"])
+    return captions.remove_captions(lesson, language) or bool(held)
+
+
+def apply_approved_captions(course_id: uuid.UUID, changes: dict) -> None:
+    """An approved revision's captions become their lessons' captions (lessons deleted meanwhile: skipped)."""
+    held = changes.get("captions", {})
+    lessons = {str(lesson.id): lesson for lesson in db.session.scalars(
+        select(Lesson).where(Lesson.course_id == course_id, Lesson.id.in_([uuid.UUID(i) for i in held])))}
+    for lesson_id, languages in held.items():
+        for language, stored in languages.items():
+            if lesson_id in lessons:
+                captions.apply_captions(lessons[lesson_id], language,
+                                        captions.stored_captions(stored["key"], stored["bytes"]))
+
+
 def lesson_captions(lesson: Lesson) -> list:
     return list(db.session.scalars(select(LessonCaption).where(LessonCaption.lesson_id == lesson.id)
                                    .order_by(LessonCaption.language)))
@@ -446,6 +490,7 @@ def approve_revision(revision_id: uuid.UUID, version: int, admin: User) -> Cours
         if lesson_id in lessons:
             lessons[lesson_id].is_published = visible
     quiz_services.apply_approved(course.id, changes)
+    apply_approved_captions(course.id, changes)
     recompute_course_counters(course.id)
     record(admin, "course_revision.approved", revision, course_id=course.id, title=course.title)
     _tell_instructor(course, "course_changes_approved", True,

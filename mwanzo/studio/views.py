@@ -42,6 +42,8 @@ def allow_large_video_uploads(state) -> None:
     def allow() -> None:
         if request.endpoint == "studio.video_upload":
             request.max_content_length = state.app.config["MAX_VIDEO_BYTES"] + 1024 * 1024
+        elif request.endpoint == "studio.course_import":
+            request.max_content_length = state.app.config["MAX_COURSE_ARCHIVE_BYTES"] + 1024 * 1024
 
     state.app.before_request_funcs.setdefault(None, []).insert(0, allow)
 
@@ -253,6 +255,7 @@ def lesson_page(lesson, form, status: int = 200, upload_error: str | None = None
                            upload_form=VideoUploadForm(), upload=uploads.upload_settings(lesson),
                            upload_error=upload_error, captions_form=captions_form or CaptionsForm(),
                            captions=services.lesson_captions(lesson), languages=captions.LANGUAGES,
+                           held_captions=revisions.held_captions(lesson.course_id, lesson.id),
                            remove_form=ConfirmForm(), resource_form=resource_form or ResourceForm(),
                            resources=resources.lesson_resources(lesson.id)), status
 
@@ -282,15 +285,16 @@ def lesson_edit(lesson_id: uuid.UUID):
 
 
 def attach_and_show(lesson, form, attach, refused: type[Exception], saved: str, anchor: str, form_name: str):
-    """A file for the lesson from a valid form; a file the rules refuse becomes the file field's error."""
+    """A file for the lesson from a valid form; a file the rules refuse becomes the file field's error.
+    ``saved`` is the message, or makes it from what ``attach`` returned."""
     if form.validate_on_submit():
         try:
-            attach()
+            attached = attach()
         except refused as exc:
             form.file.errors.append(str(exc))
         else:
             db.session.commit()
-            flash(saved, "success")
+            flash(saved(attached) if callable(saved) else saved, "success")
             return redirect(url_for("studio.lesson_edit", lesson_id=lesson.id, _anchor=anchor))
     return lesson_page(lesson, LessonForm(obj=lesson, formdata=None), 422, **{form_name: form})
 
@@ -309,15 +313,19 @@ def detach_and_show(lesson, detach, removed: str, anchor: str):
 def captions_upload(lesson_id: uuid.UUID):
     """One language's captions (WebVTT, or SRT converted); a bad file is a field error naming the line."""
     lesson, form = owned_lesson(lesson_id), CaptionsForm()
-    return attach_and_show(lesson, form, lambda: captions.save_captions(lesson, form.language.data,
-                                                                       form.file.data.stream),
-                           captions.InvalidCaptions, _("Captions saved."), "captions-heading", "captions_form")
+    return attach_and_show(lesson, form, lambda: services.upload_captions(lesson, form.language.data,
+                                                                         form.file.data.stream, current_user),
+                           captions.InvalidCaptions,
+                           lambda held: _("Saved. Your captions wait for an admin's review; learners keep the "
+                                          "approved captions until then.") if held else _("Captions saved."),
+                           "captions-heading", "captions_form")
 
 
 @bp.post("/studio/lessons/<uuid:lesson_id>/captions/<language>/delete")
 def captions_delete(lesson_id: uuid.UUID, language: str):
     lesson = owned_lesson(lesson_id)
-    return detach_and_show(lesson, lambda: captions.remove_captions(lesson, language), _("Captions removed."),
+    return detach_and_show(lesson, lambda: services.remove_lesson_captions(lesson, language, current_user),
+                           _("Captions removed."),
                            "captions-heading")
 
 
@@ -468,4 +476,4 @@ def course_badge(status: CourseStatus) -> tuple[str, str]:
 
 
 # The workspace's other pages join this blueprint, under the guard above.
-from mwanzo.studio import analytics, coupons, earnings, quizzes, roster, talk  # noqa: E402,F401
+from mwanzo.studio import analytics, coupons, earnings, quizzes, releases, reuse, roster, talk  # noqa: E402,F401

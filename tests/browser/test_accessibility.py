@@ -6,6 +6,9 @@ from decimal import Decimal
 import pytest
 
 from mwanzo.auth.models import Role
+from mwanzo.careers import contacts
+from mwanzo.careers import services as careers
+from mwanzo.extensions import db
 from mwanzo.learning.models import EnrollmentStatus
 from mwanzo.payments.models import PaymentStatus
 from tests.browser.helpers import axe_violations
@@ -37,16 +40,22 @@ def test_main_pages_of_every_role_have_no_wcag_violations(new_page, make, locale
     make.certificate(learner)
     employer = make.user(role=Role.EMPLOYER, email="ajira@example.com", locale=lang)
     job = make.job(employer)
+    careers.request_verification(careers.save_profile(employer, "Ajira Bora Ltd", None, None, None), "PVT-1",
+                                 "Plot 4, Moi Avenue, Mombasa")
+    learner.show_to_employers = True
+    contacts.send_request(employer, learner, "Habari, tuna kazi ya karani Mombasa. Tuzungumze?")
+    db.session.commit()
     admin = make.user(role=Role.ADMIN, email="msimamizi@example.com", locale=lang)
 
     pages = {
         None: ["/", "/courses", f"/courses/{course.slug}", "/jobs", f"/jobs/{job.id}", "/login", "/register",
                "/verify"],
         learner.email: ["/dashboard", f"/learn/{course.slug}/lessons/{lesson.id}", "/payments", "/certificates",
-                        "/profile", "/applications"],
+                        "/profile", "/applications", "/contact-requests"],
         instructor.email: ["/studio/", f"/studio/courses/{course.id}", "/instructor/analytics/"],
-        employer.email: ["/employer/jobs", "/employer/jobs/new", "/employer/candidates"],
-        admin.email: ["/admin/", "/admin/users", "/admin/payments", "/admin/courses"],
+        employer.email: ["/employer/jobs", "/employer/jobs/new", "/employer/candidates", "/employer/contacts",
+                         "/employer/verification", f"/employer/jobs/{job.id}/delete"],
+        admin.email: ["/admin/", "/admin/users", "/admin/payments", "/admin/courses", "/admin/employers"],
     }
     problems = {}
     for email, paths in pages.items():

@@ -109,7 +109,7 @@ def test_course_page_query_count_does_not_grow_with_sections_lessons_and_reviews
         with count_queries() as queries:  # again: the shared parts come from the cache
             assert client.get(f"/courses/{course.slug}").status_code == 200
         warm.append(len(queries))
-    assert counts[0] == counts[1] <= 9, counts
+    assert counts[0] == counts[1] <= 10, counts  # 10: the sections' release conditions are one of them
     assert warm[0] == warm[1] <= 3, warm  # the visitor's own: who they are, unread notices, enrolment and review
 
 

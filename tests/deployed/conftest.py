@@ -5,7 +5,9 @@ The session fixture ``deployment`` brings up, once per test run, everything on l
 - its own PostgreSQL database (created on the machine's server, next to TEST_DATABASE_URL's) and its own
   ``redis-server`` (never the machine's shared Redis, so drills may stop or flush it);
 - the outside world: an SMTP server that requires STARTTLS (aiosmtpd, self-signed certificate trusted through
-  SMTP_CA_FILE), the local PayHero (tests/payments/fake_payhero.py, in a thread) and moto's S3 server;
+  SMTP_CA_FILE), the local PayHero (tests/payments/fake_payhero.py, in a thread), the local Africa's Talking
+  (tests/sms/fake_africastalking.py, in a thread; its delivery reports are posted back through nginx) and
+  moto's S3 server;
 - the Procfile: ``release`` is run once, then every other process (web = gunicorn, worker, and whatever is
   added later, such as a scheduler) is started from the Procfile's own command line, with MWANZO_ENV=production;
 - nginx (Debian's /usr/sbin/nginx, not daemonised, config written into the run's temp folder) terminating TLS
@@ -18,7 +20,8 @@ Adding a scenario:
 2. Drive the product over HTTPS at ``deployment.url``. Seed or inspect rows inside
    ``with deployment.app_context():`` (an app bound to the deployed database; the factories work there).
 3. The outside world: ``deployment.inbox`` (emails received, ``deployment.wait_for_email``),
-   ``deployment.payhero`` (answer a payment prompt), ``deployment.s3`` (a boto3 client of the bucket).
+   ``deployment.payhero`` (answer a payment prompt), ``deployment.africastalking`` (texts sent, ``.sent()``),
+   ``deployment.s3`` (a boto3 client of the bucket).
 4. Processes are ``deployment.processes[name]`` (Popen) with their output in ``deployment.log(name)``;
    ``deployment.restart(name)`` stops and starts one with the settings it had (fault drills). Settings every
    process gets are in ``environment``; gunicorn binds to 127.0.0.1 (BIND).
@@ -50,6 +53,7 @@ import requests
 
 from tests.conftest import fresh_postgres_database, unavailable
 from tests.payments.fake_payhero import FakePayHero
+from tests.sms.fake_africastalking import FakeAfricasTalking
 from tests.servers import Inbox, free_port, self_signed_certificate, start_smtp
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,6 +62,7 @@ BIN = Path(sys.executable).parent
 BUCKET = "mwanzo-deployed-media"
 CALLBACK_TOKEN = secrets.token_urlsafe(24)
 METRICS_TOKEN = secrets.token_urlsafe(24)
+SMS_CALLBACK_TOKEN = secrets.token_urlsafe(24)
 
 NGINX_CONF = """\
 {user}worker_processes 1;
@@ -139,6 +144,7 @@ class Deployment:
         self.metrics_token = METRICS_TOKEN
         self.inbox = Inbox()
         self.payhero = FakePayHero(ca_file=self.ca_file)
+        self.africastalking = FakeAfricasTalking()
         self.environment: dict[str, str] = {}
         self.started: dict[str, tuple[str, dict | None]] = {}  # process name → (Procfile entry, extra env)
         self.web_ports = {"web": self.web_port}  # gunicorn nodes in nginx's upstream, process name → port
@@ -160,6 +166,7 @@ class Deployment:
         self.start_service("moto", [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(s3_port)])
         self.smtp = start_smtp(self.inbox, self.certificate)
         self.payhero.start()
+        self.africastalking.start()
         self.s3_endpoint = f"http://127.0.0.1:{s3_port}"
         import boto3
 
@@ -179,6 +186,9 @@ class Deployment:
             "PAYHERO_API_PASSWORD": "api-pass", "PAYHERO_CHANNEL_ID": "911", "PAYMENT_CALLBACK_TOKEN": CALLBACK_TOKEN,
             "STORAGE_BACKEND": "s3", "S3_BUCKET": BUCKET, "S3_ENDPOINT_URL": self.s3_endpoint,
             "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+            "SMS_PROVIDER": "africastalking", "AT_USERNAME": self.africastalking.username,
+            "AT_API_KEY": self.africastalking.api_key, "AT_SENDER_ID": "MWANZO", "AT_BASE_URL": self.africastalking.url,
+            "SMS_CALLBACK_TOKEN": SMS_CALLBACK_TOKEN,
             "METRICS_TOKEN": self.metrics_token, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
             # Short enough for a timed-out push to be seen in seconds; the weekly report due all week.
             "PAYHERO_TIMEOUT_SECONDS": "3", "WEEKLY_REPORT_WEEKDAY": "0", "WEEKLY_REPORT_HOUR_UTC": "0",
@@ -308,6 +318,7 @@ class Deployment:
             self.stop(process)
         self.smtp.stop()
         self.payhero.stop()
+        self.africastalking.stop()
         if self._seed_app is not None:
             with self._seed_app.app_context():
                 from mwanzo.extensions import db

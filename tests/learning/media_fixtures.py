@@ -61,10 +61,14 @@ def folder_bytes(folder: Path) -> int:
 def make_ready(lesson, captions: bool = True):
     """Store the rendered media under the lesson's media_prefix and fill its fields, as the pipeline would."""
     root = rendered()
-    prefix = f"lessons/{lesson.id}"
+    prefix = f"lessons/{lesson.id}/v1"  # the pipeline's layout: <lesson folder>/<version>, captions beside it
+    caption_key = f"lessons/{lesson.id}/fixture/captions-en.vtt"
     storage = get_storage()
     for path in sorted(root.rglob("*")):
-        if path.is_file():
+        if path.name == "captions.vtt":
+            if captions:
+                storage.save(caption_key, path, "text/vtt")
+        elif path.is_file():
             storage.save(f"{prefix}/{path.relative_to(root).as_posix()}", path,
                          "application/octet-stream")
     lesson.kind = LessonKind.VIDEO
@@ -80,7 +84,7 @@ def make_ready(lesson, captions: bool = True):
     lesson.poster_key = f"{prefix}/poster.jpg"
     if captions:
         db.session.add(LessonCaption(lesson_id=lesson.id, course_id=lesson.course_id, language="en",
-                                     key=f"{prefix}/captions.vtt", bytes=len(CAPTIONS),
+                                     key=caption_key, bytes=len(CAPTIONS),
                                      cues=[[0, 3000, "Karibu! Welcome."]], search_text="karibu! welcome."))
     lesson.duration_seconds = SECONDS
     lesson.processing_status = ProcessingStatus.READY

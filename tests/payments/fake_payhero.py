@@ -9,7 +9,9 @@ With push_mode "timeout" the push is answered only after hang_seconds, longer th
 the transaction still exists and the phone still gets the prompt (`latest_reference` finds it).
 POST /api/v2/withdraw (B2C) is played the same way: `answer()` on a withdrawal sends the withdrawal
 callback's shape (TransactionID and RecipientAccountNumber instead of the receipt and phone);
-withdraw_mode "reject" refuses it as PayHero does when the wallet is short.
+withdraw_mode "reject" refuses it as PayHero does when the wallet is short; "timeout" and "hang_up" accept it
+(the transfer exists and can be answered) but answer only after hang_seconds, or close the connection unanswered,
+so the app never learns PayHero's reference. `answer(..., legacy=True)` sends the callback without `reference`.
 """
 from __future__ import annotations
 
@@ -21,11 +23,10 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 from tests.concurrency import run_together
-from tests.servers import LoopbackHTTPServer
+from tests.servers import LoopbackHandler, LoopbackHTTPServer
 
 REQUIRED = {"amount": int, "phone_number": str, "channel_id": int, "provider": str}
 WITHDRAW_REQUIRED = {"amount": int, "phone_number": str, "network_code": str, "external_reference": str,
@@ -38,7 +39,7 @@ class FakePayHero(LoopbackHTTPServer):
         self.requests: list[dict] = []
         self.transactions: dict[str, dict] = {}
         self.push_mode = "ok"  # ok | timeout | reject | http_error
-        self.withdraw_mode = "ok"  # ok | reject
+        self.withdraw_mode = "ok"  # ok | reject | timeout | hang_up
         self.hang_seconds = 3.0
         self.lock = threading.Lock()
         # Callbacks to an HTTPS app whose certificate is signed by ca_file (as PayHero trusts public CAs).
@@ -66,9 +67,12 @@ class FakePayHero(LoopbackHTTPServer):
 
     # ---- the customer's phone
     def answer(self, reference: str, result_code: int = 0, desc: str | None = None, callback_amount=None,
-               times: int = 1, concurrent: bool = False, send: bool = True) -> list[int]:
-        """Settle the transaction and (unless send=False: a lost callback) POST the callback."""
+               times: int = 1, concurrent: bool = False, send: bool = True, legacy: bool = False) -> list[int]:
+        """Settle the transaction and (unless send=False: a lost callback) POST the callback; legacy=True drops
+        the PayHero reference from a withdrawal callback (the older shape carries only ExternalReference)."""
         body = self.settle(reference, result_code, desc, callback_amount)
+        if legacy:
+            body["response"].pop("reference", None)
         if not send:
             return []
         url = self.transactions[reference]["body"]["callback_url"]
@@ -128,12 +132,7 @@ class FakePayHero(LoopbackHTTPServer):
         return results
 
 
-class Handler(BaseHTTPRequestHandler):
-    server: ThreadingHTTPServer
-
-    def log_message(self, *args) -> None:
-        """Silenced: the standard handler would print every request into the test output."""
-
+class Handler(LoopbackHandler):
     @property
     def fake(self) -> FakePayHero:
         return self.server.fake
@@ -181,7 +180,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(400, {"error_message": f"invalid fields: {problems}"})
         mode = self.fake.push_mode
         if mode == "timeout":
-            time.sleep(self.fake.hang_seconds)
+            self.stall(self.fake.hang_seconds)
         if mode == "reject":
             return self.reply(201, {"success": False, "error_message": "Insufficient service wallet balance"})
         if mode == "http_error":
@@ -205,6 +204,10 @@ class Handler(BaseHTTPRequestHandler):
         with self.fake.lock:
             self.fake.transactions[reference] = {"status": "QUEUED", "receipt": "", "body": body, "kind": "withdraw",
                                                  "checkout_request_id": ""}
+        if self.fake.withdraw_mode == "timeout":
+            self.stall(self.fake.hang_seconds)
+        elif self.fake.withdraw_mode == "hang_up":
+            return self.hang_up()
         self.reply(201, {"success": True, "status": "QUEUED", "reference": reference})
 
     def do_GET(self) -> None:

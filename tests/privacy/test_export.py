@@ -2,15 +2,21 @@
 from __future__ import annotations
 
 import io
-import time
 import json
+import shutil
+import time
 import zipfile
+from datetime import timedelta
+from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+
+from mwanzo.database import utcnow
 
 from mwanzo.extensions import db
 from mwanzo.notifications.models import OutboundEmail
 from mwanzo.privacy.models import DataRequest, RequestKind, RequestStatus
+from mwanzo.privacy.tasks import apply_retention, build_export
 from mwanzo.sms.models import OutboundSms
 from tests.emails import link_in
 from tests.privacy.conftest import EMAIL, NAME, PHONE
@@ -31,8 +37,9 @@ def test_the_archive_holds_the_learners_data_and_certificates(client, login, lea
     assert "no-store" in response.headers["Cache-Control"]
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     data = json.loads(archive.read("data.json"))
-    assert (data["account"]["name"], data["account"]["email"], data["account"]["phone"]) == (NAME, EMAIL, PHONE)
-    assert data["account"]["bio"] == "Napenda kujifunza"
+    [account] = data["users"]
+    assert (account["name"], account["email"], account["phone"]) == (NAME, EMAIL, PHONE)
+    assert account["bio"] == "Napenda kujifunza" and account["created_at"].startswith("20")
     [payment] = data["payments"]
     assert (payment["amount_kes"], payment["mpesa_receipt"], payment["course"]) == ("1500.00", "SGH7ABC123",
                                                                                    "Excel for business")
@@ -41,7 +48,7 @@ def test_the_archive_holds_the_learners_data_and_certificates(client, login, lea
     assert archive.read(f"certificates/{code}.pdf").startswith(b"%PDF")
     assert [r["text"] for r in data["reviews"]] == ["Nzuri sana, asante"]
     assert [a["note"] for a in data["job_applications"]] == ["I would love this job"]
-    assert any("123456" in sms["text"] for sms in data["messages_sent_to_you"]["sms"])
+    assert any("123456" in sms["text"] for sms in data["outbound_sms"])
     request = db.session.scalar(select(DataRequest))
     assert (request.kind, request.status) == (RequestKind.EXPORT, RequestStatus.DONE)
 
@@ -76,3 +83,44 @@ def test_privacy_pages_are_linked_from_every_page_and_the_sign_up_forms(client):
         assert client.get(path).status_code == 200
     client.post("/language", data={"lang": "sw"})
     assert "Ilani ya faragha" in client.get("/privacy").get_data(as_text=True)
+
+
+def test_an_export_that_cannot_be_stored_fails_visibly_and_can_be_retried(client, login, learner, app):
+    # Storage unwritable: a file stands where the exports folder must be created.
+    blocker = Path(app.config["MEDIA_ROOT"]) / "exports"
+    shutil.rmtree(blocker, ignore_errors=True)
+    blocker.write_text("not a folder")
+    try:
+        login(learner["user"])
+        assert client.post("/account/data/export").status_code == 303
+        failed = db.session.scalar(select(DataRequest))
+        assert failed.status == RequestStatus.FAILED and "NotADirectoryError" in failed.error
+        page = client.get("/account/data").get_data(as_text=True)
+        assert "failed" in page and "try again" in page
+        assert db.session.scalar(select(OutboundEmail).where(OutboundEmail.template == "data_export_ready")) is None
+        build_export(str(failed.id))  # running the job again leaves a failed request alone
+        db.session.refresh(failed)
+        assert failed.status == RequestStatus.FAILED
+    finally:
+        blocker.unlink()
+
+    assert client.post("/account/data/export").status_code == 303  # the retry
+    retried = db.session.scalar(select(DataRequest).where(DataRequest.id != failed.id))
+    assert retried.status == RequestStatus.DONE
+    build_export(str(retried.id))  # and again: one archive, one email
+    assert len(db.session.scalars(select(OutboundEmail).where(OutboundEmail.template == "data_export_ready")).all()) == 1
+    assert client.get(link_in(db.session.scalar(select(OutboundEmail)), "/account/data/download/")).status_code == 200
+
+
+def test_an_export_whose_job_was_lost_is_failed_by_the_retention_job(client, login, learner):
+    request = DataRequest(user_id=learner["user"].id, kind=RequestKind.EXPORT,
+                          created_at=utcnow() - timedelta(hours=2))
+    db.session.add(request)
+    db.session.commit()
+    apply_retention()
+    db.session.refresh(request)
+    assert request.status == RequestStatus.FAILED
+    login(learner["user"])
+    assert client.post("/account/data/export").status_code == 303  # no longer blocked by a "pending" one
+    assert db.session.scalar(select(func.count()).select_from(DataRequest)
+                             .where(DataRequest.status == RequestStatus.DONE)) == 1

@@ -64,3 +64,17 @@ def test_the_callback_needs_its_secret_a_form_and_the_fields_every_report_has(cl
     assert client.post(report_path(), data={"id": "x" * 81, "status": "Success"}).status_code == 400
     # CSRF does not apply: Africa's Talking cannot send a token.
     assert client.post(report_path(), data=form).status_code == 200
+
+
+def test_admins_see_each_message_with_its_delivery_report(client, accepted, login, make):
+    from mwanzo.auth.models import Role
+
+    sms_id, message_id = accepted
+    client.post(report_path(), data=FakeAfricasTalking.report(message_id, "Failed", "UserInBlacklist"))
+    login(make.user(role=Role.ADMIN))
+    page = client.get("/admin/sms").get_data(as_text=True)
+    assert f'data-sms="{sms_id}"' in page and "+254712345678" in page
+    assert "FAILED" in page and "UserInBlacklist" in page
+    assert "111111" not in page  # the code itself is not shown
+    login(make.user())
+    assert client.get("/admin/sms").status_code == 403
