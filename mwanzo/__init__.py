@@ -50,8 +50,6 @@ def register_extensions(app: Flask) -> None:
     from mwanzo import cache
     cache.init_app(app)
     register_templates(app)
-    from mwanzo.auth.services import load_user_from_session_id
-    login_manager.user_loader(load_user_from_session_id)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
@@ -95,16 +93,18 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_wiring(app: Flask) -> None:
-    """What a lower layer offers and the container connects: the header links of every role and the
-    domains' gauges on /metrics. (The periodic schedule is handed to the job pipeline above; reactions
+    """What a lower layer offers and the container connects: the account loader (with the inbox's badge
+    count), the header links of every role and the domains' gauges on /metrics. (The periodic schedule is handed to the job pipeline above; reactions
     that flow upward are calls from the owning view or task, listed in README "Architecture".)"""
     from mwanzo import jobs
-    from mwanzo.inbox.views import unread_notifications
+    from mwanzo.extensions import login_manager
+    from mwanzo.inbox.views import load_user, unread_notifications
     from mwanzo.navigation import nav_links
     from mwanzo.notifications.models import EmailStatus, OutboundEmail
     from mwanzo.ops import metrics
     from mwanzo.payments.models import Payment, PaymentStatus
 
+    login_manager.user_loader(load_user)
     app.add_template_global(nav_links)
     app.add_template_global(unread_notifications)
     metrics.register_gauges(

@@ -96,6 +96,12 @@ def notify_many(user_ids: list[uuid.UUID], kind: NotificationKind, link: str, **
     return len(user_ids)
 
 
+def unread_count_of(user_id) -> ScalarSelect:
+    """The badge's count as an expression, for a query that loads the user anyway (user_id: ``User.id``)."""
+    return (select(func.count()).select_from(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None)).scalar_subquery())
+
+
 def unread_count(user_id: uuid.UUID) -> int:
     """The header badge: one query on ix_notifications_user_unread."""
     return db.session.scalar(
