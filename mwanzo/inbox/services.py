@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import ScalarSelect, func, select, update
 
 from mwanzo import jobs
 from mwanzo.auth.models import User
