@@ -10,7 +10,7 @@ from mwanzo.courses import revisions
 from mwanzo.courses.models import Category, Course
 from mwanzo.extensions import db
 from tests import factories
-from tests.deployed.conftest import CSRF_INPUT, form_post, visitor
+from tests.deployed.conftest import CONFIRM_INPUT, CSRF_INPUT, form_post, visitor
 
 pytestmark = [pytest.mark.deployed, pytest.mark.postgres, pytest.mark.redis]
 
@@ -50,13 +50,13 @@ def test_an_approved_title_edit_shows_in_the_catalog_through_nginx_on_the_next_r
     with deployment.app_context():
         course = db.session.get(Course, course_id)
         values = {name: getattr(course, name) for name in COURSE_FIELDS}
-        fields = {name: "\n".join(value) if isinstance(value, list) else str(value or "")
+        fields = {name: "\n".join(value) if isinstance(value, list) else "" if value is None else str(value)
                   for name, value in values.items()}
         fields["category_id"] = str(db.session.scalar(select(Category.id).where(Category.slug == "aquaculture")))
     saved = form_post(browser_session, f"{deployment.url}/studio/courses/{course_id}/edit",
                       {**fields, "title": "Fish and prawn farming in ponds"},
                       allow_redirects=False)
-    assert saved.status_code == 302, saved.text[:500]
+    assert saved.status_code == 302, re.findall(r'class="field invalid">\s*<label for="(\w+)"', saved.text)
     assert not any(shows(deployment, paths, "Fish and prawn farming").values())  # held for review
 
     with visitor(deployment) as admin:
@@ -67,10 +67,13 @@ def test_an_approved_title_edit_shows_in_the_catalog_through_nginx_on_the_next_r
         review = f"{deployment.url}/admin/reviews/revisions/{revision_id}"
         page = admin.get(review, timeout=30)
         version = re.search(r'name="version"[^>]*value="(\d+)"', page.text).group(1)
-        approved = admin.post(f"{review}/approve", data={"csrf_token": CSRF_INPUT.search(page.text).group(1),
-                                                          "version": version},
-                              headers={"Referer": review}, timeout=30, allow_redirects=False)
+        approved = admin.post(f"{review}/approve", headers={"Referer": review}, timeout=30, allow_redirects=False,
+                              data={"csrf_token": CSRF_INPUT.search(page.text).group(1), "version": version,
+                                    "confirm_token": CONFIRM_INPUT.search(page.text).group(1)})
         assert approved.status_code in (302, 303), approved.text[:500]
 
+    with deployment.app_context():
+        slug = db.session.get(Course, course_id).slug  # a new title, a new address
+    paths[-1] = f"/courses/{slug}"
     assert shows(deployment, paths, "Fish and prawn farming in ponds") == {
         (lang, path): True for lang in ("en", "sw") for path in paths}
