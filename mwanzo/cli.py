@@ -164,12 +164,23 @@ def add_demo_quiz(course: Course, section: Section) -> None:
                 passing_score=60, max_attempts=3, is_required=True)
     db.session.add(quiz)
     db.session.flush()
-    question = Question(quiz_id=quiz.id, text="Practising a new skill the same week helps you remember it.",
-                        kind=QuestionKind.TRUE_FALSE, points=1, explanation="Practice soon after learning helps memory.")
-    db.session.add(question)
-    db.session.flush()
-    db.session.add_all([Answer(question_id=question.id, text="True", is_correct=True, display_order=0),
-                        Answer(question_id=question.id, text="False", is_correct=False, display_order=1)])
+    db.session.add_all([
+        Question(quiz_id=quiz.id, course_id=course.id, display_order=1, kind=QuestionKind.TRUE_FALSE, points=1,
+                 text="Practising a new skill the same week helps you remember it.",
+                 explanation="Practice soon after learning helps memory.",
+                 answers=[Answer(text="True", is_correct=True, display_order=0),
+                          Answer(text="False", is_correct=False, display_order=1)]),
+        Question(quiz_id=quiz.id, course_id=course.id, display_order=2, kind=QuestionKind.SHORT_ANSWER, points=1,
+                 text="In which city is Kenya's parliament?", explanation="Parliament sits in Nairobi.",
+                 answers=[Answer(text="Nairobi", is_correct=True, display_order=0)]),
+        Question(quiz_id=quiz.id, course_id=course.id, display_order=3, kind=QuestionKind.NUMERIC, points=1,
+                 text="How many minutes are there in 2.5 hours?", numeric_answer=150, numeric_tolerance=0,
+                 answers=[]),
+        Question(quiz_id=quiz.id, course_id=course.id, display_order=4, kind=QuestionKind.MATCHING, points=2,
+                 text="Match each day with the one after it.",
+                 answers=[Answer(text="Monday", match_text="Tuesday", is_correct=True, display_order=0),
+                          Answer(text="Friday", match_text="Saturday", is_correct=True, display_order=1)]),
+    ])
 
 
 def run_backup_step(step, directory: Path) -> dict:

@@ -25,6 +25,7 @@ SCHEDULE = (
     (job_tasks.relay_outbox, timedelta(seconds=15)),
     (media_tasks.sweep_stale_lessons, timedelta(minutes=5)),
     (payment_tasks.reconcile_payments, timedelta(seconds=30)),
+    (payment_tasks.reconcile_payouts, timedelta(seconds=30)),
     (analytics_tasks.send_weekly_reports, "WEEKLY_REPORT_CHECK_SECONDS"),
     (inbox_tasks.send_daily_digests, "NOTIFICATION_DIGEST_SECONDS"),
     (privacy_tasks.apply_retention, timedelta(hours=6)),

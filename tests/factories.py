@@ -162,13 +162,19 @@ def quiz(course: Course, **kwargs):
 
 
 def question(quiz, answers: list[tuple[str, bool]] | None = None, **kwargs):
-    """answers: [(text, is_correct), ...]; defaults to a single-choice question with one right answer."""
-    from mwanzo.quizzes.models import Answer, Question
+    """answers: [(text, is_correct), ...] or, for matching, [(prompt, partner), ...]; defaults to a single-choice
+    question with one right answer. ``quiz`` may be a course: the question then sits in its bank."""
+    from mwanzo.courses.models import Course
+    from mwanzo.quizzes.models import Answer, Question, QuestionKind
 
-    answers = answers or [("Right", True), ("Wrong", False)]
-    question = Question(quiz_id=quiz.id, text=kwargs.pop("text", "Which one is right?"),
-                        answers=[Answer(text=t, is_correct=c, display_order=i) for i, (t, c) in enumerate(answers)],
-                        **kwargs)
+    answers = [("Right", True), ("Wrong", False)] if answers is None else answers
+    if kwargs.get("kind") == QuestionKind.MATCHING:
+        rows = [Answer(text=t, match_text=m, is_correct=True, display_order=i) for i, (t, m) in enumerate(answers)]
+    else:
+        rows = [Answer(text=t, is_correct=c, display_order=i) for i, (t, c) in enumerate(answers)]
+    in_bank = isinstance(quiz, Course)
+    question = Question(quiz_id=None if in_bank else quiz.id, course_id=quiz.id if in_bank else quiz.course_id,
+                        text=kwargs.pop("text", "Which one is right?"), answers=rows, **kwargs)
     db.session.add(question)
     db.session.commit()
     return question

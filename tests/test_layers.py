@@ -120,6 +120,7 @@ def test_the_schedule_and_every_task_are_known_without_importing_a_view(app):
         "mwanzo.analytics.tasks.send_weekly_reports", "mwanzo.inbox.tasks.send_daily_digests",
         "mwanzo.jobs.tasks.relay_outbox",
         "mwanzo.media.tasks.sweep_stale_lessons", "mwanzo.payments.tasks.reconcile_payments",
+        "mwanzo.payments.tasks.reconcile_payouts",
         "mwanzo.privacy.tasks.apply_retention"]
     # The whole app (every view imported) knows no task that the worker's imports alone miss.
     assert fresh["tasks"] == sorted(jobs.TASKS)

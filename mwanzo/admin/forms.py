@@ -127,16 +127,14 @@ class AttentionSettleForm(CallbackRefundForm):
         return self.action.data in ("grant", "refund")
 
 
-class RefundDecisionForm(CallbackRefundForm):
-    """Approve (the money went back: its M-Pesa receipt) or decline (a note the learner reads)."""
+class RefundDecisionForm(FlaskForm):
+    """Approve (the money is sent back to the learner's M-Pesa) or decline (a note the learner reads)."""
 
     action = RadioField(_l("Decision"), validators=[DataRequired()], choices=[
-        SelectChoice("approve", _l("Approve: the money was sent back and the course is taken away")),
+        SelectChoice("approve", _l("Approve: send the money back to the learner's M-Pesa and take the course away")),
         SelectChoice("decline", _l("Decline")),
     ])
-
-    def receipt_required(self) -> bool:
-        return self.action.data == "approve"
+    note = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=1000)])
 
 
 # ---------------------------------------------------------------- certificates

@@ -17,7 +17,7 @@ from mwanzo.extensions import db
 from mwanzo.auth.models import User
 from mwanzo.payments import payouts, queries, refunds, services
 from mwanzo.payments.callbacks import parse_callback
-from mwanzo.payments.models import Attention, Payment, PaymentEvent, Payout
+from mwanzo.payments.models import Attention, Payment, PaymentEvent, Payout, PayoutStatus
 from mwanzo.payments.forms import AdminCouponForm
 from mwanzo.phones import InvalidPhone, normalise_kenyan_phone
 from mwanzo.studio.coupons import coupon_page
@@ -125,24 +125,30 @@ def attention_settle(payment_id: uuid.UUID):
 
 @bp.post("/admin/payments/<uuid:payment_id>/settle")
 def attention_settle_post(payment_id: uuid.UUID):
-    require_confirmation("settle", payment_id)
-    form = AttentionSettleForm()
+    return settle_case("settle", payment_id, AttentionSettleForm(), attention_page, _("Payment settled."),
+                       lambda admin, form: services.settle_attention(payment_id, admin, form.action.data,
+                                                                     form.receipt.data or None, form.note.data.strip()))
+
+
+def settle_case(action: str, target_id: uuid.UUID, form, page, done: str, settle):
+    """The POST of one case on the attention list (a payment's, or a callback's that matched none): confirmed,
+    the form re-rendered when invalid (422) or its receipt taken (409), settled once, committed."""
+    require_confirmation(action, target_id)
     if not form.validate_on_submit():
-        return attention_page(payment_id, form, 422)
+        return page(target_id, form, 422)
     try:
-        services.settle_attention(payment_id, current_user._get_current_object(), form.action.data,
-                                  form.receipt.data or None, form.note.data.strip())
+        settle(current_user._get_current_object(), form)
     except services.AlreadySettled:
         return back_to_attention_list(_("This payment was already settled; nothing was changed."), "info")
     except services.ReceiptInUse:
         db.session.rollback()
         form.receipt.errors.append(_("This M-Pesa receipt already paid for another payment."))
-        return attention_page(payment_id, form, 409)
+        return page(target_id, form, 409)
     except services.InvalidTransition:
         db.session.rollback()
         abort(409, _("This action does not apply to this payment."))
     db.session.commit()
-    return back_to_attention_list(_("Payment settled."))
+    return back_to_attention_list(done)
 
 
 def callback_refund_page(event_id: uuid.UUID, form: CallbackRefundForm, status: int = 200):
@@ -161,17 +167,9 @@ def callback_refund(event_id: uuid.UUID):
 
 @bp.post("/admin/payments/callbacks/<uuid:event_id>/refund")
 def callback_refund_post(event_id: uuid.UUID):
-    require_confirmation("refund-callback", event_id)
-    form = CallbackRefundForm()
-    if not form.validate_on_submit():
-        return callback_refund_page(event_id, form, 422)
-    try:
-        services.refund_unmatched_callback(event_id, current_user._get_current_object(), form.receipt.data,
-                                           form.note.data.strip())
-    except services.AlreadySettled:
-        return back_to_attention_list(_("This payment was already settled; nothing was changed."), "info")
-    db.session.commit()
-    return back_to_attention_list(_("Refund recorded."))
+    return settle_case("refund-callback", event_id, CallbackRefundForm(), callback_refund_page, _("Refund recorded."),
+                       lambda admin, form: services.refund_unmatched_callback(event_id, admin, form.receipt.data,
+                                                                              form.note.data.strip()))
 
 
 @bp.route("/admin/coupons", methods=["GET", "POST"])
@@ -184,15 +182,18 @@ def coupon_list():
 
 @bp.get("/admin/refunds")
 def refund_list():
-    return render_template("admin/refund_list.html", requests=refunds.open_requests())
+    return render_template("admin/refund_list.html", requests=refunds.open_requests(),
+                           transfers=payouts.refund_transfers())
 
 
 def refund_decision_page(request_id: uuid.UUID, form: RefundDecisionForm, status: int = 200):
     refund = refunds.get_request(request_id)
     if refund is None:
         abort(404)
-    return render_template("admin/refund_decision.html", refund=refund, form=form,
-                           token=confirmation_token("refund-request", refund.id)), status
+    transfer = payouts.refund_transfer(refund.id)
+    retry = transfer is not None and transfer.status == PayoutStatus.FAILED
+    return render_template("admin/refund_decision.html", refund=refund, form=form, transfer=transfer, retry=retry,
+                           token=confirmation_token("refund-retry" if retry else "refund-request", refund.id)), status
 
 
 @bp.get("/admin/refunds/<uuid:request_id>")
@@ -203,6 +204,7 @@ def refund_decision(request_id: uuid.UUID):
 
 @bp.post("/admin/refunds/<uuid:request_id>")
 def refund_decision_post(request_id: uuid.UUID):
+    """Approve (access ends now; the money goes back to the learner's M-Pesa by a job) or decline."""
     require_confirmation("refund-request", request_id)
     form = RefundDecisionForm()
     if not form.validate_on_submit():
@@ -213,7 +215,7 @@ def refund_decision_post(request_id: uuid.UUID):
     admin = current_user._get_current_object()
     try:
         if form.action.data == "approve":
-            refunds.approve(refund, admin, form.note.data.strip(), form.receipt.data)
+            refunds.approve(refund, admin, form.note.data.strip())
         else:
             refunds.decline(refund, admin, form.note.data.strip())
     except (refunds.AlreadyDecided, services.InvalidTransition):
@@ -221,8 +223,26 @@ def refund_decision_post(request_id: uuid.UUID):
         flash(_("This request was already decided; nothing was changed."), "info")
         return redirect(url_for("admin.refund_list"), code=303)
     db.session.commit()
-    flash(_("Refund approved: the learner no longer has the course.") if form.action.data == "approve"
-          else _("Refund request declined."), "success")
+    flash(_("Refund approved: the money is being sent back to the learner's M-Pesa and the course is taken away.")
+          if form.action.data == "approve" else _("Refund request declined."), "success")
+    return redirect(url_for("admin.refund_list"), code=303)
+
+
+@bp.post("/admin/refunds/<uuid:request_id>/retry")
+def refund_retry(request_id: uuid.UUID):
+    """Send a failed refund transfer again; pressed twice (or by two admins), it is sent once."""
+    require_confirmation("refund-retry", request_id)
+    transfer = payouts.refund_transfer(request_id)
+    if transfer is None:
+        abort(404)
+    try:
+        payouts.retry_refund(transfer, current_user._get_current_object())
+    except payouts.AlreadyDecided:
+        db.session.rollback()
+        flash(_("This refund is already on its way; nothing was changed."), "info")
+        return redirect(url_for("admin.refund_list"), code=303)
+    db.session.commit()
+    flash(_("The refund is being sent to the learner's M-Pesa again."), "success")
     return redirect(url_for("admin.refund_list"), code=303)
 
 
@@ -234,8 +254,9 @@ def payout_list():
 
 
 def payout_or_404(payout_id: uuid.UUID) -> Payout:
+    """An instructor's payout (a refund transfer is handled from its refund request)."""
     payout = db.session.get(Payout, payout_id)
-    if payout is None:
+    if payout is None or payout.instructor_id is None:
         abort(404)
     return payout
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import copy
 import enum
 import uuid
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -36,7 +37,7 @@ HELD_COURSE_FIELDS = ("title", "short_description", "description", "learning_obj
 HELD_LESSON_FIELDS = ("title", "description", "kind", "body_markdown", "duration_seconds")
 THUMBNAIL_FIELDS = ("thumbnail_key", "thumbnail_renditions")
 HELD_QUIZ_FIELDS = ("title", "instructions")
-HELD_QUESTION_FIELDS = ("text", "kind", "points", "explanation", "answers")
+HELD_QUESTION_FIELDS = ("text", "kind", "points", "explanation", "numeric_answer", "numeric_tolerance", "answers")
 
 
 
@@ -83,6 +84,9 @@ def _open_revision(course: Course, author: User) -> CourseRevision:
 
 
 def _plain(value):
+    """JSON-able, and equal for equal values (1.50 and 1.5 alike)."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
     return value.value if isinstance(value, enum.Enum) else value
 
 
@@ -138,7 +142,8 @@ def hold_lesson(course: Course, lesson, author: User, proposed: dict) -> None:
 
 def answer_values(answers) -> list[dict]:
     """Answers as the revision keeps them (from rows or drafts alike)."""
-    return [{"text": answer.text, "is_correct": answer.is_correct} for answer in answers]
+    return [{"text": answer.text, "is_correct": answer.is_correct, "match_text": answer.match_text}
+            for answer in answers]
 
 
 def hold_quiz(course: Course, quiz, author: User, proposed: dict) -> None:

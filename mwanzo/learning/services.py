@@ -5,12 +5,13 @@ import posixpath
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, exists, func, select, update
+from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from mwanzo import cache
 from mwanzo.auth.access import acts_for
 from mwanzo.auth.models import User
+from mwanzo.auth.services import find_user_by_email
 from mwanzo.certificates.services import issue_certificate
 from mwanzo.courses.models import Course, CourseStatus, Lesson, LessonCaption, LessonKind, LessonResource, Section
 from mwanzo.database import utcnow
@@ -44,6 +45,12 @@ def get_enrollment(student_id: uuid.UUID, course_id: uuid.UUID) -> Enrollment | 
     return db.session.scalar(
         select(Enrollment).where(Enrollment.student_id == student_id, Enrollment.course_id == course_id)
     )
+
+
+def enrolled_learner(course: Course, email: str) -> User | None:
+    """The account with this email address when it has an enrolment in the course (of any status)."""
+    student = find_user_by_email(email)
+    return student if student is not None and get_enrollment(student.id, course.id) is not None else None
 
 
 def has_access(user: User | None, course: Course) -> bool:
@@ -189,12 +196,15 @@ def progress_counts(enrollment: Enrollment) -> tuple[int, int]:
             VideoProgress.lesson_id.in_(select(lessons.c.id)),
         )
     )
-    # A required quiz still without questions cannot be passed, so it does not hold completion back; nor
-    # does a quiz or question waiting for review, which learners do not see.
+    # A required quiz still without questions to ask (its own, or its course bank's when it draws from the
+    # bank) cannot be passed, so it does not hold completion back; nor does a quiz or question waiting for
+    # review, which learners do not see.
     new_quizzes, new_questions = revisions.unapproved_quiz_parts(enrollment.course_id)
+    asked = or_(and_(Quiz.bank_draw.is_(None), Question.quiz_id == Quiz.id),
+                and_(Quiz.bank_draw.is_not(None), Question.quiz_id.is_(None), Question.course_id == Quiz.course_id))
     quizzes = select(Quiz.id).where(Quiz.course_id == enrollment.course_id, Quiz.is_required.is_(True),
                                     Quiz.id.not_in(new_quizzes),
-                                    exists().where(Question.quiz_id == Quiz.id, Question.id.not_in(new_questions)))
+                                    exists().where(asked, Question.id.not_in(new_questions)))
     total_quizzes = db.session.scalar(select(func.count()).select_from(quizzes.subquery()))
     passed_quizzes = db.session.scalar(
         select(func.count()).select_from(Quiz).where(

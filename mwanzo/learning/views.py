@@ -283,7 +283,7 @@ def show_quiz(course: Course, quiz_id: uuid.UUID, status: int = 200):
 @login_required
 def attempt_start(quiz_id: uuid.UUID):
     course, quiz = learner_quiz(quiz_id)
-    if not quiz.questions:
+    if not quizzes.question_count(quiz):
         abort(409, _("This quiz has no questions yet."))
     services.credit_quiz_attempts(quiz, quizzes.settle_attempts(quiz, current_user))
     try:
@@ -311,7 +311,7 @@ def attempt_view(attempt_id: uuid.UUID):
 def answer_save(attempt_id: uuid.UUID, question_id: uuid.UUID):
     _course, quiz, attempt = own_attempt(attempt_id)
     try:
-        quizzes.save_answer(quiz, attempt, question_id, request.form.getlist(f"q-{question_id}"))
+        quizzes.save_answer(quiz, attempt, question_id, request.form.to_dict(flat=False))
     except quizzes.AttemptClosed:
         abort(409, _("Time is up for this attempt."))
     except quizzes.InvalidChoice:
@@ -324,9 +324,8 @@ def answer_save(attempt_id: uuid.UUID, question_id: uuid.UUID):
 @login_required
 def attempt_submit(attempt_id: uuid.UUID):
     _course, quiz, attempt = own_attempt(attempt_id)
-    choices = {key[2:]: request.form.getlist(key) for key in request.form if key.startswith("q-")}
     try:
-        services.credit_quiz_attempts(quiz, quizzes.submit_attempt(quiz, attempt, choices))
+        services.credit_quiz_attempts(quiz, quizzes.submit_attempt(quiz, attempt, request.form.to_dict(flat=False)))
     except quizzes.InvalidChoice:
         abort(422)
     db.session.commit()

@@ -170,6 +170,8 @@ class RefundRequest(TimestampedModel):
     decided_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
     decision_note: Mapped[str | None] = mapped_column(sa.Text)
+    # When PayHero confirmed the money's transfer back to the learner (the refund's payout is PAID).
+    sent_at: Mapped[datetime | None]
 
     payment: Mapped[Payment] = relationship(lazy="raise_on_sql")
     student: Mapped[User] = relationship(foreign_keys=[student_id], lazy="raise_on_sql")
@@ -195,12 +197,17 @@ labels(PayoutStatus, {
 
 
 class Payout(TimestampedModel):
-    """Money sent to an instructor's M-Pesa through PayHero's withdraw (B2C) API."""
+    """Money sent out through PayHero's withdraw (B2C) API: to an instructor's M-Pesa (their earnings), or
+    back to a learner's for an approved refund (``refund_request_id``; one transfer per request)."""
 
     __tablename__ = "payouts"
-    __table_args__ = (sa.CheckConstraint("amount > 0", name="amount_positive"),)
+    __table_args__ = (
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+        sa.CheckConstraint("(instructor_id IS NULL) <> (refund_request_id IS NULL)", name="one_recipient"),
+    )
 
-    instructor_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    instructor_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    refund_request_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("refund_requests.id"), unique=True)
     amount: Mapped[Decimal]
     phone_number: Mapped[str] = mapped_column(sa.String(15))
     status: Mapped[PayoutStatus] = mapped_column(str_enum(PayoutStatus), default=PayoutStatus.REQUESTED, index=True)
@@ -211,7 +218,8 @@ class Payout(TimestampedModel):
     decided_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
     settled_at: Mapped[datetime | None]
 
-    instructor: Mapped[User] = relationship(foreign_keys=[instructor_id], lazy="raise_on_sql")
+    instructor: Mapped[User | None] = relationship(foreign_keys=[instructor_id], lazy="raise_on_sql")
+    refund_request: Mapped[RefundRequest | None] = relationship(lazy="raise_on_sql")
 
 
 class PayoutEvent(TimestampedModel):

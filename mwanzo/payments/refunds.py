@@ -1,7 +1,9 @@
 """Learners' refund requests: within REFUND_WINDOW_DAYS of paying and having watched under
 REFUND_MAX_WATCHED_PERCENT of the course's video, a learner may ask once per payment; an admin approves
-(the refund is recorded through services.refund_payment: access ends, the instructor's statement shows it)
-or declines with a note. Approving or declining twice changes nothing: one conditional UPDATE decides."""
+(the refund is recorded through services.refund_payment: access ends, the instructor's statement shows it;
+the money goes back to the M-Pesa number that paid through the payouts' B2C pipeline, and the request is
+``sent_at`` once PayHero confirms it) or declines with a note. Approving or declining twice changes nothing:
+one conditional UPDATE decides."""
 from __future__ import annotations
 
 import uuid
@@ -19,7 +21,7 @@ from mwanzo.auth.models import User
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.learning import services as learning
-from mwanzo.payments import services
+from mwanzo.payments import payouts, services
 from mwanzo.payments.models import Payment, PaymentStatus, RefundRequest, RefundStatus
 
 TOO_LATE = _l("Refunds can be asked for within %(days)s days of paying; this payment is older.")
@@ -110,11 +112,13 @@ def _decide(refund: RefundRequest, admin: User, to: RefundStatus, note: str) -> 
     db.session.refresh(refund)
 
 
-def approve(refund: RefundRequest, admin: User, note: str, receipt: str | None = None) -> None:
-    """The money went back through M-Pesa (recorded with its receipt): the payment is REFUNDED, access ends."""
+def approve(refund: RefundRequest, admin: User, note: str) -> None:
+    """The payment is REFUNDED and access ends at once; its amount is sent back to the learner's M-Pesa by a
+    job after commit (payouts.send_refund), in the same transaction as the decision: all of it or none."""
     _decide(refund, admin, RefundStatus.APPROVED, note)
     payment = services.lock_payment(refund.payment_id)
-    services.refund_payment(payment, admin, f"Learner's request: {refund.reason} — {note}", receipt)
+    services.refund_payment(payment, admin, f"Learner's request: {refund.reason} — {note}")
+    payouts.send_refund(refund, payment, admin)
 
 
 def decline(refund: RefundRequest, admin: User, note: str) -> None:

@@ -1,5 +1,5 @@
 """Payment jobs: settle a stored callback, reconcile what no callback settled, play the sandbox phone, send
-and settle instructor payouts."""
+and settle payouts (instructors' and refunds'), reconcile payouts no callback settled."""
 from __future__ import annotations
 
 import logging
@@ -57,3 +57,18 @@ def settle_payout_callback(event_id: str) -> None:
     """Idempotent: a payout is PAID or FAILED once, however many callbacks arrive."""
     payouts.settle_callback(event_id)
     db.session.commit()
+
+
+@job()  # on a timer: mwanzo/tasks.py SCHEDULE
+def reconcile_payouts() -> int:
+    """Periodic (every 30 s): ask transaction-status about each payout still SENT a minute after it was sent
+    with no callback; PAID or FAILED (back in the balance) once, as a callback would."""
+    ids = payouts.due_for_check(utcnow())
+    for payout_id in ids:
+        try:
+            payouts.verify(payout_id, "reconciliation")
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("reconciling payout %s failed", payout_id)
+    return len(ids)

@@ -1,17 +1,18 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, FieldList, Form, FormField, IntegerField, SelectField, StringField,
-                     TextAreaField)
+from wtforms import (BooleanField, DecimalField, FieldList, Form, FormField, IntegerField, SelectField,
+                     StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from mwanzo.labels import choices
 from mwanzo.quizzes.models import AnswersShown, QuestionKind
-from mwanzo.quizzes.services import AnswerDraft, QuestionDraft, QuizSettings, answer_rule_errors
+from mwanzo.quizzes.services import AnswerDraft, QuestionDraft, QuizSettings, question_rule_errors
 from mwanzo.courses import revisions
 
 ANSWER_ROWS = 6
@@ -36,6 +37,9 @@ class QuizSettingsForm(FlaskForm):
                                     SelectChoice(AnswersShown.IMMEDIATELY.value, _l("Straight after each attempt")),
                                     SelectChoice(AnswersShown.NEVER.value, _l("Never")),
                                 ])
+    bank_draw = IntegerField(_l("Draw this many questions at random from the course's question bank for each "
+                                "attempt (empty: ask this quiz's own questions)"),
+                             validators=[Optional(), NumberRange(min=1, max=200)])
 
     def __init__(self, sections, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -63,13 +67,21 @@ class QuizSettingsForm(FlaskForm):
             passing_score=self.passing_score.data, max_attempts=self.max_attempts.data,
             time_limit_seconds=self.time_limit_minutes.data * 60 if self.time_limit_minutes.data else None,
             shuffle=self.shuffle.data, is_required=self.is_required.data,
-            answers_shown=AnswersShown(self.answers_shown.data),
+            answers_shown=AnswersShown(self.answers_shown.data), bank_draw=self.bank_draw.data,
         )
+
+
+class AllowanceForm(FlaskForm):
+    email = StringField(_l("Learner's email address"), validators=[DataRequired(), Length(max=255)])
+    extra_attempts = IntegerField(_l("Extra attempts"), default=0, validators=[Optional(), NumberRange(min=0, max=20)])
+    extra_minutes = IntegerField(_l("Extra minutes on each attempt"), default=0,
+                                 validators=[Optional(), NumberRange(min=0, max=600)])
 
 
 class AnswerRowForm(Form):
     text = StringField(_l("Answer"), validators=[Optional(), Length(max=1000)])
     is_correct = BooleanField(_l("Correct"))
+    match_text = StringField(_l("Its partner (matching only)"), validators=[Optional(), Length(max=1000)])
 
 
 class QuestionForm(FlaskForm):
@@ -77,9 +89,13 @@ class QuestionForm(FlaskForm):
     kind = SelectField(_l("Kind"), default=QuestionKind.SINGLE.value,
                        choices=choices(QuestionKind))
     points = IntegerField(_l("Points"), default=1, validators=[InputRequired(), NumberRange(min=1, max=100)])
-    explanation = TextAreaField(_l("Explanation shown after submitting (optional)"),
+    explanation = TextAreaField(_l("Feedback shown after submitting (optional)"),
                                 validators=[Optional(), Length(max=5000)])
     answers = FieldList(FormField(AnswerRowForm), min_entries=ANSWER_ROWS, max_entries=ANSWER_ROWS)
+    numeric_answer = DecimalField(_l("The right number (for the Number type)"), places=None,
+                                  validators=[Optional(), NumberRange(min=-10**11, max=10**11)])
+    numeric_tolerance = DecimalField(_l("Tolerance: answers this far either side count as right"), places=None,
+                                     validators=[Optional(), NumberRange(min=0, max=10**11)])
 
     @classmethod
     def for_new(cls, fresh: bool = False):
@@ -99,18 +115,22 @@ class QuestionForm(FlaskForm):
         if not form.is_submitted():
             form.text.data, form.kind.data = drafted(question, "text"), QuestionKind(drafted(question, "kind")).value
             form.points.data, form.explanation.data = drafted(question, "points"), drafted(question, "explanation")
+            form.numeric_answer.data = _decimal(drafted(question, "numeric_answer"))
+            form.numeric_tolerance.data = _decimal(drafted(question, "numeric_tolerance"))
             for row, answer in zip(form.answers, revisions.drafted_answers(changes, question)):
                 row.form.text.data, row.form.is_correct.data = answer["text"], answer["is_correct"]
+                row.form.match_text.data = answer.get("match_text")
         return form
 
     def filled_answers(self) -> list[AnswerDraft]:
-        return [AnswerDraft(text=row.form.text.data.strip(), is_correct=bool(row.form.is_correct.data))
+        return [AnswerDraft(text=row.form.text.data.strip(), is_correct=bool(row.form.is_correct.data),
+                            match_text=(row.form.match_text.data or "").strip() or None)
                 for row in self.answers if (row.form.text.data or "").strip()]
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        if self.kind.data in QuestionKind.__members__:
-            errors = answer_rule_errors(QuestionKind(self.kind.data), self.filled_answers())
+        if valid:
+            errors = question_rule_errors(self.draft())
             if errors:
                 self.form_errors.extend(errors)
                 valid = False
@@ -118,5 +138,11 @@ class QuestionForm(FlaskForm):
 
     def draft(self) -> QuestionDraft:
         return QuestionDraft(text=self.text.data.strip(), kind=QuestionKind(self.kind.data), points=self.points.data,
-                             explanation=self.explanation.data or None, answers=self.filled_answers())
+                             explanation=self.explanation.data or None, answers=self.filled_answers(),
+                             numeric_answer=self.numeric_answer.data, numeric_tolerance=self.numeric_tolerance.data)
+
+
+def _decimal(value) -> Decimal | None:
+    """A stored or drafted (text) number, shown without trailing zeros."""
+    return None if value is None else Decimal(format(Decimal(str(value)).normalize(), "f"))
 

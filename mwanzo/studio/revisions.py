@@ -24,6 +24,7 @@ LABELS = {
     "kind": _l("Kind"), "body_markdown": _l("Text"), "duration_seconds": _l("Reading time in seconds"),
     "instructions": _l("Instructions"), "text": _l("Question"), "points": _l("Points"),
     "explanation": _l("Explanation"), "answers": _l("Answers ([x] marks a correct one)"),
+    "numeric_answer": _l("Numeric answer"), "numeric_tolerance": _l("Tolerance"),
 }
 
 
@@ -48,7 +49,8 @@ class ItemChanges:
 
 def _text(value) -> str:
     if isinstance(value, list) and value and isinstance(value[0], dict):  # a question's answers
-        return "\n".join(f"[{'x' if answer['is_correct'] else ' '}] {answer['text']}" for answer in value)
+        return "\n".join(f"[{'x' if answer['is_correct'] else ' '}] {answer['text']}"
+                         + (f" → {answer['match_text']}" if answer.get("match_text") else "") for answer in value)
     if isinstance(value, list):
         return "\n".join(str(item) for item in value)
     return "" if value is None else str(value)
@@ -94,9 +96,12 @@ def revision_diff(revision: CourseRevision, course: Course) -> list[ItemChanges]
 
 
 def _quiz_diff(changes: dict, course_id: uuid.UUID) -> list[ItemChanges]:
+    """The quizzes' held words, then their questions' and the question bank's."""
     quizzes = list(db.session.scalars(select(Quiz).where(Quiz.course_id == course_id)
                                       .order_by(Quiz.display_order, Quiz.created_at)
                                       .options(selectinload(Quiz.questions).selectinload(Question.answers))))
+    bank = list(db.session.scalars(select(Question).where(Question.course_id == course_id, Question.quiz_id.is_(None))
+                                   .order_by(Question.display_order).options(selectinload(Question.answers))))
     items = []
     for quiz in quizzes:
         if is_new(changes, "new_quizzes", quiz.id):
@@ -106,15 +111,22 @@ def _quiz_diff(changes: dict, course_id: uuid.UUID) -> list[ItemChanges]:
             items.append(ItemChanges(str(_l("Quiz")), quiz.title, [
                 _field_change(name, getattr(quiz, name), value)
                 for name, value in changes["quizzes"][str(quiz.id)].items()]))
-        for question in quiz.questions:
-            live = question_values(question)
-            if is_new_question(changes, question):
-                items.append(ItemChanges(str(_l("New question")), quiz.title, [
-                    _field_change(name, None, value) for name, value in live.items() if value]))
-            elif str(question.id) in changes.get("questions", {}):
-                items.append(ItemChanges(str(_l("Question")), quiz.title, [
-                    _field_change(name, live[name], value)
-                    for name, value in changes["questions"][str(question.id)].items()]))
+        items.extend(_question_diff(changes, quiz.questions, quiz.title))
+    items.extend(_question_diff(changes, bank, str(_l("Question bank"))))
+    return items
+
+
+def _question_diff(changes: dict, questions: list[Question], where: str) -> list[ItemChanges]:
+    items = []
+    for question in questions:
+        live = question_values(question)
+        if is_new_question(changes, question):
+            items.append(ItemChanges(str(_l("New question")), where, [
+                _field_change(name, None, value) for name, value in live.items() if value]))
+        elif str(question.id) in changes.get("questions", {}):
+            items.append(ItemChanges(str(_l("Question")), where, [
+                _field_change(name, live[name], value)
+                for name, value in changes["questions"][str(question.id)].items()]))
     return items
 
 

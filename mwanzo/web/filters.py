@@ -51,6 +51,13 @@ def format_score(score: Decimal | int | float | None) -> str:
     return format_decimal(Decimal(score), format="#,##0.##")
 
 
+def format_number(value: Decimal | str | None) -> str:
+    """A stored number as typed: 9.81, 0.005, 1,200 (the locale's signs, no trailing zeros)."""
+    if value is None or value == "":
+        return ""
+    return format_decimal(Decimal(str(value)), format="#,##0.######")
+
+
 def format_duration(seconds: int | None) -> str:
     seconds = int(seconds or 0)
     hours, rest = divmod(seconds, 3600)
@@ -90,5 +97,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_bytes, "filesize")
     app.add_template_filter(format_clock, "clock")
     app.add_template_filter(format_score, "score")
+    app.add_template_filter(format_number, "number")
     app.add_template_filter(display_phone, "phone")
     app.add_template_filter(lambda value: format_date(value, "medium") if value else "", "dateformat")

@@ -18,7 +18,8 @@ from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.learning.models import Enrollment, EnrollmentStatus
 from mwanzo.notifications.models import OutboundEmail
-from mwanzo.payments.models import Attention, Payment, PaymentEvent, PaymentStatus
+from mwanzo.payments.models import (Attention, Coupon, CouponKind, Payment, PaymentEvent, PaymentStatus, Payout,
+                                    PayoutStatus, RefundRequest)
 from tests import factories
 from tests.deployed.conftest import CSRF_INPUT, form_post, wait_until
 
@@ -46,8 +47,8 @@ def learner_with_a_course(deployment, session, name: str, email: str, title: str
     return slug
 
 
-def check_out(deployment, session, slug: str):
-    checkout = form_post(session, f"{deployment.url}/courses/{slug}/checkout", {"phone": "0712345678"},
+def check_out(deployment, session, slug: str, **form):
+    checkout = form_post(session, f"{deployment.url}/courses/{slug}/checkout", {"phone": "0712345678", **form},
                          allow_redirects=False)
     assert checkout.status_code == 303, checkout.text[:500]
     return checkout
@@ -237,3 +238,111 @@ def test_the_scheduler_sends_the_weekly_report_once(deployment):
     finally:
         deployment.stop(deployment.processes.pop("scheduler"))
         deployment.start("scheduler")
+
+
+def test_a_coupon_checkout_pushes_the_discounted_amount_and_the_callback_enrols(deployment, browser_session):
+    slug = learner_with_a_course(deployment, browser_session, "Chebet Kiprono", "chebet@example.com",
+                                 "Dairy Goat Farming", price="1500")
+    with deployment.app_context():
+        admin = factories.user(role=Role.ADMIN, email="coupons.admin@example.com")
+        db.session.add(Coupon(code="KARIBU15", kind=CouponKind.PERCENT, value=Decimal("15"), created_by_id=admin.id))
+        db.session.commit()
+    check_out(deployment, browser_session, slug, coupon="karibu15")
+    payment = payment_of(deployment, "chebet@example.com")
+    assert payment.amount == Decimal("1275")
+    reference = payhero_reference(deployment, payment)
+    [push] = [p for p in deployment.payhero.pushes() if p["body"]["external_reference"] == payment.external_reference]
+    assert push["body"]["amount"] == 1275  # what the phone is asked for: 1,500 less 15 %
+    assert deployment.payhero.answer(reference) == [200]  # the callback, over HTTPS through nginx
+    wait_until(lambda: has_the_course(deployment, browser_session, slug), 30, "the enrolment on the dashboard")
+    with deployment.app_context():
+        assert db.session.get(Payment, payment.id).status == PaymentStatus.SUCCESS
+        assert db.session.scalar(select(Coupon.uses).where(Coupon.code == "KARIBU15")) == 1
+
+
+def test_an_instructors_payout_is_approved_paid_by_the_worker_and_the_balance_is_zero(deployment, browser_session):
+    with deployment.app_context():
+        instructor = factories.user(role=Role.INSTRUCTOR, is_email_verified=True, name="Wanjiru Kamau",
+                                    email="wanjiru.payout@example.com")
+        course = factories.course(instructor_id=instructor.id, price=Decimal("10000"))
+        factories.payment(factories.enrollment(factories.user(), course), "10000", PaymentStatus.SUCCESS,
+                          settled_at=utcnow(), platform_share_percent=Decimal("30"))
+        admin_email = factories.user(role=Role.ADMIN, email="payouts.admin@example.com").email
+        instructor_id = instructor.id
+    log_in(deployment, browser_session, "wanjiru.payout@example.com")
+    earnings = f"{deployment.url}/studio/earnings"
+    assert 'data-balance="7000.00"' in browser_session.get(earnings, timeout=30).text
+    token = CSRF_INPUT.search(browser_session.get(earnings, timeout=30).text).group(1)
+    asked = browser_session.post(f"{deployment.url}/studio/payouts", headers={"Referer": earnings}, timeout=30,
+                                 data={"csrf_token": token, "amount": "7000", "phone": "0712 345 678"},
+                                 allow_redirects=False)
+    assert asked.status_code == 303, asked.text[:500]
+    with deployment.app_context():
+        payout = db.session.scalar(select(Payout).where(Payout.instructor_id == instructor_id))
+        assert payout.status == PayoutStatus.REQUESTED
+
+    with requests.Session() as admin:
+        admin.trust_env, admin.verify = False, deployment.ca_file
+        log_in(deployment, admin, admin_email)
+        assert f'data-payout="{payout.id}"' in admin.get(f"{deployment.url}/admin/payouts", timeout=30).text
+        approved = form_post(admin, f"{deployment.url}/admin/payouts/{payout.id}", {"action": "approve"})
+        assert approved.status_code == 200 and "Payout approved" in approved.text
+
+    withdrawal = wait_until(lambda: next(w for w in deployment.payhero.withdrawals()
+                                         if w["body"]["external_reference"] == payout.external_reference), 30,
+                            "the worker's withdraw request")
+    assert withdrawal["body"]["amount"] == 7000 and withdrawal["body"]["phone_number"] == "0712345678"
+    with deployment.app_context():
+        sent = wait_until(lambda: db.session.scalar(select(Payout).where(Payout.id == payout.id).where(
+            Payout.provider_reference.is_not(None)).execution_options(populate_existing=True)), 30, "the payout SENT")
+        assert sent.status == PayoutStatus.SENT
+    assert deployment.payhero.answer(sent.provider_reference, times=2) == [200, 200]  # a duplicate too
+    with deployment.app_context():
+        wait_until(lambda: db.session.scalar(select(Payout.status).where(Payout.id == payout.id)
+                                             .execution_options(populate_existing=True)) == PayoutStatus.PAID,
+                   30, "the payout PAID")
+    deployment.wait_for_jobs()
+    assert 'data-balance="0.00"' in browser_session.get(earnings, timeout=30).text
+    assert len([w for w in deployment.payhero.withdrawals()
+                if w["body"]["external_reference"] == payout.external_reference]) == 1
+
+
+def test_an_approved_refund_goes_back_to_the_learners_mpesa_through_the_worker(deployment, browser_session):
+    with deployment.app_context():
+        learner = factories.user(name="Akinyi Ouma", email="akinyi.refund@example.com")
+        course = factories.course(title="Beekeeping Basics", price=Decimal("900"))
+        payment = factories.payment(factories.enrollment(learner, course), "900", PaymentStatus.SUCCESS,
+                                    mpesa_receipt="SKQ11REF22", phone_number="254722000111", settled_at=utcnow())
+        admin_email = factories.user(role=Role.ADMIN, email="refunds.admin@example.com").email
+        payment_id = payment.id
+    log_in(deployment, browser_session, "akinyi.refund@example.com")
+    receipt_url = f"{deployment.url}/payments/{payment_id}/receipt"
+    token = CSRF_INPUT.search(browser_session.get(receipt_url, timeout=30).text).group(1)
+    asked = browser_session.post(f"{deployment.url}/payments/{payment_id}/refund-request", timeout=30,
+                                 data={"csrf_token": token, "reason": "Not what I expected"},
+                                 headers={"Referer": receipt_url}, allow_redirects=False)
+    assert asked.status_code == 303, asked.text[:500]
+    with deployment.app_context():
+        refund_id = db.session.scalar(select(RefundRequest.id).where(RefundRequest.payment_id == payment_id))
+
+    with requests.Session() as admin:
+        admin.trust_env, admin.verify = False, deployment.ca_file
+        log_in(deployment, admin, admin_email)
+        approved = form_post(admin, f"{deployment.url}/admin/refunds/{refund_id}",
+                             {"action": "approve", "note": "Asked within the window"})
+        assert approved.status_code == 200 and "Refund approved" in approved.text
+
+    with deployment.app_context():
+        transfer = wait_until(lambda: db.session.scalar(select(Payout).where(
+            Payout.refund_request_id == refund_id, Payout.provider_reference.is_not(None))
+            .execution_options(populate_existing=True)), 30, "the refund sent by the worker")
+    [withdrawal] = [w for w in deployment.payhero.withdrawals()
+                    if w["body"]["external_reference"] == transfer.external_reference]
+    assert withdrawal["body"]["amount"] == 900 and withdrawal["body"]["phone_number"] == "0722000111"
+    assert "on its way to your M-Pesa" in browser_session.get(receipt_url, timeout=30).text
+    assert deployment.payhero.answer(transfer.provider_reference) == [200]
+    wait_until(lambda: "was sent to your M-Pesa" in browser_session.get(receipt_url, timeout=30).text, 30,
+               "the refund marked sent on the learner's receipt")
+    with deployment.app_context():
+        assert db.session.get(Payout, transfer.id).status == PayoutStatus.PAID
+        assert db.session.get(Payment, payment_id).status == PaymentStatus.REFUNDED

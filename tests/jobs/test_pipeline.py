@@ -7,6 +7,7 @@ import socket
 import threading
 from collections import Counter
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from flask import current_app
@@ -19,12 +20,15 @@ from mwanzo.extensions import db
 from mwanzo.jobs import scheduler
 from mwanzo.jobs.models import OutboxJob
 from mwanzo.jobs.tasks import relay_outbox
+from mwanzo.auth.models import Role
 from mwanzo.learning.models import Enrollment, EnrollmentStatus
 from mwanzo.notifications.models import EmailStatus
-from mwanzo.payments.models import Payment, PaymentStatus
+from mwanzo.payments import payouts, refunds
+from mwanzo.payments.models import Payment, PaymentStatus, Payout, PayoutStatus, RefundRequest
 from tests.emails import emails_to
 from tests.payments.conftest import callback_path
 from tests.payments.test_reconciliation import age
+from tests.payments.test_payout_reconciliation import sent_minutes_ago
 from tests.processes import wait_for
 
 
@@ -63,6 +67,39 @@ def test_scheduler_and_worker_settle_a_lost_callback_and_expire_a_silent_payment
     assert utcnow() - last_tick < timedelta(seconds=60)
     assert health["jobs"]["outbox_undelivered"] == 0
     assert set(health["jobs"]["queues"]) == {"transcode", "email", "default"}
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_scheduler_and_worker_settle_a_payout_and_a_refund_whose_callbacks_were_lost(pipeline, payhero, make):
+    admin = make.user(role=Role.ADMIN)
+    instructor = make.user(role=Role.INSTRUCTOR)
+    course = make.course(instructor_id=instructor.id, price=1000)
+    learner = make.user(email="njeri@example.com")
+    paid = make.payment(make.enrollment(learner, course), "1000", PaymentStatus.SUCCESS, settled_at=utcnow(),
+                        mpesa_receipt="SKQ96C7K7H", platform_share_percent=30)
+    make.payment(make.enrollment(make.user(), course), "1000", PaymentStatus.SUCCESS, settled_at=utcnow(),
+                 platform_share_percent=30)
+    payout = payouts.request_payout(instructor, Decimal("700"), "254712345678")  # of 1,400 earned
+    payouts.approve(payout, admin)
+    refund = RefundRequest(payment_id=paid.id, student_id=learner.id, reason="Not for me", watched_percent=0)
+    db.session.add(refund)
+    db.session.flush()
+    refunds.approve(refund, admin, "Fair")
+    db.session.commit()  # both sent to the local PayHero by their jobs (JOB_RUNNER=sync here)
+    transfers = db.session.scalars(select(Payout)).all()
+    assert {t.status for t in transfers} == {PayoutStatus.SENT} and len(transfers) == 2
+    for transfer in transfers:
+        payhero.settle(transfer.provider_reference)  # paid, but neither callback ever arrives
+        sent_minutes_ago(transfer, 2)
+
+    pipeline.start("scheduler", "worker")
+    pipeline.wait_for(lambda: db.session.rollback() or {
+        t.status for t in db.session.scalars(select(Payout).execution_options(populate_existing=True))}
+        == {PayoutStatus.PAID})
+    assert db.session.get(RefundRequest, refund.id, populate_existing=True).sent_at is not None
+    assert payouts.balance(instructor.id) == 0  # 700 earned on the sale that stayed, paid out
+    assert len(payhero.withdrawals()) == 2
 
 
 @pytest.mark.postgres

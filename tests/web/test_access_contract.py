@@ -149,7 +149,7 @@ BEACONS = {"/learn/<slug>/lessons/<uuid:lesson_id>/progress"}
 # owner's on the pages of the owner's role.
 PERSONAL = {"payment_id": "student", "attempt_id": "student", "notification_id": "student"}
 EDITED = {"course_id": "instructor", "section_id": "instructor", "lesson_id": "instructor", "quiz_id": "instructor",
-          "question_id": "instructor", "job_id": "employer", "application_id": "employer"}
+          "question_id": "instructor", "bank_question_id": "instructor", "job_id": "employer", "application_id": "employer"}
 
 
 def admitted(rule) -> frozenset[Role] | None:
@@ -184,6 +184,7 @@ def world(make):
     certificate = make.certificate(users["student"])
     quiz = make.quiz(course)
     question = make.question(quiz)
+    bank_question = make.question(course)
     attempt = quizzes.start_attempt(quiz, users["student"])
     job = make.job(users["employer"])
     application = careers.apply(job, users["student"], "Hello", [certificate.id])
@@ -205,6 +206,7 @@ def world(make):
     values = {
         "user_id": users["student"].id, "category_id": course.category_id, "course_id": course.id,
         "section_id": section.id, "lesson_id": lesson.id, "quiz_id": quiz.id, "question_id": question.id,
+        "bank_question_id": bank_question.id,
         "attempt_id": attempt.id, "payment_id": payment.id, "job_id": job.id, "application_id": application.id,
         "revision_id": revision.id, "event_id": event.id,
         "enrollment_id": enrolment.id, "email_id": email.id, "request_id": refund.id, "payout_id": payout.id, "slug": course.slug, "code": certificate.verification_code,
@@ -315,7 +317,8 @@ def test_someone_elses_record_answers_404_everywhere(app, client, world):
                 wrong.append((method, rule.rule, response.status_code))
     assert not wrong, "\n".join(map(str, wrong))
     assert {"studio.course_builder", "studio.section_delete", "studio.lesson_edit", "studio.quiz_edit",
-            "studio.question_edit", "studio.analytics_course_report", "careers.job_edit", "careers.application_status",
+            "studio.question_edit", "studio.bank_view", "studio.bank_question_edit", "studio.bank_question_delete",
+            "studio.quiz_allowances", "studio.analytics_course_report", "careers.job_edit", "careers.application_status",
             "payments.payment_status"} <= checked
 
 
