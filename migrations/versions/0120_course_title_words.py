@@ -5,13 +5,13 @@ index), so the typo fallback looks up a few hundred words instead of comparing t
 On SQLite the table stays empty: search there has no typo tolerance (see catalog/search.py).
 
 Revision ID: 0120
-Revises: 0113
+Revises: 0123
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0120"
-down_revision = "0113"
+down_revision = "0123"
 branch_labels = None
 depends_on = None
 
