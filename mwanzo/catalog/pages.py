@@ -38,9 +38,9 @@ def home_sections() -> Markup:
 
 def search_parts(category: search.CategoryFacet | None, fragment: bool) -> dict:
     """The page for this request's arguments, {"status", "page": a shell}, or {"status", "fragment"} (the
-    results) for htmx. Keyed by the arguments exactly as sent (the
-    form and the links render them back), so the same URL always gets the same bytes; values that cannot be
-    understood are named in the page and answer 422, from the cache too."""
+    results) for htmx. Keyed by the arguments exactly as sent (the form and the links render them back), so
+    the same URL always gets the same bytes; values that cannot be understood are named in the page and
+    answer 422, from the cache too."""
     args = repr(tuple(request.args.get(name, "") for name in SEARCH_ARGS))
     digest = hashlib.blake2b(args.encode(), digest_size=16).hexdigest()
     name = f"search:{category.slug if category else ''}:{'fragment' if fragment else 'page'}:{digest}"
@@ -68,8 +68,9 @@ def _render_search(category: search.CategoryFacet | None, fragment: bool) -> dic
 
 
 def course_page(slug: str, viewer) -> tuple[services.CourseFacts, shell.Shell] | None:
-    """(what the page needs to fill in the visitor's parts, the page's shell), or None when this viewer may not see the course.
-    Published courses come from the cache; drafts (seen only by their instructor and admins) never do."""
+    """(what the page needs to fill in the visitor's parts, the page's shell), or None when this viewer may
+    not see the course. Published courses come from the cache; drafts (seen only by their instructor and
+    admins) never do."""
     known = _course_ids.get(slug)  # a hint only: read with the catalog's version, saving a round trip
     catalog = cache.versions(cache.CATALOG, cache.LABELS, *((f"course:{known}",) if known else ()))
     ref = cache.shared(f"slug:{slug}", catalog and cache.catalog_version(), lambda: services.course_ref(slug),

@@ -1,4 +1,5 @@
-"""Searching, filtering, sorting and paging published courses: one query for the rows, one for the count.
+"""Searching, filtering, sorting and paging published courses: browsing takes one query for the rows and one
+for the count; a text search ranks every match anyway, so one query does both.
 
 PostgreSQL: ``courses.search_vector`` (weighted tsvector kept by triggers, migration 0003) matched with
 ``websearch_to_tsquery`` and ranked with ``ts_rank``; when nothing matches, a typo-tolerant second try:
@@ -202,7 +203,7 @@ def corrected_query(q: str):
 def _page_rows(conditions: list, joined: bool, order: tuple, page: int,
                counted: bool = False) -> tuple[list[Course], int | None]:
     """Pick the page's ids from narrow rows first, then load those twelve courses whole (in one query);
-    ``counted``: with the number of rows that match (None otherwise, or when the page is empty)."""
+    ``counted``: with the number of rows that match (0 when the page is empty; None when not counted)."""
     position = func.row_number().over(order_by=order).label("position")
     columns = (Course.id, position) + ((func.count().over().label("total"),) if counted else ())
     picked = select(*columns).where(Course.status == CourseStatus.PUBLISHED, *conditions)
