@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ScalarSelect, delete, func, select, update
 
 from mwanzo import jobs
 from mwanzo.auth.models import Role, User
@@ -157,6 +157,12 @@ def notify_many(user_ids: list[uuid.UUID], kind: NotificationKind, link: str, **
         if wants_now(settings.get(row.user_id), kind):
             jobs.enqueue(email_notification, str(row.id))
     return len(rows)
+
+
+def unread_count_of(user_id) -> ScalarSelect:
+    """The badge's count as an expression, for a query that loads the user anyway (user_id: ``User.id``)."""
+    return (select(func.count()).select_from(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None)).scalar_subquery())
 
 
 def unread_count(user_id: uuid.UUID) -> int:
