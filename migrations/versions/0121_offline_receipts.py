@@ -1,13 +1,13 @@
 """offline receipts: each change a phone queued without a connection, applied once
 
 Revision ID: 0121
-Revises: 0126
+Revises: 0120
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0121"
-down_revision = "0126"
+down_revision = "0120"
 branch_labels = None
 depends_on = None
 

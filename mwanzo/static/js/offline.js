@@ -2,7 +2,8 @@
 // none of it appears. Words come from the page (data- attributes), so they are in the learner's language.
 (function () {
   "use strict";
-  if (!("serviceWorker" in navigator) || !window.caches) return;
+  var status = document.getElementById("offline-status");  // there for signed-in learners only
+  if (!status || !("serviceWorker" in navigator) || !window.caches) return;
   var manifest = document.createElement("link");
   manifest.rel = "manifest";
   manifest.href = "/manifest.webmanifest";
@@ -20,9 +21,7 @@
     });
   }
 
-  var status = document.getElementById("offline-status");
   function say(key) {
-    if (!status) return;
     status.textContent = status.getAttribute("data-" + key);
     status.hidden = false;
   }
