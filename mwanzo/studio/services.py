@@ -22,6 +22,7 @@ from mwanzo.extensions import db
 from mwanzo.inbox.models import NotificationKind
 from mwanzo.inbox.services import notify
 from mwanzo.jobs.tasks import delete_stored_files
+from mwanzo.learning import release
 from mwanzo.media import captions, resources
 from mwanzo.notifications.services import send_email
 from mwanzo.sms.services import send_sms
@@ -33,6 +34,10 @@ from mwanzo.urls import absolute_url
 
 class NotFound(Exception):
     """No such revision to review, or it is no longer pending."""
+
+
+class ReleaseOrderConflict(Exception):
+    """A move would put a section before the section it waits for (the message says which)."""
 
 
 class InvalidTransition(Exception):
@@ -325,6 +330,10 @@ def move(item: Section | Lesson, direction: str) -> None:
     other = index - 1 if direction == "up" else index + 1
     if 0 <= other < len(siblings):
         siblings[index], siblings[other] = siblings[other], siblings[index]
+    if isinstance(item, Section):
+        conflict = release.order_conflict(siblings)
+        if conflict:
+            raise ReleaseOrderConflict(conflict)
     for order, sibling in enumerate(siblings):
         sibling.display_order = order
     db.session.flush()

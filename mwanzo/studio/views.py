@@ -202,7 +202,10 @@ def move_and_show(item):
     form = MoveForm()
     if not form.validate():
         abort(400)
-    services.move(item, form.direction.data)
+    try:
+        services.move(item, form.direction.data)
+    except services.ReleaseOrderConflict as exc:
+        abort(409, str(exc))
     db.session.commit()
     return back_to_builder(item.course_id)
 
