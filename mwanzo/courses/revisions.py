@@ -141,27 +141,43 @@ def hold_lesson(course: Course, lesson, author: User, proposed: dict) -> None:
     _hold(course, author, ("lessons", str(lesson.id)), proposed, {name: getattr(lesson, name) for name in proposed})
 
 
-def hold_captions(course: Course, lesson, author: User, language: str, stored: dict | None) -> str | None:
-    """Hold a lesson's new captions in one language (``{"key", "bytes"}`` of the stored file), or drop the
-    held ones (None). Returns the key of the held file this replaces, which may go once committed."""
-    replaced = draft_changes(course.id).get("captions", {}).get(str(lesson.id), {}).get(language, {}).get("key")
+def _hold_lesson_file(course: Course, lesson, author: User, group: str, name: str, stored: dict | None) -> str | None:
+    """Hold a stored file of a lesson under ``changes[group][lesson id][name]``, or drop it (None). Returns
+    the key of the held file this replaces, which may go once committed."""
+    replaced = draft_changes(course.id).get(group, {}).get(str(lesson.id), {}).get(name, {}).get("key")
 
     def edit(changes: dict) -> None:
-        languages = changes.setdefault("captions", {}).setdefault(str(lesson.id), {})
+        files = changes.setdefault(group, {}).setdefault(str(lesson.id), {})
         if stored:
-            languages[language] = stored
+            files[name] = stored
         else:
-            languages.pop(language, None)
-        if not languages:
-            changes["captions"].pop(str(lesson.id))
+            files.pop(name, None)
+        if not files:
+            changes[group].pop(str(lesson.id))
 
     _update(course, author, edit)
     return replaced
 
 
+def hold_captions(course: Course, lesson, author: User, language: str, stored: dict | None) -> str | None:
+    """A lesson's new captions in one language (``{"key", "bytes"}`` of the stored file), or None to drop them."""
+    return _hold_lesson_file(course, lesson, author, "captions", language, stored)
+
+
 def held_captions(course_id: uuid.UUID, lesson_id: uuid.UUID) -> dict[str, dict]:
     """The captions of a lesson waiting for review, by language."""
     return draft_changes(course_id).get("captions", {}).get(str(lesson_id), {})
+
+
+def hold_resource(course: Course, lesson, author: User, resource_id: str, stored: dict | None) -> str | None:
+    """A new file for learners (media.resources.store_resource's record), under the id its row will take,
+    or None to drop it."""
+    return _hold_lesson_file(course, lesson, author, "resources", resource_id, stored)
+
+
+def held_resources(course_id: uuid.UUID, lesson_id: uuid.UUID) -> dict[str, dict]:
+    """The files of a lesson waiting for review, by the id their rows will take."""
+    return draft_changes(course_id).get("resources", {}).get(str(lesson_id), {})
 
 
 def answer_values(answers) -> list[dict]:
