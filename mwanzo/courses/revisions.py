@@ -6,10 +6,10 @@ catalogue page and its search text exactly as approved while an edit waits, and 
 Held for review (the words and pictures learners read or watch): the course's title, short description,
 description, objectives, requirements and thumbnail; section titles; lesson titles, descriptions, text,
 kind and reading time; captions uploaded for an approved lesson (the file is stored, the learners' captions and
-transcript stay the approved ones); new sections and lessons, with their videos. Applied at once (choices from fixed
+transcript stay the approved ones) and files for learners added to it; new sections and lessons, with their videos. Applied at once (choices from fixed
 lists and switches that add no new words or pictures): price and original price, category, level, language,
 the order of sections and lessons, the free-preview and published switches of approved lessons, and deleting
-sections, lessons or captions. Lesson files (resources) apply at once. Replacing the video of an approved lesson is refused: a new lesson goes to review.
+sections, lessons, captions or files. Replacing the video of an approved lesson is refused: a new lesson goes to review.
 
 Quizzes follow the same rule. Held: a quiz's title and instructions; a question's text, kind, points,
 explanation and answers (their words and which are correct); new quizzes and new questions, which are real
