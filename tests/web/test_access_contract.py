@@ -120,6 +120,7 @@ SIGNED_IN = {
     "/payments/<uuid:payment_id>/sandbox-phone": ANYONE,
     "/applications": STUDENT,
     "/jobs/<uuid:job_id>/apply": STUDENT,
+    "/jobs/<uuid:job_id>/report": ANYONE,
     "/employer/profile": EMPLOYER,
     "/employer/jobs": EMPLOYER,
     "/employer/jobs/new": EMPLOYER,
