@@ -663,9 +663,14 @@ def requeue_stalled_transfers() -> list[str]:
 
 
 def expire_transfer_archives() -> int:
-    """Remove archives past ``expires_at``: an export's download, an import's kept upload, a partial one."""
+    """Remove archives past ``expires_at``: an export's download, an import's kept upload, a partial one
+    (transfers made before archives expired count from their last change)."""
+    now = utcnow()
+    kept_since = now - dt.timedelta(hours=current_app.config["COURSE_TRANSFER_KEEP_HOURS"])
     expired = list(db.session.scalars(select(CourseTransfer).where(
-        CourseTransfer.expires_at < utcnow(), CourseTransfer.archive_key != "",
+        sa.or_(CourseTransfer.expires_at < now,
+               sa.and_(CourseTransfer.expires_at.is_(None), CourseTransfer.updated_at < kept_since)),
+        CourseTransfer.archive_key != "",
         CourseTransfer.status.in_((TransferStatus.DONE, TransferStatus.FAILED)))))
     for transfer in expired:
         jobs.enqueue(delete_stored_files, transfer.archive_key)

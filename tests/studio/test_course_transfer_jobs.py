@@ -4,22 +4,29 @@ first removing what the interrupted run wrote; export archives expire; the same 
 from __future__ import annotations
 
 import io
+import os
 import re
+import signal
+import subprocess
+import sys
 import urllib.request
 import uuid
 import zipfile
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from flask import current_app
 from sqlalchemy import select, update
 
 from mwanzo.auth.models import User
-from mwanzo.courses.models import Course, Lesson, CourseTransfer, TransferStatus
+from mwanzo.courses.models import Course, CourseTransfer, Lesson, TransferStatus
+from mwanzo import jobs
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.storage import get_storage
 from mwanzo.studio import copies, tasks
+from tests.processes import wait_for
 from tests.studio.test_course_copies import assert_playable, exported, original, outline  # noqa: F401
 
 
@@ -36,10 +43,19 @@ def download(client, status: str) -> bytes:
     return client.get(link).data
 
 
-def test_an_export_stopped_by_a_storage_error_fails_with_try_again_and_then_completes(client, original, settings):
+@pytest.fixture
+def own_media(app, settings, tmp_path):
+    """Local storage in a folder of this test's own (asked for before the course is made)."""
+    settings(MEDIA_ROOT=str(tmp_path))
+    app.extensions.pop("mwanzo_storage", None)
+    yield tmp_path
+    app.extensions.pop("mwanzo_storage", None)
+
+
+def test_an_export_stopped_by_a_storage_error_fails_with_try_again_and_then_completes(client, own_media, original,
+                                                                                       settings):
     settings(COURSE_TRANSFER_INLINE_BYTES=1000)
-    blocker = Path(current_app.config["MEDIA_ROOT"]) / "transfers"
-    blocker.parent.mkdir(parents=True, exist_ok=True)
+    blocker = own_media / "transfers"
     blocker.write_bytes(b"")  # a file where the transfers folder belongs: writing the archive fails
     try:
         response = client.post(f"/studio/courses/{original.id}/export")
@@ -135,3 +151,37 @@ def test_an_export_and_import_as_jobs_round_trip_through_s3(client, s3, original
     assert f"/lessons/{video.id}/" in segment  # the copy's own file in the bucket, signed for the bucket
     with urllib.request.urlopen(segment) as answer:
         assert answer.status == 200 and answer.read()
+
+
+def test_an_import_whose_worker_is_killed_is_swept_and_finishes(app, client, original, make, login, database_url,
+                                                                settings):
+    """A real worker process dies (SIGKILL) while its import job runs: the transfer is left RUNNING, the
+    sweep queues it again and the job finishes it."""
+    data = exported(client, original)
+    importer = login(make.instructor())
+    transfer = copies.queue_import(io.BytesIO(data), importer)
+    db.session.commit()
+    upload = Path(app.config["MEDIA_ROOT"]) / transfer.archive_key
+    upload.unlink()
+    os.mkfifo(upload)  # the worker's read of the upload waits here until the test has killed it
+    env = {**os.environ, "DATABASE_URL": database_url, "MEDIA_ROOT": app.config["MEDIA_ROOT"],
+           "SECRET_KEY": app.config["SECRET_KEY"], "JOB_RUNNER": "sync", "REDIS_URL": ""}
+    worker = subprocess.Popen(
+        [sys.executable, "-c", "from mwanzo import create_app, jobs\nwith create_app().app_context():\n"
+                               f"    jobs.run_task({jobs.task_name(tasks.run_course_transfer)!r}, "
+                               f"{str(transfer.id)!r})"],
+        env=env, start_new_session=True, cwd=Path(__file__).parents[2])
+    try:
+        assert wait_for(lambda: transfer_of(f"/{transfer.id}").status == TransferStatus.RUNNING)
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+    upload.unlink()
+    upload.write_bytes(data)
+    assert "working" in client.get(f"/studio/transfers/{transfer.id}").text  # what the instructor saw, for ever
+
+    settings(COURSE_TRANSFER_STALL_SECONDS=0)
+    tasks.sweep_course_transfers()  # queues it again; the sync runner runs the job at commit
+    transfer = transfer_of(f"/{transfer.id}")
+    assert (transfer.status, transfer.attempts) == (TransferStatus.DONE, 2)
+    assert outline(transfer.course_id) == outline(original.id)
