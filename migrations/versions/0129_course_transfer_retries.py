@@ -1,13 +1,13 @@
 """course transfers: attempts (a stale job is queued again, then failed) and when the archive expires
 
 Revision ID: 0129
-Revises: 0120
+Revises: 0121
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0129"
-down_revision = "0120"
+down_revision = "0121"
 branch_labels = None
 depends_on = None
 
