@@ -85,13 +85,14 @@ def register_blueprints(app: Flask) -> None:
     from mwanzo.inbox.views import bp as inbox_bp
     from mwanzo.learning.views import bp as learning_bp
     from mwanzo.media.delivery import bp as media_bp
+    from mwanzo.offline.views import bp as offline_bp
     from mwanzo.payments.views import bp as payments_bp
     from mwanzo.privacy.views import bp as privacy_bp
     from mwanzo.sms.views import bp as sms_bp
     from mwanzo.studio.views import bp as studio_bp
 
     for bp in (admin_bp, auth_bp, careers_bp, catalog_bp, certificates_bp, discussions_bp, home_bp, inbox_bp,
-               learning_bp, media_bp, payments_bp, privacy_bp, sms_bp, studio_bp, weekly_bp):
+               learning_bp, media_bp, offline_bp, payments_bp, privacy_bp, sms_bp, studio_bp, weekly_bp):
         app.register_blueprint(bp)
 
 

@@ -81,6 +81,8 @@ PUBLIC = {
     "/api/v1/payments/callback/<token>": "PayHero's webhook, authorised by its secret token",
     "/api/v1/payouts/callback/<token>": "PayHero's withdrawal webhook, authorised by the same secret token",
     "/healthz": "load balancer",
+    "/manifest.webmanifest": "the installable app's manifest, read by the browser",
+    "/sw.js": "the service worker script, fetched by the browser from the site root",
     "/metrics": "Prometheus, authorised by its bearer token",
 }
 
@@ -106,6 +108,12 @@ SIGNED_IN = {
     "/learn/<slug>/lessons/<uuid:lesson_id>/progress": ANYONE,
     "/learn/<slug>/lessons/<uuid:lesson_id>/watched": ANYONE,
     "/learn/<slug>/lessons/<uuid:lesson_id>/captions": ANYONE,
+    "/learn/<slug>/lessons/<uuid:lesson_id>/saved.json": ANYONE,
+    "/learn/<slug>/lessons/<uuid:lesson_id>/saved/<path:name>": ANYONE,
+    "/learn/<slug>/saved.json": ANYONE,
+    "/saved": ANYONE,
+    "/saved/access.json": ANYONE,
+    "/saved/queue": ANYONE,
     "/quizzes/<uuid:quiz_id>": ANYONE,
     "/quizzes/<uuid:quiz_id>/start": ANYONE,
     "/quizzes/attempts/<uuid:attempt_id>": ANYONE,
