@@ -98,7 +98,7 @@ def payment_refund(payment_id: uuid.UUID):
 def attention_list():
     return render_template("admin/attention_list.html", payments=queries.payments_needing_attention(),
                            callbacks=queries.unmatched_success_callbacks(), reasons=ATTENTION_REASONS,
-                           unanswered=payouts.unanswered_payouts())
+                           unanswered=payouts.unanswered_payouts(), overpaid=payouts.overpaid_payouts())
 
 
 def back_to_attention_list(message: str, category: str = "success"):
