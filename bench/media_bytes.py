@@ -21,60 +21,32 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from transcode import make_clip  # noqa: E402
+from transcode import make_clip, run_pipeline  # noqa: E402
 
 PASSWORD = "Bench#media-2026"
 
 
 def build(workdir: Path, seconds: int):
-    """The app on a fresh SQLite database, one free published course whose one video lesson went through
-    mwanzo.media.tasks.transcode_lesson, and an enrolled learner."""
-    os.environ.setdefault("SECRET_KEY", "bench-secret-key-bench-secret-key-0123456789")
-    from flask_migrate import upgrade
+    """bench/transcode.py's pipeline (one free published course, its video lesson really transcoded) and a
+    learner enrolled in it."""
+    from sqlalchemy import select
 
-    from mwanzo import create_app
     from mwanzo.auth.models import Role, User
-    from mwanzo.courses.models import (Category, Course, CourseStatus, Lesson, LessonKind, ProcessingStatus,
-                                       Section)
-    from mwanzo.database import utcnow
+    from mwanzo.courses.models import Course
     from mwanzo.extensions import db
     from mwanzo.learning import services as learning
-    from mwanzo.media import tasks
-    from mwanzo.storage import get_storage
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.db'}", "JOB_RUNNER": "sync",
-                      "MEDIA_ROOT": str(workdir / "media"), "REDIS_URL": None, "RATELIMIT_ENABLED": False})
     source = workdir / "source.mp4"
     make_clip(source, seconds, 4)
-    with app.app_context():
-        upgrade()
-        teacher = User(name="Mwalimu", email="mwalimu@bench.example", role=Role.INSTRUCTOR, password_hash="x")
+    pipeline = run_pipeline(workdir, source, RATELIMIT_ENABLED=False)
+    with pipeline.app.app_context():
         learner = User(name="Zawadi", email="zawadi@bench.example", role=Role.STUDENT, is_email_verified=True)
         learner.set_password(PASSWORD)
-        category = Category(name="Bench", slug="bench")
-        db.session.add_all([teacher, learner, category])
+        db.session.add(learner)
         db.session.flush()
-        course = Course(title="Kutuma pesa", slug="kutuma-pesa", category_id=category.id, instructor_id=teacher.id,
-                        status=CourseStatus.PUBLISHED, published_at=utcnow())
-        db.session.add(course)
-        db.session.flush()
-        section = Section(course_id=course.id, title="Sehemu")
-        db.session.add(section)
-        db.session.flush()
-        lesson = Lesson(course_id=course.id, section_id=section.id, title="Somo", kind=LessonKind.VIDEO)
-        db.session.add(lesson)
-        db.session.flush()
-        lesson.source_key = f"lessons/{lesson.id}/bench/source.mp4"
-        lesson.processing_status = ProcessingStatus.UPLOADED
-        get_storage().save(lesson.source_key, source, "video/mp4")
+        learning.enroll_free(learner, db.session.scalar(select(Course)))
         db.session.commit()
-        tasks.transcode_lesson(str(lesson.id))
-        db.session.expire_all()
-        lesson = db.session.get(Lesson, lesson.id)
-        assert lesson.processing_status == ProcessingStatus.READY, lesson.processing_error
-        learning.enroll_free(db.session.get(User, learner.id), db.session.get(Course, course.id))
-        db.session.commit()
-        return app, learner.email, f"/learn/{course.slug}/lessons/{lesson.id}", lesson.duration_seconds
+    return pipeline.app, "zawadi@bench.example", pipeline.lesson_url, pipeline.duration
 
 
 def main() -> None:

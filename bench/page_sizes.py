@@ -67,18 +67,18 @@ def seed_more(app) -> None:
 
 
 def world() -> tuple[dict, dict]:
-    """One of everything (the hostile-input test's world), so every route gets real ids."""
+    """One of everything (tests/world.py, as the hostile-input test uses), so every route gets real ids."""
     import factory
 
     from mwanzo.auth.models import Role
     from tests import factories as make
-    from tests.web.test_hostile_input import one_of_everything
+    from tests.world import one_of_everything
 
     offset = int(time.time())  # the factories' names and slugs do not meet those of an earlier run
     for made in vars(make).values():
         if isinstance(made, type) and issubclass(made, factory.Factory) and made._meta.model is not None:
             made.reset_sequence(offset)
-    values, users = one_of_everything(make)
+    values, users = one_of_everything()
     # Plain emails: requests run outside this app context (Flask-Login keeps the user on g, which an
     # enclosing app context would share between clients).
     names = {None: "visitor", Role.STUDENT: "learner", Role.INSTRUCTOR: "instructor", Role.EMPLOYER: "employer",

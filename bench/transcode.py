@@ -19,9 +19,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from flask import Flask  # noqa: E402
 
 from mwanzo.media import ffmpeg  # noqa: E402
 
@@ -64,32 +67,50 @@ def plain_command(source: Path, out: Path) -> list[str]:
     return cmd
 
 
-def run_pipeline(workdir: Path, source: Path) -> tuple[float, float, list[dict], int, float]:
+@dataclass
+class Pipeline:
+    """What run_pipeline made and measured."""
+
+    app: Flask
+    lesson_url: str  # the lesson's player page
+    seconds: float  # wall time of the transcode task
+    cpu: float
+    renditions: list[dict]
+    download_bytes: int
+    duration: float  # of the clip
+
+
+def run_pipeline(workdir: Path, source: Path, **config) -> Pipeline:
+    """The app on a fresh SQLite database (``config``: more settings), one free published course, and its one
+    video lesson put through mwanzo.media.tasks.transcode_lesson, timed."""
     os.environ.setdefault("SECRET_KEY", "bench-secret-key-bench-secret-key-0123456789")
     from flask_migrate import upgrade
 
     from mwanzo import create_app
     from mwanzo.auth.models import Role, User
-    from mwanzo.courses.models import Category, Course, Lesson, LessonKind, ProcessingStatus, Section
+    from mwanzo.courses.models import (Category, Course, CourseStatus, Lesson, LessonKind, ProcessingStatus,
+                                       Section)
+    from mwanzo.database import utcnow
     from mwanzo.extensions import db
     from mwanzo.media import tasks
     from mwanzo.storage import get_storage
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.db'}", "JOB_RUNNER": "sync",
-                      "MEDIA_ROOT": str(workdir / "media"), "REDIS_URL": None})
+                      "MEDIA_ROOT": str(workdir / "media"), "REDIS_URL": None, **config})
     with app.app_context():
         upgrade()
-        user = User(name="Bench", email="bench@example.com", role=Role.INSTRUCTOR, password_hash="x")
+        teacher = User(name="Mwalimu", email="mwalimu@bench.example", role=Role.INSTRUCTOR, password_hash="x")
         category = Category(name="Bench", slug="bench")
-        db.session.add_all([user, category])
+        db.session.add_all([teacher, category])
         db.session.flush()
-        course = Course(title="Bench", slug="bench", category_id=category.id, instructor_id=user.id)
+        course = Course(title="Kutuma pesa", slug="kutuma-pesa", category_id=category.id, instructor_id=teacher.id,
+                        status=CourseStatus.PUBLISHED, published_at=utcnow())
         db.session.add(course)
         db.session.flush()
-        section = Section(course_id=course.id, title="S")
+        section = Section(course_id=course.id, title="Sehemu")
         db.session.add(section)
         db.session.flush()
-        lesson = Lesson(course_id=course.id, section_id=section.id, title="L", kind=LessonKind.VIDEO)
+        lesson = Lesson(course_id=course.id, section_id=section.id, title="Somo", kind=LessonKind.VIDEO)
         db.session.add(lesson)
         db.session.flush()
         lesson.source_key = f"lessons/{lesson.id}/bench/source.mp4"
@@ -102,7 +123,8 @@ def run_pipeline(workdir: Path, source: Path) -> tuple[float, float, list[dict],
         db.session.expire_all()
         lesson = db.session.get(Lesson, lesson.id)
         assert lesson.processing_status == ProcessingStatus.READY, lesson.processing_error
-        return elapsed, cpu, lesson.renditions, lesson.download_bytes, lesson.duration_seconds
+        return Pipeline(app, f"/learn/{course.slug}/lessons/{lesson.id}", elapsed, cpu, lesson.renditions,
+                        lesson.download_bytes, lesson.duration_seconds)
 
 
 def main() -> None:
@@ -118,7 +140,8 @@ def main() -> None:
               f"ffmpeg: {ffmpeg.ffmpeg_binary()}; CPUs: {os.cpu_count()}")
 
         load = os.getloadavg()[0]
-        pipeline_s, pipeline_cpu, renditions, download_bytes, duration = run_pipeline(workdir, source)
+        pipeline = run_pipeline(workdir, source)
+        pipeline_s, pipeline_cpu, duration = pipeline.seconds, pipeline.cpu, pipeline.duration
         plain_out = workdir / "plain"
         started, cpu_started = time.perf_counter(), cpu_seconds()
         subprocess.run(plain_command(source, plain_out), check=True)
@@ -135,10 +158,10 @@ def main() -> None:
               f"plain wall {duration / plain_s:.2f}x; on {cores} idle cores (CPU / {cores}) "
               f"pipeline {duration * cores / pipeline_cpu:.2f}x, plain {duration * cores / plain_cpu:.2f}x")
         print("bytes per minute of video:")
-        for rendition in renditions:
+        for rendition in pipeline.renditions:
             per_minute = rendition["bytes"] / duration * 60
             print(f"  {rendition['name']:>6}: {per_minute / 1e6:6.2f} MB/min  (peak {rendition['bandwidth'] / 1000:.0f} kbps)")
-        print(f"  {'mp4':>6}: {download_bytes / duration * 60 / 1e6:6.2f} MB/min  (360p download)")
+        print(f"  {'mp4':>6}: {pipeline.download_bytes / duration * 60 / 1e6:6.2f} MB/min  (360p download)")
 
 
 if __name__ == "__main__":

@@ -50,8 +50,6 @@ def register_extensions(app: Flask) -> None:
     from mwanzo import cache
     cache.init_app(app)
     register_templates(app)
-    from mwanzo.auth.services import load_user_from_session_id
-    login_manager.user_loader(load_user_from_session_id)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
@@ -84,23 +82,26 @@ def register_blueprints(app: Flask) -> None:
     from mwanzo.inbox.views import bp as inbox_bp
     from mwanzo.learning.views import bp as learning_bp
     from mwanzo.media.delivery import bp as media_bp
+    from mwanzo.offline.views import bp as offline_bp
     from mwanzo.payments.views import bp as payments_bp
     from mwanzo.privacy.views import bp as privacy_bp
     from mwanzo.sms.views import bp as sms_bp
     from mwanzo.studio.views import bp as studio_bp
 
     for bp in (admin_bp, auth_bp, careers_bp, catalog_bp, certificates_bp, discussions_bp, home_bp, inbox_bp,
-               learning_bp, media_bp, payments_bp, privacy_bp, sms_bp, studio_bp, weekly_bp):
+               learning_bp, media_bp, offline_bp, payments_bp, privacy_bp, sms_bp, studio_bp, weekly_bp):
         app.register_blueprint(bp)
 
 
 def register_wiring(app: Flask) -> None:
-    """What a lower layer offers and the container connects: the header links of every role, the
-    domains' gauges on /metrics and the rows that keep stored files in use. (The periodic schedule is handed to the job pipeline above; reactions
-    that flow upward are calls from the owning view or task, listed in README "Architecture".)"""
+    """What a lower layer offers and the container connects: the account loader (with the inbox's badge
+    count), the header links of every role, the domains' gauges on /metrics and the rows that keep stored
+    files in use. (The periodic schedule is handed to the job pipeline above; reactions that flow upward are
+    calls from the owning view or task, listed in README "Architecture".)"""
     from mwanzo import jobs
     from mwanzo.courses.services import stored_files_in_use
-    from mwanzo.inbox.views import unread_notifications
+    from mwanzo.extensions import login_manager
+    from mwanzo.inbox.views import load_user, unread_notifications
     from mwanzo.jobs.tasks import keep_files_in_use
     from mwanzo.navigation import nav_links
     from mwanzo.notifications.models import EmailStatus, OutboundEmail
@@ -108,6 +109,7 @@ def register_wiring(app: Flask) -> None:
     from mwanzo.payments.models import Payment, PaymentStatus
 
     keep_files_in_use(app, stored_files_in_use)
+    login_manager.user_loader(load_user)
     app.add_template_global(nav_links)
     app.add_template_global(unread_notifications)
     metrics.register_gauges(

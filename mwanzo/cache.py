@@ -7,6 +7,9 @@ back), so the very next request reads the new version, misses, and builds the en
 Old entries are never read again and expire on their own (CATALOG_CACHE_SECONDS, COURSE_CACHE_SECONDS). An
 entry is immutable once written, which is what makes it safe to share between processes.
 
+Entries' keys also carry a fingerprint of the code and templates that built them, so after a deploy a
+process never reads an entry in the shape (or with the markup) of the code before it.
+
 Only what every visitor sees goes in here: no session, CSRF token or signed-in state. Keys name the
 language the part was rendered in.
 
@@ -16,9 +19,11 @@ process once Redis answers again (the TTLs bound staleness if the process ends f
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections import OrderedDict
+from pathlib import Path
 import time
 from typing import Callable, TypeVar
 
@@ -89,7 +94,18 @@ def init_app(app: Flask) -> None:
     else:
         app.config.update(CACHE_TYPE="SimpleCache", CACHE_THRESHOLD=app.config.get("CACHE_THRESHOLD", 2000))
     app.config.setdefault("CACHE_DEFAULT_TIMEOUT", app.config.get("CATALOG_CACHE_SECONDS", 900))
+    app.config["CACHE_CODE_VERSION"] = code_fingerprint(Path(app.root_path))
     cache.init_app(app)
+
+
+def code_fingerprint(package: Path) -> str:
+    """A digest of the package's code, templates and translations: what shapes a cached entry."""
+    digest = hashlib.blake2b(digest_size=6)
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".html", ".mo") and path.is_file():
+            digest.update(str(path.relative_to(package)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _call(operation: Callable[[], T], default: T) -> T:
@@ -185,8 +201,9 @@ def shared(name: str, version: str | None, build: Callable[[], T], timeout: int 
     A build that returns None is not stored."""
     if version is None:
         return build()
-    key = f"{name}:v{version}" + (f":{get_locale()}" if per_language else "")
-    local_key = current_app.config["CACHE_KEY_PREFIX"] + key
+    config = current_app.config
+    key = f"{name}:v{version}:{config['CACHE_CODE_VERSION']}" + (f":{get_locale()}" if per_language else "")
+    local_key = config["CACHE_KEY_PREFIX"] + key
     value = _recent.get(local_key)
     if value is not None:
         return value
@@ -196,7 +213,6 @@ def shared(name: str, version: str | None, build: Callable[[], T], timeout: int 
         if value is None:
             return None
         _call(lambda: cache.set(key, value, timeout=timeout), None)
-    config = current_app.config
     _recent.put(local_key, value, timeout or config["CACHE_DEFAULT_TIMEOUT"], config.get("CACHE_LOCAL_ENTRIES", 500))
     return value
 

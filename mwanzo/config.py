@@ -173,6 +173,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         # for TTL to TTL + window seconds; a revoked learner loses playlists (and so new URLs) at once.
         "MEDIA_URL_WINDOW_SECONDS": env_int("MEDIA_URL_WINDOW_SECONDS", 3600),
         "MEDIA_X_ACCEL_PREFIX": os.environ.get("MEDIA_X_ACCEL_PREFIX") or None,
+        # A lesson saved on a phone plays offline this long after the phone last checked its access online.
+        "OFFLINE_ACCESS_DAYS": env_int("OFFLINE_ACCESS_DAYS", 14),
         # Largest picture upload, checked from its header before decoding. 25 MP covers a 24 MP camera
         # photo (thumbnails and logos are at most 640 px wide); decoded as RGBA that is 100 MB at most,
         # so two uploads at once keep a web worker well inside its memory.

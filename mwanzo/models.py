@@ -10,6 +10,7 @@ from mwanzo.inbox.models import Notification, NotificationSettings
 from mwanzo.jobs.models import OutboxJob
 from mwanzo.learning.models import Enrollment, VideoProgress
 from mwanzo.notifications.models import OutboundEmail
+from mwanzo.offline.models import OfflineReceipt
 from mwanzo.payments.models import Payment, PaymentEvent
 from mwanzo.sms.models import OutboundSms, SmsDeliveryReport
 from mwanzo.privacy.models import DataRequest
@@ -19,7 +20,7 @@ __all__ = [
     "Announcement", "Answer", "ApplicationCertificate", "AuditLog", "Category", "Certificate", "Course",
     "CourseAnswer", "CourseQuestion", "CourseReviewDecision", "CourseRevision", "DataRequest",
     "EmployerProfile", "Enrollment", "Job", "JobApplication", "JobCourse", "Lesson", "Notification",
-    "NotificationSettings", "OneTimeCode", "OutboundEmail", "OutboundSms", "OutboxJob", "Payment",
+    "NotificationSettings", "OfflineReceipt", "OneTimeCode", "OutboundEmail", "OutboundSms", "OutboxJob", "Payment",
     "PaymentEvent", "PostingSuspension", "Question", "QuestionVote", "Quiz", "QuizAttempt", "Report",
     "Review", "Role", "Section", "SmsDeliveryReport", "StudentAnswer", "User", "VideoProgress",
 ]

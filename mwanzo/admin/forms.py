@@ -156,6 +156,10 @@ class RevokeForm(FlaskForm):
     reason = TextAreaField(_l("Reason for revoking"), validators=[DataRequired(), Length(min=5, max=2000)])
 
 
+class HideForm(FlaskForm):
+    reason = TextAreaField(_l("Reason shown to the author"), validators=[DataRequired(), Length(min=3, max=500)])
+
+
 class EmployerFilterForm(ListForm):
     status = ChoiceField(_l("Verification"), default=VerificationStatus.PENDING.value, choices=choices(VerificationStatus))
 

@@ -1,5 +1,7 @@
 """Moderation: /admin/reports (open reports, oldest first), hiding and restoring a post with its reason,
-and suspending a user's posting. Every change is written to the audit log. The rules are discussions.services'."""
+and suspending a user's posting. Each change is made from its own confirmation page, whose form alone
+carries the signed token (mwanzo/web/confirmation.py), and is written to the audit log. The rules are
+discussions.services'; a reported job post is loaded through careers, the domain that owns it."""
 from __future__ import annotations
 
 import uuid
@@ -9,58 +11,87 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from mwanzo.audit import record
-from mwanzo.admin.views import bp
-from mwanzo.auth.models import User
+from mwanzo.admin.forms import HideForm, ReasonForm
+from mwanzo.admin.support import reason_page
+from mwanzo.admin.views import bp, change_confirm_page, get_user_or_404
+from mwanzo.careers import services as careers
 from mwanzo.discussions import services as talk
-from mwanzo.discussions.forms import ReportForm
 from mwanzo.discussions.models import ReportTarget
 from mwanzo.extensions import db
+from mwanzo.web.confirmation import require_confirmation
 
 
-def target_or_404(target: str) -> ReportTarget:
+def reported_post(target: ReportTarget, target_id: uuid.UUID):
+    """The post a report names, or None when it is gone."""
+    if target == ReportTarget.JOB:
+        return careers.get_job(target_id)
+    return talk.reported_content(target, target_id)[0]
+
+
+def post_or_404(target: str, target_id: uuid.UUID) -> tuple[ReportTarget, object]:
     try:
-        return ReportTarget(target.upper())
+        kind = ReportTarget(target.upper())
     except ValueError:
         abort(404)
+    row = reported_post(kind, target_id)
+    if row is None:
+        abort(404)
+    return kind, row
 
 
 @bp.get("/admin/reports")
 def report_queue():
-    return render_template("admin/report_queue.html", reports=talk.open_reports(), form=ReportForm(formdata=None))
+    return render_template("admin/report_queue.html",
+                           reports=[(entry, reported_post(entry.target, entry.target_id)) for entry in talk.open_reports()])
+
+
+def hide_page(kind: ReportTarget, row, form=None, status: int = 200):
+    return reason_page(_("Hide this post from everyone but its author? They will see your reason."),
+                       f"hide:{kind}", row.id, url_for("admin.content_hide", target=kind.lower(), target_id=row.id),
+                       url_for("admin.report_queue"), form or HideForm(), status)
+
+
+@bp.get("/admin/moderation/<target>/<uuid:target_id>/hide")
+def content_hide_confirm(target: str, target_id: uuid.UUID):
+    return hide_page(*post_or_404(target, target_id))
 
 
 @bp.post("/admin/moderation/<target>/<uuid:target_id>/hide")
 def content_hide(target: str, target_id: uuid.UUID):
-    kind = target_or_404(target)
-    form = ReportForm()
+    kind, row = post_or_404(target, target_id)
+    require_confirmation(f"hide:{kind}", row.id)
+    form = HideForm()
     if not form.validate_on_submit():
-        flash(_("Give the author a reason of at least three characters."), "error")
-        return redirect(url_for("admin.report_queue"))
-    try:
-        row = talk.set_hidden(kind, target_id, current_user, form.reason.data)
-    except talk.NotFound:
-        abort(404)
-    record(current_user, "content.hide", row, reason=form.reason.data)
+        return hide_page(kind, row, form, 422)
+    talk.set_hidden(kind, row, current_user, form.reason.data.strip())
+    record(current_user, "content.hide", row, reason=form.reason.data.strip())
     db.session.commit()
     flash(_("Hidden. Others now see “removed by a moderator”; the author sees your reason."), "success")
-    return redirect(url_for("admin.report_queue"))
+    return redirect(url_for("admin.report_queue"), 303)
+
+
+@bp.get("/admin/moderation/<target>/<uuid:target_id>/restore")
+def content_restore_confirm(target: str, target_id: uuid.UUID):
+    kind, row = post_or_404(target, target_id)
+    return change_confirm_page(_("Show this post to everyone again?"), f"restore:{kind}", row.id,
+                               url_for("admin.content_restore", target=target, target_id=row.id),
+                               url_for("admin.report_queue"))
 
 
 @bp.post("/admin/moderation/<target>/<uuid:target_id>/restore")
 def content_restore(target: str, target_id: uuid.UUID):
-    kind = target_or_404(target)
-    try:
-        row = talk.set_hidden(kind, target_id, current_user, None)
-    except talk.NotFound:
-        abort(404)
+    kind, row = post_or_404(target, target_id)
+    require_confirmation(f"restore:{kind}", row.id)
+    talk.set_hidden(kind, row, current_user, None)
     record(current_user, "content.restore", row)
     db.session.commit()
     flash(_("Restored: everyone can read it again."), "success")
-    return redirect(url_for("admin.report_queue"))
+    return redirect(url_for("admin.report_queue"), 303)
 
 
 @bp.post("/admin/reports/<uuid:report_id>/dismiss")
 def report_dismiss(report_id: uuid.UUID):
+    """Keeps the post as it is, so the CSRF check every POST gets is enough."""
     try:
         entry = talk.dismiss(report_id, current_user)
     except talk.NotFound:
@@ -71,25 +102,46 @@ def report_dismiss(report_id: uuid.UUID):
     return redirect(url_for("admin.report_queue"))
 
 
+def suspend_page(user, form=None, status: int = 200):
+    return reason_page(_("Stop %(name)s (%(email)s) posting questions, answers and announcements?",
+                         name=user.name, email=user.email),
+                       "suspend-posting", user.id, url_for("admin.posting_suspend", user_id=user.id),
+                       url_for("admin.report_queue"), form or ReasonForm(), status)
+
+
+@bp.get("/admin/users/<uuid:user_id>/posting")
+def posting_suspend_confirm(user_id: uuid.UUID):
+    return suspend_page(get_user_or_404(user_id))
+
+
 @bp.post("/admin/users/<uuid:user_id>/posting")
 def posting_suspend(user_id: uuid.UUID):
-    user = db.session.get(User, user_id) or abort(404)
-    form = ReportForm()
+    user = get_user_or_404(user_id)
+    require_confirmation("suspend-posting", user.id)
+    form = ReasonForm()
     if not form.validate_on_submit():
-        flash(_("Give a reason of at least three characters."), "error")
-        return redirect(url_for("admin.report_queue"))
-    talk.suspend(user, current_user, form.reason.data)
-    record(current_user, "user.suspend_posting", user, reason=form.reason.data)
+        return suspend_page(user, form, 422)
+    talk.suspend(user, current_user, form.reason.data.strip())
+    record(current_user, "user.suspend_posting", user, reason=form.reason.data.strip())
     db.session.commit()
     flash(_("%(name)s can no longer post questions, answers or announcements.", name=user.name), "success")
-    return redirect(url_for("admin.report_queue"))
+    return redirect(url_for("admin.report_queue"), 303)
+
+
+@bp.get("/admin/users/<uuid:user_id>/posting/lift")
+def posting_lift_confirm(user_id: uuid.UUID):
+    user = get_user_or_404(user_id)
+    return change_confirm_page(_("Let %(name)s (%(email)s) post again?", name=user.name, email=user.email),
+                               "lift-posting", user.id, url_for("admin.posting_lift", user_id=user.id),
+                               url_for("admin.report_queue"))
 
 
 @bp.post("/admin/users/<uuid:user_id>/posting/lift")
 def posting_lift(user_id: uuid.UUID):
-    user = db.session.get(User, user_id) or abort(404)
+    user = get_user_or_404(user_id)
+    require_confirmation("lift-posting", user.id)
     if talk.lift_suspension(user):
         record(current_user, "user.lift_posting_suspension", user)
     db.session.commit()
     flash(_("%(name)s can post again.", name=user.name), "success")
-    return redirect(url_for("admin.report_queue"))
+    return redirect(url_for("admin.report_queue"), 303)

@@ -19,6 +19,7 @@ from mwanzo.analytics.services import DateRange, InvalidRange
 from mwanzo.auth.access import role_required
 from mwanzo.auth.models import Role, User
 from mwanzo.courses.models import Category, Course
+from mwanzo.discussions import services as talk
 from mwanzo.extensions import db
 from mwanzo.studio.services import NotFound
 from mwanzo.web.confirmation import confirmation_token, require_confirmation, require_page_visit
@@ -71,7 +72,7 @@ def user_page(user, error: str | None = None, status: int = 200):
     return render_template("admin/user_detail.html", user=user, role_form=RoleForm(role=user.role.value),
                            grant_form=GrantForm(formdata=None), record=services.user_record(user),
                            entries=paginate(services.audit_search("users", str(user.id)), 1, services.PER_PAGE).items,
-                           error=error), status
+                           posting_suspension=talk.posting_suspension(user.id), error=error), status
 
 
 def own_account_refused(user):

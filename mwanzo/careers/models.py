@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mwanzo.auth.models import User
 from mwanzo.database import Base, TimestampedModel, str_enum
+from mwanzo.discussions.models import Moderated
 from mwanzo.labels import labels
 
 
@@ -89,7 +90,7 @@ class JobCourse(Base):
     is_required: Mapped[bool] = mapped_column(default=True)
 
 
-class Job(TimestampedModel):
+class Job(Moderated, TimestampedModel):
     __tablename__ = "jobs"
     __table_args__ = (
         sa.CheckConstraint(
@@ -114,6 +115,11 @@ class Job(TimestampedModel):
 
     employer: Mapped[User] = relationship(lazy="raise_on_sql")
     courses: Mapped[list[JobCourse]] = relationship(cascade="all, delete-orphan", lazy="raise_on_sql")
+
+    @property
+    def author_id(self) -> uuid.UUID:
+        """Who posted it, as moderation calls every post's writer."""
+        return self.employer_id
 
 
 class ApplicationCertificate(Base):

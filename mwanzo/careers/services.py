@@ -27,10 +27,9 @@ from mwanzo.certificates.models import Certificate
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.inbox.models import NotificationKind
-from mwanzo.inbox.services import notify
+from mwanzo.inbox.services import OwnEmail, notify
 from mwanzo.images import open_upload
 from mwanzo.labels import label
-from mwanzo.notifications.services import send_email
 from mwanzo.storage import get_storage
 from mwanzo.urls import absolute_url
 
@@ -198,7 +197,7 @@ def local_today() -> date:
 
 def is_open(job: Job, today: date | None = None) -> bool:
     today = today or local_today()
-    return job.status == JobStatus.OPEN and (job.deadline is None or job.deadline >= today)
+    return job.status == JobStatus.OPEN and not job.is_hidden and (job.deadline is None or job.deadline >= today)
 
 
 def get_job(job_id: uuid.UUID) -> Job | None:
@@ -217,7 +216,7 @@ def courses_by_id(course_ids) -> dict[uuid.UUID, Course]:
 
 def open_jobs():
     today = local_today()
-    return select(Job).where(Job.status == JobStatus.OPEN, Job.deleted_at.is_(None),
+    return select(Job).where(Job.status == JobStatus.OPEN, Job.deleted_at.is_(None), Job.hidden_at.is_(None),
                              or_(Job.deadline.is_(None), Job.deadline >= today))
 
 
@@ -350,9 +349,11 @@ def change_status(application: JobApplication, status: ApplicationStatus) -> boo
     applicant, job = application.applicant, application.job
     with force_locale(applicant.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         status_label = str(label(status))
-    send_email(applicant.email, "application_status", locale=applicant.locale, user=applicant, job=job,
-               status=status, status_label=status_label, applications_url=absolute_url("careers.application_list"))
-    notify(applicant.id, NotificationKind.APPLICATION, absolute_url("careers.application_list"), job=job.title)
+    applications_url = absolute_url("careers.application_list")
+    notify(applicant.id, NotificationKind.APPLICATION, applications_url,
+           OwnEmail("application_status", {"job": job, "status": status, "status_label": status_label,
+                                           "applications_url": applications_url}),
+           job=job.title)
     return True
 
 

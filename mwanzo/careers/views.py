@@ -10,12 +10,15 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from mwanzo.analytics import reports
-from mwanzo.auth.access import acts_for, owned_or_404, role_required, verified_email_required
+from mwanzo.auth.access import acts_for, login_required, owned_or_404, role_required, verified_email_required
 from mwanzo.auth.models import Role
 from mwanzo.careers import contacts, services
 from mwanzo.careers.forms import (ApplicationStatusForm, ApplyForm, CandidateFilterForm, EmployerProfileForm,
                                   JobFilterForm, JobForm, VerificationForm, VerifyCodeForm)
 from mwanzo.careers.models import ApplicationStatus, JobKind
+from mwanzo.discussions import services as talk
+from mwanzo.discussions.forms import ReportForm
+from mwanzo.discussions.models import ReportTarget
 from mwanzo.extensions import db
 from mwanzo.images import InvalidImage
 from mwanzo.media.delivery import media_url
@@ -77,6 +80,21 @@ def job_page(job, form: ApplyForm, status: int = 200):
     return render_template("careers/job_detail.html", job=job, profile=profile, courses=courses, form=form,
                            application=application, certificates=certificates,
                            is_open=services.is_open(job)), status
+
+
+@bp.route("/jobs/<uuid:job_id>/report", methods=["GET", "POST"])
+@login_required
+def job_report(job_id: uuid.UUID):
+    """Anyone signed in may report a job post; it joins the admin moderation queue."""
+    job = job_or_404(job_id)
+    form = ReportForm()
+    if form.validate_on_submit():
+        talk.file_report(current_user, ReportTarget.JOB, job.id, form.reason.data)
+        db.session.commit()
+        flash(_("Thank you. A moderator will look at it."), "success")
+        return redirect(url_for("careers.job_detail", job_id=job.id))
+    return render_template("discussions/report.html", form=form, row=job, target="job",
+                           action=url_for("careers.job_report", job_id=job.id)), 422 if form.errors else 200
 
 
 @bp.post("/jobs/<uuid:job_id>/apply")

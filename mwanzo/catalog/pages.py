@@ -1,6 +1,6 @@
-"""The parts of the catalog's pages that every visitor sees, rendered once per version and language and kept
-in the shared cache (mwanzo/cache.py). The views render each visitor's own parts (header, CSRF token, call
-to action, review form) around them, per request."""
+"""The catalog's pages as every visitor sees them, rendered whole once per version and language and kept in the
+shared cache (mwanzo/cache.py) as shells (mwanzo/web/shell.py). The views fill in each visitor's own parts
+(header, CSRF token, call to action, review form) per request."""
 from __future__ import annotations
 
 import hashlib
@@ -14,6 +14,7 @@ from mwanzo.catalog.forms import CatalogSearchForm
 from mwanzo.courses.models import Course, CourseStatus
 from mwanzo.learning import release
 from mwanzo.urls import absolute_url
+from mwanzo.web import shell
 from mwanzo.web.listing import list_page
 
 SEARCH_ARGS = tuple(search.SearchCriteria.__dataclass_fields__)
@@ -37,10 +38,10 @@ def home_sections() -> Markup:
 
 
 def search_parts(category: search.CategoryFacet | None, fragment: bool) -> dict:
-    """The search form and results for this request's arguments: {"status", "criteria", "canonical", "filters",
-    "results"}, or {"status", "criteria", "fragment"} for htmx. Keyed by the arguments exactly as sent (the
-    form and the links render them back), so the same URL always gets the same bytes; values that cannot be
-    understood are named in the page and answer 422, from the cache too."""
+    """The page for this request's arguments, {"status", "page": a shell}, or {"status", "fragment"} (the
+    results) for htmx. Keyed by the arguments exactly as sent (the form and the links render them back), so
+    the same URL always gets the same bytes; values that cannot be understood are named in the page and
+    answer 422, from the cache too."""
     args = repr(tuple(request.args.get(name, "") for name in SEARCH_ARGS))
     digest = hashlib.blake2b(args.encode(), digest_size=16).hexdigest()
     name = f"search:{category.slug if category else ''}:{'fragment' if fragment else 'page'}:{digest}"
@@ -57,18 +58,20 @@ def _render_search(category: search.CategoryFacet | None, fragment: bool) -> dic
     criteria = form.search_criteria(listing.criteria, listing.results.page, **fixed)
     context = {"form": form, "criteria": criteria, "listing": listing, "results": listing.results,
                "category": category}
-    entry = {"status": listing.status, "criteria": criteria}
     if fragment:
-        return entry | {"fragment": Markup(render_template("catalog/_course_results.html", **context))}
+        return {"status": listing.status,
+                "fragment": Markup(render_template("catalog/_course_results.html", **context))}
     action = url_for(request.endpoint, **request.view_args)
-    return entry | {"canonical": listing.url(external=True),
-                    "filters": Markup(render_template("catalog/_filters.html", action=action, **context)),
-                    "results": Markup(render_template("catalog/_course_results.html", in_page=True, **context))}
+    return {"status": listing.status, "page": shell.render_shell(
+        "catalog/course_list.html", category=category, criteria=criteria, canonical=listing.url(external=True),
+        filters=Markup(render_template("catalog/_filters.html", action=action, **context)),
+        results=Markup(render_template("catalog/_course_results.html", in_page=True, **context)))}
 
 
-def course_page(slug: str, viewer) -> tuple[services.CourseFacts, dict] | None:
-    """(what the page shows per visitor, the shared parts), or None when this viewer may not see the course.
-    Published courses come from the cache; drafts (seen only by their instructor and admins) never do."""
+def course_page(slug: str, viewer) -> tuple[services.CourseFacts, shell.Shell] | None:
+    """(what the page needs to fill in the visitor's parts, the page's shell), or None when this viewer may
+    not see the course. Published courses come from the cache; drafts (seen only by their instructor and
+    admins) never do."""
     known = _course_ids.get(slug)  # a hint only: read with the catalog's version, saving a round trip
     catalog = cache.versions(cache.CATALOG, cache.LABELS, *((f"course:{known}",) if known else ()))
     ref = cache.shared(f"slug:{slug}", catalog and cache.catalog_version(), lambda: services.course_ref(slug),
@@ -79,16 +82,29 @@ def course_page(slug: str, viewer) -> tuple[services.CourseFacts, dict] | None:
         _course_ids.clear()
     _course_ids[slug] = ref.id
     if ref.status != CourseStatus.PUBLISHED:
-        course = services.visible_course(slug, viewer)
-        return (services.CourseFacts.of(course), course_parts(course)) if course else None
+        return _course_shell(services.visible_course(slug, viewer))
     version = cache.versions(f"course:{ref.id}", cache.LABELS)
     return cache.shared(f"course:{ref.id}", version, lambda: _published_course(slug),
                         timeout=_seconds("COURSE_CACHE_SECONDS"))
 
 
-def _published_course(slug: str) -> tuple[services.CourseFacts, dict] | None:
-    course = services.visible_course(slug, None)
-    return (services.CourseFacts.of(course), course_parts(course)) if course else None
+def _published_course(slug: str) -> tuple[services.CourseFacts, shell.Shell] | None:
+    return _course_shell(services.visible_course(slug, None))
+
+
+def _course_shell(course: Course | None) -> tuple[services.CourseFacts, shell.Shell] | None:
+    if course is None:
+        return None
+    facts = services.CourseFacts.of(course)
+    return facts, shell.render_shell("catalog/course_detail.html", course=facts, parts=course_parts(course))
+
+
+def visitor_parts(course: services.CourseFacts, visitor: services.Visitor, review_form) -> dict[str, Markup]:
+    """The course page's holes for this visitor: the call to action, and the review form if they may review."""
+    action = get_template_attribute("macros/catalog.html", "call_to_action")(course, visitor)
+    review = render_template("catalog/_course_review.html", course=course, visitor=visitor,
+                             review_form=review_form) if review_form else ""
+    return {"call_to_action": Markup(action), "review": Markup(review)}
 
 
 def course_parts(course: Course) -> dict[str, Markup]:

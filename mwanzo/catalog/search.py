@@ -1,25 +1,30 @@
-"""Searching, filtering, sorting and paging published courses: one query for the rows, one for the count.
+"""Searching, filtering, sorting and paging published courses: browsing takes one query for the rows and one
+for the count; a text search ranks every match anyway, so one query does both.
 
 PostgreSQL: ``courses.search_vector`` (weighted tsvector kept by triggers, migration 0003) matched with
-``websearch_to_tsquery`` and ranked with ``ts_rank``; when nothing matches, a typo-tolerant second try
-with pg_trgm ``word_similarity`` on titles. SQLite (local development and quick tests): every word must
+``websearch_to_tsquery`` and ranked with ``ts_rank``; when nothing matches, a typo-tolerant second try:
+each word replaced by the title words spelt most like it (pg_trgm, on the small ``course_title_words``
+table), matched and ranked the same way. SQLite (local development and quick tests): every word must
 appear (LIKE, case-insensitive) in the title, descriptions, category or instructor name; rows are ranked
 by where the words were found, title first. Honest, not linguistic: no stemming, no typo tolerance.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import reduce
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy import ARRAY, Select, String, and_, case, func, literal, or_, select, true
 from sqlalchemy.orm import contains_eager, load_only
 
 from mwanzo.auth.models import User
-from mwanzo.courses.models import Category, Course, CourseStatus
+from mwanzo.courses.models import Category, Course, CourseStatus, TitleWord
 from mwanzo.extensions import db
 from mwanzo.web.listing import Page
 
 SEARCH_CONFIG = "english"  # the text search configuration the triggers in migration 0003 use
-TYPO_THRESHOLD = 0.3  # pg_trgm word_similarity needed for a fallback match
+NEAR_SPELLINGS = 3  # title words tried in place of each word of a query nothing matched (pg_trgm's 0.3 similarity)
+WORD = re.compile(r"[^\W\d_]+")
 PER_PAGE = 12
 SORTS = ("relevance", "popular", "newest", "rating", "price_asc", "price_desc")
 
@@ -135,43 +140,81 @@ def _count(conditions: list, joined: bool) -> int:
 
 def search_courses(criteria: SearchCriteria) -> ResultPage:
     conditions = filter_conditions(criteria)
-    rank, similar_only = None, False
-    joined = bool(criteria.category)
-    if criteria.q:
-        if db.session.get_bind().dialect.name == "postgresql":
-            tsquery = func.websearch_to_tsquery(SEARCH_CONFIG, criteria.q)
-            match, rank = Course.search_vector.op("@@")(tsquery), func.ts_rank(Course.search_vector, tsquery)
-            total = _count(conditions + [match], joined)
-            if total == 0:
-                # Titles with a word close to the query: `title %> q` uses the trigram index, with the
-                # threshold set for this transaction only.
-                threshold = func.set_config("pg_trgm.word_similarity_threshold", str(TYPO_THRESHOLD), True)
-                db.session.execute(select(threshold))
-                match, rank = Course.title.op("%>")(criteria.q), func.word_similarity(criteria.q, Course.title)
-                similar_only = True
-                total = _count(conditions + [match], joined)
-        else:
-            match, rank = _like_match(criteria.q)
-            joined = True
-            total = _count(conditions + [match], joined)
-        conditions.append(match)
-    else:
+    joined = bool(criteria.category)  # join only when a condition names the category or the instructor
+    if not criteria.q:
         total = _count(conditions, joined)
-    items = []
-    if total > (criteria.page - 1) * PER_PAGE:
-        items = _page_rows(conditions, joined, search_order(criteria.sort, rank), criteria.page)
+        items = []
+        if total > (criteria.page - 1) * PER_PAGE:
+            items, _total = _page_rows(conditions, joined, search_order(criteria.sort), criteria.page)
+        return ResultPage(items=items, total=total, page=criteria.page, per_page=PER_PAGE)
+    if db.session.get_bind().dialect.name != "postgresql":
+        match, rank = _like_match(criteria.q)
+        items, total = _ranked_page(conditions + [match], True, criteria, rank)
+        return ResultPage(items=items, total=total, page=criteria.page, per_page=PER_PAGE)
+    tsquery = func.websearch_to_tsquery(SEARCH_CONFIG, criteria.q)
+    items, total = _ranked_page(conditions + [Course.search_vector.op("@@")(tsquery)], joined, criteria,
+                                func.ts_rank(Course.search_vector, tsquery))
+    similar_only = total == 0
+    if similar_only:
+        corrected = corrected_query(criteria.q)
+        if corrected is not None:
+            items, total = _ranked_page(conditions + [Course.search_vector.op("@@")(corrected)], joined, criteria,
+                                        func.ts_rank(Course.search_vector, corrected))
     return ResultPage(items=items, total=total, page=criteria.page, per_page=PER_PAGE, similar_only=similar_only)
 
 
-def _page_rows(conditions: list, joined: bool, order: tuple, page: int) -> list[Course]:
-    """Pick the page's ids from narrow rows first, then load those twelve courses whole (in one query)."""
+def _ranked_page(conditions: list, joined: bool, criteria: SearchCriteria, rank) -> tuple[list[Course], int]:
+    """A text search ranks every match anyway, so the same query counts them too. A page past the end has
+    no row to carry the count: only then is it counted on its own."""
+    items, total = _page_rows(conditions, joined, search_order(criteria.sort, rank), criteria.page, counted=True)
+    if not items and criteria.page > 1:
+        total = _count(conditions, joined)
+    return items, total
+
+
+def query_words(q: str) -> list[str]:
+    """The words of a query the way course_title_words holds them (migration 0120): letters, 3 to 64."""
+    return [word for word in WORD.findall(q.lower()) if 3 <= len(word) <= 64][:8]
+
+
+def corrected_query(q: str):
+    """PostgreSQL: the query with each word replaced by the title words spelt most like it (pg_trgm
+    similarity, through the trigram index of the small vocabulary table), as a tsquery: every word, each
+    one of its near spellings. Words nothing is spelt like are left out; None when that is all of them."""
+    words = query_words(q)
+    if not words:
+        return None
+    asked = func.unnest(literal(words, ARRAY(String))).table_valued("word").render_derived(name="asked")
+    near = (select(TitleWord.word).where(TitleWord.word.op("%")(asked.c.word))
+            .order_by(func.similarity(TitleWord.word, asked.c.word).desc(), TitleWord.word)
+            .limit(NEAR_SPELLINGS).lateral("near"))
+    rows = db.session.execute(select(asked.c.word, near.c.word).join(near, true())).all()
+    spellings: dict[str, list[str]] = {}
+    for word, spelling in rows:
+        spellings.setdefault(word, []).append(spelling)
+    if not spellings:
+        return None
+    groups = [reduce(lambda either, other: either.op("||")(other),
+                     [func.plainto_tsquery(SEARCH_CONFIG, spelling) for spelling in found])
+              for found in spellings.values()]
+    return reduce(lambda both, other: both.op("&&")(other), groups)
+
+
+def _page_rows(conditions: list, joined: bool, order: tuple, page: int,
+               counted: bool = False) -> tuple[list[Course], int | None]:
+    """Pick the page's ids from narrow rows first, then load those twelve courses whole (in one query);
+    ``counted``: with the number of rows that match (0 when the page is empty; None when not counted)."""
     position = func.row_number().over(order_by=order).label("position")
-    picked = select(Course.id, position).where(Course.status == CourseStatus.PUBLISHED, *conditions)
+    columns = (Course.id, position) + ((func.count().over().label("total"),) if counted else ())
+    picked = select(*columns).where(Course.status == CourseStatus.PUBLISHED, *conditions)
     if joined:
         picked = picked.join(Course.category).join(Course.instructor)
     picked = picked.order_by(*order).limit(PER_PAGE).offset((page - 1) * PER_PAGE).subquery()
     stmt = course_cards().join(picked, picked.c.id == Course.id).order_by(picked.c.position)
-    return list(db.session.scalars(stmt))
+    if not counted:
+        return list(db.session.scalars(stmt)), None
+    rows = db.session.execute(stmt.add_columns(picked.c.total)).all()
+    return [row[0] for row in rows], (rows[0][1] if rows else 0)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from mwanzo.catalog.forms import ReviewForm
 from mwanzo.extensions import db
 from mwanzo.storage import get_storage
 from mwanzo.urls import absolute_url
+from mwanzo.web import shell
 from mwanzo.web.htmx import is_htmx, render
 from mwanzo.web.listing import MAX_PAGE
 
@@ -57,8 +58,7 @@ def _search_page(category: search.CategoryFacet | None):
         response = make_response(parts["fragment"], parts["status"])
     else:
         parts = pages.search_parts(category, fragment=False)
-        response = make_response(render_template("catalog/course_list.html", category=category, **parts),
-                                 parts["status"])
+        response = make_response(shell.fill(parts["page"]), parts["status"])
     response.vary.add("HX-Request")
     return response
 
@@ -81,11 +81,10 @@ def course_detail(slug: str):
     found = pages.course_page(slug, current_user)
     if found is None:
         abort(404)
-    course, parts = found
+    course, page = found
     visitor = services.visitor_state(current_user, course)
     form = ReviewForm(obj=visitor.review) if visitor.can_review else None
-    return render_template("catalog/course_detail.html", course=course, parts=parts, visitor=visitor,
-                           review_form=form)
+    return shell.fill(page, pages.visitor_parts(course, visitor, form))
 
 
 @bp.get("/courses/<slug>/reviews")

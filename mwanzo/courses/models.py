@@ -12,7 +12,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mwanzo.auth.models import User
-from mwanzo.database import TimestampedModel, str_enum
+from mwanzo.database import Base, TimestampedModel, str_enum
 from mwanzo.labels import labels
 
 
@@ -134,6 +134,19 @@ class Course(TimestampedModel):
     @property
     def is_discounted(self) -> bool:
         return self.original_price is not None and self.original_price > self.price
+
+
+class TitleWord(Base):
+    """Every word that has appeared in a course title (PostgreSQL: added by a trigger, migration 0120): the
+    vocabulary a misspelt search is corrected against, through a trigram index on this small table rather
+    than a similarity scan of every title. Never pruned: a word no title has any more corrects to nothing."""
+
+    __tablename__ = "course_title_words"
+    __table_args__ = (
+        sa.Index("ix_course_title_words_trgm", "word", postgresql_using="gin", postgresql_ops={"word": "gin_trgm_ops"}),
+    )
+
+    word: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
 
 
 class Section(TimestampedModel):

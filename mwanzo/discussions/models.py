@@ -86,6 +86,7 @@ class ReportTarget(enum.StrEnum):
     QUESTION = "QUESTION"
     ANSWER = "ANSWER"
     REVIEW = "REVIEW"  # a course review (public on the course page)
+    JOB = "JOB"  # a job post on the board (careers; its author is the employer)
 
 
 class ReportStatus(enum.StrEnum):

@@ -78,8 +78,12 @@ def is_moderator_or_instructor(user: User, course: Course) -> bool:
     return acts_for(user, course.instructor_id)
 
 
+def posting_suspension(user_id: uuid.UUID) -> PostingSuspension | None:
+    return db.session.scalar(select(PostingSuspension).where(PostingSuspension.user_id == user_id))
+
+
 def check_can_post(user: User) -> None:
-    if db.session.scalar(select(PostingSuspension.id).where(PostingSuspension.user_id == user.id)):
+    if posting_suspension(user.id) is not None:
         raise Suspended()
 
 
@@ -152,9 +156,15 @@ class Thread:
     voted: bool
     can_accept: bool
 
+    @property
+    def remaining(self) -> int:
+        """Answers after this page: the "show N more answers" link's N."""
+        return max(0, self.question.answer_count - self.page * ANSWERS_PER_PAGE)
+
 
 def thread(user: User, course: Course, question: CourseQuestion, page: int = 1) -> Thread:
-    """The question and one page of its answers, the accepted one first: a fixed number of queries."""
+    """The question and one page of its answers, the accepted one first, then the earliest: a long thread
+    shows those and collapses the rest behind "show N more answers". A fixed number of queries."""
     rows = list(db.session.scalars(
         select(CourseAnswer).options(joinedload(CourseAnswer.author))
         .where(CourseAnswer.question_id == question.id)
@@ -275,24 +285,31 @@ def announcements(course_id: uuid.UUID, limit: int = 3) -> list[Announcement]:
 # ---------------------------------------------------------------- moderation
 
 def reported_content(target: ReportTarget, target_id: uuid.UUID):
-    """The reported row and its course (through the question for an answer); None when gone."""
+    """The reported question, answer or review and its course (through the question for an answer); None when
+    gone. Job posts are careers' (a domain above this one), which loads them itself."""
     if target == ReportTarget.REVIEW:
         row = db.session.get(Review, target_id)
         return (row, row.course_id) if row else (None, None)
     if target == ReportTarget.QUESTION:
         row = db.session.get(CourseQuestion, target_id)
         return (row, row.course_id) if row else (None, None)
-    row = db.session.get(CourseAnswer, target_id)
+    row = db.session.get(CourseAnswer, target_id) if target == ReportTarget.ANSWER else None
     if row is None:
         return None, None
     return row, db.session.scalar(select(CourseQuestion.course_id).where(CourseQuestion.id == row.question_id))
 
 
 def report(user: User, course: Course, target: ReportTarget, target_id: uuid.UUID, reason: str) -> Report | None:
-    """Report a post of this course, once per person (a second report of the same post is a no-op)."""
+    """Report a post of this course."""
     row, course_id = reported_content(target, target_id)
     if row is None or course_id != course.id:
         raise NotFound()
+    return file_report(user, target, target_id, reason)
+
+
+def file_report(user: User, target: ReportTarget, target_id: uuid.UUID, reason: str) -> Report | None:
+    """Once per person and post (a second report of the same post is a no-op, None). The caller loaded the
+    post as one this user may read."""
     try:
         with db.session.begin_nested():
             entry = Report(reporter_id=user.id, target=target, target_id=target_id, reason=reason.strip()[:500])
@@ -302,21 +319,17 @@ def report(user: User, course: Course, target: ReportTarget, target_id: uuid.UUI
     return entry
 
 
-def open_reports(limit: int = 50) -> list[tuple[Report, object]]:
-    """The moderation queue, oldest first, each report with the content it names."""
-    reports = list(db.session.scalars(select(Report).where(Report.status == ReportStatus.OPEN)
-                                      .order_by(Report.created_at, Report.id).limit(limit)))
-    return [(entry, reported_content(entry.target, entry.target_id)[0]) for entry in reports]
+def open_reports(limit: int = 50) -> list[Report]:
+    """The moderation queue, oldest first."""
+    return list(db.session.scalars(select(Report).where(Report.status == ReportStatus.OPEN)
+                                   .order_by(Report.created_at, Report.id).limit(limit)))
 
 
-def set_hidden(target: ReportTarget, target_id: uuid.UUID, moderator: User, reason: str | None):
-    """Hide (with a reason) or, with reason None, restore a post; closes its open reports."""
-    row, _course_id = reported_content(target, target_id)
-    if row is None:
-        raise NotFound()
+def set_hidden(target: ReportTarget, row, moderator: User, reason: str | None):
+    """Hide (with a reason) or, with reason None, restore a post (any Moderated row); closes its open reports."""
     row.hidden_at = utcnow() if reason is not None else None
     row.hidden_reason = reason
-    db.session.execute(update(Report).where(Report.target == target, Report.target_id == target_id,
+    db.session.execute(update(Report).where(Report.target == target, Report.target_id == row.id,
                                             Report.status == ReportStatus.OPEN)
                        .values(status=ReportStatus.HIDDEN if reason is not None else ReportStatus.DISMISSED,
                                resolved_by_id=moderator.id, resolved_at=utcnow()))
@@ -332,7 +345,7 @@ def dismiss(report_id: uuid.UUID, moderator: User) -> Report:
 
 
 def suspend(user: User, moderator: User, reason: str) -> PostingSuspension:
-    row = db.session.scalar(select(PostingSuspension).where(PostingSuspension.user_id == user.id))
+    row = posting_suspension(user.id)
     if row is None:
         row = PostingSuspension(user_id=user.id, reason=reason, suspended_by_id=moderator.id)
         db.session.add(row)
@@ -341,7 +354,7 @@ def suspend(user: User, moderator: User, reason: str) -> PostingSuspension:
 
 
 def lift_suspension(user: User) -> bool:
-    row = db.session.scalar(select(PostingSuspension).where(PostingSuspension.user_id == user.id))
+    row = posting_suspension(user.id)
     if row is not None:
         db.session.delete(row)
     return row is not None

@@ -1,8 +1,9 @@
 """Notifying users: the inbox row, the unread count, marking read, and email (single or daily digest).
 
-Emails go out for the kinds in EMAILED_KINDS unless the user muted the kind; with the daily digest on,
-they wait for the digest instead. Course decisions, payments and application changes already send their
-own transactional emails, so their inbox rows are not emailed a second time.
+Every kind is emailed unless the user muted it; with the daily digest on, it waits for the digest instead.
+Course decisions, payments and application changes bring their own email (``OwnEmail``: the receipt, the
+decision with its reason) which goes out in place of the generic one, under the same choice: one pipeline,
+one email per event.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ScalarSelect, delete, func, select, update
 
 from mwanzo import jobs
 from mwanzo.auth.models import Role, User
@@ -23,18 +24,22 @@ from mwanzo.extensions import db
 from mwanzo.inbox.models import Notification, NotificationKind, NotificationSettings
 from mwanzo.notifications.services import send_email
 
-EMAILED_KINDS = (NotificationKind.ANSWER, NotificationKind.ACCEPTED, NotificationKind.ANNOUNCEMENT,
-                 NotificationKind.CONTACT_REQUEST, NotificationKind.CONTACT_ANSWER, NotificationKind.VERIFICATION)
+EMAILED_KINDS = tuple(NotificationKind)
 KIND_LABELS = {
     NotificationKind.ANSWER: _l("Answers to my questions"),
     NotificationKind.ACCEPTED: _l("My answers accepted"),
     NotificationKind.ANNOUNCEMENT: _l("Announcements in my courses"),
+    NotificationKind.COURSE_DECISION: _l("My courses approved or sent back"),
+    NotificationKind.PAYMENT: _l("My payments and receipts"),
+    NotificationKind.APPLICATION: _l("My job applications"),
     NotificationKind.CONTACT_REQUEST: _l("Messages from employers"),
     NotificationKind.CONTACT_ANSWER: _l("Answers to my messages to candidates"),
     NotificationKind.VERIFICATION: _l("My company's verification"),
 }
 # Kinds only one role receives: each person is offered the kinds they can get.
-KIND_ROLES = {NotificationKind.CONTACT_REQUEST: Role.STUDENT, NotificationKind.CONTACT_ANSWER: Role.EMPLOYER,
+KIND_ROLES = {NotificationKind.COURSE_DECISION: Role.INSTRUCTOR, NotificationKind.PAYMENT: Role.STUDENT,
+              NotificationKind.APPLICATION: Role.STUDENT,
+              NotificationKind.CONTACT_REQUEST: Role.STUDENT, NotificationKind.CONTACT_ANSWER: Role.EMPLOYER,
               NotificationKind.VERIFICATION: Role.EMPLOYER}
 PER_PAGE = 20
 DIGEST_WINDOW = timedelta(days=1)
@@ -91,32 +96,73 @@ def save_settings(user_id: uuid.UUID, emailed: list[str], daily_digest: bool) ->
     return row
 
 
+def wants_now(settings: NotificationSettings | None, kind: NotificationKind) -> bool:
+    """Email this kind at once? No settings row means the defaults: every kind, no digest."""
+    return settings is None or (kind.value not in settings.muted_kinds and not settings.daily_digest)
+
+
 def emails_at_once(user_id: uuid.UUID, kind: NotificationKind) -> bool:
-    if kind not in EMAILED_KINDS:
-        return False
-    settings = settings_for(user_id)
-    return kind.value not in settings.muted_kinds and not settings.daily_digest
+    return wants_now(settings_for(user_id), kind)
 
 
-def notify(user_id: uuid.UUID, kind: NotificationKind, link: str, **params) -> Notification:
-    """Record one notification; its email (if the user wants it now) is sent by a job after commit.
-    ``link`` is a path of this site (an absolute URL of it is cut to its path)."""
+@dataclass(frozen=True)
+class OwnEmail:
+    """The email a kind brings with it (``email/<template>``, rendered with ``context`` and the user), sent
+    instead of the generic notification email, when the user wants this kind emailed at once."""
+
+    template: str
+    context: dict
+    dedupe_key: str | None = None
+
+
+def site_path(link: str) -> str:
+    """A path of this site (an absolute URL of it is cut to its path)."""
     parts = urlsplit(link)
-    link = parts.path + (f"?{parts.query}" if parts.query else "")
-    row = Notification(user_id=user_id, kind=kind, link=link, params=params)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def notify(user_id: uuid.UUID, kind: NotificationKind, link: str, own_email: OwnEmail | None = None,
+           **params) -> Notification:
+    """Record one notification and, if the user wants this kind emailed now, its email: ``own_email``
+    rendered here, else the generic one sent by a job after commit."""
+    row = Notification(user_id=user_id, kind=kind, link=site_path(link), params=params)
     db.session.add(row)
     db.session.flush()
     if emails_at_once(user_id, kind):
-        from mwanzo.inbox.tasks import email_notification
+        if own_email is None:
+            from mwanzo.inbox.tasks import email_notification
 
-        jobs.enqueue(email_notification, str(row.id))
+            jobs.enqueue(email_notification, str(row.id))
+        else:
+            user = db.session.get(User, user_id)
+            send_email(user.email, own_email.template, locale=user.locale,
+                       dedupe_key=own_email.dedupe_key or f"notification:{row.id}", user=user, **own_email.context)
+            row.emailed_at = utcnow()
     return row
 
 
 def notify_many(user_ids: list[uuid.UUID], kind: NotificationKind, link: str, **params) -> int:
-    for user_id in user_ids:
-        notify(user_id, kind, link, **params)
-    return len(user_ids)
+    """The same notification to many users (an announcement's learners) in a fixed number of queries:
+    one insert of the rows, one read of their settings; then one email job each for those who want it now."""
+    if not user_ids:
+        return 0
+    rows = [Notification(user_id=user_id, kind=kind, link=site_path(link), params=params) for user_id in user_ids]
+    db.session.add_all(rows)
+    db.session.flush()
+    settings = {row.user_id: row for row in db.session.scalars(
+        select(NotificationSettings).where(NotificationSettings.user_id.in_(user_ids)))}
+    from mwanzo.inbox.tasks import email_notification
+
+    for row in rows:
+        if wants_now(settings.get(row.user_id), kind):
+            jobs.enqueue(email_notification, str(row.id))
+    return len(rows)
+
+
+def unread_count_of(user_id) -> ScalarSelect:
+    """The badge's count as an expression, for a query that loads the user anyway (user_id: ``User.id``)."""
+    return (select(func.count()).select_from(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None)).scalar_subquery())
 
 
 def unread_count(user_id: uuid.UUID) -> int:

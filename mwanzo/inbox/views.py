@@ -7,7 +7,9 @@ from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from mwanzo.auth import services as auth_services
 from mwanzo.auth.access import login_required
+from mwanzo.auth.models import User
 from mwanzo.extensions import db
 from mwanzo.inbox import services
 from mwanzo.inbox.forms import NotificationSettingsForm
@@ -15,6 +17,14 @@ from mwanzo.web.htmx import render
 from mwanzo.web.listing import page_number
 
 bp = Blueprint("inbox", __name__)
+
+
+def load_user(session_id: str):
+    """Flask-Login's loader (wired by create_app): the account and its header badge's count, in one query."""
+    user, also = auth_services.load_user_from_session_id(session_id, services.unread_count_of(User.id))
+    if user is not None:
+        g.unread_notifications = also[0] or 0
+    return user
 
 
 def unread_notifications() -> int:

@@ -60,3 +60,33 @@ def data_cost(lesson: Lesson, data_saver: bool) -> int | None:
     if choice is not None:
         return choice.bytes
     return lesson.download_bytes if is_playable(lesson) else None
+
+
+SAVE_QUALITIES = ("audio", "144p", "240p", "360p")  # what a phone may keep: small enough to store many
+
+
+def save_options(lesson: Lesson) -> list[Quality]:
+    """The qualities a video lesson can be saved on a phone at, with their sizes."""
+    return [q for q in qualities(lesson) if q.value in SAVE_QUALITIES]
+
+
+def option_for(lesson: Lesson, quality: str) -> Quality | None:
+    """The asked-for quality, or for a whole course the nearest this lesson has below it (else its lowest
+    rung); audio only stays audio only."""
+    options = save_options(lesson)
+    exact = next((q for q in options if q.value == quality), None)
+    if exact or quality == "audio" or quality not in SAVE_QUALITIES:
+        return exact
+    video = [q for q in options if q.value != "audio"]
+    below = [q for q in video if SAVE_QUALITIES.index(q.value) <= SAVE_QUALITIES.index(quality)]
+    return below[-1] if below else (video[0] if video else None)
+
+
+def course_save_sizes(lessons: list[Lesson]) -> dict[str, int]:
+    """Bytes to save every lesson of a course at each quality ("save all lessons, N MB")."""
+    sizes = dict.fromkeys(SAVE_QUALITIES, 0)
+    for lesson in lessons:
+        for quality in SAVE_QUALITIES:
+            option = option_for(lesson, quality)
+            sizes[quality] += (option.bytes or 0) if option else 0
+    return sizes

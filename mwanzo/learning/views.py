@@ -83,6 +83,7 @@ def lesson_view(slug: str, lesson_id: uuid.UUID):
         return redirect(url_for("catalog.course_detail", slug=slug))
     data_saver = current_user.is_authenticated and current_user.data_saver
     options = player.qualities(page.access.lesson)
+    lessons = [item for section in page.outline for item in section.lessons if item.is_published]
     html = render_template("learning/lesson_view.html", page=page, course=page.access.course,
                            lesson=page.access.lesson, options=options,
                            chosen=player.default_quality(options, data_saver),
@@ -90,6 +91,8 @@ def lesson_view(slug: str, lesson_id: uuid.UUID):
                            quizzes=quizzes.quizzes_by_section(page.access.course.id), data_saver=data_saver,
                            describe_lock=release.describe,
                            resources=resource_rules.lesson_resources(page.access.lesson.id),
+                           save_options=player.save_options(page.access.lesson), course_lessons=len(lessons),
+                           course_save_sizes=player.course_save_sizes(lessons),
                            **transcript_context(page.captions))
     db.session.commit()  # after rendering: committing expires the loaded curriculum
     return html

@@ -34,10 +34,9 @@ from mwanzo.courses.models import Course
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.inbox.models import NotificationKind
-from mwanzo.inbox.services import notify
+from mwanzo.inbox.services import OwnEmail, notify
 from mwanzo.learning import services as learning
 from mwanzo.learning.models import Enrollment
-from mwanzo.notifications.services import send_email
 from mwanzo.payments import coupons
 from mwanzo.payments.callbacks import CallbackData, UnreadableCallback, parse_callback
 from mwanzo.payments.models import (Attention, Coupon, CouponRedemption, Payment, PaymentEvent, PaymentStatus,
@@ -400,11 +399,11 @@ def fail(payment: Payment, code: str | None, desc: str | None, source: str, raw_
 def send_receipt(payment: Payment) -> None:
     student = db.session.get(User, payment.student_id)
     course = db.session.get(Course, payment.course_id)
-    send_email(student.email, "payment_receipt", locale=student.locale, dedupe_key=f"payment-receipt:{payment.id}",
-               user=student, course=course, payment=payment,
-               receipt_url=absolute_url("payments.payment_receipt", payment_id=payment.id),
-               learn_url=absolute_url("learning.course_resume", slug=course.slug))
-    notify(student.id, NotificationKind.PAYMENT, absolute_url("payments.payment_receipt", payment_id=payment.id),
+    receipt_url = absolute_url("payments.payment_receipt", payment_id=payment.id)
+    notify(student.id, NotificationKind.PAYMENT, receipt_url,
+           OwnEmail("payment_receipt", {"course": course, "payment": payment, "receipt_url": receipt_url,
+                                        "learn_url": absolute_url("learning.course_resume", slug=course.slug)},
+                    dedupe_key=f"payment-receipt:{payment.id}"),
            course=course.title)
     if student.phone and student.is_phone_verified:
         send_sms(student.phone, "payment_receipt", locale=student.locale, dedupe_key=f"payment-receipt:{payment.id}",

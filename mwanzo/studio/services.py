@@ -20,10 +20,9 @@ from mwanzo.courses.services import course_matches, recompute_course_counters
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.inbox.models import NotificationKind
-from mwanzo.inbox.services import notify
+from mwanzo.inbox.services import OwnEmail, notify
 from mwanzo.jobs.tasks import delete_stored_files
 from mwanzo.media import captions, resources
-from mwanzo.notifications.services import send_email
 from mwanzo.sms.services import send_sms
 from mwanzo.quizzes import services as quiz_services
 from mwanzo.slugs import slugify
@@ -511,8 +510,6 @@ def reject_revision(revision_id: uuid.UUID, version: int, admin: User, reason: s
 
 
 def _tell_instructor(course: Course, template: str, approved: bool, **context) -> None:
-    """The decision's email, and a line in the instructor's inbox pointing at the course or its builder."""
-    instructor = db.session.get(User, course.instructor_id)
-    send_email(instructor.email, template, locale=instructor.locale, user=instructor, course=course, **context)
-    notify(instructor.id, NotificationKind.COURSE_DECISION, context.get("course_url") or context["builder_url"],
-           course=course.title, approved=approved)
+    """A line in the instructor's inbox pointing at the course or its builder, emailed as the decision's own email."""
+    notify(course.instructor_id, NotificationKind.COURSE_DECISION, context.get("course_url") or context["builder_url"],
+           OwnEmail(template, {"course": course, **context}), course=course.title, approved=approved)

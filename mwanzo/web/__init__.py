@@ -3,7 +3,7 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from mwanzo.web import assets, errors, filters, health, inputs, language, security, sessions
+    from mwanzo.web import assets, errors, filters, health, inputs, language, security, sessions, shell
 
     assets.init_app(app)
     sessions.init_app(app)
@@ -11,5 +11,6 @@ def register_web(app: Flask) -> None:
     security.init_app(app)
     inputs.init_app(app)
     errors.init_app(app)
+    app.add_template_global(shell.visitor_part)
     app.register_blueprint(health.bp)
     app.register_blueprint(language.bp)

@@ -49,6 +49,8 @@ def content_security_policy(config) -> str:
         f"img-src 'self'{hosts}",
         f"media-src 'self' blob:{hosts}",  # blob: for hls.js, which feeds the video element through MediaSource
         f"connect-src 'self'{hosts}",     # hls.js segment fetches and direct uploads to the bucket
+        "worker-src 'self'",    # /sw.js, the service worker that keeps saved lessons
+        "manifest-src 'self'",  # /manifest.webmanifest, for "Add to home screen"
         "font-src 'none'",
         "object-src 'none'",
         "base-uri 'self'",

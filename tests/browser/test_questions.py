@@ -58,3 +58,34 @@ def test_learner_asks_instructor_answers_learner_accepts(new_page, make, javascr
     assert fits_the_screen(learner_page)
     db.session.expire_all()
     assert db.session.scalar(select(CourseAnswer.is_accepted))
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js-on", "js-off"])
+def test_a_long_thread_opens_more_answers_in_place_or_as_the_next_page(new_page, make, javascript):
+    from mwanzo.discussions import services
+
+    teacher = make.instructor(email="amina@example.com", name="Amina Wanjiku")
+    course = make.course(instructor_id=teacher.id, title="Excel for Small Business")
+    learner = make.user(email="juma@example.com", name="Juma Otieno")
+    make.enrollment(learner, course)
+    question = services.ask(learner, course, "Which formula counts sales?", "Per day, please.")
+    for n in range(25):
+        services.answer(teacher, course, question, f"Idea number {n}", "/")
+    db.session.commit()
+
+    page = new_page(javascript=javascript)
+    log_in(page, "juma@example.com")
+    page.goto(f"/learn/{course.slug}/questions/{question.id}")
+    assert page.locator("article.answer").count() == 10
+    page.get_by_role("link", name="Show 15 more answers").click()
+    page.get_by_text("Idea number 19").wait_for()
+    if javascript:  # loaded in place: the first ten are still there, on the same address
+        assert page.locator("article.answer").count() == 20 and "page=" not in page.url
+        page.get_by_role("link", name="Show 5 more answers").click()
+        page.get_by_text("Idea number 24").wait_for()
+        assert page.locator("article.answer").count() == 25
+    else:  # the next page, opened at its answers
+        assert "page=2" in page.url and page.locator("article.answer").count() == 10
+        assert page.get_by_role("link", name="Back to the first answers").is_visible()
+    assert page.get_by_text("Idea number 0", exact=True).count() == int(javascript)
+    assert fits_the_screen(page)

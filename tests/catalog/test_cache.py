@@ -11,8 +11,10 @@ from flask_babel import force_locale, gettext, ngettext
 from mwanzo.admin import services as admin_services
 from mwanzo.auth.models import Role
 from mwanzo.catalog import services as catalog_services
-from mwanzo.courses.models import CourseStatus
+from mwanzo.courses.models import Category, CourseStatus
 from mwanzo.extensions import db
+from mwanzo.inbox import services as inbox
+from mwanzo.inbox.models import NotificationKind
 from mwanzo.courses import revisions
 from mwanzo.studio import services as studio
 from mwanzo.web.filters import format_kes
@@ -48,28 +50,51 @@ def view(request):
     return request.param
 
 
+def lists(course, word: str) -> list[str]:
+    """Every catalog list that shows the course's card: the catalog, a search for ``word``, its category."""
+    category = db.session.get(Category, course.category_id)
+    return ["/courses", f"/courses?q={word}", f"/categories/{category.slug}"]
+
+
 def test_publishing_shows_the_course_on_the_next_request(client, make, admin, view):
     lang, fragment = view
     course = make.course(title="Beekeeping for beginners", status=CourseStatus.PENDING_REVIEW, published_at=None)
-    assert "Beekeeping" not in page(client, "/courses", lang, fragment)
+    for path in lists(course, "beekeeping"):
+        assert "Beekeeping" not in page(client, path, lang, fragment)
     assert client.get(f"/courses/{course.slug}").status_code == 404
     studio.approve(course, admin)
     db.session.commit()
-    assert "Beekeeping for beginners" in page(client, "/courses", lang, fragment)
+    for path in lists(course, "beekeeping"):
+        assert "Beekeeping for beginners" in page(client, path, lang, fragment), path
     assert "Beekeeping for beginners" in page(client, f"/courses/{course.slug}", lang)
+
+
+def test_taking_a_course_down_removes_it_on_the_next_request(client, make, admin, view):
+    lang, fragment = view
+    course = make.course(title="Charcoal briquettes")
+    for path in lists(course, "briquettes"):
+        assert "Charcoal briquettes" in page(client, path, lang, fragment), path
+    assert "<h1>Charcoal briquettes</h1>" in page(client, f"/courses/{course.slug}", lang)
+    studio.take_down(course, admin, "Copied material")
+    db.session.commit()
+    for path in lists(course, "briquettes"):
+        assert "Charcoal briquettes" not in page(client, path, lang, fragment), path
+    assert client.get(f"/courses/{course.slug}").status_code == 404
 
 
 def test_an_approved_edit_shows_on_the_next_request(client, make, admin, view):
     lang, fragment = view
     course = make.course(title="Soap making")
-    assert "Soap making" in page(client, "/courses", lang, fragment)
+    for path in lists(course, "soap"):
+        assert "Soap making" in page(client, path, lang, fragment), path
     assert "<h1>Soap making</h1>" in page(client, f"/courses/{course.slug}", lang)
     studio.update_course(course, details(course, title="Soap and candle making"), admin)
     db.session.commit()
     revision = revisions.latest_revision(course.id)
     studio.approve_revision(revision.id, revision.version, admin)
     db.session.commit()
-    assert "Soap and candle making" in page(client, "/courses", lang, fragment)
+    for path in lists(course, "soap"):
+        assert "Soap and candle making" in page(client, path, lang, fragment), path
     assert "<h1>Soap and candle making</h1>" in page(client, f"/courses/{course.slug}", lang)
 
 
@@ -78,12 +103,14 @@ def test_a_price_change_shows_on_the_next_request(client, make, view):
     owner = make.instructor()
     course = make.course(title="Tiling", price=Decimal("500"), instructor_id=owner.id)
     old, new = format_kes(Decimal("500")), format_kes(Decimal("1500"))
-    assert old in page(client, "/courses", lang, fragment)
+    for path in lists(course, "tiling"):
+        assert old in page(client, path, lang, fragment), path
     assert old in page(client, f"/courses/{course.slug}", lang)
     studio.update_course(course, details(course, price=Decimal("1500")), owner)
     db.session.commit()
-    listed = page(client, "/courses", lang, fragment)
-    assert new in listed and old not in listed
+    for path in lists(course, "tiling"):
+        listed = page(client, path, lang, fragment)
+        assert new in listed and old not in listed, path
     assert new in page(client, f"/courses/{course.slug}", lang)
 
 
@@ -95,11 +122,13 @@ def test_a_new_rating_shows_on_the_next_request(client, make, login, view):
     with force_locale(lang):
         one_rating = ngettext("%(num)d rating", "%(num)d ratings", 1)
         no_reviews = gettext("No reviews yet.")
-    assert "★ 4.0" not in page(client, "/courses", lang, fragment)
+    for path in lists(course, "knitting"):
+        assert "★ 4.0" not in page(client, path, lang, fragment), path
     assert no_reviews in page(client, f"/courses/{course.slug}", lang)
     catalog_services.save_review(learner, course, 4, "Clear and practical.")
     db.session.commit()
-    assert "★ 4.0</span> (1)" in page(client, "/courses", lang, fragment)
+    for path in lists(course, "knitting"):
+        assert "★ 4.0</span> (1)" in page(client, path, lang, fragment), path
     course_page = page(client, f"/courses/{course.slug}", lang)
     assert one_rating in course_page and "Clear and practical." in course_page
 
@@ -152,11 +181,15 @@ def session_secret(token: str) -> str:
     return token.split(".")[0]
 
 
-def test_no_visitor_sees_another_visitors_token_name_language_or_enrolment(app, make, csrf_enabled):
-    course = make.course(title="Solar installation")
+def test_no_visitor_sees_another_visitors_token_name_language_badge_or_enrolment(app, make, csrf_enabled):
+    farming = make.category(name="Farming", slug="farming")
+    course = make.course(title="Solar installation", category_id=farming.id)
     enrolled = make.user(name="Wanjiru Enrolled", email="wanjiru@example.com", locale="en")
-    other = make.user(name="Otieno Notenrolled", email="otieno@example.com", locale="sw")
+    other = make.user(name="Otieno Notenrolled", email="otieno@example.com", locale="sw", is_email_verified=False)
     make.enrollment(enrolled, course)
+    for _note in range(2):
+        inbox.notify(enrolled.id, NotificationKind.ANNOUNCEMENT, f"/courses/{course.slug}", course=course.title)
+    db.session.commit()
     clients = {}
     for user in (enrolled, other):
         clients[user.id] = client = app.test_client()
@@ -166,16 +199,25 @@ def test_no_visitor_sees_another_visitors_token_name_language_or_enrolment(app, 
     with force_locale("en"):
         en_courses = ngettext("%(num)d course", "%(num)d courses", 1)
         resume, log_in = gettext("Continue learning"), gettext("Log in to enrol")
+        badge = ngettext("%(num)d unread", "%(num)d unread", 2)
     with force_locale("sw"):
         sw_courses = ngettext("%(num)d course", "%(num)d courses", 1)
         enrol = gettext("Enrol for free")
+        banner = gettext("Please verify your email to enrol in courses.")
 
+    # Each visitor asks for the same pages and fragments; the second round is served from what the first cached.
+    asked = ((f"/courses/{course.slug}", {}), ("/courses", {}), ("/", {}), ("/courses", HTMX),
+             ("/categories/farming", {}), ("/categories/farming", HTMX))
+    course_page, list_page, home, fragment, category_page, category_fragment = range(len(asked))
+    full_pages = (course_page, list_page, home, category_page)
     seen: dict[str, list[str]] = {"enrolled": [], "other": [], "anonymous": []}
-    for _round in range(2):  # the second round is served from what the first one cached
+    for _round in range(2):
         for who, client in (("enrolled", clients[enrolled.id]), ("other", clients[other.id]), ("anonymous", anonymous)):
-            for path in (f"/courses/{course.slug}", "/courses", "/"):
-                seen[who].append(client.get(path).get_data(as_text=True))
-            seen[who].append(client.get("/courses", headers=HTMX).get_data(as_text=True))
+            for path, headers in asked:
+                seen[who].append(client.get(path, headers=headers).get_data(as_text=True))
+
+    def each(pages: list[str], *kinds: int) -> list[str]:
+        return [html for index, html in enumerate(pages) if index % len(asked) in kinds]
 
     enrolled_pages, other_pages, anonymous_pages = seen["enrolled"], seen["other"], seen["anonymous"]
     tokens = {who: {session_secret(csrf_token_in(html)) for html in pages if "X-CSRFToken" in html}
@@ -186,24 +228,27 @@ def test_no_visitor_sees_another_visitors_token_name_language_or_enrolment(app, 
         strangers = set.union(*(found for name, found in tokens.items() if name != who))
         assert not any(token in html for html in pages for token in strangers)
 
-    course_page, list_page, home, fragment = 0, 1, 2, 3
-    for pages in (enrolled_pages[0::4], enrolled_pages[1::4], enrolled_pages[2::4]):
-        assert all('<html lang="en">' in html for html in pages)
-    for pages in (other_pages[0::4], other_pages[1::4], other_pages[2::4]):
-        assert all('<html lang="sw">' in html for html in pages)
-    assert all(en_courses in html and sw_courses not in html for html in enrolled_pages[fragment::4])
-    assert all(sw_courses in html and en_courses not in html for html in other_pages[fragment::4])
-    assert all(resume in html and enrol not in html for html in enrolled_pages[course_page::4])
-    assert all(enrol in html and resume not in html for html in other_pages[course_page::4])
-    assert all(log_in in html and "Log out" not in html for html in anonymous_pages[course_page::4])
+    assert all('<html lang="en">' in html for html in each(enrolled_pages, *full_pages))
+    assert all('<html lang="sw">' in html for html in each(other_pages, *full_pages))
+    assert all(en_courses in html and sw_courses not in html
+               for html in each(enrolled_pages, fragment, category_fragment, category_page))
+    assert all(sw_courses in html and en_courses not in html
+               for html in each(other_pages, fragment, category_fragment, category_page))
+    assert all(resume in html and enrol not in html for html in each(enrolled_pages, course_page))
+    assert all(enrol in html and resume not in html for html in each(other_pages, course_page))
+    assert all(log_in in html and "Log out" not in html for html in each(anonymous_pages, course_page))
+    assert all(badge in html for html in each(enrolled_pages, *full_pages))
+    assert all(banner in html for html in each(other_pages, *full_pages))
     for html in other_pages + anonymous_pages:
-        assert "Wanjiru" not in html and "wanjiru@example.com" not in html
+        assert "Wanjiru" not in html and "wanjiru@example.com" not in html and 'class="badge"' not in html
     for html in enrolled_pages + anonymous_pages:
-        assert "Otieno" not in html and "otieno@example.com" not in html
+        assert "Otieno" not in html and "otieno@example.com" not in html and banner not in html
 
     # The token on the page the cache helped build is this visitor's own: enrolling with it works.
+    other.is_email_verified = True
+    db.session.commit()
     other_client = clients[other.id]
-    token = csrf_token_in(other_pages[course_page + 4])
+    token = csrf_token_in(other_pages[course_page + len(asked)])
     response = other_client.post(f"/courses/{course.slug}/enroll", data={"csrf_token": token})
     assert response.status_code in (302, 303), response.status_code
     with force_locale("sw"):

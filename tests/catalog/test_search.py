@@ -269,3 +269,16 @@ def test_first_visit_to_the_catalog_transfers_under_50kb_before_images(client, m
     assert any("catalog." in url for url in assets)
     total += sum(len(client.get(url, headers=encoding).get_data()) for url in assets)
     assert total <= 50 * 1024, total
+
+
+@pytest.mark.postgres
+def test_postgres_corrects_each_misspelt_word_against_the_words_of_titles_written_so_far(client, make, postgres):
+    make.course(title="Poultry farming for beginners")
+    make.course(title="Dairy goat farming")
+    typo = client.get("/courses?q=poltry+farmng")
+    assert titles(typo) == ["Poultry farming for beginners"]  # each word corrected, all of them required
+    assert "No exact matches" in typo.get_data(as_text=True)
+    assert titles(client.get("/courses?q=dairy+qzxv")) == ["Dairy goat farming"]  # a word like nothing is left out
+    assert titles(client.get("/courses?q=qzxv")) == []
+    make.course(title="Beekeeping basics")  # its words can be corrected to from the next search on
+    assert titles(client.get("/courses?q=bekeeping")) == ["Beekeeping basics"]

@@ -58,3 +58,27 @@ def test_the_same_announcement_twice_within_a_minute_is_refused(client, login, m
     assert client.post(f"/studio/courses/{course.id}/announcements", data=data).status_code == 302
     again = client.post(f"/studio/courses/{course.id}/announcements", data=data)
     assert again.status_code == 409 and "less than a minute ago" in again.get_data(as_text=True)
+
+
+def test_an_announcement_costs_the_same_queries_for_three_learners_or_thirty(make):
+    from mwanzo.discussions import services
+    from tests.queries import count_queries
+
+    def queries_to_announce(learners: int, title: str) -> int:
+        teacher = make.instructor()
+        course = make.course(instructor_id=teacher.id)
+        for n in range(learners):
+            learner = make.user()
+            make.enrollment(learner, course)
+            if n % 2:  # half of them chose the digest: their settings are read too
+                inbox.save_settings(learner.id, ["ANSWER"], True)
+        db.session.commit()
+        with count_queries() as statements:  # the fan-out in the request; each email job runs on its own later
+            services.announce(teacher, course, title, "Body", "/learn/x/questions")
+            db.session.flush()
+        db.session.commit()
+        assert db.session.scalar(select(db.func.count()).select_from(Notification)
+                                 .where(Notification.params["title"].as_string() == title)) == learners
+        return len(statements)
+
+    assert queries_to_announce(3, "Few") == queries_to_announce(30, "Many")

@@ -43,3 +43,37 @@ def test_question_list_and_a_long_thread_fit_the_budget(client, login, make):
              "thread": gzipped(client, f"/learn/{course.slug}/questions/{questions[0].id}"),
              "inbox": gzipped(client, "/notifications")}
     assert all(size <= 14 * 1024 for size in sizes.values()), sizes
+
+
+def test_a_thread_of_200_answers_shows_the_accepted_one_and_collapses_the_rest(client, login, make):
+    """Page one: the accepted answer (the 150th posted) and the earliest others, then "show 190 more answers",
+    a link to the next page's answers without JavaScript, loaded in its place by htmx; within the budget."""
+    rng = random.Random(200)
+    teacher = make.instructor()
+    course = make.course(instructor_id=teacher.id)
+    asker = make.user(name="Learner Number0 Surname")
+    make.enrollment(asker, course)
+    question = services.ask(asker, course, prose(rng, 200), prose(rng, 3000))
+    answers = [services.answer(teacher, course, question, f"Answer number {n}: {prose(rng, 2000)}", "/")
+               for n in range(200)]
+    services.accept(asker, course, question, answers[149].id, "/")
+    db.session.commit()
+    login(asker)
+    url = f"/learn/{course.slug}/questions/{question.id}"
+    assert gzipped(client, url) <= 14 * 1024
+    first = client.get(url).get_data(as_text=True)
+    assert first.count('<article id="answer-') == services.ANSWERS_PER_PAGE
+    assert first.index("Answer number 149:") < first.index("Answer number 0:")  # the accepted one leads
+    assert "Answer number 9:" not in first and "Show 190 more answers" in first
+    assert f'href="{url}?page=2#answers-page-2"' in first
+    assert f'hx-get="{url}?page=2" hx-select="#answers-page-2" hx-target="closest .more"' in first
+
+    second = client.get(url, query_string={"page": 2}).get_data(as_text=True)  # the link without JavaScript
+    assert 'id="answers-page-2"' in second and "Answer number 9:" in second and "Answer number 18:" in second
+    assert "Answer number 8:" not in second and "Answer number 149:" not in second
+    assert "Show 180 more answers" in second and "Back to the first answers" in second
+    fragment = client.get(url, query_string={"page": 2}, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in fragment and 'id="answers-page-2"' in fragment and "Answer number 9:" in fragment
+
+    last = client.get(url, query_string={"page": 20}).get_data(as_text=True)
+    assert "Answer number 199:" in last and "more answer" not in last

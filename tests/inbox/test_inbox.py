@@ -95,8 +95,9 @@ def test_each_notification_is_emailed_once_in_the_users_language(make):
 def test_a_muted_kind_is_not_emailed_but_still_listed(client, login, make):
     learner = login(make.user())
     form = client.get("/notifications/settings").get_data(as_text=True)
-    # A learner's kinds (answers, acceptances, announcements, employers' messages) all on, the digest off.
-    assert form.count('type="checkbox"') == 5 and form.count("checked") == 4
+    # A learner's kinds (answers, acceptances, announcements, payments, applications, employers' messages)
+    # all on, the digest off.
+    assert form.count('type="checkbox"') == 7 and form.count("checked") == 6
     client.post("/notifications/settings", data={"emailed": ["ACCEPTED", "ANNOUNCEMENT"]})
     answer_note(learner)
     assert emails_to(learner) == [] and services.unread_count(learner.id) == 1

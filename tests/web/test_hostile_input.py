@@ -12,7 +12,6 @@ import json
 import pkgutil
 import re
 import uuid
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -23,13 +22,10 @@ from werkzeug.routing import IntegerConverter, UUIDConverter
 
 import mwanzo
 from mwanzo.auth.models import Role, User
-from mwanzo.careers import services as careers
 from mwanzo.courses.models import LessonKind
 from mwanzo.extensions import db, limiter
-from mwanzo.learning.models import EnrollmentStatus
-from mwanzo.payments.models import PaymentEvent, PaymentStatus
-from mwanzo.quizzes import services as quizzes
-from tests.learning.media_fixtures import ready_video_lesson
+from mwanzo.payments.models import PaymentEvent
+from tests.world import one_of_everything
 
 HOSTILE_TEXT = ["a\x00b", "9" * 30, "1e309", "../../etc/passwd", "ñ漢字🙂\u202e'\"<>&%" * 300]
 # NUL is refused at the door; the others reach the views, each in every field in turn.
@@ -52,42 +48,9 @@ def field_names() -> list[str]:
 
 
 @pytest.fixture
-def world(make):
+def world():
     """One of everything, so that real ids lead the hostile input past the 404s into the views."""
-    return one_of_everything(make)
-
-
-def one_of_everything(make):
-    """(values for every URL variable, users by role): one of each record, made the way the app makes them
-    (bench/page_sizes.py walks the URL map with them too)."""
-    student = make.user(role=Role.STUDENT)
-    instructor = make.instructor()
-    employer = make.user(role=Role.EMPLOYER)
-    admin = make.user(role=Role.ADMIN)
-    category = make.category()
-    course = make.course(instructor_id=instructor.id, category_id=category.id, price=Decimal("500"))
-    section = make.section(course)
-    video = ready_video_lesson(section, title="Video")
-    make.lesson(section, title="Reading", kind=LessonKind.TEXT)
-    enrolment = make.enrollment(student, course, status=EnrollmentStatus.ACTIVE)
-    payment = make.payment(enrolment, "500", PaymentStatus.SUCCESS)
-    certificate = make.certificate(student)
-    quiz = make.quiz(course)
-    question = make.question(quiz)
-    attempt = quizzes.start_attempt(quiz, student)
-    job = make.job(employer)
-    application = careers.apply(job, student, "Hello", [certificate.id])
-    db.session.commit()
-    values = {
-        "user_id": student.id, "category_id": category.id, "course_id": course.id, "job_id": job.id,
-        "application_id": application.id, "slug": course.slug, "code": certificate.verification_code,
-        "lesson_id": video.id, "section_id": section.id, "payment_id": payment.id, "quiz_id": quiz.id,
-        "question_id": question.id, "attempt_id": attempt.id, "token": "token", "name": "index.m3u8",
-        "version": "1", "width": 320, "ext": "webp", "key": "lessons/x", "filename": "css/app.css",
-    }
-    users = {None: None, Role.STUDENT: student, Role.INSTRUCTOR: instructor, Role.EMPLOYER: employer,
-             Role.ADMIN: admin}
-    return values, users
+    return one_of_everything()
 
 
 def rules(app):

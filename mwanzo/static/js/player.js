@@ -14,9 +14,12 @@
 
   function engine() {
     if (!video.dataset.src) return "mp4";
+    var mse = window.MediaSource && MediaSource.isTypeSupported('video/mp4; codecs="avc1.42E01E,mp4a.40.2"');
+    // A saved copy is read through the service worker, which the browser's own HLS player bypasses, and
+    // video counted against the learner's monthly limit is counted by hls.js.
+    if ((video.dataset.saved || video.dataset.metered) && mse) return "hlsjs";
     if (video.canPlayType(HLS_TYPE)) return "native";
-    if (window.MediaSource && MediaSource.isTypeSupported('video/mp4; codecs="avc1.42E01E,mp4a.40.2"')) return "hlsjs";
-    return "mp4";
+    return mse ? "hlsjs" : "mp4";
   }
 
   function loadScript(src, done, fail) {
@@ -70,6 +73,14 @@
       hls.loadLevel = 0;
       hls.startLoad(pendingTime);
     });
+    // The data meter (dashboard): what hls.js fetched, unless it came from a copy saved on the phone.
+    function counted(event, data) {
+      var bytes = data.payload ? data.payload.byteLength : (data.stats && data.stats.loaded) || 0;
+      if (window.mwanzoOffline && !video.dataset.saved && bytes) window.mwanzoOffline.ask({ type: "count", kind: "video", bytes: bytes });
+    }
+    hls.on(window.Hls.Events.MANIFEST_LOADED, counted);
+    hls.on(window.Hls.Events.LEVEL_LOADED, counted);
+    hls.on(window.Hls.Events.FRAG_LOADED, counted);
     hls.on(window.Hls.Events.FRAG_BUFFERED, function () { if (hls.loadLevel === 0 && !hls.autoLevelEnabled) hls.loadLevel = -1; });
     hls.on(window.Hls.Events.ERROR, function (event, data) {
       if (!data.fatal) return;
@@ -121,13 +132,19 @@
     if (pendingTime > 0) return;  // still seeking to the resume point
     if (position === lastSaved && video.paused) return;
     lastSaved = position;
+    if (video.dataset.lesson) localStorage.setItem("mwanzo-position-" + video.dataset.lesson, String(position));
+    var offline = window.mwanzoOffline;
+    function later() {  // no connection: the phone keeps it and sends it when the connection is back
+      if (offline) offline.queue({ kind: "progress", slug: video.dataset.course, lesson_id: video.dataset.lesson, position: position });
+    }
+    if (offline && !navigator.onLine) { later(); return; }
     var body = new FormData();
     body.append("csrf_token", video.dataset.csrf);
     body.append("position", String(position));
     if (window.fetch) {
       fetch(progressUrl, { method: "POST", body: body, keepalive: true, credentials: "same-origin" })
         .then(function (response) { if (response.status === 429) lastSaved = null; })  // saved too often: next save retries
-        .catch(function () {});
+        .catch(later);
     } else if (navigator.sendBeacon) {
       navigator.sendBeacon(progressUrl, body);
     }
@@ -171,12 +188,58 @@
 
   // data-ready marks the moment the player has chosen its source: a play before it may be restarted.
   function noHlsJs() { video.dataset.engine = "mp4"; if (qualityMenu) qualityMenu.disabled = true; video.dataset.ready = "true"; }
-  var kind = engine();
-  video.dataset.engine = kind;
-  if (kind === "mp4") { noHlsJs(); return; }
-  if (kind === "native") { takeOver(video.dataset.src); return; }
-  loadScript(video.dataset.hlsJs, function () {
-    if (window.Hls && window.Hls.isSupported()) takeOver(video.dataset.src);
-    else noHlsJs();
-  }, noHlsJs);
+  function begin() {
+    var kind = engine();
+    video.dataset.engine = kind;
+    if (kind === "mp4") { noHlsJs(); return; }
+    if (kind === "native") { takeOver(video.dataset.src); return; }
+    loadScript(video.dataset.hlsJs, function () {
+      if (window.Hls && window.Hls.isSupported()) takeOver(video.dataset.src);
+      else noHlsJs();
+    }, noHlsJs);
+  }
+
+  // A copy saved on this phone (save.js) plays from there, at its quality, with or without a connection;
+  // offline, the last position this phone knew wins over the one in the (older) saved page.
+  function useSavedCopy(meta) {
+    video.dataset.src = meta.playlist;
+    video.dataset.saved = meta.quality;
+    if (qualityMenu) qualityMenu.disabled = true;
+  }
+  // Above the learner's monthly limit (set on the dashboard) a lesson starts as audio only; video is one tap.
+  function overLimit(limitBytes) {
+    var audio = qualityMenu && qualityMenu.querySelector("option[data-quality=audio]");
+    if (!audio) return Promise.resolve();
+    var noAnswer = new Promise(function (resolve) { setTimeout(resolve, 1500, { video: 0, pages: 0 }); });
+    return Promise.race([window.mwanzoOffline.ask({ type: "meter" }), noAnswer]).then(function (used) {
+      var total = used.video + used.pages, notice = document.querySelector("[data-over-limit]");
+      if (total < limitBytes || !notice || video.dataset.saved) return;
+      var chosen = qualityMenu.options[qualityMenu.selectedIndex];
+      audio.selected = true;
+      video.dataset.src = audio.value;
+      video.dataset.quality = "audio";
+      notice.querySelector("span").textContent = notice.getAttribute("data-text")
+        .replace("{used}", window.mwanzoOffline.megabytes(total))
+        .replace("{limit}", window.mwanzoOffline.megabytes(limitBytes));
+      notice.hidden = false;
+      notice.querySelector("button").addEventListener("click", function () {
+        notice.hidden = true;
+        chosen.selected = true;
+        video.dataset.quality = chosen.dataset.quality;
+        switchTo(chosen.value);
+      });
+    });
+  }
+
+  var saved = "mwanzo-saved-" + video.dataset.lesson;
+  if (!window.mwanzoOffline || !video.dataset.lesson) { begin(); return; }
+  var limitBytes = (parseFloat(localStorage.getItem("mwanzo-data-limit-mb") || "") || 0) * 1e6;
+  if (limitBytes) video.dataset.metered = "true";
+  if (!navigator.onLine) pendingTime = parseFloat(localStorage.getItem("mwanzo-position-" + video.dataset.lesson) || "") || pendingTime;
+  caches.has(saved).then(function (has) {
+    return has && caches.open(saved).then(function (cache) { return cache.match("/saved/meta.json"); })
+      .then(function (hit) { return hit && hit.json(); });
+  }).then(function (meta) {
+    if (meta && meta.complete && meta.playlist && meta.until > Date.now()) useSavedCopy(meta);
+  }).then(function () { if (limitBytes) return overLimit(limitBytes); }).catch(function () {}).then(begin);
 })();

@@ -1,0 +1,182 @@
+"""What a phone needs to keep lessons offline, which of its saved lessons it may still keep, and the changes it
+queued without a connection (progress saves, quiz submissions), applied once each and in the phone's order."""
+from __future__ import annotations
+
+import posixpath
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import and_, select
+from sqlalchemy.exc import IntegrityError
+
+from mwanzo.auth.models import User
+from mwanzo.courses.models import Course, Lesson, LessonCaption, LessonKind
+from mwanzo.database import utcnow
+from mwanzo.extensions import db
+from mwanzo.learning import player, release
+from mwanzo.learning import services as learning
+from mwanzo.learning.models import Enrollment
+from mwanzo.media.delivery import media_url, rewrite_playlist
+from mwanzo.offline.models import OfflineReceipt
+from mwanzo.quizzes import services as quizzes
+from mwanzo.quizzes.models import QuizAttempt
+from mwanzo.storage import get_storage
+from mwanzo.web.assets import asset_url
+
+def stable_media_path(key: str) -> str:
+    """The unsigned path a saved file is kept under in the phone's cache: it never expires by itself."""
+    return url_for("media.serve", key=key)
+
+
+def access_until() -> int:
+    """Milliseconds since the epoch until which a saved copy plays without the phone checking in again."""
+    days = current_app.config["OFFLINE_ACCESS_DAYS"]
+    return int((utcnow() + timedelta(days=days)).timestamp() * 1000)
+
+
+@dataclass
+class SavePlan:
+    lesson_id: str
+    title: str
+    page: str
+    quality: str | None
+    playlist: str | None
+    bytes: int
+    until: int
+    assets: list[str]  # kept once for all saved lessons
+    files: list[dict] = field(default_factory=list)  # {"url": signed URL to fetch, "key": path to keep it under}
+
+
+def _segment_keys(playlist_key: str) -> list[str]:
+    """Every file a rung's playlist names (segments, and an init segment if any), as storage keys."""
+    with get_storage().open(playlist_key) as handle:
+        text = handle.read().decode()
+    keys: list[str] = []
+    rewrite_playlist(playlist_key, text, url_for_key=lambda key: keys.append(key) or key)
+    return keys
+
+
+def lesson_plan(course: Course, lesson: Lesson, quality: str) -> SavePlan:
+    page = url_for("learning.lesson_view", slug=course.slug, lesson_id=lesson.id)
+    plan = SavePlan(str(lesson.id), lesson.title, page, None, None, 0, access_until(), page_assets())
+    if lesson.kind != LessonKind.VIDEO:
+        return plan
+    option = player.option_for(lesson, quality)
+    if option is None:
+        return plan
+    ttl = current_app.config["MEDIA_URL_TTL_SECONDS"]
+    rung_key = posixpath.join(lesson.media_prefix, option.playlist)
+    extra = [lesson.poster_key] if lesson.poster_key else []
+    extra += list(db.session.scalars(select(LessonCaption.key).where(LessonCaption.lesson_id == lesson.id)))
+    plan.quality, plan.bytes = option.value, option.bytes or 0
+    plan.playlist = url_for("offline.saved_playlist", slug=course.slug, lesson_id=lesson.id, name=option.playlist)
+    plan.files += [{"url": media_url(key, ttl), "key": stable_media_path(key)}
+                   for key in _segment_keys(rung_key) + extra]
+    return plan
+
+
+OFFLINE_ASSETS = ("css/app.css", "vendor/htmx.min.js", "js/app.js", "js/offline.js", "js/player.js", "js/save.js",
+                  "vendor/hls.light.min.js", "img/icon.svg")
+
+
+def page_assets() -> list[str]:
+    """What a saved lesson page loads, kept once for every saved lesson: the browser's cache may let them go."""
+    return [asset_url(name) for name in OFFLINE_ASSETS]
+
+
+def saved_playlist(access: learning.LessonAccess, name: str) -> str:
+    """A rung's playlist naming its segments by their stable paths, as the phone keeps them."""
+    key = learning.playlist_key(access.lesson, name)
+    with get_storage().open(key) as handle:
+        return rewrite_playlist(key, handle.read().decode(), url_for_key=stable_media_path)
+
+
+def saveable_lesson(user: User, slug: str, lesson_id: uuid.UUID) -> learning.LessonAccess:
+    """Saved copies are for learners with full access, like the MP4 download, of lessons open to them now."""
+    access = learning.viewable_lesson(user, slug, lesson_id)
+    if not access.full_access:
+        raise learning.LessonLocked()
+    return access
+
+
+def course_plans(user: User, slug: str, quality: str) -> list[SavePlan]:
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    if course is None:
+        raise learning.LessonNotFound()
+    enrollment = learning.get_enrollment(user.id, course.id)
+    if not learning.access_given(user, course, enrollment):
+        raise learning.LessonLocked()
+    locked = release.section_locks(user, course, enrollment)  # sections not released to this learner yet
+    return [lesson_plan(course, lesson, quality) for section in learning.course_outline(course.id)
+            if section.id not in locked for lesson in section.lessons if lesson.is_published]
+
+
+def still_allowed(user: User, lesson_ids: list[uuid.UUID]) -> dict[str, int]:
+    """Of the lessons saved on a phone, those this learner may still keep, each with how long (one query)."""
+    rows = db.session.execute(
+        select(Lesson, Course, Enrollment)
+        .join(Course, Course.id == Lesson.course_id)
+        .outerjoin(Enrollment, and_(Enrollment.course_id == Course.id, Enrollment.student_id == user.id))
+        .where(Lesson.id.in_(lesson_ids))
+    ).all()
+    until = access_until()
+    return {str(lesson.id): until for lesson, course, enrollment in rows
+            if lesson.is_published and learning.access_given(user, course, enrollment)}
+
+
+# ---------------------------------------------------------------- the queue a phone sends when back online
+
+class Refused(Exception):
+    """The server's rules do not allow this change (no access any more, a closed attempt...)."""
+
+
+def _apply_progress(user: User, item: dict) -> None:
+    position = float(item["position"])
+    if not 0 <= position < 10**7:
+        raise Refused()
+    learning.record_position(user, str(item["slug"]), uuid.UUID(str(item["lesson_id"])), position)
+
+
+def _apply_quiz(user: User, item: dict) -> None:
+    attempt = db.session.get(QuizAttempt, uuid.UUID(str(item["attempt_id"])))
+    if attempt is None or attempt.student_id != user.id:
+        raise Refused()
+    quiz = quizzes.quiz_for_learner(attempt.quiz_id)
+    course = quiz and db.session.get(Course, quiz.course_id)
+    if course is None or not learning.has_access(user, course):
+        raise Refused()
+    fields = {str(name): [str(value) for value in values] for name, values in dict(item["fields"]).items()}
+    learning.credit_quiz_attempts(quiz, quizzes.submit_attempt(quiz, attempt, fields))
+
+
+APPLY = {"progress": _apply_progress, "quiz": _apply_quiz}
+
+
+def apply_queue(user: User, items: list) -> dict[str, str]:
+    """Apply each queued change in the order sent, under the same rules as online; a change already received
+    (its client id is known) is not applied again. Returns client id -> applied / refused / duplicate."""
+    outcomes: dict[str, str] = {}
+    for item in items:
+        try:
+            client_id, apply = uuid.UUID(str(item["id"])), APPLY[item["kind"]]
+        except (KeyError, TypeError, ValueError):
+            continue
+        # The receipt goes in first: a queue sent from two tabs at once applies each change once.
+        try:
+            with db.session.begin_nested():
+                receipt = OfflineReceipt(user_id=user.id, client_id=client_id, kind=item["kind"], outcome="applied")
+                db.session.add(receipt)
+                db.session.flush()
+                try:
+                    with db.session.begin_nested():
+                        apply(user, item)
+                except (Refused, learning.LessonNotFound, learning.LessonLocked, quizzes.QuizError,
+                        KeyError, TypeError, ValueError):
+                    receipt.outcome = "refused"
+            outcome = receipt.outcome
+        except IntegrityError:
+            outcome = "duplicate"
+        outcomes[str(client_id)] = outcome
+    return outcomes

@@ -1,0 +1,263 @@
+"""Offline on a 360 px phone: the app installs, a lesson saved on Wi-Fi plays with the network off (from the start
+and from a seek), what was done offline reaches the server once the connection is back, and a learner who lost
+access loses their saved copies when the phone is next online."""
+import pytest
+from playwright.sync_api import Error as PlaywrightError
+from sqlalchemy import func, select
+
+from mwanzo.extensions import db
+from mwanzo.learning import services as learning
+from mwanzo.learning.models import VideoProgress
+from mwanzo.offline.models import OfflineReceipt
+from mwanzo.quizzes.models import QuizAttempt
+from tests.browser.helpers import log_in
+from tests.browser.test_media_cache import NetworkLog
+from tests.conftest import PHONE_VIEWPORT, chromium_path
+from tests.learning.media_fixtures import ready_video_lesson
+
+pytestmark = pytest.mark.browser
+
+
+def wait_for_service_worker(page):
+    """The worker is installed by the first page that asks; a page opened meanwhile may be left to the
+    network: the next one is answered by the worker."""
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    if not page.evaluate("() => !!navigator.serviceWorker.controller"):
+        page.reload()
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=10_000)
+
+
+def saved_lessons(page) -> list[str]:
+    return page.evaluate("() => caches.keys().then(names => names.filter(n => n.startsWith('mwanzo-saved-')))")
+
+
+def save_lesson(page, quality):
+    page.get_by_role("radio", name=quality).check()
+    page.get_by_role("button", name="Save this lesson").click()
+    page.get_by_text("Saved on this phone. It plays without a connection.").wait_for()
+
+
+def enrolled_learner_with_video(make, title="Sending money"):
+    learner = make.user()
+    course = make.course()
+    lesson = ready_video_lesson(make.section(course), title=title)
+    learning.enroll_free(learner, course)
+    db.session.commit()
+    return learner, course, lesson
+
+
+def test_the_app_can_be_installed_and_its_service_worker_runs(browser, live_server, make, tmp_path):
+    """Chromium never offers to install from a private window (every test tab is one), so this runs in a
+    browser profile of its own, as on a phone."""
+    learner = make.user()
+    context = browser.browser_type.launch_persistent_context(
+        str(tmp_path), executable_path=chromium_path(), headless=True, base_url=live_server,
+        viewport=PHONE_VIEWPORT, args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+    try:
+        page = context.pages[0] if context.pages else context.new_page()
+        log_in(page, learner.email)
+        page.goto("/dashboard")
+        wait_for_service_worker(page)
+        session = context.new_cdp_session(page)
+        manifest = session.send("Page.getAppManifest")
+        assert not manifest.get("errors"), manifest
+        assert '"display":"standalone"' in manifest["data"].replace(" ", "")
+        assert session.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
+        assert page.locator("[data-install]").is_hidden()  # never offered on the first visit
+
+        second_visit = context.new_page()
+        second_visit.goto("/dashboard")
+        offer = second_visit.locator("[data-install]")
+        offer.wait_for()
+        offer.get_by_role("button", name="Not now").click()
+        assert offer.is_hidden()
+        third_visit = context.new_page()
+        third_visit.goto("/dashboard")
+        wait_for_service_worker(third_visit)
+        assert third_visit.locator("[data-install]").is_hidden()  # offered once only
+    finally:
+        context.close()
+
+
+def test_a_lesson_saved_at_144p_plays_offline_from_the_start_and_from_a_seek(page, make):
+    learner, course, lesson = enrolled_learner_with_video(make)
+    log_in(page, learner.email)
+    url = f"/learn/{course.slug}/lessons/{lesson.id}"
+    page.goto(url)
+    wait_for_service_worker(page)
+    save_lesson(page, "144p")
+    assert saved_lessons(page) == [f"mwanzo-saved-{lesson.id}"]
+
+    page.context.set_offline(True)
+    page.goto(url)  # the page itself comes from the phone
+    page.wait_for_selector("video[data-ready]", state="attached")
+    assert page.locator("video").get_attribute("data-saved") == "144p"
+    page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; return v.play(); }")
+    page.wait_for_function("() => document.querySelector('video').currentTime > 1", timeout=15_000)
+    page.evaluate("() => { document.querySelector('video').currentTime = 4; }")
+    page.wait_for_function("() => { const v = document.querySelector('video'); return v.currentTime > 4.5 && !v.seeking; }",
+                           timeout=15_000)
+    page.evaluate("() => document.querySelector('video').pause()")
+    page.get_by_text("Saved on this phone, will send when online.").wait_for()
+    # A byte range of a kept file (what a media element asks for) is cut from the copy on the phone.
+    segment = f"/media/{lesson.media_prefix}/144p/seg_001.ts"
+    assert page.evaluate("(url) => fetch(url, {headers: {Range: 'bytes=10-109'}})"
+                         ".then(r => r.arrayBuffer().then(b => [r.status, r.headers.get('Content-Range'), b.byteLength]))",
+                         segment)[:3:2] == [206, 100]
+
+    page.context.set_offline(False)
+    page.get_by_text("Sent.").wait_for()
+    db.session.expire_all()
+    progress = db.session.scalar(select(VideoProgress).where(VideoProgress.student_id == learner.id))
+    assert progress is not None and progress.position_seconds >= 4
+
+
+def test_a_revoked_learners_saved_lesson_stops_playing_once_the_phone_is_online(page, make):
+    learner, course, lesson = enrolled_learner_with_video(make)
+    log_in(page, learner.email)
+    url = f"/learn/{course.slug}/lessons/{lesson.id}"
+    page.goto(url)
+    wait_for_service_worker(page)
+    save_lesson(page, "Audio only")
+    page.context.set_offline(True)
+    learning.revoke_enrollment(learning.get_enrollment(learner.id, course.id))  # a refund, say
+    db.session.commit()
+
+    page.context.set_offline(False)  # the phone is online again, and the learner opens a page:
+    page.goto("/dashboard")           # the worker asks what it may keep
+    for _ in range(50):
+        if not saved_lessons(page):
+            break
+        page.wait_for_timeout(200)
+    assert not saved_lessons(page)
+    page.context.set_offline(True)
+    with pytest.raises(PlaywrightError):
+        page.goto(url)  # nothing of it is left on the phone
+
+
+def test_a_quiz_answered_offline_is_scored_once_when_back_online(page, make):
+    learner, course, _lesson = enrolled_learner_with_video(make)
+    quiz = make.quiz(course, title="Money basics")
+    make.question(quiz, text="Which number do you dial for M-Pesa?", answers=[("*334#", True), ("*100#", False)])
+    timed = make.quiz(course, title="Timed check", time_limit_seconds=600)
+    make.question(timed)
+    log_in(page, learner.email)
+    page.goto(f"/quizzes/{timed.id}")
+    wait_for_service_worker(page)
+    page.context.set_offline(True)
+    page.get_by_text("This quiz is timed, so it cannot be taken offline").wait_for()
+    assert page.get_by_role("button", name="Start the quiz").is_disabled()
+    page.context.set_offline(False)
+
+    page.goto(f"/quizzes/{quiz.id}")
+    page.get_by_role("button", name="Start the quiz").click()
+    page.get_by_role("button", name="Submit answers").wait_for()
+    page.context.set_offline(True)  # on the bus
+    page.get_by_label("*334#").check()
+    page.get_by_role("button", name="Submit answers").click()
+    page.get_by_text("Saved on this phone, will send when online.").wait_for()
+    assert db.session.scalar(select(QuizAttempt.submitted_at).where(QuizAttempt.quiz_id == quiz.id)) is None
+
+    page.context.set_offline(False)
+    page.get_by_text("Sent.").wait_for()
+    page.reload()  # a page that loads asks the worker to send again: nothing is left to send
+    page.get_by_role("button", name="Submit answers").wait_for(state="detached")
+    db.session.expire_all()
+    attempts = db.session.scalars(select(QuizAttempt).where(QuizAttempt.quiz_id == quiz.id)).all()
+    assert len(attempts) == 1 and attempts[0].submitted_at is not None and attempts[0].passed
+    assert db.session.scalar(select(func.count()).select_from(OfflineReceipt)) == 1
+
+
+def test_the_data_meter_counts_what_lessons_fetched_and_the_limit_starts_lessons_as_audio(page, make):
+    learner, course, lesson = enrolled_learner_with_video(make)
+    log_in(page, learner.email)
+    page.goto("/dashboard")
+    wait_for_service_worker(page)
+    page.get_by_label("Monthly limit in MB").fill("0.1")
+    page.get_by_role("button", name="Save limit").click()
+    page.get_by_text("Limit saved on this phone.").wait_for()
+
+    network = NetworkLog(page)  # Chromium's own account of the bytes it received, and what its cache answered
+    url = f"/learn/{course.slug}/lessons/{lesson.id}"
+    page.goto(url)
+    page.wait_for_selector("video[data-ready]", state="attached")
+    page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; return v.play(); }")
+    page.wait_for_function("() => document.querySelector('video').ended", timeout=30_000)
+    received = network.transferred(".ts?") + network.transferred(".m3u8")
+
+    page.goto("/dashboard")
+    figures = page.locator("[data-meter-figures]")
+    figures.wait_for()
+    counted = int(figures.get_attribute("data-video-bytes"))
+    assert received > 50_000 and abs(counted - received) <= received * 0.05, (counted, received)
+    assert int(figures.get_attribute("data-page-bytes")) > 0
+    assert "This month on this phone:" in figures.inner_text()
+
+    page.goto(url)  # over the limit now: audio only, and video on request
+    notice = page.locator("[data-over-limit]")
+    notice.wait_for()
+    assert page.locator("video").get_attribute("data-quality") == "audio"
+    notice.get_by_role("button", name="Watch the video anyway").click()
+    assert notice.is_hidden() and page.locator("video").get_attribute("data-quality") == "auto"
+
+
+def test_a_whole_course_saved_is_listed_on_saved_on_this_phone_and_can_be_removed(page, make):
+    learner = make.user()
+    course = make.course()
+    section = make.section(course)
+    lesson = ready_video_lesson(section, title="Sending money")
+    second = ready_video_lesson(section, title="Paying bills")
+    learning.enroll_free(learner, course)
+    db.session.commit()
+    log_in(page, learner.email)
+    page.goto(f"/learn/{course.slug}/lessons/{lesson.id}")
+    wait_for_service_worker(page)
+    page.get_by_role("radio", name="240p").check()
+    page.get_by_role("button", name="Save all 2 lessons").click()
+    page.get_by_text("Saved on this phone. It plays without a connection.").wait_for()
+    assert sorted(saved_lessons(page)) == sorted([f"mwanzo-saved-{lesson.id}", f"mwanzo-saved-{second.id}"])
+
+    page.goto("/saved")
+    rows = page.locator("ul.saved li")
+    rows.nth(1).wait_for()
+    assert sorted(rows.locator("a").all_inner_texts()) == ["Paying bills", "Sending money"]
+    assert all(" MB · 240p · plays offline until " in text for text in rows.locator("[data-size]").all_inner_texts())
+    assert "This browser uses" in page.locator("[data-estimate]").inner_text()
+
+    page.context.set_offline(True)
+    page.reload()  # the list itself opens without a connection
+    rows.nth(1).wait_for()
+    rows.filter(has_text="Paying bills").get_by_role("button", name="Remove").click()
+    page.wait_for_function("() => document.querySelectorAll('ul.saved li').length === 1")
+    assert saved_lessons(page) == [f"mwanzo-saved-{lesson.id}"]
+
+
+def test_saving_can_be_cancelled_paused_and_resumed_without_fetching_twice(page, make):
+    learner, course, lesson = enrolled_learner_with_video(make)
+    log_in(page, learner.email)
+    page.goto(f"/learn/{course.slug}/lessons/{lesson.id}")
+    wait_for_service_worker(page)
+    held, fetched = [], []
+    page.route("**/144p/seg_002.ts?*", lambda route: held.append(route))  # a slow segment: not answered yet
+    page.on("request", lambda request: fetched.append(request.url) if ".ts?" in request.url else None)
+
+    def save_until_held(count):
+        page.get_by_role("button", name="Save this lesson").click()
+        while len(held) < count:
+            page.wait_for_timeout(100)
+
+    page.get_by_role("radio", name="144p").check()
+    save_until_held(1)
+    page.get_by_role("button", name="Cancel").click()
+    page.wait_for_function("() => caches.keys().then(names => !names.some(n => n.startsWith('mwanzo-saved-')))")
+    assert saved_lessons(page) == []
+
+    save_until_held(2)
+    assert page.locator("[data-save-progress] progress").evaluate("bar => bar.value > 0")
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_text("Paused.").wait_for()
+    page.unroute("**/144p/seg_002.ts?*")
+    fetched.clear()
+    page.get_by_role("button", name="Resume").click()
+    page.get_by_text("Saved on this phone. It plays without a connection.").wait_for()
+    assert [url.split("?")[0].rsplit("/", 1)[1] for url in fetched] == ["seg_002.ts"]  # the rest was kept
