@@ -53,7 +53,6 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(
             os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'mwanzo.db'}"
         ),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
         # "thread" runs jobs in-process after commit; "rq" sends them to Redis for worker.py;
         # "sync" runs them inline after commit (tests, one-off scripts).
@@ -184,6 +183,11 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "MAX_COURSE_ARCHIVE_BYTES": env_int("MAX_COURSE_ARCHIVE_BYTES", 1024**3),
         # Heavier course exports and larger imports run as a job the studio follows on a status page.
         "COURSE_TRANSFER_INLINE_BYTES": env_int("COURSE_TRANSFER_INLINE_BYTES", 50 * 1024**2),
+        # A RUNNING transfer untouched this long lost its worker: the sweep queues it again (a job gives up
+        # after COURSE_TRANSFER_MAX_ATTEMPTS starts). Its archive stays downloadable this many hours.
+        "COURSE_TRANSFER_STALL_SECONDS": env_int("COURSE_TRANSFER_STALL_SECONDS", 3600),
+        "COURSE_TRANSFER_MAX_ATTEMPTS": env_int("COURSE_TRANSFER_MAX_ATTEMPTS", 3),
+        "COURSE_TRANSFER_KEEP_HOURS": env_int("COURSE_TRANSFER_KEEP_HOURS", 72),
         "MAX_VIDEO_SECONDS": env_int("MAX_VIDEO_SECONDS", 3 * 3600),
         # A PROCESSING lesson whose job reported no progress for this long is requeued (or failed
         # after MEDIA_MAX_ATTEMPTS) by the sweeper.

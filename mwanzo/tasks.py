@@ -27,6 +27,7 @@ TASK_MODULES = (job_tasks, course_tasks, media_tasks, notification_tasks, paymen
 SCHEDULE = (
     (job_tasks.relay_outbox, timedelta(seconds=15)),
     (media_tasks.sweep_stale_lessons, timedelta(minutes=5)),
+    (studio_tasks.sweep_course_transfers, timedelta(minutes=5)),
     (payment_tasks.reconcile_payments, timedelta(seconds=30)),
     (payment_tasks.reconcile_payouts, timedelta(seconds=30)),
     (analytics_tasks.send_weekly_reports, "WEEKLY_REPORT_CHECK_SECONDS"),

@@ -121,7 +121,7 @@ def test_the_schedule_and_every_task_are_known_without_importing_a_view(app):
         "mwanzo.jobs.tasks.relay_outbox", "mwanzo.learning.tasks.send_study_reminders",
         "mwanzo.media.tasks.sweep_stale_lessons", "mwanzo.payments.tasks.reconcile_payments",
         "mwanzo.payments.tasks.reconcile_payouts",
-        "mwanzo.privacy.tasks.apply_retention"]
+        "mwanzo.privacy.tasks.apply_retention", "mwanzo.studio.tasks.sweep_course_transfers"]
     # The whole app (every view imported) knows no task that the worker's imports alone miss.
     assert fresh["tasks"] == sorted(jobs.TASKS)
 

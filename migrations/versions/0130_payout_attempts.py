@@ -5,13 +5,13 @@ once M-Pesa confirms it paid after all, its receipt), so PayHero's late callback
 payout; ``payouts.overpaid_since`` marks a payout two of whose transfers were paid.
 
 Revision ID: 0130
-Revises: 0121
+Revises: 0129
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0130"
-down_revision = "0121"
+down_revision = "0129"
 branch_labels = None
 depends_on = None
 

@@ -379,3 +379,7 @@ class CourseTransfer(TimestampedModel):
     archive_key: Mapped[str] = mapped_column(sa.String(500))
     archive_name: Mapped[str] = mapped_column(sa.String(250))
     error: Mapped[str | None] = mapped_column(sa.Text)
+    # How many times a job started it (a worker that died leaves it RUNNING; the sweep queues it again).
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When its archive leaves storage (an export's download, an import's upload kept for "try again").
+    expires_at: Mapped[datetime | None] = mapped_column()

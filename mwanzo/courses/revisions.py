@@ -6,10 +6,10 @@ catalogue page and its search text exactly as approved while an edit waits, and 
 Held for review (the words and pictures learners read or watch): the course's title, short description,
 description, objectives, requirements and thumbnail; section titles; lesson titles, descriptions, text,
 kind and reading time; captions uploaded for an approved lesson (the file is stored, the learners' captions and
-transcript stay the approved ones); new sections and lessons, with their videos. Applied at once (choices from fixed
+transcript stay the approved ones) and files for learners added to it; new sections and lessons, with their videos. Applied at once (choices from fixed
 lists and switches that add no new words or pictures): price and original price, category, level, language,
 the order of sections and lessons, the free-preview and published switches of approved lessons, and deleting
-sections, lessons or captions. Lesson files (resources) apply at once. Replacing the video of an approved lesson is refused: a new lesson goes to review.
+sections, lessons, captions or files. Replacing the video of an approved lesson is refused: a new lesson goes to review.
 
 Quizzes follow the same rule. Held: a quiz's title and instructions; a question's text, kind, points,
 explanation and answers (their words and which are correct); new quizzes and new questions, which are real
@@ -141,27 +141,43 @@ def hold_lesson(course: Course, lesson, author: User, proposed: dict) -> None:
     _hold(course, author, ("lessons", str(lesson.id)), proposed, {name: getattr(lesson, name) for name in proposed})
 
 
-def hold_captions(course: Course, lesson, author: User, language: str, stored: dict | None) -> str | None:
-    """Hold a lesson's new captions in one language (``{"key", "bytes"}`` of the stored file), or drop the
-    held ones (None). Returns the key of the held file this replaces, which may go once committed."""
-    replaced = draft_changes(course.id).get("captions", {}).get(str(lesson.id), {}).get(language, {}).get("key")
+def _hold_lesson_file(course: Course, lesson, author: User, group: str, name: str, stored: dict | None) -> str | None:
+    """Hold a stored file of a lesson under ``changes[group][lesson id][name]``, or drop it (None). Returns
+    the key of the held file this replaces, which may go once committed."""
+    replaced = draft_changes(course.id).get(group, {}).get(str(lesson.id), {}).get(name, {}).get("key")
 
     def edit(changes: dict) -> None:
-        languages = changes.setdefault("captions", {}).setdefault(str(lesson.id), {})
+        files = changes.setdefault(group, {}).setdefault(str(lesson.id), {})
         if stored:
-            languages[language] = stored
+            files[name] = stored
         else:
-            languages.pop(language, None)
-        if not languages:
-            changes["captions"].pop(str(lesson.id))
+            files.pop(name, None)
+        if not files:
+            changes[group].pop(str(lesson.id))
 
     _update(course, author, edit)
     return replaced
 
 
+def hold_captions(course: Course, lesson, author: User, language: str, stored: dict | None) -> str | None:
+    """A lesson's new captions in one language (``{"key", "bytes"}`` of the stored file), or None to drop them."""
+    return _hold_lesson_file(course, lesson, author, "captions", language, stored)
+
+
 def held_captions(course_id: uuid.UUID, lesson_id: uuid.UUID) -> dict[str, dict]:
     """The captions of a lesson waiting for review, by language."""
     return draft_changes(course_id).get("captions", {}).get(str(lesson_id), {})
+
+
+def hold_resource(course: Course, lesson, author: User, resource_id: str, stored: dict | None) -> str | None:
+    """A new file for learners (media.resources.store_resource's record), under the id its row will take,
+    or None to drop it."""
+    return _hold_lesson_file(course, lesson, author, "resources", resource_id, stored)
+
+
+def held_resources(course_id: uuid.UUID, lesson_id: uuid.UUID) -> dict[str, dict]:
+    """The files of a lesson waiting for review, by the id their rows will take."""
+    return draft_changes(course_id).get("resources", {}).get(str(lesson_id), {})
 
 
 def answer_values(answers) -> list[dict]:

@@ -118,6 +118,22 @@ class InvalidRule(Exception):
     """The section or quiz named is not an earlier section / a quiz of the same course."""
 
 
+def order_conflict(sections: list[Section]) -> str | None:
+    """Why a course's sections may not take this order (first to last), or None. A section waiting for one
+    that would then come after it could never open (two may even wait for each other), so such a move is
+    refused rather than the condition dropped silently: the instructor changes the condition first."""
+    position = {section.id: order for order, section in enumerate(sections)}
+    titles = {section.id: section.title for section in sections}
+    rules = db.session.scalars(select(SectionRelease).where(SectionRelease.section_id.in_(position),
+                                                            SectionRelease.after_section_id.is_not(None)))
+    for rule in rules:
+        if position.get(rule.after_section_id, -1) >= position[rule.section_id]:
+            return _("“%(section)s” opens once “%(earlier)s” is finished, so it must stay after it. Change its "
+                     "release conditions first, then move it.", section=titles[rule.section_id],
+                     earlier=titles.get(rule.after_section_id, ""))
+    return None
+
+
 def section_rule(section: Section) -> SectionRelease | None:
     return db.session.scalar(select(SectionRelease).where(SectionRelease.section_id == section.id))
 

@@ -87,11 +87,22 @@ def download_name(title: str, extension: str) -> str:
 
 
 def add_resource(lesson: Lesson, title: str, upload: BinaryIO) -> LessonResource:
+    return apply_resource(lesson, store_resource(lesson, title, upload))
+
+
+def store_resource(lesson: Lesson, title: str, upload: BinaryIO) -> dict:
+    """The checked file stored in the lesson's folder, and what its row needs (kept as JSON while the file
+    waits for review)."""
     extension, kind, size = identify(upload)
     key = f"{resources_prefix(lesson)}/{uuid.uuid4().hex[:12]}.{extension}"
     get_storage().save(key, upload, CONTENT_TYPES[extension])
-    resource = LessonResource(lesson_id=lesson.id, course_id=lesson.course_id, title=title, kind=kind, key=key,
-                              bytes=size, filename=download_name(title, extension))
+    return {"key": key, "bytes": size, "title": title, "kind": kind.value, "filename": download_name(title, extension)}
+
+
+def apply_resource(lesson: Lesson, stored: dict, resource_id: uuid.UUID | None = None) -> LessonResource:
+    resource = LessonResource(id=resource_id or uuid.uuid4(), lesson_id=lesson.id, course_id=lesson.course_id,
+                              title=stored["title"], kind=ResourceKind(stored["kind"]), key=stored["key"],
+                              bytes=stored["bytes"], filename=stored["filename"])
     db.session.add(resource)
     db.session.flush()
     return resource

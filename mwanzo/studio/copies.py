@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import io
+import itertools
 import json
 import posixpath
 import re
@@ -44,6 +45,7 @@ from sqlalchemy.orm import selectinload
 from mwanzo import jobs
 from mwanzo.auth.models import User
 from mwanzo.courses import images
+from mwanzo.database import utcnow
 from mwanzo.courses.models import (Category, Course, CourseStatus, CourseTransfer, Lesson, LessonCaption, LessonKind,
                                    LessonResource, ProcessingStatus, Section, TransferKind, TransferStatus)
 from mwanzo.courses.services import recompute_course_counters
@@ -214,17 +216,18 @@ def manifest_files(manifest: dict) -> list[str]:
 # ---------------------------------------------------------------- building a course from a manifest
 
 def build_course(manifest: dict, owner: User, place_file: Callable[[str, str, bool], str],
-                 title: str | None = None) -> Course:
+                 title: str | None = None, new_id: Callable[[], uuid.UUID] = uuid.uuid4) -> Course:
     """A new draft owned by ``owner`` from a (checked) manifest. ``place_file(key, new_key, is_folder)``
     returns the key the new course uses for a file (or a lesson's media folder) the manifest names: the same
-    key (a duplicate shares it) or ``new_key``, the file just written there (an import)."""
+    key (a duplicate shares it) or ``new_key``, the file just written there (an import). ``new_id`` gives the
+    course's id, then each lesson's in manifest order (an import job's are fixed, see ``import_ids``)."""
     details = manifest["course"]
     category = db.session.scalar(select(Category).where(Category.slug == details.get("category"))) or \
         db.session.scalar(select(Category).order_by(Category.display_order, Category.name))
     if category is None:
         raise InvalidArchive(_("This site has no course categories yet; an admin must add one first."))
     title = (title or details["title"])[:200]
-    course = Course(instructor_id=owner.id, status=CourseStatus.DRAFT, slug=unique_slug(title),
+    course = Course(id=new_id(), instructor_id=owner.id, status=CourseStatus.DRAFT, slug=unique_slug(title),
                     category_id=category.id, **{name: _read(Course, name, details.get(name), _("course"))
                                                 for name in COURSE_FIELDS if name != "title"}, title=title)
     db.session.add(course)
@@ -246,7 +249,7 @@ def build_course(manifest: dict, owner: User, place_file: Callable[[str, str, bo
         db.session.flush()
         sections[section_data["ref"]] = section
         for lesson_data in section_data["lessons"]:
-            _build_lesson(course, section, lesson_data, place_file)
+            _build_lesson(course, section, lesson_data, place_file, new_id())
     for order, quiz_data in enumerate(manifest["quizzes"]):
         quizzes[quiz_data["ref"]] = _build_quiz(course, quiz_data, sections, order)
     db.session.add_all(_build_question(course, data, _("question bank")) for data in manifest.get("bank", []))
@@ -268,12 +271,12 @@ def build_course(manifest: dict, owner: User, place_file: Callable[[str, str, bo
 _LESSON_KEY = re.compile(r"^lessons/[^/]+(/.+)?$")
 
 
-def _build_lesson(course: Course, section: Section, data: dict, place_file) -> Lesson:
+def _build_lesson(course: Course, section: Section, data: dict, place_file, lesson_id: uuid.UUID) -> Lesson:
     where = _("lesson “%(title)s”", title=str(data.get("title"))[:60])
     values = {name: _read(Lesson, name, data.get(name), where) for name in LESSON_FIELDS}
     if values["processing_status"] != ProcessingStatus.READY:
         values["processing_status"] = None  # a transcode in progress is not part of a copy
-    lesson = Lesson(course_id=course.id, section_id=section.id, **values)
+    lesson = Lesson(id=lesson_id, course_id=course.id, section_id=section.id, **values)
     db.session.add(lesson)
     db.session.flush()
 
@@ -467,7 +470,7 @@ def _is_uuid(value) -> bool:
     return True
 
 
-def import_course(upload: BinaryIO, owner: User) -> Course:
+def import_course(upload: BinaryIO, owner: User, new_id: Callable[[], uuid.UUID] = uuid.uuid4) -> Course:
     """A new draft from an exported archive, in the caller's transaction. Raises InvalidArchive (nothing
     kept: the caller rolls back, the files written so far are removed here)."""
     archive, manifest, keys = _open_archive(upload)
@@ -492,7 +495,7 @@ def import_course(upload: BinaryIO, owner: User) -> Course:
         return new_key
 
     try:
-        return build_course(manifest, owner, unpack)
+        return build_course(manifest, owner, unpack, new_id=new_id)
     except (zipfile.BadZipFile, EOFError, OSError):
         _remove(written)
         raise InvalidArchive(_("The archive is damaged: a file in it cannot be unpacked.")) from None
@@ -529,14 +532,15 @@ def queue_export(course: Course, owner: User) -> CourseTransfer:
                               archive_key="", archive_name=f"{course.slug}.mwanzo.zip")
     db.session.add(transfer)
     db.session.flush()
-    transfer.archive_key = f"transfers/{transfer.id}/{transfer.archive_name}"
     return transfer
 
 
 def queue_import(upload: BinaryIO, owner: User) -> CourseTransfer:
-    """A large import: checked as a whole here (a bad archive is refused at once), unpacked by the job."""
+    """A large import: checked as a whole here (a bad archive is refused at once), unpacked by the job. The
+    upload is kept until the import is done, or for "try again" until it expires."""
     _open_archive(upload)
-    transfer = CourseTransfer(kind=TransferKind.IMPORT, owner_id=owner.id, archive_key="", archive_name="import.zip")
+    transfer = CourseTransfer(kind=TransferKind.IMPORT, owner_id=owner.id, archive_key="", archive_name="import.zip",
+                              expires_at=_keep_until())
     db.session.add(transfer)
     db.session.flush()
     transfer.archive_key = f"transfers/{transfer.id}/import.zip"
@@ -545,9 +549,37 @@ def queue_import(upload: BinaryIO, owner: User) -> CourseTransfer:
     return transfer
 
 
+def _keep_until():
+    return utcnow() + dt.timedelta(hours=current_app.config["COURSE_TRANSFER_KEEP_HOURS"])
+
+
+def import_ids(transfer: CourseTransfer) -> Callable[[], uuid.UUID]:
+    """The ids an import job gives the course and its lessons: the same on every run of one transfer, so a
+    run can find and remove the files an interrupted one wrote (they sit in those ids' folders)."""
+    counter = itertools.count()
+    return lambda: uuid.uuid5(transfer.id, str(next(counter)))
+
+
+def _clear_partial(transfer: CourseTransfer, scratch: BinaryIO | None) -> None:
+    """Remove what an earlier run of this transfer may have written before it stopped."""
+    storage = get_storage()
+    if transfer.kind == TransferKind.EXPORT:  # each run writes its own key, so a late removal never hits it
+        storage.delete_prefix(f"transfers/{transfer.id}")
+        transfer.archive_key = f"transfers/{transfer.id}/{transfer.attempts}/{transfer.archive_name}"
+        return
+    if scratch is None:
+        return
+    _, manifest, _ = _open_archive(scratch)
+    ids = import_ids(transfer)
+    storage.delete_prefix(f"courses/{ids()}")
+    for _lesson in range(sum(len(section["lessons"]) for section in manifest["sections"])):
+        storage.delete_prefix(f"lessons/{ids()}")
+
+
 def run_transfer(transfer: CourseTransfer) -> None:
     """The job's work (the caller claimed the transfer and commits): DONE with the archive or the new draft,
-    or FAILED with the reason, in the owner's language; a failed import leaves no rows and no files."""
+    or FAILED with the reason, in the owner's language. Each run first removes what an interrupted run
+    wrote, so running it again is safe; a failed import leaves no rows and no files."""
     owner = db.session.get(User, transfer.owner_id)
     storage = get_storage()
     with force_locale(owner.locale or current_app.config["BABEL_DEFAULT_LOCALE"]), \
@@ -557,18 +589,91 @@ def run_transfer(transfer: CourseTransfer) -> None:
             if course is None:
                 transfer.status, transfer.error = TransferStatus.FAILED, _("The course was deleted.")
                 return
+            _clear_partial(transfer, None)
+            if transfer.attempts > current_app.config["COURSE_TRANSFER_MAX_ATTEMPTS"]:
+                return gave_up(transfer)
             export_course(course, scratch)
             scratch.seek(0)
             storage.save(transfer.archive_key, scratch, "application/zip")
-            transfer.status = TransferStatus.DONE
+            transfer.status, transfer.error, transfer.expires_at = TransferStatus.DONE, None, _keep_until()
             return
         with storage.open(transfer.archive_key) as source:
             shutil.copyfileobj(source, scratch)
         try:
+            _clear_partial(transfer, scratch)
+            if transfer.attempts > current_app.config["COURSE_TRANSFER_MAX_ATTEMPTS"]:
+                return gave_up(transfer)
             with db.session.begin_nested():
-                course = import_course(scratch, owner)
+                course = import_course(scratch, owner, new_id=import_ids(transfer))
         except InvalidArchive as exc:
             transfer.status, transfer.error = TransferStatus.FAILED, str(exc)
         else:
-            transfer.status, transfer.course_id = TransferStatus.DONE, course.id
+            transfer.status, transfer.course_id, transfer.error = TransferStatus.DONE, course.id, None
         jobs.enqueue(delete_stored_files, transfer.archive_key)  # the upload has served its purpose
+        transfer.archive_key, transfer.expires_at = "", None
+
+
+def gave_up(transfer: CourseTransfer) -> None:
+    transfer.status = TransferStatus.FAILED
+    transfer.error = _("The job stopped several times without finishing.")
+
+
+def fail_transfer(transfer: CourseTransfer) -> None:
+    """A run that broke off on an error not the archive's (storage unreachable, a full disk): FAILED, its
+    partial files removed when storage allows (else the next run removes them), and it may be tried again."""
+    owner = db.session.get(User, transfer.owner_id)
+    with force_locale(owner.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        transfer.status = TransferStatus.FAILED
+        transfer.error = _("The job stopped on an error before it finished.")
+    if transfer.kind == TransferKind.EXPORT:  # a partial archive, removed by the sweep unless tried again
+        transfer.expires_at = _keep_until()
+
+
+def can_retry(transfer: CourseTransfer) -> bool:
+    """A failed export whose course still exists, or a failed import whose upload is still kept."""
+    if transfer.status != TransferStatus.FAILED:
+        return False
+    if transfer.kind == TransferKind.EXPORT:
+        return transfer.course_id is not None
+    return bool(transfer.archive_key)
+
+
+def retry_transfer(transfer: CourseTransfer) -> bool:
+    """FAILED → QUEUED once (one conditional UPDATE: a double click queues one job); False if not allowed."""
+    if not can_retry(transfer):
+        return False
+    moved = db.session.execute(
+        sa.update(CourseTransfer).where(CourseTransfer.id == transfer.id, CourseTransfer.status == TransferStatus.FAILED)
+        .values(status=TransferStatus.QUEUED, attempts=0, error=None, updated_at=utcnow())
+        .execution_options(synchronize_session=False))
+    db.session.refresh(transfer)
+    return moved.rowcount == 1
+
+
+def requeue_stalled_transfers() -> list[str]:
+    """RUNNING transfers untouched for COURSE_TRANSFER_STALL_SECONDS lost their worker: back to QUEUED (the
+    caller sends their jobs; a job gives up after COURSE_TRANSFER_MAX_ATTEMPTS starts)."""
+    limit = utcnow() - dt.timedelta(seconds=current_app.config["COURSE_TRANSFER_STALL_SECONDS"])
+    stalled = list(db.session.scalars(select(CourseTransfer).where(CourseTransfer.status == TransferStatus.RUNNING,
+                                                                   CourseTransfer.updated_at < limit)))
+    for transfer in stalled:
+        transfer.status = TransferStatus.QUEUED
+    db.session.flush()
+    return [str(transfer.id) for transfer in stalled]
+
+
+def expire_transfer_archives() -> int:
+    """Remove archives past ``expires_at``: an export's download, an import's kept upload, a partial one
+    (transfers made before archives expired count from their last change)."""
+    now = utcnow()
+    kept_since = now - dt.timedelta(hours=current_app.config["COURSE_TRANSFER_KEEP_HOURS"])
+    expired = list(db.session.scalars(select(CourseTransfer).where(
+        sa.or_(CourseTransfer.expires_at < now,
+               sa.and_(CourseTransfer.expires_at.is_(None), CourseTransfer.updated_at < kept_since)),
+        CourseTransfer.archive_key != "",
+        CourseTransfer.status.in_((TransferStatus.DONE, TransferStatus.FAILED)))))
+    for transfer in expired:
+        jobs.enqueue(delete_stored_files, transfer.archive_key)
+        transfer.archive_key = ""
+    db.session.flush()
+    return len(expired)

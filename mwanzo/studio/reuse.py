@@ -94,4 +94,16 @@ def course_import():
 def transfer_status(transfer_id: uuid.UUID):
     """A large export or import: polls itself while the job works (htmx, or a refresh without JavaScript)."""
     transfer = owned_or_404(db.session.get(CourseTransfer, transfer_id), lambda row: row.owner_id)
-    return render("studio/transfer_status.html", "studio/_transfer_status.html", transfer=transfer)
+    return render("studio/transfer_status.html", "studio/_transfer_status.html", transfer=transfer,
+                  can_retry=copies.can_retry(transfer), retry_form=ConfirmForm())
+
+
+@bp.post("/studio/transfers/<uuid:transfer_id>/retry")
+def transfer_retry(transfer_id: uuid.UUID):
+    """Try a failed export or import again (a double click queues one job)."""
+    transfer = owned_or_404(db.session.get(CourseTransfer, transfer_id), lambda row: row.owner_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if not copies.retry_transfer(transfer):
+        abort(409, _("This transfer cannot be tried again: start a new export or import."))
+    return follow(transfer)

@@ -18,6 +18,7 @@ from mwanzo.courses.revisions import HELD_LESSON_FIELDS, HELD_QUIZ_FIELDS, is_ne
 from mwanzo.extensions import db
 from mwanzo.media import captions
 from mwanzo.quizzes.models import Question, Quiz
+from mwanzo.web.filters import format_bytes
 
 LABELS = {
     "title": _l("Title"), "short_description": _l("Short description"), "description": _l("Description"),
@@ -26,7 +27,7 @@ LABELS = {
     "instructions": _l("Instructions"), "text": _l("Question"), "points": _l("Points"),
     "explanation": _l("Explanation"), "answers": _l("Answers ([x] marks a correct one)"),
     "numeric_answer": _l("Numeric answer"), "numeric_tolerance": _l("Tolerance"),
-    "captions": _l("Captions, one line each"),
+    "captions": _l("Captions, one line each"), "file": _l("File"),
 }
 
 
@@ -94,6 +95,10 @@ def revision_diff(revision: CourseRevision, course: Course) -> list[ItemChanges]
                 _field_change(name, None, getattr(lesson, name)) for name in HELD_LESSON_FIELDS
                 if getattr(lesson, name) not in (None, "", 0)]))
     items.extend(_captions_diff(changes, lessons))
+    items.extend(ItemChanges(str(_l("New file")), lessons[lesson_id].title,
+                             [_field_change("file", None, f"{stored['filename']} · {format_bytes(stored['bytes'])}")])
+                 for lesson_id, files in changes.get("resources", {}).items() if lesson_id in lessons
+                 for stored in files.values())
     items.extend(_quiz_diff(changes, course.id))
     return items
 

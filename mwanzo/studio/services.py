@@ -22,6 +22,7 @@ from mwanzo.extensions import db
 from mwanzo.inbox.models import NotificationKind
 from mwanzo.inbox.services import OwnEmail, notify
 from mwanzo.jobs.tasks import delete_stored_files
+from mwanzo.learning import release
 from mwanzo.media import captions, resources
 from mwanzo.sms.services import send_sms
 from mwanzo.quizzes import services as quiz_services
@@ -32,6 +33,10 @@ from mwanzo.urls import absolute_url
 
 class NotFound(Exception):
     """No such revision to review, or it is no longer pending."""
+
+
+class ReleaseOrderConflict(Exception):
+    """A move would put a section before the section it waits for (the message says which)."""
 
 
 class InvalidTransition(Exception):
@@ -282,16 +287,46 @@ def remove_lesson_captions(lesson: Lesson, language: str, author: User) -> bool:
     return captions.remove_captions(lesson, language) or bool(held)
 
 
-def apply_approved_captions(course_id: uuid.UUID, changes: dict) -> None:
-    """An approved revision's captions become their lessons' captions (lessons deleted meanwhile: skipped)."""
-    held = changes.get("captions", {})
+def upload_resource(lesson: Lesson, title: str, upload, author: User) -> bool:
+    """A file for learners. Held for review on an approved lesson of a published course (learners keep the
+    approved files meanwhile; True), added at once otherwise."""
+    stored = resources.store_resource(lesson, title, upload)
+    course = holds_for_review(lesson)
+    if course is None:
+        resources.apply_resource(lesson, stored)
+        return False
+    revisions.hold_resource(course, lesson, author, str(uuid.uuid4()), stored)
+    return True
+
+
+def remove_lesson_resource(lesson: Lesson, resource_id: uuid.UUID, author: User) -> bool:
+    """Removing applies at once, a file still waiting for review included."""
+    held = revisions.held_resources(lesson.course_id, lesson.id).get(str(resource_id))
+    if held:
+        revisions.hold_resource(db.session.get(Course, lesson.course_id), lesson, author, str(resource_id), None)
+        jobs.enqueue(delete_stored_files, held["key"])
+        return True
+    return resources.remove_resource(lesson, resource_id)
+
+
+def _approved_lesson_files(course_id: uuid.UUID, changes: dict, group: str):
+    """(lesson, name, stored) for each file an approved revision holds in ``group`` (lessons deleted
+    meanwhile: skipped)."""
+    held = changes.get(group, {})
     lessons = {str(lesson.id): lesson for lesson in db.session.scalars(
         select(Lesson).where(Lesson.course_id == course_id, Lesson.id.in_([uuid.UUID(i) for i in held])))}
-    for lesson_id, languages in held.items():
-        for language, stored in languages.items():
+    for lesson_id, files in held.items():
+        for name, stored in files.items():
             if lesson_id in lessons:
-                captions.apply_captions(lessons[lesson_id], language,
-                                        captions.stored_captions(stored["key"], stored["bytes"]))
+                yield lessons[lesson_id], name, stored
+
+
+def apply_approved_files(course_id: uuid.UUID, changes: dict) -> None:
+    """An approved revision's captions and files become their lessons'."""
+    for lesson, language, stored in _approved_lesson_files(course_id, changes, "captions"):
+        captions.apply_captions(lesson, language, captions.stored_captions(stored["key"], stored["bytes"]))
+    for lesson, resource_id, stored in _approved_lesson_files(course_id, changes, "resources"):
+        resources.apply_resource(lesson, stored, uuid.UUID(resource_id))
 
 
 def lesson_captions(lesson: Lesson) -> list:
@@ -324,6 +359,10 @@ def move(item: Section | Lesson, direction: str) -> None:
     other = index - 1 if direction == "up" else index + 1
     if 0 <= other < len(siblings):
         siblings[index], siblings[other] = siblings[other], siblings[index]
+    if isinstance(item, Section):
+        conflict = release.order_conflict(siblings)
+        if conflict:
+            raise ReleaseOrderConflict(conflict)
     for order, sibling in enumerate(siblings):
         sibling.display_order = order
     db.session.flush()
@@ -490,7 +529,7 @@ def approve_revision(revision_id: uuid.UUID, version: int, admin: User) -> Cours
         if lesson_id in lessons:
             lessons[lesson_id].is_published = visible
     quiz_services.apply_approved(course.id, changes)
-    apply_approved_captions(course.id, changes)
+    apply_approved_files(course.id, changes)
     recompute_course_counters(course.id)
     record(admin, "course_revision.approved", revision, course_id=course.id, title=course.title)
     _tell_instructor(course, "course_changes_approved", True,

@@ -202,7 +202,10 @@ def move_and_show(item):
     form = MoveForm()
     if not form.validate():
         abort(400)
-    services.move(item, form.direction.data)
+    try:
+        services.move(item, form.direction.data)
+    except services.ReleaseOrderConflict as exc:
+        abort(409, str(exc))
     db.session.commit()
     return back_to_builder(item.course_id)
 
@@ -257,7 +260,8 @@ def lesson_page(lesson, form, status: int = 200, upload_error: str | None = None
                            captions=services.lesson_captions(lesson), languages=captions.LANGUAGES,
                            held_captions=revisions.held_captions(lesson.course_id, lesson.id),
                            remove_form=ConfirmForm(), resource_form=resource_form or ResourceForm(),
-                           resources=resources.lesson_resources(lesson.id)), status
+                           resources=resources.lesson_resources(lesson.id),
+                           held_resources=revisions.held_resources(lesson.course_id, lesson.id)), status
 
 
 @bp.route("/studio/lessons/<uuid:lesson_id>/edit", methods=["GET", "POST"])
@@ -333,15 +337,19 @@ def captions_delete(lesson_id: uuid.UUID, language: str):
 def resource_upload(lesson_id: uuid.UUID):
     """A PDF, slides or spreadsheet for the lesson, recognised by its bytes."""
     lesson, form = owned_lesson(lesson_id), ResourceForm()
-    return attach_and_show(lesson, form, lambda: resources.add_resource(lesson, form.title.data.strip(),
-                                                                       form.file.data.stream),
-                           resources.InvalidResource, _("File added."), "resources-heading", "resource_form")
+    return attach_and_show(lesson, form, lambda: services.upload_resource(lesson, form.title.data.strip(),
+                                                                         form.file.data.stream, current_user),
+                           resources.InvalidResource,
+                           lambda held: _("Saved. Your file waits for an admin's review; learners see the approved "
+                                          "files until then.") if held else _("File added."),
+                           "resources-heading", "resource_form")
 
 
 @bp.post("/studio/lessons/<uuid:lesson_id>/resources/<uuid:resource_id>/delete")
 def resource_delete(lesson_id: uuid.UUID, resource_id: uuid.UUID):
     lesson = owned_lesson(lesson_id)
-    return detach_and_show(lesson, lambda: resources.remove_resource(lesson, resource_id), _("File removed."),
+    return detach_and_show(lesson, lambda: services.remove_lesson_resource(lesson, resource_id, current_user),
+                           _("File removed."),
                            "resources-heading")
 
 

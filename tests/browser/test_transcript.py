@@ -66,3 +66,30 @@ def test_turning_captions_on_shows_them_and_the_choice_is_kept_on_the_next_visit
     page.wait_for_function("() => Array.from(document.querySelector('video').textTracks).some("
                            "t => t.language === 'sw' && t.mode === 'showing')")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+
+
+def test_the_captions_choice_belongs_to_the_learner_on_any_phone_and_not_to_others(new_page, make):
+    """Chosen on one phone, the captions are on when the same learner opens the lesson on another; a second
+    learner on the same lesson still starts with them off."""
+    phone = new_page()
+    course, lesson = signed_in_to_a_captioned_lesson(phone, make, "sw", email="amani@example.com")
+    phone.goto(f"/learn/{course.slug}/lessons/{lesson.id}")
+    with phone.expect_response(lambda response: response.url.endswith("/captions") and response.status == 204):
+        phone.get_by_label("Captions").select_option("sw")
+    other_phone = new_page()  # the same learner signs in on a second device: nothing carried over
+    log_in(other_phone, "amani@example.com")
+    other_phone.goto(f"/learn/{course.slug}/lessons/{lesson.id}")
+    assert other_phone.get_by_label("Captions").input_value() == "sw"
+    other_phone.wait_for_function("() => Array.from(document.querySelector('video').textTracks).some("
+                                  "t => t.language === 'sw' && t.mode === 'showing')")
+
+    someone_else = new_page()
+    classmate = make.user()
+    services.enroll_free(classmate, course)
+    db.session.commit()
+    log_in(someone_else, classmate.email)
+    someone_else.goto(f"/learn/{course.slug}/lessons/{lesson.id}")
+    assert someone_else.get_by_label("Captions").input_value() == ""
+    assert "sw:showing" not in someone_else.evaluate(
+        "() => Array.from(document.querySelector('video').textTracks).map(t => t.language + ':' + t.mode)")
+    assert someone_else.evaluate("() => document.documentElement.scrollWidth") <= 360

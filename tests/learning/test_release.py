@@ -200,3 +200,28 @@ def test_the_course_page_outline_says_what_each_section_waits_for(client, make, 
     db.session.commit()
     page = client.get(f"/courses/{course.slug}").get_data(as_text=True)
     assert "Opens 5 days after you enrol." in page and "Opens when you finish" not in page
+
+
+def test_moving_a_section_above_the_one_it_waits_for_is_refused_with_why(client, login, make, paced):
+    """A section waiting for a later one could never open (and two could wait for each other), so the move
+    is refused and the instructor is told which condition to change; other moves still work."""
+    course, first, second, reading, video, file, quiz = paced
+    third = make.section(course, title="Mwisho", display_order=2)
+    db.session.commit()
+    login(db.session.get(User, course.instructor_id))
+    for section, direction in ((second, "up"), (first, "down")):
+        response = client.post(f"/studio/sections/{section.id}/move", data={"direction": direction},
+                               headers={"HX-Request": "true"})
+        assert response.status_code == 409
+        assert "“Zaidi” opens once “Misingi” is finished, so it must stay after it." in \
+            response.get_data(as_text=True)
+    db.session.expire_all()
+    assert (first.display_order, second.display_order) == (0, 1)
+    assert client.post(f"/studio/sections/{third.id}/move", data={"direction": "up"}).status_code == 302
+    db.session.expire_all()
+    assert (first.display_order, third.display_order, second.display_order) == (0, 1, 2)
+    release.set_section_rule(second, None, None, None)  # the condition changed first: the move is allowed
+    db.session.commit()
+    assert client.post(f"/studio/sections/{second.id}/move", data={"direction": "up"}).status_code == 302
+    db.session.expire_all()
+    assert second.display_order < third.display_order

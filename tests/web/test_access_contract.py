@@ -344,7 +344,7 @@ def test_someone_elses_record_answers_404_everywhere(app, client, world):
             "studio.question_edit", "studio.bank_view", "studio.bank_question_edit", "studio.bank_question_delete",
             "studio.quiz_allowances", "studio.analytics_course_report", "careers.job_edit", "careers.application_status",
             "payments.payment_status", "studio.section_release", "studio.course_duplicate", "studio.course_export",
-            "studio.transfer_status", "careers.job_delete", "careers.job_reopen", "careers.applicant_csv",
+            "studio.transfer_status", "studio.transfer_retry", "careers.job_delete", "careers.job_reopen", "careers.applicant_csv",
             "careers.contact_request_answer"} <= checked
 
 
