@@ -64,7 +64,8 @@ class VideoProgress(TimestampedModel):
 class SectionRelease(TimestampedModel):
     """When a section opens to a learner (release conditions, checked by mwanzo.learning.release): every
     condition set must hold: the earlier section finished (all its ready lessons completed), the quiz
-    passed, and ``days_after_enrolment`` days gone since the learner's enrolment began (drip)."""
+    passed, ``days_after_enrolment`` days gone since the learner's enrolment began (drip), and the
+    moment ``opens_at`` (UTC; the studio takes it in Nairobi time) reached, the same for everyone."""
 
     __tablename__ = "section_releases"
     __table_args__ = (
@@ -77,3 +78,4 @@ class SectionRelease(TimestampedModel):
     after_section_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("sections.id", ondelete="SET NULL"))
     quiz_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("quizzes.id", ondelete="SET NULL"))
     days_after_enrolment: Mapped[int | None]
+    opens_at: Mapped[datetime | None]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from flask_babel import format_datetime, gettext as _, ngettext
 from sqlalchemy import and_, func, select
@@ -32,8 +32,8 @@ class SectionLock:
 
     after_section: str | None = None  # title of the section to finish first
     quiz: str | None = None  # title of the quiz to pass first
-    days_after_enrolment: int | None = None  # drip: the section opens this many days after enrolling ...
-    opens_at: datetime | None = None  # ... which, for an enrolled learner, is this moment
+    days_after_enrolment: int | None = None  # drip, for someone not enrolled: this many days after enrolling
+    opens_at: datetime | None = None  # the moment it opens: the set date or, once enrolled, the drip's (the later)
 
 
 def course_rules(course_id: uuid.UUID, section_ids: list[uuid.UUID] | None = None) -> list[SectionRelease]:
@@ -53,7 +53,8 @@ def section_locks(user: User | None, course: Course, enrollment: Enrollment | No
         return {}
     if rules is None:
         rules = course_rules(course.id)
-    rules = [rule for rule in rules if rule.after_section_id or rule.quiz_id or rule.days_after_enrolment]
+    rules = [rule for rule in rules if rule.after_section_id or rule.quiz_id or rule.days_after_enrolment
+             or rule.opens_at]
     if not rules:
         return {}
     student_id = user.id if user is not None and user.is_authenticated else None
@@ -64,12 +65,13 @@ def section_locks(user: User | None, course: Course, enrollment: Enrollment | No
     locks = {}
     for rule in rules:
         days = rule.days_after_enrolment
-        opens_at = started + timedelta(days=days) if days and started else None
+        drip_at = started + timedelta(days=days) if days and started else None
+        waits = [moment for moment in (drip_at, rule.opens_at) if moment is not None and moment > now]
         lock = SectionLock(
             after_section=section_titles[rule.after_section_id] if rule.after_section_id in unfinished else None,
             quiz=quiz_titles[rule.quiz_id] if rule.quiz_id in unpassed else None,
-            days_after_enrolment=days if days and (opens_at is None or opens_at > now) else None,
-            opens_at=opens_at if opens_at is not None and opens_at > now else None)
+            days_after_enrolment=days if days and drip_at is None else None,
+            opens_at=max(waits, default=None))
         if lock != SectionLock():
             locks[rule.section_id] = lock
     return locks
@@ -108,7 +110,7 @@ def describe(lock: SectionLock) -> list[str]:
         reasons.append(_("Opens when you pass the quiz “%(title)s”.", title=lock.quiz))
     if lock.opens_at:
         reasons.append(_("Opens on %(date)s.", date=format_datetime(lock.opens_at, "d MMMM yyyy, HH:mm")))
-    elif lock.days_after_enrolment:
+    if lock.days_after_enrolment:
         reasons.append(ngettext("Opens %(num)d day after you enrol.", "Opens %(num)d days after you enrol.",
                                 lock.days_after_enrolment))
     return reasons
@@ -146,16 +148,17 @@ def earlier_sections(section: Section) -> list[Section]:
 
 
 def set_section_rule(section: Section, after_section_id: uuid.UUID | None, quiz_id: uuid.UUID | None,
-                     days_after_enrolment: int | None) -> SectionRelease | None:
-    """Replace the section's release conditions (all None: it opens with the course). Applies at once, also
-    on a published course: it paces learners and changes no content, so it is not held for review."""
+                     days_after_enrolment: int | None, opens_at: datetime | None = None) -> SectionRelease | None:
+    """Replace the section's release conditions (all None: it opens with the course); ``opens_at`` is
+    timezone-aware. Applies at once, also on a published course: it paces learners and changes no content,
+    so it is not held for review."""
     if after_section_id and after_section_id not in {s.id for s in earlier_sections(section)}:
         raise InvalidRule()
     if quiz_id and db.session.scalar(select(Quiz.id).where(Quiz.id == quiz_id,
                                                            Quiz.course_id == section.course_id)) is None:
         raise InvalidRule()
     rule = section_rule(section)
-    if not (after_section_id or quiz_id or days_after_enrolment):
+    if not (after_section_id or quiz_id or days_after_enrolment or opens_at):
         if rule is not None:
             db.session.delete(rule)
         db.session.flush()
@@ -166,6 +169,7 @@ def set_section_rule(section: Section, after_section_id: uuid.UUID | None, quiz_
         db.session.add(rule)
     rule.after_section_id, rule.quiz_id = after_section_id, quiz_id
     rule.days_after_enrolment = days_after_enrolment or None
+    rule.opens_at = opens_at and opens_at.astimezone(timezone.utc)
     db.session.flush()
     cache.bump_course(section.course_id)  # the course page lists each section's conditions
     return rule

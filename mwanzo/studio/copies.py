@@ -124,7 +124,10 @@ def _read(model, column_name: str, value, where: str):
                 raise ValueError
             return value
         if isinstance(kind, sa.DateTime):
-            return dt.datetime.fromisoformat(value)
+            moment = dt.datetime.fromisoformat(value)
+            if moment.tzinfo is None:  # every exported moment names its offset
+                raise ValueError
+            return moment
         if isinstance(kind, sa.String):  # Text too
             if not isinstance(value, str) or (kind.length and len(value) > kind.length):
                 raise ValueError
@@ -192,7 +195,8 @@ def _release(rule: SectionRelease | None) -> dict | None:
     if rule is None:
         return None
     return {"after_section": str(rule.after_section_id) if rule.after_section_id else None,
-            "quiz": str(rule.quiz_id) if rule.quiz_id else None, "days_after_enrolment": rule.days_after_enrolment}
+            "quiz": str(rule.quiz_id) if rule.quiz_id else None, "days_after_enrolment": rule.days_after_enrolment,
+            "opens_at": _plain(rule.opens_at)}
 
 
 def manifest_files(manifest: dict) -> list[str]:
@@ -257,12 +261,12 @@ def build_course(manifest: dict, owner: User, place_file: Callable[[str, str, bo
         rule = section_data.get("release")
         if rule:
             after, quiz = sections.get(rule.get("after_section") or ""), quizzes.get(rule.get("quiz") or "")
-            days = _read(SectionRelease, "days_after_enrolment", rule.get("days_after_enrolment"),
-                         _("release conditions"))
-            if after or quiz or days:
+            days, opens_at = (_read(SectionRelease, name, rule.get(name), _("release conditions"))
+                              for name in ("days_after_enrolment", "opens_at"))
+            if after or quiz or days or opens_at:
                 db.session.add(SectionRelease(section_id=sections[section_data["ref"]].id, course_id=course.id,
                                               after_section_id=after and after.id, quiz_id=quiz and quiz.id,
-                                              days_after_enrolment=days))
+                                              days_after_enrolment=days, opens_at=opens_at))
     db.session.flush()
     recompute_course_counters(course.id)
     return course

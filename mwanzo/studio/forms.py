@@ -3,11 +3,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, DecimalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (BooleanField, DateTimeLocalField, DecimalField, IntegerField, RadioField, SelectField, StringField,
+                     TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from mwanzo.courses.models import LessonKind, Level
+from mwanzo.database import business_timezone
 from mwanzo.images import upload_validators
 from mwanzo.labels import choices
 from mwanzo.media import captions, resources
@@ -115,3 +117,7 @@ class SectionReleaseForm(FlaskForm):
     days_after_enrolment = IntegerField(
         _l("Open this many days after the learner enrols (drip)"),
         validators=[Optional(), NumberRange(min=0, max=3650, message=_l("Enter a number of days from 0 to 3650."))])
+    opens_at = DateTimeLocalField(
+        _l("Open on this date and time, Kenya time (optional)"), validators=[Optional()], tz=business_timezone,
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"],
+        invalid_value_message=_l("Enter a date and time, e.g. 2026-03-31 08:00."))

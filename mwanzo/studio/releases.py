@@ -30,16 +30,18 @@ def section_release(section_id: uuid.UUID):
     form = SectionReleaseForm(data={
         "after_section": str(rule.after_section_id) if rule and rule.after_section_id else "",
         "quiz": str(rule.quiz_id) if rule and rule.quiz_id else "",
-        "days_after_enrolment": rule.days_after_enrolment if rule else None})
+        "days_after_enrolment": rule.days_after_enrolment if rule else None,
+        "opens_at": rule.opens_at if rule else None})
     none = SelectChoice("", _("No condition"))
     form.after_section.choices = [none] + [SelectChoice(str(s.id), s.title) for s in release.earlier_sections(section)]
     form.quiz.choices = [none] + [SelectChoice(str(q.id), q.title) for q in course_quizzes(course.id)]
     if form.validate_on_submit():
         release.set_section_rule(section, chosen_id(form.after_section.data), chosen_id(form.quiz.data),
-                                 form.days_after_enrolment.data)
+                                 form.days_after_enrolment.data, form.opens_at.data)
         record(current_user, "section.release_set", section, course_id=course.id,
                after_section_id=form.after_section.data or None, quiz_id=form.quiz.data or None,
-               days_after_enrolment=form.days_after_enrolment.data)
+               days_after_enrolment=form.days_after_enrolment.data,
+               opens_at=form.opens_at.data)
         db.session.commit()
         flash(_("Release conditions saved."), "success")
         return redirect(url_for("studio.course_builder", course_id=course.id))

@@ -4,7 +4,7 @@ condition is met; its instructor and admins always see it."""
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -147,6 +147,42 @@ def test_drip_opens_days_after_enrolment_and_says_when(client, login, make, pace
     assert client.get(f"/learn/{course.slug}/lessons/{video.id}").status_code == 200
 
 
+def test_a_date_opens_the_section_for_everyone_and_says_when_in_kenya_time(client, login, make, paced):
+    course, first, second, reading, video, file, quiz = paced
+    release.set_section_rule(second, None, None, None, opens_at=utcnow() + timedelta(days=2))
+    rule = release.section_rule(second)
+    rule.opens_at = rule.opens_at.replace(hour=5, minute=30)  # 08:30 in Nairobi (UTC+3)
+    db.session.commit()
+    kenyan = rule.opens_at + timedelta(hours=3)
+    learner = make.user(locale="sw")
+    make.enrollment(learner, course)
+    login(learner)
+    page = client.get(f"/learn/{course.slug}/lessons/{video.id}")
+    assert page.status_code == 403 and f"Inafunguka tarehe {kenyan.day} " in page.get_data(as_text=True)
+    assert f"{kenyan.year}, 08:30." in page.get_data(as_text=True)
+    assert client.get(f"/learn/{course.slug}/lessons/{video.id}/hls/master.m3u8").status_code == 403
+    assert client.post(f"/quizzes/{quiz.id}/start").status_code == 403
+    rule.opens_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    assert client.get(f"/learn/{course.slug}/lessons/{video.id}").status_code == 200
+    assert client.get(f"/learn/{course.slug}/lessons/{video.id}/hls/master.m3u8").status_code == 200
+    assert client.post(f"/quizzes/{quiz.id}/start").status_code == 302
+
+
+def test_a_date_and_a_drip_both_hold_the_later_one_counts(make, paced):
+    course, first, second, reading, video, file, quiz = paced
+    date = utcnow() + timedelta(days=2)
+    release.set_section_rule(second, None, None, 5, opens_at=date)
+    learner = make.user()
+    enrolment = make.enrollment(learner, course, activated_at=utcnow() - timedelta(days=1))
+    db.session.commit()
+    assert release.section_locks(learner, course, enrolment)[second.id].opens_at == enrolment.activated_at + \
+        timedelta(days=5)
+    enrolment.activated_at = utcnow() - timedelta(days=4)
+    assert release.section_locks(learner, course, enrolment)[second.id].opens_at == date
+    assert release.section_locks(learner, course, enrolment, now=date + timedelta(seconds=1)) == {}
+
+
 def test_transcript_search_skips_locked_sections(client, login, make, paced):
     course, first, second, reading, video, file, quiz = paced
     learner = make.user()
@@ -192,6 +228,22 @@ def test_only_the_owner_sets_conditions_and_only_from_earlier_sections(client, l
     assert release.section_rule(second) is None
 
 
+def test_the_opening_date_is_entered_in_kenya_time_and_a_bad_one_is_refused_in_swahili(client, login, paced):
+    course, first, second, reading, video, file, quiz = paced
+    owner = login(db.session.get(User, course.instructor_id))
+    owner.locale = "sw"
+    db.session.commit()
+    empty = {"after_section": "", "quiz": "", "days_after_enrolment": ""}
+    response = client.post(f"/studio/sections/{second.id}/release", data={**empty, "opens_at": "31/03/2027"})
+    assert response.status_code == 422 and "Weka tarehe na saa" in response.get_data(as_text=True)
+    response = client.post(f"/studio/sections/{second.id}/release", data={**empty, "opens_at": "2027-03-31T08:00"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert release.section_rule(second).opens_at == datetime(2027, 3, 31, 5, 0, tzinfo=timezone.utc)
+    form = client.get(f"/studio/sections/{second.id}/release").get_data(as_text=True)
+    assert 'type="datetime-local"' in form and 'value="2027-03-31T08:00"' in form  # shown again in Kenya time
+
+
 def test_the_course_page_outline_says_what_each_section_waits_for(client, make, paced):
     course, first, second, reading, video, file, quiz = paced
     page = client.get(f"/courses/{course.slug}").get_data(as_text=True)
@@ -200,6 +252,9 @@ def test_the_course_page_outline_says_what_each_section_waits_for(client, make, 
     db.session.commit()
     page = client.get(f"/courses/{course.slug}").get_data(as_text=True)
     assert "Opens 5 days after you enrol." in page and "Opens when you finish" not in page
+    release.set_section_rule(second, None, None, None, opens_at=datetime(2027, 3, 31, 5, 0, tzinfo=timezone.utc))
+    db.session.commit()
+    assert "Opens on 31 March 2027, 08:00." in client.get(f"/courses/{course.slug}").get_data(as_text=True)
 
 
 def test_moving_a_section_above_the_one_it_waits_for_is_refused_with_why(client, login, make, paced):

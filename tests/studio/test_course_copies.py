@@ -8,6 +8,7 @@ import json
 import os
 import re
 import zipfile
+from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
@@ -44,7 +45,7 @@ def original(make, login):
     make.question(quiz, text="Pima mara ngapi?", answers=[("Mbili", True), ("Moja", False)])
     make.question(course, text="Swali la benki", kind=QuestionKind.NUMERIC, numeric_answer=Decimal("2.5"),
                   numeric_tolerance=Decimal("0.1"), answers=[])
-    release.set_section_rule(second, first.id, quiz.id, 3)
+    release.set_section_rule(second, first.id, quiz.id, 3, opens_at=datetime(2027, 1, 4, 5, 0, tzinfo=timezone.utc))
     db.session.commit()
     return course
 
@@ -77,7 +78,7 @@ def outline(course_id) -> dict:
         "bank": [(q.text, q.kind.value, q.numeric_answer, q.numeric_tolerance) for q in db.session.scalars(
             select(Question).where(Question.course_id == course_id, Question.quiz_id.is_(None)))],
         "release": rule and (titles[rule.section_id], titles[rule.after_section_id],
-                             db.session.get(Quiz, rule.quiz_id).title, rule.days_after_enrolment),
+                             db.session.get(Quiz, rule.quiz_id).title, rule.days_after_enrolment, rule.opens_at),
     }
 
 
@@ -114,7 +115,8 @@ def test_a_duplicate_is_a_new_draft_of_the_same_instructor_with_the_same_content
     assert response.status_code == 302 and response.location.endswith(f"/studio/courses/{copy.id}")
     assert copy.status == CourseStatus.DRAFT and copy.title == "Ushonaji (copy)" and copy.slug != original.slug
     assert outline(copy.id) == outline(original.id)
-    assert outline(copy.id)["release"] == ("Zaidi", "Misingi", "Jaribio", 3)
+    assert outline(copy.id)["release"] == ("Zaidi", "Misingi", "Jaribio", 3,
+                                         datetime(2027, 1, 4, 5, 0, tzinfo=timezone.utc))
     assert video_of(copy.id).media_prefix == video_of(original.id).media_prefix  # shared, not copied
     assert_playable(client, copy.id)
 
