@@ -214,6 +214,8 @@ def test_bad_archives_are_refused_with_a_reason_and_nothing_is_kept(client, orig
     missing_file.pop(next(name for name in files if name.endswith(".vtt")))
     damaged = json.loads(json.dumps(manifest))
     damaged["quizzes"][0]["questions"][0]["points"] = "many"
+    no_zone = json.loads(json.dumps(manifest))
+    no_zone["sections"][1]["release"]["opens_at"] = "2027-01-04T08:00:00"  # which 08:00?
     cases = {
         "This is not a course archive": archive_with(raw=b"PK\x03\x04 not really a zip"),
         "has no manifest.json": archive_with(files={"media/lessons/x/a.ts": b"x"}),
@@ -221,6 +223,7 @@ def test_bad_archives_are_refused_with_a_reason_and_nothing_is_kept(client, orig
         "this site reads format 1": archive_with(newer, files),
         "lacks the file": archive_with(manifest, missing_file),  # found late: files already written go again
         "unusable value for “points”": archive_with(damaged, files),
+        "unusable value for “opens_at”": archive_with(no_zone, files),
     }
     for message, archive in cases.items():
         response = import_archive(client, archive)
