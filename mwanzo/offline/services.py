@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import and_, select
+from sqlalchemy import and_, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from mwanzo.auth.models import User
@@ -180,3 +180,15 @@ def apply_queue(user: User, items: list) -> dict[str, str]:
             outcome = "duplicate"
         outcomes[str(client_id)] = outcome
     return outcomes
+
+
+# ---------------------------------------------------------------- the person's data (privacy calls these)
+
+def export_user_data(user: User) -> dict[str, list[dict]]:
+    receipts = db.session.scalars(select(OfflineReceipt).where(OfflineReceipt.user_id == user.id)
+                                  .order_by(OfflineReceipt.created_at))
+    return {"offline_receipts": [{"kind": r.kind, "outcome": r.outcome, "date": r.created_at} for r in receipts]}
+
+
+def erase_user_data(user: User) -> None:
+    db.session.execute(delete(OfflineReceipt).where(OfflineReceipt.user_id == user.id))

@@ -24,6 +24,7 @@ from mwanzo.extensions import db
 from mwanzo.inbox import services as inbox
 from mwanzo.learning import services as learning
 from mwanzo.notifications import services as notifications
+from mwanzo.offline import services as offline
 from mwanzo.payments import services as payments
 from mwanzo.privacy.models import DataRequest, RequestKind, RequestStatus
 from mwanzo.quizzes import services as quizzes
@@ -71,7 +72,8 @@ def personal_data(user: User) -> dict[str, list[dict]]:
     for part in (auth.export_user_data(user), learning.export_user_data(user), quizzes.export_user_data(user),
                  certificates.export_user_data(user), catalog.export_user_data(user),
                  careers.export_user_data(user), discussions.export_user_data(user), inbox.export_user_data(user),
-                 payments.export_user_data(user), notifications.export_user_data(user.email),
+                 payments.export_user_data(user), offline.export_user_data(user),
+                 notifications.export_user_data(user.email),
                  sms.export_user_data(user.phone), export_user_data(user)):
         data |= part
     return data
@@ -169,6 +171,7 @@ def erase_account(user: User, keep_certificates: bool) -> DataRequest:
     inbox.erase_user_data(user)
     payments.erase_user_data(user)
     quizzes.erase_user_data(user)
+    offline.erase_user_data(user)
     learning.erase_user_data(user)
     certificates.erase_user_data(user, keep_certificates)
     notifications.erase_user_data(email)

@@ -5,6 +5,7 @@ forgotten silently."""
 from __future__ import annotations
 
 import io
+import uuid
 import json
 import zipfile
 from decimal import Decimal
@@ -85,6 +86,7 @@ def everywhere(learner, make):
     from mwanzo.discussions.models import CourseAnswer, CourseQuestion, PostingSuspension, QuestionVote, Report, ReportTarget
     from mwanzo.inbox.models import Notification, NotificationKind, NotificationSettings
     from mwanzo.learning.models import VideoProgress
+    from mwanzo.offline.models import OfflineReceipt
     from mwanzo.notifications.services import send_email
     from mwanzo.payments.models import Coupon, CouponKind, CouponRedemption, Payout, PayoutStatus, RefundRequest
     from mwanzo.quizzes.models import QuizAllowance, QuizAttempt
@@ -106,6 +108,7 @@ def everywhere(learner, make):
     db.session.add_all([
         OneTimeCode(phone=PHONE, purpose="sign-in", code_hash="0" * 64, user_id=user.id, expires_at=utcnow()),
         VideoProgress(student_id=user.id, lesson_id=lesson.id, watched_seconds=30),
+        OfflineReceipt(user_id=user.id, client_id=uuid.uuid4(), kind="progress", outcome="applied"),
         QuizAttempt(quiz_id=quiz.id, student_id=user.id, started_at=utcnow()),
         QuizAllowance(quiz_id=quiz.id, student_id=user.id, extra_attempts=1, granted_by_id=teacher.id),
         CourseAnswer(question_id=theirs.id, author_id=user.id, body="It is under Week 1"),
