@@ -261,3 +261,71 @@ def test_saving_can_be_cancelled_paused_and_resumed_without_fetching_twice(page,
     page.get_by_role("button", name="Resume").click()
     page.get_by_text("Saved on this phone. It plays without a connection.").wait_for()
     assert [url.split("?")[0].rsplit("/", 1)[1] for url in fetched] == ["seg_002.ts"]  # the rest was kept
+
+
+def test_a_quiz_queued_offline_is_sent_by_background_sync_alone(page, make):
+    """The phone's browser wakes the worker with a `sync` event once it is online, even with no page of the
+    app listening: here the pages' own `online` path is held back and the event comes through DevTools."""
+    learner, course, _lesson = enrolled_learner_with_video(make)
+    quiz = make.quiz(course, title="Money basics")
+    make.question(quiz, text="Which number do you dial for M-Pesa?", answers=[("*334#", True), ("*100#", False)])
+    log_in(page, learner.email)
+    page.goto(f"/quizzes/{quiz.id}")
+    wait_for_service_worker(page)
+    session = page.context.new_cdp_session(page)
+    registrations = []
+    session.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
+    session.send("ServiceWorker.enable")
+    page.get_by_role("button", name="Start the quiz").click()
+    page.get_by_role("button", name="Submit answers").wait_for()
+    # The page's `online` listener never hears the connection come back.
+    page.evaluate("() => window.addEventListener('online', (event) => event.stopImmediatePropagation(), true)")
+    page.context.set_offline(True)
+    page.get_by_label("*334#").check()
+    page.get_by_role("button", name="Submit answers").click()
+    page.get_by_text("Saved on this phone, will send when online.").wait_for()
+    page.wait_for_function("() => mwanzoOffline.ask({type: 'pending'}).then(n => n === 1)")
+    assert db.session.scalar(select(QuizAttempt.submitted_at).where(QuizAttempt.quiz_id == quiz.id)) is None
+
+    page.context.set_offline(False)
+    while not registrations:
+        page.wait_for_timeout(100)
+    scope = next(r for r in registrations if not r["isDeleted"])
+    session.send("ServiceWorker.dispatchSyncEvent", {"origin": scope["scopeURL"].rstrip("/"),
+                                                     "registrationId": scope["registrationId"],
+                                                     "tag": "mwanzo-queue", "lastChance": False})
+    page.get_by_text("Sent.").wait_for()
+    assert page.evaluate("() => mwanzoOffline.ask({type: 'pending'})") == 0
+    db.session.expire_all()
+    attempts = db.session.scalars(select(QuizAttempt).where(QuizAttempt.quiz_id == quiz.id)).all()
+    assert len(attempts) == 1 and attempts[0].submitted_at is not None and attempts[0].passed
+    assert db.session.scalar(select(func.count()).select_from(OfflineReceipt)) == 1
+
+
+SYNTHETIC_INSTALL_PROMPT = """() => {
+  const offer = new Event('beforeinstallprompt', {cancelable: true});
+  offer.prompt = () => { window.promptCalls = (window.promptCalls || 0) + 1; return Promise.resolve(); };
+  window.dispatchEvent(offer);
+}"""
+
+
+@pytest.mark.parametrize("answer", ["Add to home screen", "Not now"])
+def test_the_install_offer_prompts_on_add_and_never_comes_back(page, make, answer):
+    """Chromium offers to install only in a profile of its own; here the offer is shown by an install event
+    made in the page, whose prompt() records that it was called."""
+    log_in(page, make.user().email)
+    page.goto("/dashboard")  # the first visit
+    wait_for_service_worker(page)
+    second_visit = page.context.new_page()  # a new tab is a new browsing session: the second visit
+    second_visit.goto("/dashboard")
+    second_visit.evaluate(SYNTHETIC_INSTALL_PROMPT)
+    offer = second_visit.locator("[data-install]")
+    offer.get_by_role("button", name=answer).click()
+    assert offer.is_hidden()
+    assert second_visit.evaluate("() => window.promptCalls || 0") == (1 if answer == "Add to home screen" else 0)
+
+    third_visit = page.context.new_page()
+    third_visit.goto("/dashboard")
+    third_visit.evaluate(SYNTHETIC_INSTALL_PROMPT)
+    assert third_visit.locator("[data-install]").is_hidden()  # offered once only, whatever the answer
+    assert third_visit.evaluate("() => window.promptCalls || 0") == 0
