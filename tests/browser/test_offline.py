@@ -264,8 +264,9 @@ def test_saving_can_be_cancelled_paused_and_resumed_without_fetching_twice(page,
 
 
 def test_a_quiz_queued_offline_is_sent_by_background_sync_alone(page, make):
-    """The phone's browser wakes the worker with a `sync` event once it is online, even with no page of the
-    app listening: here the pages' own `online` path is held back and the event comes through DevTools."""
+    """The browser wakes the worker with a `sync` event once it is online, even with no page of the app
+    listening. Here the page's own `online` path is held back, the browser's first sync (as the connection
+    returns) finds the learner signed out and fails, and the next one, dispatched through DevTools, sends."""
     learner, course, _lesson = enrolled_learner_with_video(make)
     quiz = make.quiz(course, title="Money basics")
     make.question(quiz, text="Which number do you dial for M-Pesa?", answers=[("*334#", True), ("*100#", False)])
@@ -273,26 +274,36 @@ def test_a_quiz_queued_offline_is_sent_by_background_sync_alone(page, make):
     page.goto(f"/quizzes/{quiz.id}")
     wait_for_service_worker(page)
     session = page.context.new_cdp_session(page)
-    registrations = []
+    registrations, syncs = [], []
     session.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
+    session.on("BackgroundService.backgroundServiceEventReceived",
+               lambda event: syncs.append(event["backgroundServiceEvent"]))
     session.send("ServiceWorker.enable")
+    session.send("BackgroundService.setRecording", {"shouldRecord": True, "service": "backgroundSync"})
+    session.send("BackgroundService.startObserving", {"service": "backgroundSync"})
     page.get_by_role("button", name="Start the quiz").click()
     page.get_by_role("button", name="Submit answers").wait_for()
-    # The page's `online` listener never hears the connection come back.
     page.evaluate("() => window.addEventListener('online', (event) => event.stopImmediatePropagation(), true)")
     page.context.set_offline(True)
     page.get_by_label("*334#").check()
     page.get_by_role("button", name="Submit answers").click()
     page.get_by_text("Saved on this phone, will send when online.").wait_for()
     page.wait_for_function("() => mwanzoOffline.ask({type: 'pending'}).then(n => n === 1)")
+
+    signed_in = page.context.cookies()
+    page.context.clear_cookies()
+    page.context.set_offline(False)
+    while not any(event["eventName"].lower() == "sync event failed" for event in syncs):
+        page.wait_for_timeout(100)
+    failed = next(event for event in syncs if event["eventName"].lower() == "sync event failed")
+    assert {"key": "Failure Reason", "value": "waitUntil rejected"} in failed["eventMetadata"]  # to be tried again
+    assert page.evaluate("() => mwanzoOffline.ask({type: 'pending'})") == 1
     assert db.session.scalar(select(QuizAttempt.submitted_at).where(QuizAttempt.quiz_id == quiz.id)) is None
 
-    page.context.set_offline(False)
-    while not registrations:
-        page.wait_for_timeout(100)
-    scope = next(r for r in registrations if not r["isDeleted"])
-    session.send("ServiceWorker.dispatchSyncEvent", {"origin": scope["scopeURL"].rstrip("/"),
-                                                     "registrationId": scope["registrationId"],
+    page.context.add_cookies(signed_in)
+    registration = next(r for r in registrations if not r["isDeleted"])
+    session.send("ServiceWorker.dispatchSyncEvent", {"origin": registration["scopeURL"].rstrip("/"),
+                                                     "registrationId": registration["registrationId"],
                                                      "tag": "mwanzo-queue", "lastChance": False})
     page.get_by_text("Sent.").wait_for()
     assert page.evaluate("() => mwanzoOffline.ask({type: 'pending'})") == 0
