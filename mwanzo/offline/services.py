@@ -1,5 +1,5 @@
 """What a phone needs to keep lessons offline, which of its saved lessons it may still keep, and the changes it
-queued without a connection (progress saves, quiz submissions), applied once each and in the phone's order."""
+queued without a connection (progress saves, quiz answers and submissions), applied once each and in the phone's order."""
 from __future__ import annotations
 
 import posixpath
@@ -21,7 +21,7 @@ from mwanzo.learning.models import Enrollment
 from mwanzo.media.delivery import media_url, rewrite_playlist
 from mwanzo.offline.models import OfflineReceipt
 from mwanzo.quizzes import services as quizzes
-from mwanzo.quizzes.models import QuizAttempt
+from mwanzo.quizzes.models import Quiz, QuizAttempt
 from mwanzo.storage import get_storage
 from mwanzo.web.assets import asset_url
 
@@ -139,7 +139,7 @@ def _apply_progress(user: User, item: dict) -> None:
     learning.record_position(user, str(item["slug"]), uuid.UUID(str(item["lesson_id"])), position)
 
 
-def _apply_quiz(user: User, item: dict) -> None:
+def _own_attempt(user: User, item: dict) -> tuple[Quiz, QuizAttempt]:
     attempt = db.session.get(QuizAttempt, uuid.UUID(str(item["attempt_id"])))
     if attempt is None or attempt.student_id != user.id:
         raise Refused()
@@ -147,11 +147,26 @@ def _apply_quiz(user: User, item: dict) -> None:
     course = quiz and db.session.get(Course, quiz.course_id)
     if course is None or not learning.has_access(user, course):
         raise Refused()
-    fields = {str(name): [str(value) for value in values] for name, values in dict(item["fields"]).items()}
-    learning.credit_quiz_attempts(quiz, quizzes.submit_attempt(quiz, attempt, fields))
+    return quiz, attempt
 
 
-APPLY = {"progress": _apply_progress, "quiz": _apply_quiz}
+def _fields(item: dict) -> dict[str, list[str]]:
+    return {str(name): [str(value) for value in values] for name, values in dict(item["fields"]).items()}
+
+
+def _apply_answer(user: User, item: dict) -> None:
+    """One question answered offline; refused (not counted) when it arrives after the attempt's deadline."""
+    quiz, attempt = _own_attempt(user, item)
+    quizzes.save_answer(quiz, attempt, uuid.UUID(str(item["question_id"])), _fields(item))
+
+
+def _apply_quiz(user: User, item: dict) -> None:
+    """A submission made offline; after the deadline it is scored as at the deadline, as online."""
+    quiz, attempt = _own_attempt(user, item)
+    learning.credit_quiz_attempts(quiz, quizzes.submit_attempt(quiz, attempt, _fields(item)))
+
+
+APPLY = {"progress": _apply_progress, "answer": _apply_answer, "quiz": _apply_quiz}
 
 
 def apply_queue(user: User, items: list) -> dict[str, str]:

@@ -1,6 +1,8 @@
 """Offline on a 360 px phone: the app installs, a lesson saved on Wi-Fi plays with the network off (from the start
 and from a seek), what was done offline reaches the server once the connection is back, and a learner who lost
 access loses their saved copies when the phone is next online."""
+from datetime import timedelta
+
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import func, select
@@ -9,7 +11,8 @@ from mwanzo.extensions import db
 from mwanzo.learning import services as learning
 from mwanzo.learning.models import VideoProgress
 from mwanzo.offline.models import OfflineReceipt
-from mwanzo.quizzes.models import QuizAttempt
+from mwanzo.quizzes import services as quizzes
+from mwanzo.quizzes.models import QuizAttempt, StudentAnswer
 from tests.browser.helpers import log_in
 from tests.browser.test_media_cache import NetworkLog
 from tests.conftest import PHONE_VIEWPORT, chromium_path
@@ -159,13 +162,57 @@ def test_a_quiz_answered_offline_is_scored_once_when_back_online(page, make):
     assert db.session.scalar(select(QuizAttempt.submitted_at).where(QuizAttempt.quiz_id == quiz.id)) is None
 
     page.context.set_offline(False)
-    page.get_by_text("Sent.").wait_for()
+    page.get_by_role("heading", name="Your score: 100").wait_for()  # the phone goes on to the result
     page.reload()  # a page that loads asks the worker to send again: nothing is left to send
-    page.get_by_role("button", name="Submit answers").wait_for(state="detached")
+    page.get_by_role("heading", name="Your score: 100").wait_for()
     db.session.expire_all()
     attempts = db.session.scalars(select(QuizAttempt).where(QuizAttempt.quiz_id == quiz.id)).all()
     assert len(attempts) == 1 and attempts[0].submitted_at is not None and attempts[0].passed
-    assert db.session.scalar(select(func.count()).select_from(OfflineReceipt)) == 1
+    assert db.session.scalar(select(func.count()).select_from(OfflineReceipt)) == 2  # the answer, the submission
+
+
+@pytest.mark.parametrize("back_online", ["in time", "after the deadline"])
+def test_a_timed_quiz_answered_offline_is_scored_by_the_servers_deadline(page, make, back_online):
+    """The attempt was started online; the connection drops halfway. What reaches the server after the
+    deadline (its start time + the limit + the learner's extra time) does not count."""
+    learner, course, _lesson = enrolled_learner_with_video(make)
+    timed = make.quiz(course, title="Timed check", time_limit_seconds=600)
+    make.question(timed, text="Which number do you dial for M-Pesa?", answers=[("*334#", True), ("*100#", False)])
+    make.question(timed, text="Which city is the capital?", answers=[("Nairobi", True), ("Mombasa", False)])
+    quizzes.grant_allowance(timed, learner, extra_attempts=0, extra_minutes=2, granted_by=make.user())
+    db.session.commit()
+    log_in(page, learner.email)
+    page.goto(f"/quizzes/{timed.id}")
+    wait_for_service_worker(page)
+    page.get_by_role("button", name="Start the quiz").click()
+    page.get_by_label("*334#").check()
+    page.locator(".save-status", has_text="Saved").wait_for()
+    page.context.set_offline(True)
+    page.get_by_label("Nairobi").check()
+    page.get_by_text("Saved on this phone, will send when online.").wait_for()
+    page.get_by_role("button", name="Submit answers").click()
+    page.wait_for_function("() => mwanzoOffline.ask({type: 'pending'}).then(n => n === 2)")
+    assert page.get_by_text("Saved on this phone, will send when online.").is_visible()
+    attempt = db.session.scalar(select(QuizAttempt).where(QuizAttempt.quiz_id == timed.id))
+    assert attempt.submitted_at is None
+    assert db.session.scalar(select(func.count()).select_from(StudentAnswer)) == 1
+    if back_online == "after the deadline":  # the bus ride outlasted the 10 minutes and the 2 extra
+        attempt.started_at -= timedelta(minutes=13)
+        attempt.deadline_at = attempt.started_at + timedelta(minutes=12)
+        db.session.commit()
+
+    page.context.set_offline(False)
+    page.get_by_role("heading", name="Your score:").wait_for()  # the phone goes on to the result by itself
+    db.session.expire_all()
+    attempt = db.session.get(QuizAttempt, attempt.id)
+    if back_online == "in time":
+        assert attempt.score == 100 and attempt.passed
+    else:
+        assert attempt.score == 50 and not attempt.passed and attempt.submitted_at == attempt.deadline_at
+        page.get_by_text("Time ran out: answers saved before the deadline were marked").wait_for()
+    assert page.get_by_role("heading", name="Your score:").inner_text() == f"Your score: {int(attempt.score)} %"
+    outcomes = db.session.scalars(select(OfflineReceipt.outcome).order_by(OfflineReceipt.created_at)).all()
+    assert sorted(outcomes) == (["applied", "applied"] if back_online == "in time" else ["applied", "refused"])
 
 
 def test_the_data_meter_counts_what_lessons_fetched_and_the_limit_starts_lessons_as_audio(page, make):
@@ -288,7 +335,7 @@ def test_a_quiz_queued_offline_is_sent_by_background_sync_alone(page, make):
     page.get_by_label("*334#").check()
     page.get_by_role("button", name="Submit answers").click()
     page.get_by_text("Saved on this phone, will send when online.").wait_for()
-    page.wait_for_function("() => mwanzoOffline.ask({type: 'pending'}).then(n => n === 1)")
+    page.wait_for_function("() => mwanzoOffline.ask({type: 'pending'}).then(n => n === 2)")  # answer, submission
 
     signed_in = page.context.cookies()
     page.context.clear_cookies()
@@ -297,7 +344,7 @@ def test_a_quiz_queued_offline_is_sent_by_background_sync_alone(page, make):
         page.wait_for_timeout(100)
     failed = next(event for event in syncs if event["eventName"].lower() == "sync event failed")
     assert {"key": "Failure Reason", "value": "waitUntil rejected"} in failed["eventMetadata"]  # to be tried again
-    assert page.evaluate("() => mwanzoOffline.ask({type: 'pending'})") == 1
+    assert page.evaluate("() => mwanzoOffline.ask({type: 'pending'})") == 2
     assert db.session.scalar(select(QuizAttempt.submitted_at).where(QuizAttempt.quiz_id == quiz.id)) is None
 
     page.context.add_cookies(signed_in)
@@ -305,12 +352,12 @@ def test_a_quiz_queued_offline_is_sent_by_background_sync_alone(page, make):
     session.send("ServiceWorker.dispatchSyncEvent", {"origin": registration["scopeURL"].rstrip("/"),
                                                      "registrationId": registration["registrationId"],
                                                      "tag": "mwanzo-queue", "lastChance": False})
-    page.get_by_text("Sent.").wait_for()
+    page.get_by_role("heading", name="Your score: 100").wait_for()
     assert page.evaluate("() => mwanzoOffline.ask({type: 'pending'})") == 0
     db.session.expire_all()
     attempts = db.session.scalars(select(QuizAttempt).where(QuizAttempt.quiz_id == quiz.id)).all()
     assert len(attempts) == 1 and attempts[0].submitted_at is not None and attempts[0].passed
-    assert db.session.scalar(select(func.count()).select_from(OfflineReceipt)) == 1
+    assert db.session.scalar(select(func.count()).select_from(OfflineReceipt)) == 2
 
 
 SYNTHETIC_INSTALL_PROMPT = """() => {
