@@ -47,6 +47,7 @@ class SavePlan:
     until: int
     assets: list[str]  # kept once for all saved lessons
     files: list[dict] = field(default_factory=list)  # {"url": signed URL to fetch, "key": path to keep it under}
+    video: str | None = None  # instead of a playlist: the kept MP4 of a lesson without rungs
 
 
 def _segment_keys(playlist_key: str) -> list[str]:
@@ -64,16 +65,20 @@ def lesson_plan(course: Course, lesson: Lesson, quality: str) -> SavePlan:
     if lesson.kind != LessonKind.VIDEO:
         return plan
     option = player.option_for(lesson, quality)
-    if option is None:
+    if option is None and not player.saves_mp4(lesson):
         return plan
     ttl = current_app.config["MEDIA_URL_TTL_SECONDS"]
-    rung_key = posixpath.join(lesson.media_prefix, option.playlist)
     extra = [lesson.poster_key] if lesson.poster_key else []
     extra += list(db.session.scalars(select(LessonCaption.key).where(LessonCaption.lesson_id == lesson.id)))
-    plan.quality, plan.bytes = option.value, option.bytes or 0
-    plan.playlist = url_for("offline.saved_playlist", slug=course.slug, lesson_id=lesson.id, name=option.playlist)
-    plan.files += [{"url": media_url(key, ttl), "key": stable_media_path(key)}
-                   for key in _segment_keys(rung_key) + extra]
+    if option is None:  # the MP4, played from the phone's copy (sw.js cuts the byte ranges a seek asks for)
+        plan.quality, plan.bytes = player.MP4, lesson.download_bytes or 0
+        plan.video = stable_media_path(lesson.download_key)
+        keys = [lesson.download_key]
+    else:
+        plan.quality, plan.bytes = option.value, option.bytes or 0
+        plan.playlist = url_for("offline.saved_playlist", slug=course.slug, lesson_id=lesson.id, name=option.playlist)
+        keys = _segment_keys(posixpath.join(lesson.media_prefix, option.playlist))
+    plan.files += [{"url": media_url(key, ttl), "key": stable_media_path(key)} for key in keys + extra]
     return plan
 
 

@@ -13,6 +13,7 @@ from mwanzo.learning.models import VideoProgress
 from mwanzo.offline.models import OfflineReceipt
 from mwanzo.quizzes import services as quizzes
 from mwanzo.quizzes.models import QuizAttempt, StudentAnswer
+from mwanzo.web.filters import format_bytes
 from tests.browser.helpers import log_in
 from tests.browser.test_media_cache import NetworkLog
 from tests.conftest import PHONE_VIEWPORT, chromium_path
@@ -113,6 +114,36 @@ def test_a_lesson_saved_at_144p_plays_offline_from_the_start_and_from_a_seek(pag
     db.session.expire_all()
     progress = db.session.scalar(select(VideoProgress).where(VideoProgress.student_id == learner.id))
     assert progress is not None and progress.position_seconds >= 4
+
+
+def test_a_lesson_with_only_an_mp4_is_saved_as_that_mp4_and_plays_offline_with_seeking(page, make):
+    learner, course, lesson = enrolled_learner_with_video(make)
+    lesson.renditions = []  # uploaded before HLS, say: the MP4 download is all there is
+    db.session.commit()
+    log_in(page, learner.email)
+    url = f"/learn/{course.slug}/lessons/{lesson.id}"
+    page.goto(url)
+    wait_for_service_worker(page)
+    save_box = page.locator("[data-offline-save]")
+    assert save_box.get_by_role("radio").count() == 0  # no quality to choose
+    save_box.get_by_role("button", name=f"Save (MP4, {format_bytes(lesson.download_bytes)})").click()
+    page.get_by_text("Saved on this phone. It plays without a connection.").wait_for()
+    kept = f"/media/{lesson.download_key}"  # under its unsigned path, like a rung's segments
+    assert page.evaluate("(key) => caches.match(key).then(hit => !!hit)", kept)
+
+    page.context.set_offline(True)
+    page.goto(url)
+    page.wait_for_selector("video[data-ready]", state="attached")
+    assert page.locator("video").get_attribute("data-saved") == "MP4"
+    page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; return v.play(); }")
+    page.wait_for_function("() => document.querySelector('video').currentTime > 1", timeout=15_000)
+    page.evaluate("() => { document.querySelector('video').currentTime = 4; }")
+    page.wait_for_function("() => { const v = document.querySelector('video'); return v.currentTime > 4.5 && !v.seeking; }",
+                           timeout=15_000)
+    assert page.evaluate("() => document.querySelector('video').currentSrc").endswith(kept)
+    assert page.evaluate("(url) => fetch(url, {headers: {Range: 'bytes=1000-1999'}})"
+                         ".then(r => r.arrayBuffer().then(b => [r.status, r.headers.get('Content-Range'), b.byteLength]))",
+                         kept) == [206, f"bytes 1000-1999/{lesson.download_bytes}", 1000]
 
 
 def test_a_revoked_learners_saved_lesson_stops_playing_once_the_phone_is_online(page, make):
