@@ -41,6 +41,9 @@ def register_extensions(app: Flask) -> None:
         if db.engine.dialect.name == "sqlite":
             from mwanzo.database import configure_sqlite
             configure_sqlite(db.engine)
+        elif db.engine.dialect.name == "postgresql":
+            from mwanzo.database import configure_postgresql
+            configure_postgresql(db.engine)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -53,7 +53,6 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(
             os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'mwanzo.db'}"
         ),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
         # "thread" runs jobs in-process after commit; "rq" sends them to Redis for worker.py;
         # "sync" runs them inline after commit (tests, one-off scripts).

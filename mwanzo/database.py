@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import select
 import uuid
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
@@ -97,6 +98,21 @@ def configure_sqlite(engine: sa.Engine) -> None:
     def _before_savepoint(connection, _name):
         if not connection.connection.dbapi_connection.in_transaction:
             connection.exec_driver_sql("BEGIN")
+
+
+def configure_postgresql(engine: sa.Engine) -> None:
+    """Replace connections the server has closed before handing them out, without a round trip.
+
+    A server that restarts or ends a backend sends its last message and closes the socket, so an idle pooled
+    connection with bytes waiting to be read (or already closed) is stale: the pool drops it and opens another.
+    This costs one local poll per checkout where ``pool_pre_ping`` cost a ``SELECT 1`` to the server on every
+    request, which was a quarter of a signed-in catalog page's database round trips.
+    """
+
+    @sa.event.listens_for(engine, "checkout")
+    def _replace_closed_by_server(dbapi_connection, _record, _proxy):
+        if dbapi_connection.closed or select.select([dbapi_connection.fileno()], [], [], 0)[0]:
+            raise sa.exc.DisconnectionError("the server closed this pooled connection")
 
 
 def business_timezone() -> ZoneInfo:

@@ -98,7 +98,7 @@ def payment_refund(payment_id: uuid.UUID):
 def attention_list():
     return render_template("admin/attention_list.html", payments=queries.payments_needing_attention(),
                            callbacks=queries.unmatched_success_callbacks(), reasons=ATTENTION_REASONS,
-                           unanswered=payouts.unanswered_payouts())
+                           unanswered=payouts.unanswered_payouts(), overpaid=payouts.overpaid_payouts())
 
 
 def back_to_attention_list(message: str, category: str = "success"):
@@ -176,8 +176,14 @@ def callback_refund_post(event_id: uuid.UUID):
 
 @bp.route("/admin/coupons", methods=["GET", "POST"])
 def coupon_list():
-    """Coupons for every course or one; the page and its rules are the studio's (studio/coupons.py)."""
-    return coupon_page(AdminCouponForm(), "admin.coupon_list")
+    """Coupons for every course or one; the page and its rules are the studio's (studio/coupons.py). An admin's
+    coupon can make any course free, so the page carries a confirmation token and only a browser opening it
+    gets one."""
+    if request.method == "POST":
+        require_confirmation("create-coupon", "all")
+    else:
+        require_page_visit()
+    return coupon_page(AdminCouponForm(), "admin.coupon_list", confirmation_token("create-coupon", "all"))
 
 
 # ---------------------------------------------------------------- learners' refund requests

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from mwanzo.analytics import weekly
 from mwanzo.database import utcnow
-from mwanzo.extensions import db
-from mwanzo.jobs import job
+from mwanzo.jobs import each_committed, job
 
 
 @job()  # on a timer: mwanzo/tasks.py SCHEDULE
@@ -14,9 +13,4 @@ def send_weekly_reports() -> int:
     now = utcnow()
     if not weekly.report_due(now):
         return 0
-    sent = 0
-    for user_id in weekly.recipient_ids(now):
-        if weekly.send_report(user_id, now) is not None:
-            sent += 1
-        db.session.commit()
-    return sent
+    return each_committed(weekly.recipient_ids(now), lambda user_id: weekly.send_report(user_id, now))

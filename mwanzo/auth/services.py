@@ -96,9 +96,10 @@ def create_phone_user(name: str, phone: str, locale: str | None) -> User:
 
 
 def change_phone(user: User, phone: str | None) -> bool:
-    """A new or removed phone; a new one is unverified until its code is entered. True when a code is due."""
+    """A new or removed phone; a new one is unverified until its code is entered. True when a code is due: only
+    for a changed number (saving the profile again sends no SMS; the profile's button asks for one again)."""
     if phone == user.phone:
-        return bool(phone) and not user.is_phone_verified
+        return False
     user.phone, user.is_phone_verified = phone, False
     return phone is not None
 

@@ -18,6 +18,7 @@ from mwanzo.web import shell
 from mwanzo.web.listing import list_page
 
 SEARCH_ARGS = tuple(search.SearchCriteria.__dataclass_fields__)
+FILTER_ARGS = tuple(name for name in SEARCH_ARGS if name not in ("q", "page"))  # what the filter grid shows
 COURSE_PARTS = ("head", "top", "price", "about", "rating")
 _course_ids: dict[str, object] = {}  # slug → course id, as last seen by this process
 
@@ -42,10 +43,24 @@ def search_parts(category: search.CategoryFacet | None, fragment: bool) -> dict:
     results) for htmx. Keyed by the arguments exactly as sent (the form and the links render them back), so
     the same URL always gets the same bytes; values that cannot be understood are named in the page and
     answer 422, from the cache too."""
-    args = repr(tuple(request.args.get(name, "") for name in SEARCH_ARGS))
-    digest = hashlib.blake2b(args.encode(), digest_size=16).hexdigest()
-    name = f"search:{category.slug if category else ''}:{'fragment' if fragment else 'page'}:{digest}"
+    name = f"search:{category.slug if category else ''}:{'fragment' if fragment else 'page'}:{_digest(SEARCH_ARGS)}"
     return cache.shared(name, cache.catalog_version(), lambda: _render_search(category, fragment),
+                        timeout=_seconds("CATALOG_CACHE_SECONDS"))
+
+
+def _digest(names: tuple[str, ...], *more) -> str:
+    """These request arguments exactly as sent (and ``more``), as a short cache key part."""
+    args = repr(tuple(request.args.get(name, "") for name in names) + more)
+    return hashlib.blake2b(args.encode(), digest_size=16).hexdigest()
+
+
+def _filter_grid(context: dict) -> Markup:
+    """The filter and sort fields (every category and language as a choice), rendered once per set of filters:
+    a search typed with the same filters shows the same grid, only open or not as a query was typed."""
+    criteria = context["criteria"]
+    name = f"filters:{context['category'].slug if context['category'] else ''}:{_digest(FILTER_ARGS, bool(criteria.q))}"
+    return cache.shared(name, cache.catalog_version(),
+                        lambda: Markup(render_template("catalog/_filter_grid.html", **context)),
                         timeout=_seconds("CATALOG_CACHE_SECONDS"))
 
 
@@ -64,7 +79,8 @@ def _render_search(category: search.CategoryFacet | None, fragment: bool) -> dic
     action = url_for(request.endpoint, **request.view_args)
     return {"status": listing.status, "page": shell.render_shell(
         "catalog/course_list.html", category=category, criteria=criteria, canonical=listing.url(external=True),
-        filters=Markup(render_template("catalog/_filters.html", action=action, **context)),
+        filters=Markup(render_template("catalog/_filters.html", action=action, filter_grid=_filter_grid(context),
+                                       **context)),
         results=Markup(render_template("catalog/_course_results.html", in_page=True, **context)))}
 
 

@@ -130,6 +130,19 @@ def run_task(name: str, *args, job_meta: dict | None = None):
                                    "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
 
 
+def each_committed(ids, send: Callable[[Any], Any]) -> int:
+    """Run a timer's `send` for each id, committing after each, so a crash halfway loses nothing and a rerun
+    only does the rest; `send` returns None when there was nothing to do. Returns how many were done."""
+    from mwanzo.extensions import db
+
+    done = 0
+    for item in ids:
+        if send(item) is not None:
+            done += 1
+        db.session.commit()
+    return done
+
+
 def redis_connection():
     from redis import Redis
 

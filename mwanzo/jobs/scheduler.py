@@ -14,11 +14,13 @@ from datetime import datetime, timezone
 
 from flask import Flask
 from redis.exceptions import RedisError
+from rq import Retry
 from rq.cron import CronJob, CronScheduler
 from rq.exceptions import StopRequested
 from rq.utils import now
 
-from mwanzo.jobs import QUEUE_TIMEOUTS, PendingJob, Task, periodic_tasks, redis_connection, redis_key, run_task
+from mwanzo.jobs import (QUEUE_TIMEOUTS, RETRY_INTERVALS, PendingJob, Task, periodic_tasks, redis_connection,
+                         redis_key, run_task)
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,14 @@ class Tick(CronJob):
         super().__init__(queue_name=app.config.get("RQ_QUEUE_PREFIX", "") + task.queue, func=run_task,
                          args=(task.name,), interval=int(task.interval(app.config).total_seconds()),
                          job_timeout=QUEUE_TIMEOUTS[task.queue], name=task.name)
+        # Retried like every other job: a tick that meets a database restart runs again, not only next tick.
+        self.job_options["retry"] = Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS)
+
+    def to_dict(self) -> dict:
+        """What RQ records of the cron job in Redis: JSON, so without the Retry object."""
+        recorded = super().to_dict()
+        recorded.pop("retry", None)
+        return recorded
 
     def get_next_enqueue_time(self) -> datetime:
         slot = int(self.latest_enqueue_time.timestamp() // self.interval) + 1

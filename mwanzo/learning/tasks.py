@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 from mwanzo.database import utcnow
-from mwanzo.extensions import db
-from mwanzo.jobs import job
+from mwanzo.jobs import each_committed, job
 from mwanzo.learning import reminders
 
 
@@ -14,9 +13,4 @@ def send_study_reminders() -> int:
     now = utcnow()
     if not reminders.in_daytime(now):
         return 0
-    sent = 0
-    for user_id in reminders.idle_learner_ids(now):
-        if reminders.send_reminder(user_id, now) is not None:
-            sent += 1
-        db.session.commit()
-    return sent
+    return each_committed(reminders.idle_learner_ids(now), lambda user_id: reminders.send_reminder(user_id, now))

@@ -220,6 +220,9 @@ class Payout(TimestampedModel):
     # Set while it is SENT with no PayHero reference to ask about (the withdraw timed out or its connection
     # dropped): an admin settles it from the M-Pesa statement (payouts.settle_unanswered).
     attention_since: Mapped[datetime | None] = mapped_column(index=True)
+    # Set when M-Pesa confirmed two of its transfers paid (an earlier one an admin had judged failed, and the
+    # retry): the learner was refunded twice and admins recover the extra money (on the attention list).
+    overpaid_since: Mapped[datetime | None] = mapped_column(index=True)
 
     instructor: Mapped[User | None] = relationship(foreign_keys=[instructor_id], lazy="raise_on_sql")
     refund_request: Mapped[RefundRequest | None] = relationship(lazy="raise_on_sql")
@@ -234,3 +237,16 @@ class PayoutEvent(TimestampedModel):
     kind: Mapped[str] = mapped_column(sa.String(30))
     payload: Mapped[dict | None] = mapped_column(sa.JSON)
     note: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class PayoutAttempt(TimestampedModel):
+    """An earlier transfer of a payout, replaced when an admin sent a failed refund again: PayHero's late
+    answer about it still finds the payout by these references, and the receipt is kept once M-Pesa confirms
+    that this transfer paid after all."""
+
+    __tablename__ = "payout_attempts"
+
+    payout_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("payouts.id"), index=True)
+    external_reference: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    provider_reference: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    transaction_id: Mapped[str | None] = mapped_column(sa.String(40), unique=True)

@@ -12,7 +12,11 @@ the reconciliation or an admin pay nothing twice.
 
 The balance is all-time net earnings (payments/earnings.py) less every payout not FAILED or REJECTED;
 a failed or rejected payout is therefore back in the balance at once. A refund transfer that failed is
-shown to admins, who send it again (``retry_refund``, a new external reference)."""
+shown to admins, who send it again (``retry_refund``, a new external reference). The transfer it replaces is
+kept (PayoutAttempt) and still found by its references: money M-Pesa confirms is never left unpaid for, so if
+it paid after all (an admin had judged it failed from the statement) the refund is settled by it, a retry not
+yet sent is not sent, and a retry that pays too puts the payout on the attention list as paid twice
+(``overpaid_since``) for admins to recover the extra money."""
 from __future__ import annotations
 
 import secrets
@@ -30,7 +34,7 @@ from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.payments import earnings, services
 from mwanzo.payments.callbacks import UnreadableCallback, is_zero, text
-from mwanzo.payments.models import Payment, Payout, PayoutEvent, PayoutStatus, RefundRequest
+from mwanzo.payments.models import Payment, Payout, PayoutAttempt, PayoutEvent, PayoutStatus, RefundRequest
 from mwanzo.payments.payhero import PushError, StatusUnavailable
 from mwanzo.urls import absolute_url
 
@@ -69,9 +73,9 @@ def record_event(payout_id, kind: str, payload=None, note: str | None = None) ->
     return event
 
 
-def _move(payout: Payout, to: PayoutStatus, **values) -> bool:
+def _move(payout: Payout, to: PayoutStatus, also_from: tuple[PayoutStatus, ...] = (), **values) -> bool:
     """The one way a payout changes status: True for the single caller that made the move."""
-    allowed = Payout.status.in_(MOVES[to])
+    allowed = Payout.status.in_(MOVES[to] + also_from)
     if to == P.APPROVED:  # a failed refund transfer is sent again; an instructor asks anew instead
         allowed |= (Payout.status == P.FAILED) & Payout.refund_request_id.is_not(None)
     if to == P.PAID:  # money PayHero confirms it sent is paid, also where an admin had judged it failed
@@ -132,11 +136,13 @@ def send_refund(refund: RefundRequest, payment: Payment, admin: User) -> Payout:
 def retry_refund(transfer: Payout, admin: User) -> None:
     """A failed refund transfer sent again under a new external reference (the failed one stays in the
     timeline); only a FAILED refund transfer moves, once, however many admins press the button."""
-    previous = transfer.external_reference
+    previous, previous_provider = transfer.external_reference, transfer.provider_reference
     if transfer.refund_request_id is None or not _move(
             transfer, P.APPROVED, decided_by_id=admin.id, external_reference=new_reference("MWZR"),
             provider_reference=None, result_desc=None, settled_at=None, attention_since=None):
         raise AlreadyDecided()
+    db.session.add(PayoutAttempt(payout_id=transfer.id, external_reference=previous,
+                                 provider_reference=previous_provider))
     record_event(transfer.id, "retried", payload={"previous_external_reference": previous}, note=admin.email)
     record(admin, "refund.transfer_retried", transfer, amount=transfer.amount,
            external_reference=transfer.external_reference)
@@ -174,7 +180,7 @@ def withdraw(payout_id: uuid.UUID, values: dict) -> None:
         if exc.timed_out:
             record_event(payout.id, "withdraw_unknown", payload={"request": values}, note=exc.message)
         else:
-            _move(payout, P.FAILED, result_desc=exc.message, settled_at=utcnow())
+            fail(payout, exc.message)
             record_event(payout.id, "withdraw_failed", payload={"request": values, "response": exc.raw},
                          note=exc.message)
         return
@@ -192,12 +198,24 @@ def _read(payload) -> tuple[str | None, str | None, bool]:
 
 
 def find_payout(external: str | None, reference: str | None) -> Payout | None:
-    """By our external reference first (a payout whose withdraw went unanswered has no other), then PayHero's."""
+    """By our external reference first (a payout whose withdraw went unanswered has no other), then PayHero's;
+    then by those of a transfer a retry replaced."""
     for column, value in ((Payout.external_reference, external), (Payout.provider_reference, reference)):
         if value:
             payout = db.session.scalar(select(Payout).where(column == value))
             if payout is not None:
                 return payout
+    attempt = find_attempt(external, reference)
+    return db.session.get(Payout, attempt.payout_id) if attempt else None
+
+
+def find_attempt(external: str | None, reference: str | None) -> PayoutAttempt | None:
+    """The replaced transfer a callback is about, when it names none of a payout's current references."""
+    for column, value in ((PayoutAttempt.external_reference, external), (PayoutAttempt.provider_reference, reference)):
+        if value:
+            attempt = db.session.scalar(select(PayoutAttempt).where(column == value))
+            if attempt is not None:
+                return attempt
     return None
 
 
@@ -222,7 +240,71 @@ def settle_callback(event_id) -> None:
     event = db.session.get(PayoutEvent, uuid.UUID(str(event_id)))
     if event is None or event.payout_id is None or event.kind != "callback":
         return
-    verify(event.payout_id, "callback", callback_reference=_read(event.payload)[1])
+    external, reference, _ = _read(event.payload)
+    payout = db.session.get(Payout, event.payout_id)
+    if external != payout.external_reference and (not reference or reference != payout.provider_reference):
+        attempt = find_attempt(external, reference)
+        if attempt is not None and attempt.payout_id == payout.id:
+            return verify_earlier(attempt, reference)
+    verify(event.payout_id, "callback", callback_reference=reference)
+
+
+def verify_earlier(attempt: PayoutAttempt, callback_reference: str | None) -> None:
+    """PayHero's late word about a transfer a retry replaced. Once transaction-status confirms it paid, the
+    refund is settled by it: a payout not yet sent again (APPROVED) or whose retry failed is PAID by its
+    receipt (the send job then sends nothing), one whose retry is still SENT is settled by the retry's outcome
+    (``fail`` and ``mark_paid`` look here first), and one the retry already paid was paid twice. What cannot be
+    confirmed goes to the admins, as paid twice may have happened."""
+    payout = lock(attempt.payout_id)
+    db.session.refresh(attempt)
+    if attempt.transaction_id:
+        record_event(payout.id, "ignored", note=f"callback for the earlier transfer {attempt.external_reference}, "
+                                                "already confirmed paid")
+        return
+    reference = attempt.provider_reference or callback_reference
+    if not reference or not attempt.provider_reference and reference_taken(reference):
+        return flag_overpaid(payout, f"a callback for the earlier transfer {attempt.external_reference} "
+                                     "that cannot be confirmed")
+    try:
+        status = services.get_provider().transaction_status(reference)
+    except StatusUnavailable as exc:
+        record_event(payout.id, "status_query", note=str(exc)[:500])
+        return flag_overpaid(payout, f"PayHero does not confirm the earlier transfer {attempt.external_reference}")
+    record_event(payout.id, "status_query", payload=status.raw, note=f"earlier transfer {attempt.external_reference}: "
+                                                                    f"{status.status}")
+    attempt.provider_reference = reference
+    if status.status != "SUCCESS":
+        return
+    attempt.transaction_id = status.receipt
+    db.session.flush()
+    if payout.status == P.PAID:
+        flag_overpaid(payout, f"the earlier transfer {attempt.external_reference} was paid as well")
+    elif payout.status == P.SENT:
+        refund_sent(payout)
+        record_event(payout.id, "earlier_paid", note=f"the earlier transfer {attempt.external_reference} was paid: "
+                                                     "if this transfer pays too, admins recover one")
+    else:
+        mark_paid(payout, status.receipt, also_from=(P.APPROVED, P.FAILED))
+
+
+def earlier_receipt(payout_id: uuid.UUID) -> str | None:
+    """The M-Pesa receipt of a replaced transfer that was confirmed paid after all."""
+    return db.session.scalar(select(PayoutAttempt.transaction_id).where(
+        PayoutAttempt.payout_id == payout_id, PayoutAttempt.transaction_id.is_not(None)).limit(1))
+
+
+def flag_overpaid(payout: Payout, why: str) -> None:
+    payout.overpaid_since = payout.overpaid_since or utcnow()
+    record_event(payout.id, "overpaid", note=f"{why}: admins check the M-Pesa statement and recover the extra money")
+
+
+def fail(payout: Payout, why: str) -> bool:
+    """SENT → FAILED (back in the balance, or a refund to send again), unless an earlier transfer of it was
+    confirmed paid: then that one settles it, PAID by its receipt."""
+    receipt = earlier_receipt(payout.id)
+    if receipt:
+        return mark_paid(payout, receipt)
+    return _move(payout, P.FAILED, result_desc=why, settled_at=utcnow())
 
 
 def due_for_check(now: datetime) -> list[uuid.UUID]:
@@ -273,8 +355,7 @@ def verify(payout_id: uuid.UUID, why: str, callback_reference: str | None = None
     if status.status == "SUCCESS":
         mark_paid(payout, status.receipt)
     elif status.status == "FAILED":
-        _move(payout, P.FAILED, result_desc=status.description or "PayHero reported the payout failed.",
-              settled_at=utcnow())
+        fail(payout, status.description or "PayHero reported the payout failed.")
     else:  # no outcome yet: the reconciliation asks again CHECK_AFTER from now, not at every tick
         payout.updated_at = utcnow()
 
@@ -288,7 +369,7 @@ def admin_failed(payout: Payout) -> bool:
 def reference_taken(reference: str) -> bool:
     """A callback naming another transaction's reference must not settle this payout by that one's outcome."""
     return any(db.session.scalar(select(model.id).where(model.provider_reference == reference).limit(1))
-               for model in (Payout, Payment))
+               for model in (Payout, Payment, PayoutAttempt))
 
 
 def needs_admin(payout: Payout, why: str) -> None:
@@ -296,16 +377,25 @@ def needs_admin(payout: Payout, why: str) -> None:
     record_event(payout.id, "unconfirmable", note=f"{why}: an admin settles it from the M-Pesa statement")
 
 
-def mark_paid(payout: Payout, receipt: str | None) -> bool:
-    """SENT → PAID once; a refund's transfer also marks the refund sent."""
-    if not _move(payout, P.PAID, transaction_id=receipt, settled_at=utcnow()):
+def mark_paid(payout: Payout, receipt: str | None, also_from: tuple[PayoutStatus, ...] = ()) -> bool:
+    """SENT → PAID once; a refund's transfer also marks the refund sent. Paid by a receipt other than an
+    earlier transfer's that M-Pesa also confirmed: paid twice, flagged for the admins."""
+    if not _move(payout, P.PAID, also_from, transaction_id=receipt, settled_at=utcnow()):
         return False
+    earlier = earlier_receipt(payout.id)
+    if earlier and earlier != receipt:
+        flag_overpaid(payout, f"this transfer was paid ({receipt}) and so was an earlier one ({earlier})")
+    refund_sent(payout)
+    return True
+
+
+def refund_sent(payout: Payout) -> None:
+    """PayHero confirmed a refund's money back on the learner's M-Pesa."""
     if payout.refund_request_id:
         db.session.execute(update(RefundRequest).where(RefundRequest.id == payout.refund_request_id,
                                                        RefundRequest.sent_at.is_(None))
                            .values(sent_at=utcnow(), updated_at=utcnow())
                            .execution_options(synchronize_session=False))
-    return True
 
 
 def settle_unanswered(payout_id: uuid.UUID, admin: User, outcome: str, receipt: str | None, note: str) -> Payout:
@@ -316,11 +406,12 @@ def settle_unanswered(payout_id: uuid.UUID, admin: User, outcome: str, receipt: 
     if payout is None or payout.status != P.SENT or payout.attention_since is None:
         raise services.AlreadySettled()
     if outcome == "paid":
-        if db.session.scalar(select(Payout.id).where(Payout.transaction_id == receipt)) is not None:
+        if any(db.session.scalar(select(model.id).where(model.transaction_id == receipt).limit(1))
+               for model in (Payout, PayoutAttempt)):
             raise services.ReceiptInUse()
         moved = mark_paid(payout, receipt)
     else:
-        moved = _move(payout, P.FAILED, result_desc=note, settled_at=utcnow())
+        moved = fail(payout, note)
     if not moved:
         raise services.AlreadySettled()
     record_event(payout.id, "operator", payload={"by": admin.email, "outcome": outcome, "receipt": receipt}, note=note)
@@ -334,6 +425,14 @@ def unanswered_payouts(limit: int = 200) -> list[Payout]:
         select(Payout).where(Payout.status == P.SENT, Payout.attention_since.is_not(None))
         .options(joinedload(Payout.instructor), joinedload(Payout.refund_request).joinedload(RefundRequest.student))
         .order_by(Payout.attention_since).limit(limit)))
+
+
+def overpaid_payouts(limit: int = 200) -> list[Payout]:
+    """Payouts M-Pesa paid twice (or may have: a callback for an earlier transfer that could not be confirmed)."""
+    return list(db.session.scalars(
+        select(Payout).where(Payout.overpaid_since.is_not(None))
+        .options(joinedload(Payout.instructor), joinedload(Payout.refund_request).joinedload(RefundRequest.student))
+        .order_by(Payout.overpaid_since).limit(limit)))
 
 
 def timeline(payout_id: uuid.UUID) -> list[PayoutEvent]:

@@ -35,8 +35,9 @@ def ends_of(day) -> datetime | None:
     return datetime.combine(day, time(23, 59, 59), business_timezone()) if day else None
 
 
-def coupon_page(form: CouponForm, endpoint: str):
-    """List the actor's coupons and create one from ``form`` (posted to ``endpoint``)."""
+def coupon_page(form: CouponForm, endpoint: str, confirm_token: str | None = None):
+    """List the actor's coupons and create one from ``form`` (posted to ``endpoint``, with the admin's
+    ``confirm_token`` when given)."""
     actor = current_user._get_current_object()
     status = 200
     if form.validate_on_submit():
@@ -59,7 +60,7 @@ def coupon_page(form: CouponForm, endpoint: str):
     if form.errors:
         status = 422
     return render_template("payments/coupon_list.html", form=form, coupons=coupons.coupons_by(actor),
-                           action_url=url_for(endpoint)), status
+                           action_url=url_for(endpoint), confirm_token=confirm_token), status
 
 
 @bp.route("/studio/coupons", methods=["GET", "POST"])

@@ -195,6 +195,32 @@ def test_a_phone_added_on_the_profile_is_confirmed_by_code(client, make, login):
     assert user.is_phone_verified
 
 
+def test_saving_the_profile_again_texts_no_new_code_until_the_learner_asks(client, make, login):
+    user = login(make.user())
+    profile = {"name": user.name, "phone": "0712345678", "locale": "en"}
+    assert client.post("/profile", data=profile).location == "/login/phone/code"
+    age_codes(120)  # past the 60 s resend wait: only the rule above stops a second text
+    saved = client.post("/profile", data={**profile, "name": "Akinyi Odhiambo"})
+    assert saved.location == "/profile"
+    assert len(texts_to()) == 1
+    db.session.refresh(user)
+    assert user.name == "Akinyi Odhiambo" and not user.is_phone_verified
+    assert client.post("/profile/phone/confirm").location == "/login/phone/code"  # the learner asks
+    assert len(texts_to()) == 2
+    assert client.post("/profile/phone/confirm").location == "/login/phone/code"
+    assert len(texts_to()) == 2  # within 60 s: not sent, the page says when
+    assert enter(client, last_code()).location == "/profile"
+    db.session.refresh(user)
+    assert user.is_phone_verified
+
+
+def test_a_changed_unconfirmed_phone_gets_its_own_code(client, make, login):
+    user = login(make.user(phone=PHONE))
+    assert client.post("/profile", data={"name": user.name, "phone": "0722000111", "locale": "en"}).location \
+        == "/login/phone/code"
+    assert len(texts_to("254722000111")) == 1
+
+
 def test_a_phone_confirmed_on_another_account_cannot_be_confirmed_again(client, make, login):
     make.user(phone=PHONE, is_phone_verified=True)
     user = login(make.user())

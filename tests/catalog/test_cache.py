@@ -255,3 +255,20 @@ def test_no_visitor_sees_another_visitors_token_name_language_badge_or_enrolment
         resume_sw = gettext("Continue learning")
     assert resume_sw in other_client.get(f"/courses/{course.slug}").get_data(as_text=True)
     assert log_in in anonymous.get(f"/courses/{course.slug}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lang", ["en", "sw"])
+def test_the_filters_show_each_searchs_own_choices_and_a_renamed_category_at_once(client, make, admin, lang):
+    farming = make.category(name="Farming", slug="farming")
+    make.course(title="Dairy goats", category_id=farming.id)
+    plain = page(client, "/courses?q=goats", lang)
+    newest = page(client, "/courses?q=dairy&sort=newest", lang)
+    filtered = page(client, "/courses?level=BEGINNER", lang)
+    assert "<details open>" not in plain and 'selected value="newest"' not in plain
+    assert "<details open>" in newest and 'selected value="newest"' in newest
+    assert "<details open>" in filtered and 'selected value="BEGINNER"' in filtered
+    assert 'selected value="BEGINNER"' not in page(client, "/courses?q=goats", lang)
+    admin_services.save_category(admin, farming, "Agribusiness", "farming", None, 0)
+    db.session.commit()
+    assert "Agribusiness" in page(client, "/courses?q=cattle", lang)  # its filters were cached by the searches above
+    assert "Agribusiness" in page(client, "/courses?q=goats", lang)

@@ -51,12 +51,15 @@ from pathlib import Path
 import pytest
 import requests
 
+from mwanzo.jobs import RETRY_INTERVALS
+
 from tests.conftest import fresh_postgres_database, unavailable
 from tests.payments.fake_payhero import FakePayHero
 from tests.sms.fake_africastalking import FakeAfricasTalking
 from tests.servers import Inbox, free_port, self_signed_certificate, start_smtp
 
 ROOT = Path(__file__).resolve().parents[2]
+FIRST_RETRY_SECONDS = RETRY_INTERVALS[0] + 5  # a job's first retry, and the worker's time to pick it up
 NGINX = "/usr/sbin/nginx"
 BIN = Path(sys.executable).parent
 BUCKET = "mwanzo-deployed-media"
@@ -355,13 +358,16 @@ class Deployment:
         return [Queue(name, connection=self.redis) for name in QUEUES]
 
     def wait_for_jobs(self, timeout: float = 60) -> None:
-        """Until no job is waiting or running, nor waiting for its retry after its worker was killed (any
-        other retry waiting in the scheduled registry counts as done, and failed_jobs reports it)."""
+        """Until no job is waiting or running, nor waiting for a retry due soon (after its worker was killed,
+        or its first failure: a tick that met a database restart). A retry due later counts as done, and
+        failed_jobs reports it."""
         from rq.job import Job
 
         def abandoned(queue) -> bool:
-            return any(job is not None and job.worker_name in self.killed_workers for job in
-                       Job.fetch_many(queue.scheduled_job_registry.get_job_ids(), connection=self.redis))
+            soon = self.redis.zrangebyscore(queue.scheduled_job_registry.key, 0, time.time() + FIRST_RETRY_SECONDS)
+            return bool(soon) or any(
+                job is not None and job.worker_name in self.killed_workers for job in
+                Job.fetch_many(queue.scheduled_job_registry.get_job_ids(), connection=self.redis))
 
         wait_until(lambda: all(q.count == 0 and q.started_job_registry.count == 0 and not abandoned(q)
                                for q in self.rq_queues()), timeout, "the RQ queues to drain")

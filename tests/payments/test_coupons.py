@@ -15,6 +15,7 @@ from mwanzo.learning.models import Enrollment, EnrollmentStatus
 from mwanzo.payments import coupons
 from mwanzo.payments.models import Coupon, CouponKind, CouponRedemption, Payment, PaymentStatus
 from tests.concurrency import run_together
+from tests.confirmations import post_confirmed
 from tests.payments.conftest import callback_path
 
 
@@ -170,14 +171,23 @@ def test_instructors_make_coupons_for_their_own_courses_only(client, make, login
 
 def test_admins_make_coupons_for_every_course(client, make, login):
     login(make.user(role=Role.ADMIN))
-    response = client.post("/admin/coupons", data={"code": "WIKI-YA-ELIMU", "kind": "FIXED", "value": "200",
-                                                   "max_uses": "100", "per_learner": "1", "expires_on": "2030-01-31"})
+    response = post_confirmed(client, "/admin/coupons", code="WIKI-YA-ELIMU", kind="FIXED", value="200",
+                              max_uses="100", per_learner="1", expires_on="2030-01-31")
     assert response.status_code == 303
     db.session.expire_all()
     [made] = db.session.scalars(select(Coupon))
     assert made.course_id is None and made.max_uses == 100 and made.expires_at.date().isoformat() == "2030-01-31"
-    over = client.post("/admin/coupons", data={"code": "TOO-MUCH", "kind": "PERCENT", "value": "120", "per_learner": "1"})
+    over = post_confirmed(client, "/admin/coupons", code="TOO-MUCH", kind="PERCENT", value="120", per_learner="1")
     assert over.status_code == 422 and "at most 100" in over.get_data(as_text=True)
+
+
+def test_an_admins_coupon_needs_the_token_only_the_page_itself_shows(client, make, login):
+    """A free-for-all coupon is money: markup that can send the CSRF header still cannot make one."""
+    login(make.user(role=Role.ADMIN))
+    free = {"code": "BURE", "kind": "PERCENT", "value": "100", "per_learner": "1"}
+    assert client.post("/admin/coupons", data=free).status_code == 400
+    assert client.get("/admin/coupons", headers={"HX-Request": "true"}).status_code == 400
+    assert db.session.scalar(select(Coupon)) is None
 
 
 @pytest.mark.parametrize("role", [Role.STUDENT, Role.EMPLOYER])

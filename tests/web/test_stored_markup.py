@@ -83,3 +83,15 @@ def test_user_text_on_pages_that_use_htmx_is_inert(client, make, login, stored_m
     assert_inert(client.get("/courses", headers={"HX-Request": "true"}))  # the fragment htmx swaps in
     login(stored_markup["instructor"])
     assert_inert(client.get(f"/studio/courses/{course.id}"))
+
+
+def test_a_course_title_in_a_flash_is_inert_also_on_a_page_that_uses_htmx(client, make, login):
+    from tests.confirmations import post_confirmed
+
+    course = make.course(title=PAYLOAD)
+    login(make.user(role=Role.ADMIN))
+    taken_down = post_confirmed(client, f"/admin/courses/{course.id}/take-down", reason="Unsafe wiring diagrams")
+    assert taken_down.status_code == 303
+    catalog = client.get("/courses")  # lifts hx-disable from <main>; the flash shows here
+    assert "is no longer in the catalog" in catalog.get_data(as_text=True)
+    assert_inert(catalog)

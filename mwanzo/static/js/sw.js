@@ -96,7 +96,11 @@ function page(request, url) {
 self.addEventListener("fetch", function (event) {
   var request = event.request, url = new URL(request.url);
   if (request.method !== "GET") return;
-  if (request.mode === "navigate") { event.respondWith(page(request, url)); return; }
+  // Admin and employer pages are left to the browser: a page fetched through the worker is not a document
+  // request, and confirmation pages (web/confirmation.py) refuse anything else.
+  if (request.mode === "navigate" && !/^\/(admin|employer)\//.test(url.pathname)) {
+    event.respondWith(page(request, url)); return;
+  }
   if (url.origin === location.origin && url.pathname.indexOf("/static/") === 0) {
     // Assets come from the browser's cache or the server as without this worker; saving a lesson keeps a
     // copy of the ones its page needs, for when neither can answer.
