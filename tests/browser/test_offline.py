@@ -216,6 +216,8 @@ def test_a_timed_quiz_answered_offline_is_scored_by_the_servers_deadline(page, m
     page.goto(f"/quizzes/{timed.id}")
     wait_for_service_worker(page)
     page.get_by_role("button", name="Start the quiz").click()
+    page.get_by_role("button", name="Submit answers").wait_for()
+    page.wait_for_load_state()  # htmx set up: each answer is saved as it is ticked
     page.get_by_label("*334#").check()
     page.locator(".save-status", has_text="Saved").wait_for()
     page.context.set_offline(True)
