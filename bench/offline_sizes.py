@@ -1,7 +1,8 @@
 """What offline costs: the service worker's size, and what a saved 60 s lesson takes on the phone at each quality.
 
 Makes a 720p clip and runs the real transcoding pipeline on it (bench/transcode.py's pieces), then adds up what
-"Save this lesson" keeps for each quality: the rung's playlist and segments and the poster. The page's scripts
+"Save this lesson" keeps for each quality: the rung's playlist and segments and the poster (or, for a lesson
+without rungs, its MP4). The page's scripts
 and stylesheet are kept once for all saved lessons (stored decoded), printed on their own.
 
     .venv/bin/python bench/offline_sizes.py [--seconds 60]
@@ -40,18 +41,20 @@ def main() -> None:
         workdir = Path(tmp)
         source = workdir / "source-720p.mp4"
         make_clip(source, args.seconds, noise=4)
-        _s, _cpu, renditions, _download, duration = run_pipeline(workdir, source)
+        pipeline = run_pipeline(workdir, source)
         media = workdir / "media"
         poster = next(media.rglob("poster.jpg"), None)
         poster_bytes = poster.stat().st_size if poster else 0
-        print(f"a saved {duration:.0f} s lesson (rung files + poster {poster_bytes / 1e3:.1f} KB):")
-        for rendition in renditions:
+        print(f"a saved {pipeline.duration:.0f} s lesson (rung files + poster {poster_bytes / 1e3:.1f} KB):")
+        for rendition in pipeline.renditions:
             if rendition["name"] not in SAVE_QUALITIES:
                 continue
             rung = folder_bytes((media / rendition["playlist"]).parent)
             total = rung + poster_bytes
             print(f"  {rendition['name']:>6}: media {rung / 1e6:6.2f} MB, on the phone {total / 1e6:6.2f} MB "
                   f"(the page says {rendition['bytes'] / 1e6:.2f} MB)")
+        print(f"     MP4: {pipeline.download_bytes / 1e6:6.2f} MB, on the phone "
+              f"{(pipeline.download_bytes + poster_bytes) / 1e6:6.2f} MB (a lesson without rungs is saved as its MP4)")
 
 
 if __name__ == "__main__":

@@ -70,6 +70,14 @@ def save_options(lesson: Lesson) -> list[Quality]:
     return [q for q in qualities(lesson) if q.value in SAVE_QUALITIES]
 
 
+MP4 = "MP4"  # what a lesson without HLS rungs is saved as: its MP4 download, kept whole
+
+
+def saves_mp4(lesson: Lesson) -> bool:
+    """A ready lesson with an MP4 download but no rungs to save (an MP4-only upload) is saved as that MP4."""
+    return is_playable(lesson) and bool(lesson.download_key) and not save_options(lesson)
+
+
 def option_for(lesson: Lesson, quality: str) -> Quality | None:
     """The asked-for quality, or for a whole course the nearest this lesson has below it (else its lowest
     rung); audio only stays audio only."""
@@ -88,5 +96,8 @@ def course_save_sizes(lessons: list[Lesson]) -> dict[str, int]:
     for lesson in lessons:
         for quality in SAVE_QUALITIES:
             option = option_for(lesson, quality)
-            sizes[quality] += (option.bytes or 0) if option else 0
+            if option:
+                sizes[quality] += option.bytes or 0
+            elif saves_mp4(lesson):
+                sizes[quality] += lesson.download_bytes or 0
     return sizes

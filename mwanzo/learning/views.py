@@ -92,6 +92,7 @@ def lesson_view(slug: str, lesson_id: uuid.UUID):
                            describe_lock=release.describe,
                            resources=resource_rules.lesson_resources(page.access.lesson.id),
                            save_options=player.save_options(page.access.lesson), course_lessons=len(lessons),
+                           save_mp4=player.saves_mp4(page.access.lesson),
                            course_save_sizes=player.course_save_sizes(lessons),
                            **transcript_context(page.captions))
     db.session.commit()  # after rendering: committing expires the loaded curriculum

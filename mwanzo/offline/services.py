@@ -1,5 +1,5 @@
 """What a phone needs to keep lessons offline, which of its saved lessons it may still keep, and the changes it
-queued without a connection (progress saves, quiz submissions), applied once each and in the phone's order."""
+queued without a connection (progress saves, quiz answers and submissions), applied once each and in the phone's order."""
 from __future__ import annotations
 
 import posixpath
@@ -21,7 +21,7 @@ from mwanzo.learning.models import Enrollment
 from mwanzo.media.delivery import media_url, rewrite_playlist
 from mwanzo.offline.models import OfflineReceipt
 from mwanzo.quizzes import services as quizzes
-from mwanzo.quizzes.models import QuizAttempt
+from mwanzo.quizzes.models import Quiz, QuizAttempt
 from mwanzo.storage import get_storage
 from mwanzo.web.assets import asset_url
 
@@ -47,6 +47,7 @@ class SavePlan:
     until: int
     assets: list[str]  # kept once for all saved lessons
     files: list[dict] = field(default_factory=list)  # {"url": signed URL to fetch, "key": path to keep it under}
+    video: str | None = None  # instead of a playlist: the kept MP4 of a lesson without rungs
 
 
 def _segment_keys(playlist_key: str) -> list[str]:
@@ -64,16 +65,20 @@ def lesson_plan(course: Course, lesson: Lesson, quality: str) -> SavePlan:
     if lesson.kind != LessonKind.VIDEO:
         return plan
     option = player.option_for(lesson, quality)
-    if option is None:
+    if option is None and not player.saves_mp4(lesson):
         return plan
     ttl = current_app.config["MEDIA_URL_TTL_SECONDS"]
-    rung_key = posixpath.join(lesson.media_prefix, option.playlist)
     extra = [lesson.poster_key] if lesson.poster_key else []
     extra += list(db.session.scalars(select(LessonCaption.key).where(LessonCaption.lesson_id == lesson.id)))
-    plan.quality, plan.bytes = option.value, option.bytes or 0
-    plan.playlist = url_for("offline.saved_playlist", slug=course.slug, lesson_id=lesson.id, name=option.playlist)
-    plan.files += [{"url": media_url(key, ttl), "key": stable_media_path(key)}
-                   for key in _segment_keys(rung_key) + extra]
+    if option is None:  # the MP4, played from the phone's copy (sw.js cuts the byte ranges a seek asks for)
+        plan.quality, plan.bytes = player.MP4, lesson.download_bytes or 0
+        plan.video = stable_media_path(lesson.download_key)
+        keys = [lesson.download_key]
+    else:
+        plan.quality, plan.bytes = option.value, option.bytes or 0
+        plan.playlist = url_for("offline.saved_playlist", slug=course.slug, lesson_id=lesson.id, name=option.playlist)
+        keys = _segment_keys(posixpath.join(lesson.media_prefix, option.playlist))
+    plan.files += [{"url": media_url(key, ttl), "key": stable_media_path(key)} for key in keys + extra]
     return plan
 
 
@@ -139,7 +144,7 @@ def _apply_progress(user: User, item: dict) -> None:
     learning.record_position(user, str(item["slug"]), uuid.UUID(str(item["lesson_id"])), position)
 
 
-def _apply_quiz(user: User, item: dict) -> None:
+def _own_attempt(user: User, item: dict) -> tuple[Quiz, QuizAttempt]:
     attempt = db.session.get(QuizAttempt, uuid.UUID(str(item["attempt_id"])))
     if attempt is None or attempt.student_id != user.id:
         raise Refused()
@@ -147,11 +152,26 @@ def _apply_quiz(user: User, item: dict) -> None:
     course = quiz and db.session.get(Course, quiz.course_id)
     if course is None or not learning.has_access(user, course):
         raise Refused()
-    fields = {str(name): [str(value) for value in values] for name, values in dict(item["fields"]).items()}
-    learning.credit_quiz_attempts(quiz, quizzes.submit_attempt(quiz, attempt, fields))
+    return quiz, attempt
 
 
-APPLY = {"progress": _apply_progress, "quiz": _apply_quiz}
+def _fields(item: dict) -> dict[str, list[str]]:
+    return {str(name): [str(value) for value in values] for name, values in dict(item["fields"]).items()}
+
+
+def _apply_answer(user: User, item: dict) -> None:
+    """One question answered offline; refused (not counted) when it arrives after the attempt's deadline."""
+    quiz, attempt = _own_attempt(user, item)
+    quizzes.save_answer(quiz, attempt, uuid.UUID(str(item["question_id"])), _fields(item))
+
+
+def _apply_quiz(user: User, item: dict) -> None:
+    """A submission made offline; after the deadline it is scored as at the deadline, as online."""
+    quiz, attempt = _own_attempt(user, item)
+    learning.credit_quiz_attempts(quiz, quizzes.submit_attempt(quiz, attempt, _fields(item)))
+
+
+APPLY = {"progress": _apply_progress, "answer": _apply_answer, "quiz": _apply_quiz}
 
 
 def apply_queue(user: User, items: list) -> dict[str, str]:

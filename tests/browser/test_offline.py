@@ -1,6 +1,8 @@
 """Offline on a 360 px phone: the app installs, a lesson saved on Wi-Fi plays with the network off (from the start
 and from a seek), what was done offline reaches the server once the connection is back, and a learner who lost
 access loses their saved copies when the phone is next online."""
+from datetime import timedelta
+
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import func, select
@@ -9,7 +11,9 @@ from mwanzo.extensions import db
 from mwanzo.learning import services as learning
 from mwanzo.learning.models import VideoProgress
 from mwanzo.offline.models import OfflineReceipt
-from mwanzo.quizzes.models import QuizAttempt
+from mwanzo.quizzes import services as quizzes
+from mwanzo.quizzes.models import QuizAttempt, StudentAnswer
+from mwanzo.web.filters import format_bytes
 from tests.browser.helpers import log_in
 from tests.browser.test_media_cache import NetworkLog
 from tests.conftest import PHONE_VIEWPORT, chromium_path
@@ -112,6 +116,36 @@ def test_a_lesson_saved_at_144p_plays_offline_from_the_start_and_from_a_seek(pag
     assert progress is not None and progress.position_seconds >= 4
 
 
+def test_a_lesson_with_only_an_mp4_is_saved_as_that_mp4_and_plays_offline_with_seeking(page, make):
+    learner, course, lesson = enrolled_learner_with_video(make)
+    lesson.renditions = []  # uploaded before HLS, say: the MP4 download is all there is
+    db.session.commit()
+    log_in(page, learner.email)
+    url = f"/learn/{course.slug}/lessons/{lesson.id}"
+    page.goto(url)
+    wait_for_service_worker(page)
+    save_box = page.locator("[data-offline-save]")
+    assert save_box.get_by_role("radio").count() == 0  # no quality to choose
+    save_box.get_by_role("button", name=f"Save (MP4, {format_bytes(lesson.download_bytes)})").click()
+    page.get_by_text("Saved on this phone. It plays without a connection.").wait_for()
+    kept = f"/media/{lesson.download_key}"  # under its unsigned path, like a rung's segments
+    assert page.evaluate("(key) => caches.match(key).then(hit => !!hit)", kept)
+
+    page.context.set_offline(True)
+    page.goto(url)
+    page.wait_for_selector("video[data-ready]", state="attached")
+    assert page.locator("video").get_attribute("data-saved") == "MP4"
+    page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; return v.play(); }")
+    page.wait_for_function("() => document.querySelector('video').currentTime > 1", timeout=15_000)
+    page.evaluate("() => { document.querySelector('video').currentTime = 4; }")
+    page.wait_for_function("() => { const v = document.querySelector('video'); return v.currentTime > 4.5 && !v.seeking; }",
+                           timeout=15_000)
+    assert page.evaluate("() => document.querySelector('video').currentSrc").endswith(kept)
+    assert page.evaluate("(url) => fetch(url, {headers: {Range: 'bytes=1000-1999'}})"
+                         ".then(r => r.arrayBuffer().then(b => [r.status, r.headers.get('Content-Range'), b.byteLength]))",
+                         kept) == [206, f"bytes 1000-1999/{lesson.download_bytes}", 1000]
+
+
 def test_a_revoked_learners_saved_lesson_stops_playing_once_the_phone_is_online(page, make):
     learner, course, lesson = enrolled_learner_with_video(make)
     log_in(page, learner.email)
@@ -159,13 +193,59 @@ def test_a_quiz_answered_offline_is_scored_once_when_back_online(page, make):
     assert db.session.scalar(select(QuizAttempt.submitted_at).where(QuizAttempt.quiz_id == quiz.id)) is None
 
     page.context.set_offline(False)
-    page.get_by_text("Sent.").wait_for()
+    page.get_by_role("heading", name="Your score: 100").wait_for()  # the phone goes on to the result
     page.reload()  # a page that loads asks the worker to send again: nothing is left to send
-    page.get_by_role("button", name="Submit answers").wait_for(state="detached")
+    page.get_by_role("heading", name="Your score: 100").wait_for()
     db.session.expire_all()
     attempts = db.session.scalars(select(QuizAttempt).where(QuizAttempt.quiz_id == quiz.id)).all()
     assert len(attempts) == 1 and attempts[0].submitted_at is not None and attempts[0].passed
-    assert db.session.scalar(select(func.count()).select_from(OfflineReceipt)) == 1
+    assert db.session.scalar(select(func.count()).select_from(OfflineReceipt)) == 2  # the answer, the submission
+
+
+@pytest.mark.parametrize("back_online", ["in time", "after the deadline"])
+def test_a_timed_quiz_answered_offline_is_scored_by_the_servers_deadline(page, make, back_online):
+    """The attempt was started online; the connection drops halfway. What reaches the server after the
+    deadline (its start time + the limit + the learner's extra time) does not count."""
+    learner, course, _lesson = enrolled_learner_with_video(make)
+    timed = make.quiz(course, title="Timed check", time_limit_seconds=600)
+    make.question(timed, text="Which number do you dial for M-Pesa?", answers=[("*334#", True), ("*100#", False)])
+    make.question(timed, text="Which city is the capital?", answers=[("Nairobi", True), ("Mombasa", False)])
+    quizzes.grant_allowance(timed, learner, extra_attempts=0, extra_minutes=2, granted_by=make.user())
+    db.session.commit()
+    log_in(page, learner.email)
+    page.goto(f"/quizzes/{timed.id}")
+    wait_for_service_worker(page)
+    page.get_by_role("button", name="Start the quiz").click()
+    page.get_by_role("button", name="Submit answers").wait_for()
+    page.wait_for_load_state()  # htmx set up: each answer is saved as it is ticked
+    page.get_by_label("*334#").check()
+    page.locator(".save-status", has_text="Saved").wait_for()
+    page.context.set_offline(True)
+    page.get_by_label("Nairobi").check()
+    page.get_by_text("Saved on this phone, will send when online.").wait_for()
+    page.get_by_role("button", name="Submit answers").click()
+    page.wait_for_function("() => mwanzoOffline.ask({type: 'pending'}).then(n => n === 2)")
+    assert page.get_by_text("Saved on this phone, will send when online.").is_visible()
+    attempt = db.session.scalar(select(QuizAttempt).where(QuizAttempt.quiz_id == timed.id))
+    assert attempt.submitted_at is None
+    assert db.session.scalar(select(func.count()).select_from(StudentAnswer)) == 1
+    if back_online == "after the deadline":  # the bus ride outlasted the 10 minutes and the 2 extra
+        attempt.started_at -= timedelta(minutes=13)
+        attempt.deadline_at = attempt.started_at + timedelta(minutes=12)
+        db.session.commit()
+
+    page.context.set_offline(False)
+    page.get_by_role("heading", name="Your score:").wait_for()  # the phone goes on to the result by itself
+    db.session.expire_all()
+    attempt = db.session.get(QuizAttempt, attempt.id)
+    if back_online == "in time":
+        assert attempt.score == 100 and attempt.passed
+    else:
+        assert attempt.score == 50 and not attempt.passed and attempt.submitted_at == attempt.deadline_at
+        page.get_by_text("Time ran out: answers saved before the deadline were marked").wait_for()
+    assert page.get_by_role("heading", name="Your score:").inner_text() == f"Your score: {int(attempt.score)} %"
+    outcomes = db.session.scalars(select(OfflineReceipt.outcome).order_by(OfflineReceipt.created_at)).all()
+    assert sorted(outcomes) == (["applied", "applied"] if back_online == "in time" else ["applied", "refused"])
 
 
 def test_the_data_meter_counts_what_lessons_fetched_and_the_limit_starts_lessons_as_audio(page, make):
@@ -261,3 +341,82 @@ def test_saving_can_be_cancelled_paused_and_resumed_without_fetching_twice(page,
     page.get_by_role("button", name="Resume").click()
     page.get_by_text("Saved on this phone. It plays without a connection.").wait_for()
     assert [url.split("?")[0].rsplit("/", 1)[1] for url in fetched] == ["seg_002.ts"]  # the rest was kept
+
+
+def test_a_quiz_queued_offline_is_sent_by_background_sync_alone(page, make):
+    """The browser wakes the worker with a `sync` event once it is online, even with no page of the app
+    listening. Here the page's own `online` path is held back, the browser's first sync (as the connection
+    returns) finds the learner signed out and fails, and the next one, dispatched through DevTools, sends."""
+    learner, course, _lesson = enrolled_learner_with_video(make)
+    quiz = make.quiz(course, title="Money basics")
+    make.question(quiz, text="Which number do you dial for M-Pesa?", answers=[("*334#", True), ("*100#", False)])
+    log_in(page, learner.email)
+    page.goto(f"/quizzes/{quiz.id}")
+    wait_for_service_worker(page)
+    session = page.context.new_cdp_session(page)
+    registrations, syncs = [], []
+    session.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
+    session.on("BackgroundService.backgroundServiceEventReceived",
+               lambda event: syncs.append(event["backgroundServiceEvent"]))
+    session.send("ServiceWorker.enable")
+    session.send("BackgroundService.setRecording", {"shouldRecord": True, "service": "backgroundSync"})
+    session.send("BackgroundService.startObserving", {"service": "backgroundSync"})
+    page.get_by_role("button", name="Start the quiz").click()
+    page.get_by_role("button", name="Submit answers").wait_for()
+    page.evaluate("() => window.addEventListener('online', (event) => event.stopImmediatePropagation(), true)")
+    page.context.set_offline(True)
+    page.get_by_label("*334#").check()
+    page.get_by_role("button", name="Submit answers").click()
+    page.get_by_text("Saved on this phone, will send when online.").wait_for()
+    page.wait_for_function("() => mwanzoOffline.ask({type: 'pending'}).then(n => n === 2)")  # answer, submission
+
+    signed_in = page.context.cookies()
+    page.context.clear_cookies()
+    page.context.set_offline(False)
+    while not any(event["eventName"].lower() == "sync event failed" for event in syncs):
+        page.wait_for_timeout(100)
+    failed = next(event for event in syncs if event["eventName"].lower() == "sync event failed")
+    assert {"key": "Failure Reason", "value": "waitUntil rejected"} in failed["eventMetadata"]  # to be tried again
+    assert page.evaluate("() => mwanzoOffline.ask({type: 'pending'})") == 2
+    assert db.session.scalar(select(QuizAttempt.submitted_at).where(QuizAttempt.quiz_id == quiz.id)) is None
+
+    page.context.add_cookies(signed_in)
+    registration = next(r for r in registrations if not r["isDeleted"])
+    session.send("ServiceWorker.dispatchSyncEvent", {"origin": registration["scopeURL"].rstrip("/"),
+                                                     "registrationId": registration["registrationId"],
+                                                     "tag": "mwanzo-queue", "lastChance": False})
+    page.get_by_role("heading", name="Your score: 100").wait_for()
+    assert page.evaluate("() => mwanzoOffline.ask({type: 'pending'})") == 0
+    db.session.expire_all()
+    attempts = db.session.scalars(select(QuizAttempt).where(QuizAttempt.quiz_id == quiz.id)).all()
+    assert len(attempts) == 1 and attempts[0].submitted_at is not None and attempts[0].passed
+    assert db.session.scalar(select(func.count()).select_from(OfflineReceipt)) == 2
+
+
+SYNTHETIC_INSTALL_PROMPT = """() => {
+  const offer = new Event('beforeinstallprompt', {cancelable: true});
+  offer.prompt = () => { window.promptCalls = (window.promptCalls || 0) + 1; return Promise.resolve(); };
+  window.dispatchEvent(offer);
+}"""
+
+
+@pytest.mark.parametrize("answer", ["Add to home screen", "Not now"])
+def test_the_install_offer_prompts_on_add_and_never_comes_back(page, make, answer):
+    """Chromium offers to install only in a profile of its own; here the offer is shown by an install event
+    made in the page, whose prompt() records that it was called."""
+    log_in(page, make.user().email)
+    page.goto("/dashboard")  # the first visit
+    wait_for_service_worker(page)
+    second_visit = page.context.new_page()  # a new tab is a new browsing session: the second visit
+    second_visit.goto("/dashboard")
+    second_visit.evaluate(SYNTHETIC_INSTALL_PROMPT)
+    offer = second_visit.locator("[data-install]")
+    offer.get_by_role("button", name=answer).click()
+    assert offer.is_hidden()
+    assert second_visit.evaluate("() => window.promptCalls || 0") == (1 if answer == "Add to home screen" else 0)
+
+    third_visit = page.context.new_page()
+    third_visit.goto("/dashboard")
+    third_visit.evaluate(SYNTHETIC_INSTALL_PROMPT)
+    assert third_visit.locator("[data-install]").is_hidden()  # offered once only, whatever the answer
+    assert third_visit.evaluate("() => window.promptCalls || 0") == 0

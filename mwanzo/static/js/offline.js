@@ -87,17 +87,32 @@
     });
   });
 
-  // --- a quiz submitted without a connection waits on the phone
+  // --- a quiz answered or submitted without a connection waits on the phone; the server scores it by its
+  // own clock when it arrives (answers that reach it after the deadline do not count)
   var quiz = document.querySelector("form[data-offline-attempt]");
   if (quiz) {
+    var attemptId = quiz.getAttribute("data-offline-attempt"), submission = null;
+    var fields = function () {  // the form as the server reads it: each field's values, by name
+      var values = {};
+      new FormData(quiz).forEach(function (value, name) {
+        if (name !== "csrf_token") (values[name] = values[name] || []).push(value);
+      });
+      return values;
+    };
+    document.addEventListener("htmx:beforeRequest", function (event) {
+      var question = event.target.getAttribute("data-question");
+      if (navigator.onLine || !question || !quiz.contains(event.target)) return;
+      event.preventDefault();
+      queue({ kind: "answer", attempt_id: attemptId, question_id: question, fields: fields() });
+    });
     quiz.addEventListener("submit", function (event) {
       if (navigator.onLine) return;
       event.preventDefault();
-      var fields = {};  // the form as the server reads it: each field's values, by name
-      new FormData(quiz).forEach(function (value, name) {
-        if (name !== "csrf_token") (fields[name] = fields[name] || []).push(value);
-      });
-      queue({ kind: "quiz", attempt_id: quiz.getAttribute("data-offline-attempt"), fields: fields });
+      submission = { kind: "quiz", attempt_id: attemptId, fields: fields() };
+      queue(submission);
+    });
+    document.addEventListener("mwanzo:sent", function (event) {
+      if (submission && event.detail[submission.id]) location.assign(quiz.getAttribute("data-offline-result"));
     });
   }
   // --- a timed quiz says before starting that it needs a connection

@@ -202,8 +202,12 @@
   // A copy saved on this phone (save.js) plays from there, at its quality, with or without a connection;
   // offline, the last position this phone knew wins over the one in the (older) saved page.
   function useSavedCopy(meta) {
-    video.dataset.src = meta.playlist;
     video.dataset.saved = meta.quality;
+    if (meta.video) {  // an MP4 kept whole: its unsigned path, answered by the service worker
+      if (sourceElement) { sourceElement.src = fallback = meta.video; video.load(); }
+      return;
+    }
+    video.dataset.src = meta.playlist;
     if (qualityMenu) qualityMenu.disabled = true;
   }
   // Above the learner's monthly limit (set on the dashboard) a lesson starts as audio only; video is one tap.
@@ -240,6 +244,6 @@
     return has && caches.open(saved).then(function (cache) { return cache.match("/saved/meta.json"); })
       .then(function (hit) { return hit && hit.json(); });
   }).then(function (meta) {
-    if (meta && meta.complete && meta.playlist && meta.until > Date.now()) useSavedCopy(meta);
+    if (meta && meta.complete && (meta.playlist || meta.video) && meta.until > Date.now()) useSavedCopy(meta);
   }).then(function () { if (limitBytes) return overLimit(limitBytes); }).catch(function () {}).then(begin);
 })();

@@ -164,7 +164,7 @@ function tell(message) {
 }
 
 var sending = null;
-function send() {
+function send() {  // resolves true when nothing is left to send
   if (sending) return sending;
   sending = store("queue", "readonly", getAll).then(function (items) {
     if (!items.length) return;
@@ -179,7 +179,8 @@ function send() {
           items.forEach(function (item) { queue.delete(item.seq); });
         }).then(function () { return tell({ type: "sent", outcomes: answer.outcomes }); });
       });
-  }).catch(function () {}).then(function () { sending = null; });
+  }).then(function () { return true; }, function () { return false; })
+    .then(function (sent) { sending = null; return sent; });
   return sending;
 }
 
@@ -190,7 +191,10 @@ function enqueue(change, csrf) {
     .then(send);  // without a connection it fails and the change waits
 }
 
-self.addEventListener("sync", function (event) { if (event.tag === "mwanzo-queue") event.waitUntil(send()); });
+self.addEventListener("sync", function (event) {
+  // A sync that could not send fails, so the browser tries again later by itself.
+  if (event.tag === "mwanzo-queue") event.waitUntil(send().then(function (sent) { if (!sent) throw new Error("unsent"); }));
+});
 
 self.addEventListener("message", function (event) {
   var data = event.data || {}, port = event.ports[0];
