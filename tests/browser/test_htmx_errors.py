@@ -105,14 +105,16 @@ def test_a_409_time_is_up_shows_in_the_alert_in_kiswahili(new_page, make):
 
 
 def test_a_dropped_connection_shows_in_the_alert_and_clears_when_a_save_works(new_page, make):
+    """The phone believes it is online (Wi-Fi without internet) but the request dies on the way. When the
+    phone knows it is offline, the answer waits on the phone instead (tests/browser/test_offline.py)."""
     page, _attempt, _enrollment = open_attempt(new_page, make)
-    page.context.set_offline(True)
+    page.route("**/answers/**", lambda route: route.abort("internetdisconnected"))
     page.get_by_label("*334#").check()
 
     assert_alert(page, "No connection. Check your data or Wi-Fi and try again.")
     assert_quiz_page_intact(page)
 
-    page.context.set_offline(False)
+    page.unroute("**/answers/**")
     page.get_by_label("Yes").check()
     expect(page.locator(".save-status").last).to_have_text("Saved")
     expect(page.locator("#flash-errors")).to_have_text("")
