@@ -42,9 +42,16 @@
       document.dispatchEvent(new CustomEvent("mwanzo:sent", { detail: event.data.outcomes }));
     }
   });
-  function online() { if (navigator.onLine) ask({ type: "online" }); }
-  window.addEventListener("online", online);
-  online();
+  // The worker's idea of the connection can lag behind the page's: a send that fails just after the phone
+  // is back is tried again a few times, waiting longer each time.
+  function online(tries) {
+    if (!navigator.onLine) return;
+    ask({ type: "online" }).then(function (answer) {
+      if (answer && answer[1] === false && tries < 5) setTimeout(online, 1000 * Math.pow(2, tries), tries + 1);
+    });
+  }
+  window.addEventListener("online", function () { online(0); });
+  online(0);
 
   // --- the data meter on the dashboard, and the learner's monthly limit (kept on this phone)
   var meter = document.querySelector("[data-meter]");
