@@ -139,8 +139,12 @@ class PayHeroClient:
         }
 
     def start_push(self, **values) -> PushResult:
+        return self.post_for_push("/api/v2/payments", self.push_body(**values))
+
+    def post_for_push(self, path: str, body: dict) -> PushResult:
+        """POST a payment or a withdrawal; no answer in time is an unknown outcome, a refusal a PushError."""
         try:
-            status, data = self.request("POST", "/api/v2/payments", body=self.push_body(**values))
+            status, data = self.request("POST", path, body=body)
         except TimeoutError as exc:
             raise PushError("PayHero did not answer in time.", timed_out=True) from exc
         except OSError as exc:
@@ -154,15 +158,7 @@ class PayHeroClient:
         body = {"amount": int(amount), "phone_number": local_phone(phone), "network_code": "63902",
                 "external_reference": external_reference, "callback_url": callback_url, "channel": "mobile",
                 "channel_id": self.channel_id, "payment_service": "b2c"}
-        try:
-            status, data = self.request("POST", "/api/v2/withdraw", body=body)
-        except TimeoutError as exc:
-            raise PushError("PayHero did not answer in time.", timed_out=True) from exc
-        except OSError as exc:
-            raise PushError(f"Could not reach PayHero: {exc}") from exc
-        if not 200 <= status < 300:
-            raise PushError(rejection_reason(data), raw=data)
-        return read_push_response(data)
+        return self.post_for_push("/api/v2/withdraw", body)
 
     def transaction_status(self, reference: str) -> StatusResult:
         query = urllib.parse.urlencode({"reference": reference})

@@ -166,16 +166,20 @@ def sandbox_phone(payment_id: uuid.UUID):
 
 # ---------------------------------------------------------------- PayHero webhook
 
-@bp.post("/api/v1/payments/callback/<token>")
-@csrf.exempt
-def callback(token: str):
+def callback_body(token: str) -> dict:
+    """A PayHero callback's JSON body, once its secret URL token matches (404) and its type (415) and size hold."""
     if not services.callback_token_matches(token):
         abort(404)
     request.max_content_length = CALLBACK_MAX_BYTES
     if request.mimetype not in ("", "text/plain") and not request.is_json:
         abort(415)
-    payload = json_object(request.get_data(cache=False), CALLBACK_MAX_BYTES)
-    event = services.record_callback(payload)
+    return json_object(request.get_data(cache=False), CALLBACK_MAX_BYTES)
+
+
+@bp.post("/api/v1/payments/callback/<token>")
+@csrf.exempt
+def callback(token: str):
+    event = services.record_callback(callback_body(token))
     db.session.commit()  # stored; settling runs as a job after this commit
     if event.kind == services.UNREADABLE:
         abort(400)
@@ -186,12 +190,7 @@ def callback(token: str):
 @csrf.exempt
 def payout_callback(token: str):
     """PayHero's withdrawal (B2C) callback: stored raw, settled by a job (payments/payouts.py)."""
-    if not services.callback_token_matches(token):
-        abort(404)
-    request.max_content_length = CALLBACK_MAX_BYTES
-    if request.mimetype not in ("", "text/plain") and not request.is_json:
-        abort(415)
-    event = payouts.record_callback(json_object(request.get_data(cache=False), CALLBACK_MAX_BYTES))
+    event = payouts.record_callback(callback_body(token))
     db.session.commit()
     if event.kind == "callback_unreadable":
         abort(400)
