@@ -30,6 +30,7 @@ def test_enrolled_learner_rates_once_and_a_second_review_edits_the_first(client,
     assert course_rating(course.id) == (Decimal("2.00"), 1)
     page = client.get(f"/courses/{course.slug}").get_data(as_text=True)
     assert "Changed my mind." in page and "Edit your review" in page
+    assert re.search(r'checked[^>]*value="2"', page) and len(re.findall(r"<input[^>]*checked", page)) == 1
     form = client.get(f"/courses/{course.slug}/review").get_data(as_text=True)
     assert "Changed my mind." in form and re.search(r'checked[^>]*value="2"|value="2"[^>]*checked', form)
 
