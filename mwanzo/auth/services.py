@@ -7,7 +7,7 @@ from functools import cache
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Select, bindparam, delete, or_, select, update
 
 from mwanzo import cache as page_cache
 from mwanzo.auth.models import OneTimeCode, Role, User, hash_password, new_security_stamp, password_matches
@@ -127,13 +127,20 @@ def change_email(user: User, email: str | None) -> None:
         send_verification(user)
 
 
-def load_user_from_session_id(session_id: str, *also) -> tuple[User | None, tuple]:
+def account_query(*also) -> Select:
+    """The statement Flask-Login's loader runs: the account whose id is bound as ``user_id``, and ``also``,
+    values about the user read by the same query (expressions correlated to ``users.id``, such as the inbox's
+    unread count), so a signed-in page costs one query, not several. Built once by the loader's owner, not per
+    request: building a statement and computing its cache key costs more Python than running it."""
+    return select(User, *also).where(User.id == bindparam("user_id"))
+
+
+def load_user_from_session_id(session_id: str, query: Select) -> tuple[User | None, tuple]:
     """Flask-Login's loader: the id carries the security stamp, so a password change ends old sessions.
-    ``also``: values about the user read by the same query (expressions correlated to ``users.id``, such as
-    the inbox's unread count), returned beside the user, so a signed-in page costs one query, not several."""
+    ``query`` is an ``account_query``; its ``also`` values are returned beside the user."""
     user_id, _, stamp = session_id.partition(":")
     try:
-        row = db.session.execute(select(User, *also).where(User.id == uuid.UUID(user_id))).first()
+        row = db.session.execute(query, {"user_id": uuid.UUID(user_id)}).first()
     except ValueError:
         return None, ()
     if row is None or row[0].security_stamp != stamp or not row[0].is_active:

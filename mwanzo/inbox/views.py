@@ -17,11 +17,12 @@ from mwanzo.web.htmx import render
 from mwanzo.web.listing import page_number
 
 bp = Blueprint("inbox", __name__)
+ACCOUNT = auth_services.account_query(services.unread_count_of(User.id))
 
 
 def load_user(session_id: str):
     """Flask-Login's loader (wired by create_app): the account and its header badge's count, in one query."""
-    user, also = auth_services.load_user_from_session_id(session_id, services.unread_count_of(User.id))
+    user, also = auth_services.load_user_from_session_id(session_id, ACCOUNT)
     if user is not None:
         g.unread_notifications = also[0] or 0
     return user
