@@ -98,23 +98,24 @@ def register_blueprints(app: Flask) -> None:
 
 def register_wiring(app: Flask) -> None:
     """What a lower layer offers and the container connects: the account loader (with the inbox's badge
-    count), the header links of every role, the domains' gauges on /metrics and the rows that keep stored
-    files in use. (The periodic schedule is handed to the job pipeline above; reactions that flow upward are
-    calls from the owning view or task, listed in README "Architecture".)"""
+    count), the page header's description of the visitor (every role's links, the badge), the domains'
+    gauges on /metrics and the rows that keep stored files in use. (The periodic schedule is handed to the job
+    pipeline above; reactions that flow upward are calls from the owning view or task, listed in README
+    "Architecture".)"""
     from mwanzo import jobs
     from mwanzo.courses.services import stored_files_in_use
     from mwanzo.extensions import login_manager
-    from mwanzo.inbox.views import load_user, unread_notifications
+    from mwanzo.inbox.views import load_user
     from mwanzo.jobs.tasks import keep_files_in_use
-    from mwanzo.navigation import nav_links
+    from mwanzo.navigation import header
     from mwanzo.notifications.models import EmailStatus, OutboundEmail
     from mwanzo.ops import metrics
     from mwanzo.payments.models import Payment, PaymentStatus
+    from mwanzo.web import shell
 
     keep_files_in_use(app, stored_files_in_use)
     login_manager.user_loader(load_user)
-    app.add_template_global(nav_links)
-    app.add_template_global(unread_notifications)
+    shell.register_header(app, header)
     metrics.register_gauges(
         app, jobs.queue_gauges,
         metrics.status_gauge("mwanzo_payments", "Payments by status.", Payment.status, PaymentStatus),

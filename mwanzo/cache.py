@@ -160,9 +160,10 @@ def catalog_version() -> str | None:
     return versions(CATALOG)
 
 
-class _Recent:
-    """The entries this process used last, unpickled. Safe because a versioned entry never changes: a write
-    makes a new version, and so a new key. Bounded in number and by the same timeout as the shared entry."""
+class Recent:
+    """The entries this process used last, unpickled, bounded in number and each by a lifetime. For values that
+    never change under their key: here a versioned entry (a write makes a new version, and so a new key, and
+    each lives as long as the shared entry); in mwanzo/web/shell.py, visitor parts rendered from plain values."""
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -191,7 +192,7 @@ class _Recent:
             self.entries.clear()
 
 
-_recent = _Recent()
+_recent = Recent()
 
 
 def shared(name: str, version: str | None, build: Callable[[], T], timeout: int | None = None,

@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from mwanzo import cache
 from mwanzo.catalog import search, services
-from mwanzo.catalog.forms import CatalogSearchForm
+from mwanzo.catalog.forms import CatalogSearchForm, ReviewForm
 from mwanzo.courses.models import Course, CourseStatus
 from mwanzo.learning import release
 from mwanzo.urls import absolute_url
@@ -115,12 +115,16 @@ def _course_shell(course: Course | None) -> tuple[services.CourseFacts, shell.Sh
     return facts, shell.render_shell("catalog/course_detail.html", course=facts, parts=course_parts(course))
 
 
-def visitor_parts(course: services.CourseFacts, visitor: services.Visitor, review_form) -> dict[str, Markup]:
-    """The course page's holes for this visitor: the call to action, and the review form if they may review."""
-    action = get_template_attribute("macros/catalog.html", "call_to_action")(course, visitor)
-    review = render_template("catalog/_course_review.html", course=course, visitor=visitor,
-                             review_form=review_form) if review_form else ""
-    return {"call_to_action": Markup(action), "review": Markup(review)}
+def visitor_parts(course: services.CourseFacts, visitor: services.Visitor) -> dict[str, Markup]:
+    """The course page's holes for this visitor: the call to action, and the review form if they may review.
+    Each is rendered from the course's facts and the visitor's state alone (plain values), so it is kept per
+    process under them (shell.kept) and only its CSRF token is filled per request."""
+    action = shell.kept(("call_to_action", course, visitor), lambda: get_template_attribute(
+        "macros/catalog.html", "call_to_action")(course, visitor))
+    review = shell.kept(("review", course, visitor), lambda: render_template(
+        "catalog/_course_review.html", course=course, visitor=visitor,
+        review_form=ReviewForm(obj=visitor.review))) if visitor.can_review else Markup("")
+    return {"call_to_action": action, "review": review}
 
 
 def course_parts(course: Course) -> dict[str, Markup]:

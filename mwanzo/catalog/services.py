@@ -116,21 +116,29 @@ def review_by(student: User | None, course: Course | CourseFacts) -> Review | No
     return db.session.scalar(select(Review).where(Review.course_id == course.id, Review.student_id == student.id))
 
 
-@dataclass
+@dataclass(frozen=True)
+class OwnReview:
+    """The learner's own review as their form shows it (plain data: catalog/pages.py keys parts by it)."""
+
+    rating: int
+    text: str | None
+
+
+@dataclass(frozen=True)
 class Visitor:
-    """What the course page offers this visitor: its call to action and the review form."""
+    """What the course page offers this visitor: its call to action and the review form (plain data)."""
 
     signed_in: bool
     has_access: bool
     can_review: bool
-    review: Review | None
+    review: OwnReview | None
     payment_pending: bool = False
 
 
 # Built once, not per request (it runs on every signed-in course page): building a statement and computing its
 # cache key costs more Python than running it.
 _OWN_ENROLMENT = (
-    select(Enrollment, Review)
+    select(Enrollment, Review.rating, Review.text)
     .outerjoin(Review, and_(Review.course_id == Enrollment.course_id, Review.student_id == Enrollment.student_id))
     .where(Enrollment.student_id == bindparam("student_id"), Enrollment.course_id == bindparam("course_id"))
 )
@@ -141,10 +149,10 @@ def visitor_state(viewer: User | None, course: Course | CourseFacts) -> Visitor:
     if viewer is None or not viewer.is_authenticated:
         return Visitor(signed_in=False, has_access=False, can_review=False, review=None)
     row = db.session.execute(_OWN_ENROLMENT, {"student_id": viewer.id, "course_id": course.id}).first()
-    enrollment, review = row if row else (None, None)
+    enrollment, rating, text = row if row else (None, None, None)
     enrolled = enrollment is not None and enrollment.grants_access
     return Visitor(signed_in=True, has_access=learning.access_given(viewer, course, enrollment),
-                   can_review=enrolled, review=review if enrolled else None,
+                   can_review=enrolled, review=OwnReview(rating, text) if enrolled and rating is not None else None,
                    payment_pending=enrollment is not None and enrollment.status == EnrollmentStatus.PENDING_PAYMENT)
 
 

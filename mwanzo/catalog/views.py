@@ -110,9 +110,7 @@ def course_detail(slug: str):
     if found is None:
         abort(404)
     course, page = found
-    visitor = services.visitor_state(current_user, course)
-    form = ReviewForm(obj=visitor.review) if visitor.can_review else None
-    return shell.fill(page, pages.visitor_parts(course, visitor, form))
+    return shell.fill(page, pages.visitor_parts(course, services.visitor_state(current_user, course)))
 
 
 @bp.get("/courses/<slug>/reviews")
