@@ -105,9 +105,9 @@ def register_wiring(app: Flask) -> None:
     from mwanzo import jobs
     from mwanzo.courses.services import stored_files_in_use
     from mwanzo.extensions import login_manager
-    from mwanzo.inbox.views import load_user
+    from mwanzo.inbox.views import load_user, visitor_header
     from mwanzo.jobs.tasks import keep_files_in_use
-    from mwanzo.navigation import header
+    from mwanzo.navigation import nav_links
     from mwanzo.notifications.models import EmailStatus, OutboundEmail
     from mwanzo.ops import metrics
     from mwanzo.payments.models import Payment, PaymentStatus
@@ -115,7 +115,8 @@ def register_wiring(app: Flask) -> None:
 
     keep_files_in_use(app, stored_files_in_use)
     login_manager.user_loader(load_user)
-    shell.register_header(app, header)
+    shell.register_header(app, visitor_header)
+    app.add_template_global(nav_links)
     metrics.register_gauges(
         app, jobs.queue_gauges,
         metrics.status_gauge("mwanzo_payments", "Payments by status.", Payment.status, PaymentStatus),

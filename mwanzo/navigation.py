@@ -1,15 +1,12 @@
-"""Every role's links in the page header, declared in one list, and ``header``: what the layout shows of the
-visitor (create_app hands it to mwanzo/web/shell.py). Admins see every link."""
+"""Every role's links in the page header, declared in one list (create_app makes ``nav_links`` a template
+global). Admins see every link."""
 from __future__ import annotations
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from flask_login import current_user
 
 from mwanzo.auth.models import Role
-from mwanzo.inbox.views import unread_notifications
-from mwanzo.web.shell import ANONYMOUS, Header
 
 STUDENT, INSTRUCTOR, EMPLOYER, ADMIN = Role.STUDENT, Role.INSTRUCTOR, Role.EMPLOYER, Role.ADMIN
 
@@ -35,16 +32,8 @@ def links_for(role: Role) -> list[tuple[str, str]]:
     return [(endpoint, str(label)) for roles, endpoint, label in NAV_LINKS if role in roles or role == ADMIN]
 
 
-def nav_links() -> list[tuple[str, str]]:
-    if not current_user.is_authenticated:
-        return []
-    return [(endpoint, label) for endpoint, label in links_for(current_user.role)
-            if endpoint in current_app.view_functions]
+def nav_links(role: Role) -> list[tuple[str, str]]:
+    """Template global: the links of ``role`` that this app serves (the header's menu renders them once per
+    role and language: mwanzo/web/shell.py keeps the part)."""
+    return [(endpoint, label) for endpoint, label in links_for(role) if endpoint in current_app.view_functions]
 
-
-def header() -> Header:
-    """This request's visitor as the layout shows them: signed in, verified, their unread count and links."""
-    if not current_user.is_authenticated:
-        return ANONYMOUS
-    return Header(signed_in=True, verified=current_user.is_contact_verified, unread=unread_notifications(),
-                  links=tuple(nav_links()))

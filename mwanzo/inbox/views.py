@@ -15,6 +15,7 @@ from mwanzo.inbox import services
 from mwanzo.inbox.forms import NotificationSettingsForm
 from mwanzo.web.htmx import render
 from mwanzo.web.listing import page_number
+from mwanzo.web.shell import ANONYMOUS, Header
 
 bp = Blueprint("inbox", __name__)
 ACCOUNT = auth_services.account_query(services.unread_count_of(User.id))
@@ -28,13 +29,16 @@ def load_user(session_id: str):
     return user
 
 
-def unread_notifications() -> int:
-    """The header badge, once per request (one indexed COUNT)."""
+def visitor_header() -> Header:
+    """What the page header shows of the visitor (wired by create_app; mwanzo/web/shell.py renders the layout's
+    parts from it): signed in, verified, role, and the badge's unread count, read with the account by
+    ``load_user`` (one indexed COUNT otherwise)."""
     if not current_user.is_authenticated:
-        return 0
+        return ANONYMOUS
     if "unread_notifications" not in g:
         g.unread_notifications = services.unread_count(current_user.id)
-    return g.unread_notifications
+    return Header(signed_in=True, verified=current_user.is_contact_verified, unread=g.unread_notifications,
+                  role=current_user.role)
 
 
 @bp.get("/notifications")

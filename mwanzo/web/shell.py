@@ -8,7 +8,7 @@ becomes a marker, and ``fill`` renders the parts for the request at hand. A page
 as a shell may add holes of its own; ``fill(shell, mine)`` takes them from ``mine``, rendered by the view.
 
 A visitor part is rendered from plain values only: the layout's from a ``Header`` (signed in, verified, unread
-count, header links), a page's own from what its view passes to ``kept``. Markup that is a function of those
+count, role), a page's own from what its view passes to ``kept``. Markup that is a function of those
 values and the language alone is rendered once per process and kept (``kept``), with a marker where the
 CSRF token goes, and each request fills in its own token. So nothing of one visitor can reach another: a kept
 part is only ever served for the very values it was rendered from, and the token is never in it. Flashed
@@ -47,7 +47,7 @@ class Header:
     signed_in: bool = False
     verified: bool = False  # is_contact_verified: no banner asking to verify
     unread: int = 0
-    links: tuple[tuple[str, str], ...] = ()  # (endpoint, label) of the header links the visitor's role sees
+    role: str | None = None  # whose header links the menu shows
 
 
 ANONYMOUS = Header()
