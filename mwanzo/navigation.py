@@ -36,4 +36,3 @@ def nav_links(role: Role) -> list[tuple[str, str]]:
     """Template global: the links of ``role`` that this app serves (the header's menu renders them once per
     role and language: mwanzo/web/shell.py keeps the part)."""
     return [(endpoint, label) for endpoint, label in links_for(role) if endpoint in current_app.view_functions]
-
