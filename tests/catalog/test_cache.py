@@ -257,6 +257,84 @@ def test_no_visitor_sees_another_visitors_token_name_language_badge_or_enrolment
     assert log_in in anonymous.get(f"/courses/{course.slug}").get_data(as_text=True)
 
 
+def csrf_tokens_in(html: str) -> set[str]:
+    """The session secret of every CSRF token on the page: the body's htmx header and every form's field."""
+    found = re.findall(r'"X-CSRFToken": "([^"]+)"', html) + re.findall(r'name="csrf_token" value="([^"]+)"', html)
+    return {session_secret(token) for token in found}
+
+
+def review_form_in(html: str) -> str:
+    """The learner's own review form on a course page (the reviews listed below it are everyone's)."""
+    start = html.index('<details hx-disable', html.index('id="reviews"'))
+    return html[start:html.index("</details>", start)]
+
+
+def test_each_visitors_header_call_to_action_and_review_form_are_their_own(app, make, csrf_enabled):
+    """The header, menu, banner, call to action and review form are rendered once per process from plain values
+    and kept: two learners of the same course, in the same language and apart, each get their own."""
+    course = make.course(title="Poultry farming", price=Decimal("0"))
+    reviewer = make.user(name="Amani Reviewer", locale="en")
+    newcomer = make.user(name="Baraka Newcomer", locale="en")
+    swahili = make.user(name="Chausiku Swahili", locale="sw")
+    for learner in (reviewer, newcomer, swahili):
+        make.enrollment(learner, course)
+    make.review(course, rating=4, text="Clear <b>and</b> practical.", student=reviewer)
+    for _note in range(2):
+        inbox.notify(reviewer.id, NotificationKind.ANNOUNCEMENT, f"/courses/{course.slug}", course=course.title)
+    db.session.commit()
+    clients = {}
+    for user in (reviewer, newcomer, swahili):
+        clients[user.id] = client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+    with force_locale("en"):
+        edit, rate, log_out = gettext("Edit your review"), gettext("Rate this course"), gettext("Log out")
+        two_unread, three_unread = (ngettext("%(num)d unread", "%(num)d unread", n) for n in (2, 3))
+        my_courses = gettext("My courses")
+    with force_locale("sw"):
+        rate_sw, log_out_sw = gettext("Rate this course"), gettext("Log out")
+
+    def course_page(user) -> str:
+        response = clients[user.id].get(f"/courses/{course.slug}")
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
+
+    seen = {user.id: [] for user in (reviewer, newcomer, swahili)}
+    for _round in range(2):  # the second round is served from the parts the first one kept
+        for user in (reviewer, newcomer, swahili):
+            seen[user.id].append(course_page(user))
+    tokens = {user_id: set.union(*(csrf_tokens_in(html) for html in pages)) for user_id, pages in seen.items()}
+    assert all(len(found) == 1 for found in tokens.values()), tokens  # every form on each page: the session's own
+    assert len(set.union(*tokens.values())) == 3
+    for html in seen[reviewer.id]:
+        form = review_form_in(html)
+        assert edit in form and rate not in form and "Clear &lt;b&gt;and&lt;/b&gt; practical." in form
+        assert re.findall(r"<input[^>]*checked[^>]*>", form) == [
+            '<input checked id="rating-1" name="rating" required type="radio" value="4">']
+        assert two_unread in html and log_out in html
+    for html in seen[newcomer.id]:
+        form = review_form_in(html)
+        assert rate in form and edit not in form and "practical" not in form and "checked" not in form
+        assert 'class="badge"' not in html and log_out in html and my_courses not in html
+    for html in seen[swahili.id]:
+        assert rate_sw in review_form_in(html) and "practical" not in review_form_in(html)
+        assert log_out_sw in html and '<html lang="sw">' in html
+
+    # What changes shows on the next request: a new notice, a role, the learner's own review.
+    inbox.notify(reviewer.id, NotificationKind.ANNOUNCEMENT, f"/courses/{course.slug}", course=course.title)
+    db.session.get(type(newcomer), newcomer.id).role = Role.INSTRUCTOR
+    db.session.commit()
+    assert three_unread in course_page(reviewer)
+    assert my_courses in course_page(newcomer) and my_courses not in course_page(swahili)
+    token = csrf_token_in(seen[newcomer.id][-1])
+    response = clients[newcomer.id].post(f"/courses/{course.slug}/review",
+                                         data={"csrf_token": token, "rating": "2", "text": "Too fast for me."})
+    assert response.status_code == 302
+    mine = review_form_in(course_page(newcomer))
+    assert edit in mine and "Too fast for me." in mine and 'checked id="rating-3"' in mine
+    assert all("Too fast" not in review_form_in(course_page(user)) for user in (reviewer, swahili))
+
+
 @pytest.mark.parametrize("lang", ["en", "sw"])
 def test_the_filters_show_each_searchs_own_choices_and_a_renamed_category_at_once(client, make, admin, lang):
     farming = make.category(name="Farming", slug="farming")
