@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import func, select
 
+from mwanzo.auth.models import Role, User
 from mwanzo.extensions import db
 from mwanzo.learning import services as learning
 from mwanzo.learning.models import VideoProgress
@@ -420,3 +421,22 @@ def test_the_install_offer_prompts_on_add_and_never_comes_back(page, make, answe
     third_visit.evaluate(SYNTHETIC_INSTALL_PROMPT)
     assert third_visit.locator("[data-install]").is_hidden()  # offered once only, whatever the answer
     assert third_visit.evaluate("() => window.promptCalls || 0") == 0
+
+
+def test_an_admin_confirms_a_change_on_a_confirmation_page_the_service_worker_passed_on(page, make):
+    """Admins sign in too, so the worker answers their pages: the confirmation page it passes on to the server
+    (Sec-Fetch-Mode: navigate, Sec-Fetch-Dest: empty) is served, and its form carries out the change."""
+    admin = make.user(role=Role.ADMIN)
+    user = make.user(name="Baraka Otieno")
+    db.session.commit()
+    log_in(page, admin.email)
+    page.goto(f"/admin/users/{user.id}")
+    wait_for_service_worker(page)
+    page.get_by_label("Role").select_option("INSTRUCTOR")
+    with page.expect_response(lambda response: f"/admin/users/{user.id}/role?" in response.url) as opened:
+        page.get_by_role("button", name="Change role").click()
+    assert opened.value.status == 200 and opened.value.from_service_worker
+    page.get_by_role("button", name="Yes, make this change").click()
+    page.get_by_text("Saved and recorded in the audit log.").wait_for()
+    db.session.expire_all()
+    assert db.session.get(User, user.id).role == Role.INSTRUCTOR

@@ -96,9 +96,9 @@ function page(request, url) {
 self.addEventListener("fetch", function (event) {
   var request = event.request, url = new URL(request.url);
   if (request.method !== "GET") return;
-  // Admin and employer pages are left to the browser: a page fetched through the worker is not a document
-  // request, and confirmation pages (web/confirmation.py) refuse anything else.
-  if (request.mode === "navigate" && !/^\/(admin|employer)\//.test(url.pathname)) {
+  // Top-level pages only: a frame's navigation goes to the server as the browser made it (Sec-Fetch-Dest:
+  // iframe), which confirmation pages (web/confirmation.py) refuse; one passed on from here says "empty".
+  if (request.mode === "navigate" && request.destination === "document") {
     event.respondWith(page(request, url)); return;
   }
   if (url.origin === location.origin && url.pathname.indexOf("/static/") === 0) {
