@@ -440,3 +440,65 @@ def test_an_admin_confirms_a_change_on_a_confirmation_page_the_service_worker_pa
     page.get_by_text("Saved and recorded in the audit log.").wait_for()
     db.session.expire_all()
     assert db.session.get(User, user.id).role == Role.INSTRUCTOR
+
+
+def played_to_the_end(page, url):
+    page.goto(url)
+    page.wait_for_selector("video[data-ready]", state="attached")
+    page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; return v.play(); }")
+    page.wait_for_function("() => document.querySelector('video').ended", timeout=30_000)
+
+
+def video_bytes_on_the_meter(page) -> int:
+    page.goto("/dashboard")
+    figures = page.locator("[data-meter-figures]")
+    figures.wait_for()
+    return int(figures.get_attribute("data-video-bytes"))
+
+
+def bytes_served(app, monkeypatch, part: str) -> list[int]:
+    """The body bytes the live server sent for URLs containing part: what a page's DevTools log cannot show
+    for requests the service worker makes itself."""
+    sent: list[int] = []
+    inner = app.wsgi_app
+
+    def counted(body):
+        try:
+            for chunk in body:
+                sent.append(len(chunk))
+                yield chunk
+        finally:
+            getattr(body, "close", lambda: None)()
+
+    def measured(environ, start_response):
+        body = inner(environ, start_response)
+        return counted(body) if part in environ.get("PATH_INFO", "") else body
+
+    monkeypatch.setattr(app, "wsgi_app", measured)
+    return sent
+
+
+@pytest.mark.parametrize("video", ["HLS", "MP4 only"])
+def test_the_data_meter_counts_video_without_a_monthly_limit(page, make, app, monkeypatch, video):
+    """Chromium plays HLS itself (canPlayType says "maybe"), out of the worker's sight: with no limit set the
+    player still goes through hls.js, which counts what it fetches. An MP4 played by the media element is
+    counted by the worker it passes through (the page's DevTools log sees only the worker's answer)."""
+    learner, course, lesson = enrolled_learner_with_video(make)
+    if video == "MP4 only":
+        lesson.renditions = []
+        db.session.commit()
+    log_in(page, learner.email)
+    page.goto("/dashboard")
+    wait_for_service_worker(page)
+    assert page.evaluate("() => localStorage.getItem('mwanzo-data-limit-mb')") is None
+
+    network, mp4_sent = NetworkLog(page), bytes_served(app, monkeypatch, lesson.download_key)
+    played_to_the_end(page, f"/learn/{course.slug}/lessons/{lesson.id}")
+    if video == "HLS":
+        assert page.locator("video").get_attribute("data-engine") == "hlsjs"
+        received = network.transferred(".ts?") + network.transferred(".m3u8")
+    else:
+        assert page.locator("video").get_attribute("data-engine") == "mp4"
+        received = sum(mp4_sent)
+    counted = video_bytes_on_the_meter(page)
+    assert received > 50_000 and abs(counted - received) <= received * 0.05, (counted, received)
