@@ -15,6 +15,7 @@ from mwanzo.offline.models import OfflineReceipt
 from mwanzo.quizzes import services as quizzes
 from mwanzo.quizzes.models import QuizAttempt, StudentAnswer
 from mwanzo.web.filters import format_bytes
+from mwanzo.web.security import content_security_policy
 from tests.browser.helpers import log_in
 from tests.browser.test_media_cache import NetworkLog
 from tests.conftest import PHONE_VIEWPORT, chromium_path
@@ -502,3 +503,40 @@ def test_the_data_meter_counts_video_without_a_monthly_limit(page, make, app, mo
         received = sum(mp4_sent)
     counted = video_bytes_on_the_meter(page)
     assert received > 50_000 and abs(counted - received) <= received * 0.05, (counted, received)
+
+
+POSTER_SHOWN = """() => { const image = new Image(); image.src = document.querySelector('video').poster;
+  return image.decode().then(() => image.naturalWidth, () => 0); }"""
+
+
+def send_the_policy_of_the_current_settings(app, monkeypatch):
+    """The session app computed its Content-Security-Policy at start, for local media: send the one an app
+    started with the s3 fixture's settings sends (the bucket's host allowed for images, media and fetches)."""
+    policy, inner = content_security_policy(app.config), app.wsgi_app
+
+    def with_policy(environ, start_response):
+        def start(status, headers, *rest):
+            headers = [(name, policy if name == "Content-Security-Policy" else value) for name, value in headers]
+            return start_response(status, headers, *rest)
+        return inner(environ, start)
+
+    monkeypatch.setattr(app, "wsgi_app", with_policy)
+
+
+def test_a_saved_lessons_poster_from_s3_shows_offline(page, make, s3, app, monkeypatch):
+    """With media on S3 the page names its poster by a signed URL on the bucket's host, which the worker
+    does not answer for: the saved copy shows the poster it kept, under its unsigned path."""
+    send_the_policy_of_the_current_settings(app, monkeypatch)
+    learner, course, lesson = enrolled_learner_with_video(make)
+    log_in(page, learner.email)
+    url = f"/learn/{course.slug}/lessons/{lesson.id}"
+    page.goto(url)
+    wait_for_service_worker(page)
+    assert page.locator("video").get_attribute("poster").startswith(s3.client.meta.endpoint_url)
+    save_lesson(page, "144p")
+
+    page.context.set_offline(True)
+    page.goto(url)
+    page.wait_for_selector("video[data-ready]", state="attached")
+    assert page.locator("video").get_attribute("poster") == f"/media/{lesson.poster_key}"
+    assert page.evaluate(POSTER_SHOWN) > 0

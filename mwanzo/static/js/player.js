@@ -204,6 +204,7 @@
   // offline, the last position this phone knew wins over the one in the (older) saved page.
   function useSavedCopy(meta) {
     video.dataset.saved = meta.quality;
+    if (meta.poster) video.poster = meta.poster;  // the kept copy: the page's signed URL may be another host's
     if (meta.video) {  // an MP4 kept whole: its unsigned path, answered by the service worker
       if (sourceElement) { sourceElement.src = fallback = meta.video; video.load(); }
       return;
