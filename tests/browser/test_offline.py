@@ -540,3 +540,34 @@ def test_a_saved_lessons_poster_from_s3_shows_offline(page, make, s3, app, monke
     page.wait_for_selector("video[data-ready]", state="attached")
     assert page.locator("video").get_attribute("poster") == f"/media/{lesson.poster_key}"
     assert page.evaluate(POSTER_SHOWN) > 0
+
+
+@pytest.mark.parametrize("other", ["MP4 only", "HLS"])
+def test_save_all_lessons_from_a_lesson_with_only_an_mp4(page, make, other):
+    """The lesson page has no quality to choose: its MP4 is kept, and so is every other lesson, each as its
+    MP4 or, with rungs, at the smallest video quality."""
+    learner = make.user()
+    course = make.course()
+    section = make.section(course)
+    lesson = ready_video_lesson(section, title="Sending money")
+    second = ready_video_lesson(section, title="Paying bills")
+    lesson.renditions = []
+    if other == "MP4 only":
+        second.renditions = []
+    learning.enroll_free(learner, course)
+    db.session.commit()
+    expected = lesson.download_bytes + (second.download_bytes if other == "MP4 only" else
+                                        next(r["bytes"] for r in second.renditions if r["name"] == "144p"))
+    log_in(page, learner.email)
+    page.goto(f"/learn/{course.slug}/lessons/{lesson.id}")
+    wait_for_service_worker(page)
+    page.get_by_role("button", name=f"Save all 2 lessons ({format_bytes(expected)})").click()
+    page.get_by_text("Saved on this phone. It plays without a connection.").wait_for()
+    assert sorted(saved_lessons(page)) == sorted([f"mwanzo-saved-{lesson.id}", f"mwanzo-saved-{second.id}"])
+
+    page.context.set_offline(True)
+    page.goto(f"/learn/{course.slug}/lessons/{second.id}")
+    page.wait_for_selector("video[data-ready]", state="attached")
+    assert page.locator("video").get_attribute("data-saved") == ("MP4" if other == "MP4 only" else "144p")
+    page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; return v.play(); }")
+    page.wait_for_function("() => document.querySelector('video').currentTime > 1", timeout=15_000)
