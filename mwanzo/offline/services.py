@@ -154,6 +154,7 @@ def _own_attempt(user: User, item: dict) -> tuple[Quiz, QuizAttempt]:
     course = quiz and db.session.get(Course, quiz.course_id)
     if course is None or not learning.has_access(user, course):
         raise Refused()
+    learning.released_quiz(user, course, quiz)  # as online: a section closed again (SectionLocked) refuses
     return quiz, attempt
 
 
