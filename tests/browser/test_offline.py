@@ -523,9 +523,10 @@ def send_the_policy_of_the_current_settings(app, monkeypatch):
     monkeypatch.setattr(app, "wsgi_app", with_policy)
 
 
-def test_a_saved_lessons_poster_from_s3_shows_offline(page, make, s3, app, monkeypatch):
+def test_a_saved_lessons_poster_from_s3_shows_offline(s3, app, monkeypatch, page, make):
     """With media on S3 the page names its poster by a signed URL on the bucket's host, which the worker
-    does not answer for: the saved copy shows the poster it kept, under its unsigned path."""
+    does not answer for: the saved copy shows the poster it kept, under its unsigned path. (s3 comes first:
+    it is put back last, after the accessibility check page's teardown runs against the same storage.)"""
     send_the_policy_of_the_current_settings(app, monkeypatch)
     learner, course, lesson = enrolled_learner_with_video(make)
     log_in(page, learner.email)
