@@ -5,17 +5,16 @@ on the employer's account; the rule is careers.services.decide_verification."""
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from mwanzo.admin.forms import EmployerFilterForm, EmployerRejectForm
-from mwanzo.admin.support import reason_page
-from mwanzo.admin.views import bp
+from mwanzo.admin.views import bp, change_confirm_page, change_done, reason_change, reason_page
 from mwanzo.careers import services as careers
-from mwanzo.extensions import db
-from mwanzo.web.confirmation import confirmation_token, require_confirmation, require_page_visit
+from mwanzo.web.confirmation import require_confirmation
 from mwanzo.web.listing import list_page
 
 
@@ -35,28 +34,23 @@ def employer_list():
 
 @bp.get("/admin/employers/<uuid:user_id>/verify")
 def employer_verify_confirm(user_id: uuid.UUID):
-    require_page_visit()
     profile = profile_or_404(user_id)
-    return render_template("admin/employer_verify.html", profile=profile, fields={},
-                           action_url=url_for("admin.employer_verify", user_id=user_id),
-                           cancel_url=url_for("admin.employer_list"),
-                           token=confirmation_token("verify-employer", user_id))
+    return change_confirm_page(None, "verify-employer", user_id, url_for("admin.employer_verify", user_id=user_id),
+                               url_for("admin.employer_list"), template="admin/employer_verify.html", profile=profile)
 
 
-def decided(profile, verified: bool, reason: str | None = None):
+def decide(profile, verified: bool, reason: str | None = None) -> None:
     try:
         careers.decide_verification(current_user._get_current_object(), profile, verified, reason)
     except careers.NotPending:
         abort(409, _("This company is not waiting for review."))
-    db.session.commit()
-    flash(_("Saved and recorded in the audit log."), "success")
-    return redirect(url_for("admin.employer_list"), 303)
 
 
 @bp.post("/admin/employers/<uuid:user_id>/verify")
 def employer_verify(user_id: uuid.UUID):
     require_confirmation("verify-employer", user_id)
-    return decided(profile_or_404(user_id), True)
+    decide(profile_or_404(user_id), True)
+    return change_done(_("Saved and recorded in the audit log."), url_for("admin.employer_list"))
 
 
 def reject_page(profile, form=None, status: int = 200):
@@ -75,7 +69,5 @@ def employer_reject_confirm(user_id: uuid.UUID):
 def employer_reject(user_id: uuid.UUID):
     require_confirmation("reject-employer", user_id)
     profile = profile_or_404(user_id)
-    form = EmployerRejectForm()
-    if not form.validate_on_submit():
-        return reject_page(profile, form, 422)
-    return decided(profile, False, form.reason.data.strip())
+    return reason_change(EmployerRejectForm(), partial(reject_page, profile), partial(decide, profile, False),
+                         url_for("admin.employer_list"), _("Saved and recorded in the audit log."))

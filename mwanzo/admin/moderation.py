@@ -5,6 +5,7 @@ discussions.services'; a reported job post is loaded through careers, the domain
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -12,8 +13,7 @@ from flask_login import current_user
 
 from mwanzo.audit import record
 from mwanzo.admin.forms import HideForm, ReasonForm
-from mwanzo.admin.support import reason_page
-from mwanzo.admin.views import bp, change_confirm_page, get_user_or_404
+from mwanzo.admin.views import bp, change_confirm_page, change_done, get_user_or_404, reason_change, reason_page
 from mwanzo.careers import services as careers
 from mwanzo.discussions import services as talk
 from mwanzo.discussions.models import ReportTarget
@@ -60,14 +60,13 @@ def content_hide_confirm(target: str, target_id: uuid.UUID):
 def content_hide(target: str, target_id: uuid.UUID):
     kind, row = post_or_404(target, target_id)
     require_confirmation(f"hide:{kind}", row.id)
-    form = HideForm()
-    if not form.validate_on_submit():
-        return hide_page(kind, row, form, 422)
-    talk.set_hidden(kind, row, current_user, form.reason.data.strip())
-    record(current_user, "content.hide", row, reason=form.reason.data.strip())
-    db.session.commit()
-    flash(_("Hidden. Others now see “removed by a moderator”; the author sees your reason."), "success")
-    return redirect(url_for("admin.report_queue"), 303)
+
+    def hide(reason: str) -> None:
+        talk.set_hidden(kind, row, current_user, reason)
+        record(current_user, "content.hide", row, reason=reason)
+
+    return reason_change(HideForm(), partial(hide_page, kind, row), hide, url_for("admin.report_queue"),
+                         _("Hidden. Others now see “removed by a moderator”; the author sees your reason."))
 
 
 @bp.get("/admin/moderation/<target>/<uuid:target_id>/restore")
@@ -84,9 +83,7 @@ def content_restore(target: str, target_id: uuid.UUID):
     require_confirmation(f"restore:{kind}", row.id)
     talk.set_hidden(kind, row, current_user, None)
     record(current_user, "content.restore", row)
-    db.session.commit()
-    flash(_("Restored: everyone can read it again."), "success")
-    return redirect(url_for("admin.report_queue"), 303)
+    return change_done(_("Restored: everyone can read it again."), url_for("admin.report_queue"))
 
 
 @bp.post("/admin/reports/<uuid:report_id>/dismiss")
@@ -118,14 +115,13 @@ def posting_suspend_confirm(user_id: uuid.UUID):
 def posting_suspend(user_id: uuid.UUID):
     user = get_user_or_404(user_id)
     require_confirmation("suspend-posting", user.id)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        return suspend_page(user, form, 422)
-    talk.suspend(user, current_user, form.reason.data.strip())
-    record(current_user, "user.suspend_posting", user, reason=form.reason.data.strip())
-    db.session.commit()
-    flash(_("%(name)s can no longer post questions, answers or announcements.", name=user.name), "success")
-    return redirect(url_for("admin.report_queue"), 303)
+
+    def suspend(reason: str) -> None:
+        talk.suspend(user, current_user, reason)
+        record(current_user, "user.suspend_posting", user, reason=reason)
+
+    return reason_change(ReasonForm(), partial(suspend_page, user), suspend, url_for("admin.report_queue"),
+                         _("%(name)s can no longer post questions, answers or announcements.", name=user.name))
 
 
 @bp.get("/admin/users/<uuid:user_id>/posting/lift")
@@ -142,6 +138,4 @@ def posting_lift(user_id: uuid.UUID):
     require_confirmation("lift-posting", user.id)
     if talk.lift_suspension(user):
         record(current_user, "user.lift_posting_suspension", user)
-    db.session.commit()
-    flash(_("%(name)s can post again.", name=user.name), "success")
-    return redirect(url_for("admin.report_queue"), 303)
+    return change_done(_("%(name)s can post again.", name=user.name), url_for("admin.report_queue"))

@@ -8,6 +8,7 @@ their confirmation page, whose form carries the signed token (mwanzo/web/confirm
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,7 +17,7 @@ from sqlalchemy import select
 
 from mwanzo.admin import services
 from mwanzo.admin.forms import GrantForm, ReasonForm, RejectForm, SearchForm, UserEditForm
-from mwanzo.admin.views import bp, get_user_or_404, user_change
+from mwanzo.admin.views import bp, change_confirm_page, get_user_or_404, reason_change, reason_page, user_change
 from mwanzo.auth.services import EmailTaken
 from mwanzo.courses.models import Course
 from mwanzo.extensions import db
@@ -76,14 +77,10 @@ def user_edit_post(user_id: uuid.UUID):
 
 @bp.get("/admin/users/<uuid:user_id>/verified")
 def user_verified_confirm(user_id: uuid.UUID):
-    require_page_visit()
     user = get_user_or_404(user_id)
-    return render_template("admin/change_confirm.html", fields={},
-                           question=_("Mark %(email)s as verified without the learner opening the link?",
-                                      email=user.email),
-                           action_url=url_for("admin.user_verified", user_id=user.id),
-                           cancel_url=url_for("admin.user_detail", user_id=user.id),
-                           token=confirmation_token("verified", user.id))
+    return change_confirm_page(_("Mark %(email)s as verified without the learner opening the link?", email=user.email),
+                               "verified", user.id, url_for("admin.user_verified", user_id=user.id),
+                               url_for("admin.user_detail", user_id=user.id))
 
 
 @bp.post("/admin/users/<uuid:user_id>/verified")
@@ -100,14 +97,6 @@ def user_verification_email(user_id: uuid.UUID):
     flash(_("A new verification link was sent to %(email)s.", email=user.email) if sent
           else _("This address is already verified."), "success" if sent else "info")
     return redirect(url_for("admin.user_detail", user_id=user_id), 303)
-
-
-def reason_page(question: str, action: str, target, action_url: str, cancel_url: str, form=None, status: int = 200,
-                **fields):
-    require_page_visit()
-    return render_template("admin/reason_confirm.html", question=question, form=form or ReasonForm(),
-                           action_url=action_url, cancel_url=cancel_url, fields=fields,
-                           token=confirmation_token(action, target)), status
 
 
 def course_by_slug_or_404(slug: str) -> Course:
@@ -138,14 +127,11 @@ def enrollment_grant(user_id: uuid.UUID):
     user = get_user_or_404(user_id)
     course = course_by_slug_or_404(request.form.get("course", ""))
     require_confirmation(f"grant:{course.id}", user.id)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        return grant_page(user, course, form, 422)
-    changed = services.grant_enrollment(actor(), user, course, form.reason.data.strip())
-    db.session.commit()
-    flash(_("The learner now has the course; recorded in the audit log.") if changed
-          else _("The learner already had this course; nothing was changed."), "success" if changed else "info")
-    return redirect(url_for("admin.user_detail", user_id=user.id), 303)
+    return reason_change(ReasonForm(), partial(grant_page, user, course),
+                         partial(services.grant_enrollment, actor(), user, course),
+                         url_for("admin.user_detail", user_id=user.id),
+                         _("The learner now has the course; recorded in the audit log."),
+                         _("The learner already had this course; nothing was changed."))
 
 
 def enrollment_or_404(user_id: uuid.UUID, enrollment_id: uuid.UUID) -> Enrollment:
@@ -174,14 +160,10 @@ def enrollment_revoke_confirm(user_id: uuid.UUID, enrollment_id: uuid.UUID):
 def enrollment_revoke(user_id: uuid.UUID, enrollment_id: uuid.UUID):
     require_confirmation("revoke-enrollment", enrollment_id)
     user, enrollment = get_user_or_404(user_id), enrollment_or_404(user_id, enrollment_id)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        return revoke_page(user, enrollment, form, 422)
-    changed = services.revoke_enrollment(actor(), enrollment, form.reason.data.strip())
-    db.session.commit()
-    flash(_("Access removed; recorded in the audit log.") if changed
-          else _("The learner had no access to remove; nothing was changed."), "success" if changed else "info")
-    return redirect(url_for("admin.user_detail", user_id=user.id), 303)
+    return reason_change(ReasonForm(), partial(revoke_page, user, enrollment),
+                         partial(services.revoke_enrollment, actor(), enrollment),
+                         url_for("admin.user_detail", user_id=user.id), _("Access removed; recorded in the audit log."),
+                         _("The learner had no access to remove; nothing was changed."))
 
 
 # ---------------------------------------------------------------- taking a published course down
@@ -202,17 +184,16 @@ def course_take_down_confirm(course_id: uuid.UUID):
 def course_take_down(course_id: uuid.UUID):
     require_confirmation("take-down", course_id)
     course = db.get_or_404(Course, course_id)
-    form = RejectForm()
-    if not form.validate_on_submit():
-        return take_down_page(course, form, 422)
-    try:
-        studio.take_down(course, actor(), form.reason.data)
-    except studio.InvalidTransition:
-        abort(409, _("Only a published course can be taken down."))
-    db.session.commit()
-    flash(_("“%(title)s” is no longer in the catalog; the instructor has been emailed.", title=course.title),
-          "success")
-    return redirect(url_for("admin.course_list"), 303)
+
+    def take_down(reason: str) -> None:
+        try:
+            studio.take_down(course, actor(), reason)
+        except studio.InvalidTransition:
+            abort(409, _("Only a published course can be taken down."))
+
+    return reason_change(RejectForm(), partial(take_down_page, course), take_down, url_for("admin.course_list"),
+                         _("“%(title)s” is no longer in the catalog; the instructor has been emailed.",
+                           title=course.title))
 
 
 # ---------------------------------------------------------------- failed emails and stray callbacks

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from mwanzo.admin import services
-from mwanzo.admin.forms import CategoryForm, CourseFilterForm, GrantForm, RoleForm, UserFilterForm
+from mwanzo.admin.forms import CategoryForm, CourseFilterForm, GrantForm, ReasonForm, RoleForm, UserFilterForm
 from mwanzo.analytics import reports
 from mwanzo.analytics.services import DateRange, InvalidRange
 from mwanzo.auth.access import role_required
@@ -48,6 +48,47 @@ def page_arg() -> int:
 @bp.get("/admin/")
 def dashboard():
     return render_template("admin/dashboard.html")
+
+
+# ---------------------------------------------------------------- the shape of every confirmed change
+# GET: a page of its own shows the signed token (mwanzo/web/confirmation.py); POST: the view checks the token
+# (require_confirmation), then the change runs and is committed, said and left with a 303.
+
+def change_confirm_page(question: str | None, action: str, target, action_url: str, cancel_url: str,
+                        fields: dict | None = None, template: str = "admin/change_confirm.html", **context):
+    """The page that asks `question` (or a `template` extending change_confirm.html that asks it itself); its
+    form posts `fields` with the token for `action` on `target`."""
+    require_page_visit()
+    return render_template(template, question=question, action_url=action_url, cancel_url=cancel_url,
+                           fields=fields or {}, token=confirmation_token(action, target), **context)
+
+
+def reason_page(question: str, action: str, target, action_url: str, cancel_url: str, form=None, status: int = 200,
+                **fields):
+    """The same page for a change that needs a reason: its form asks for one."""
+    require_page_visit()
+    return render_template("admin/reason_confirm.html", question=question, form=form or ReasonForm(),
+                           action_url=action_url, cancel_url=cancel_url, fields=fields,
+                           token=confirmation_token(action, target)), status
+
+
+def change_done(said: str, done_url: str, changed: bool | None = None, unchanged: str | None = None):
+    """The end of a confirmed change: commit it, tell the admin (`unchanged`, as information, when the change
+    found nothing to do), and go to `done_url` with a GET (303)."""
+    db.session.commit()
+    if changed is False and unchanged is not None:
+        flash(unchanged, "info")
+    else:
+        flash(said, "success")
+    return redirect(done_url, 303)
+
+
+def reason_change(form, page, change, done_url: str, said: str, unchanged: str | None = None):
+    """The POST of a reason page whose token was checked: `page(form, 422)` again until a reason is given, then
+    `change(reason)` (False: nothing to do) and change_done."""
+    if not form.validate_on_submit():
+        return page(form, 422)
+    return change_done(said, done_url, change(form.reason.data.strip()), unchanged)
 
 
 # ---------------------------------------------------------------- users
@@ -203,13 +244,6 @@ def category_edit(category_id: uuid.UUID):
     return render_template("admin/category_edit.html", form=form, category=category), 422 if form.errors else 200
 
 
-def change_confirm_page(question: str, action: str, target, action_url: str, cancel_url: str, **fields):
-    """The page that asks `question`; its form posts `fields` with the token for `action` on `target`."""
-    require_page_visit()
-    return render_template("admin/change_confirm.html", question=question, action_url=action_url,
-                           cancel_url=cancel_url, fields=fields, token=confirmation_token(action, target))
-
-
 @bp.get("/admin/categories/<uuid:category_id>/delete")
 def category_delete_confirm(category_id: uuid.UUID):
     category = db.get_or_404(Category, category_id)
@@ -226,9 +260,7 @@ def category_delete(category_id: uuid.UUID):
         services.delete_category(current_user, category)
     except services.CategoryInUse:
         return category_page(CategoryForm(formdata=None), _("This category still has courses; move them first."), 409)
-    db.session.commit()
-    flash(_("Category deleted."), "success")
-    return redirect(url_for("admin.category_list"), 303)
+    return change_done(_("Category deleted."), url_for("admin.category_list"))
 
 
 @bp.get("/admin/courses")
@@ -249,7 +281,7 @@ def course_featured_confirm(course_id: uuid.UUID):
                 else _("Remove %(title)s from the featured courses?", title=course.title))
     return change_confirm_page(question, f"featured:{choice}", course.id,
                                url_for("admin.course_featured", course_id=course.id),
-                               url_for("admin.course_list", page=page_arg()), featured=choice, page=page_arg())
+                               url_for("admin.course_list", page=page_arg()), {"featured": choice, "page": page_arg()})
 
 
 @bp.post("/admin/courses/<uuid:course_id>/featured")

@@ -11,13 +11,25 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from mwanzo.auth.models import Role
 from mwanzo.extensions import login_manager
 from mwanzo.web.htmx import is_htmx
+
+
+# Where each role lands after signing in: the page with their own work on it (a learner's "continue" links,
+# an instructor's courses), not the public catalog. Named by endpoint: those pages live in domains above auth.
+START_PAGES = {Role.STUDENT: "home.dashboard", Role.INSTRUCTOR: "studio.course_list",
+               Role.EMPLOYER: "careers.employer_job_list", Role.ADMIN: "admin.dashboard"}
+
+
+def start_page(user) -> str:
+    """The URL a user is sent to after signing in when no safe ``next`` was asked for."""
+    endpoint = START_PAGES.get(user.role)
+    return url_for(endpoint) if endpoint in current_app.view_functions else url_for("catalog.home")
 
 
 def learner_key() -> str:

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from mwanzo import jobs
 from mwanzo.auth import codes, services
-from mwanzo.auth.access import login_required
+from mwanzo.auth.access import login_required, start_page
 from mwanzo.auth.forms import CodeForm, PhoneForm, PhoneSignUpForm
 from mwanzo.auth.tasks import issue_recovery_code
 from mwanzo.auth.views import bp, start_session
@@ -100,7 +100,7 @@ def send_recovery_code(phone: str) -> bool:
 @code_limits
 def phone_login():
     if current_user.is_authenticated:
-        return redirect(url_for("catalog.home"))
+        return redirect(start_page(current_user))
     form = PhoneForm()
     if form.validate_on_submit():
         send_code(form.phone.data, codes.SIGN_IN)
@@ -194,7 +194,7 @@ def code_proven(phone: str, purpose: str):
     user.last_login_at = utcnow()
     db.session.commit()
     start_session(user)
-    return redirect(url_for("catalog.home"))
+    return redirect(start_page(user))
 
 
 @bp.route("/register/phone", methods=["GET", "POST"])

@@ -6,7 +6,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from mwanzo.auth import services
-from mwanzo.auth.access import login_required
+from mwanzo.auth.access import login_required, start_page
 from mwanzo.auth.forms import (ChangeEmailForm, ChangePasswordForm, EmailOnlyForm, LoginForm, ProfileForm, RegisterForm,
                                ResetPasswordForm)
 from mwanzo.auth.models import Role
@@ -128,7 +128,7 @@ def registration_sent():
 def login():
     next_url = request.args.get("next")
     if current_user.is_authenticated:
-        return redirect(next_url if is_safe_next(next_url) else url_for("catalog.home"))
+        return redirect(next_url if is_safe_next(next_url) else start_page(current_user))
     form = LoginForm()
     error = None
     if form.validate_on_submit():
@@ -144,7 +144,7 @@ def login():
         else:
             db.session.commit()
             start_session(user, remember=form.remember.data)
-            return redirect(next_url if is_safe_next(next_url) else url_for("catalog.home"))
+            return redirect(next_url if is_safe_next(next_url) else start_page(user))
         db.session.commit()  # keep the failed-attempt count and any lock
     status = 422 if error or form.errors else 200
     return render_template("auth/login.html", form=form, error=error, next=next_url), status
@@ -214,7 +214,7 @@ def reset_password(token: str):
         logout_user()
         start_session(user)
         flash(_("Your password is changed and your account is unlocked."), "success")
-        return redirect(url_for("catalog.home"))
+        return redirect(start_page(user))
     return render_template("auth/reset_password.html", form=form), 422 if form.errors else 200
 
 

@@ -1,8 +1,10 @@
-"""Public catalog pages: home, search, categories, course pages, reviews, thumbnails, sitemap and robots."""
+"""Public catalog pages: home, search, categories, course pages, reviews, thumbnails, sitemap and robots; and the
+redirect of every course URL from a course's former slug to its current one."""
 from __future__ import annotations
 
 import re
 import uuid
+from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,6 +14,7 @@ from werkzeug.wsgi import wrap_file
 from mwanzo.auth.access import login_required
 from mwanzo.catalog import pages, search, services
 from mwanzo.courses import images
+from mwanzo.courses import services as courses
 from mwanzo.catalog.forms import ReviewForm
 from mwanzo.extensions import db
 from mwanzo.storage import get_storage
@@ -24,6 +27,31 @@ bp = Blueprint("catalog", __name__)
 
 ONE_YEAR = 365 * 24 * 3600
 VERSION = re.compile(r"^[0-9a-f]{12}$")
+
+
+# Every URL keyed by a course's slug: the catalog's, learning's, discussions', payments' and saved lessons' pages.
+COURSE_SLUG_PATHS = ("/courses/<slug>", "/learn/<slug>")
+
+
+@bp.after_app_request
+def redirect_former_slug(response: Response) -> Response:
+    """A link to a course at an address it had before a title change (shared on WhatsApp, in an email or a
+    certificate) is sent to the same page at its current slug. Only a 404 asks the database, so a page at a
+    current slug costs nothing more, and nothing here is cached: the redirect holds from the commit on."""
+    rule = request.url_rule
+    if response.status_code != 404 or rule is None or not rule.rule.startswith(COURSE_SLUG_PATHS):
+        return response
+    slug = courses.current_slug_for(request.view_args["slug"])
+    if slug is None:
+        return response
+    location = url_for(request.endpoint, **{**request.view_args, "slug": slug})
+    if request.query_string:  # as sent, its escapes kept; stray raw bytes escaped so the header stays ASCII
+        location += "?" + quote(request.query_string, safe="%&=+;/?:@,!$'()*~")
+    # A form sent to the old address is sent again as it was (308); a 301 would turn it into a GET.
+    moved = redirect(location, 301 if request.method in ("GET", "HEAD") else 308)
+    # Browsers keep a 301 for good unless told otherwise; the slug may be taken by another course later.
+    moved.headers["Cache-Control"] = "no-cache"
+    return moved
 
 
 @bp.app_template_global()

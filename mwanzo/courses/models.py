@@ -12,7 +12,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mwanzo.auth.models import User
-from mwanzo.database import Base, TimestampedModel, str_enum
+from mwanzo.database import Base, TimestampedModel, str_enum, utcnow
 from mwanzo.labels import labels
 
 
@@ -134,6 +134,19 @@ class Course(TimestampedModel):
     @property
     def is_discounted(self) -> bool:
         return self.original_price is not None and self.original_price > self.price
+
+
+class FormerSlug(Base):
+    """An address a course had before a title change gave it a new slug. Links already shared (WhatsApp,
+    emails, certificates) keep working: a request for a former slug is redirected to the course's current one
+    (catalog/views.py: redirect_former_slug). A slug belongs to the course that held it last, and while any
+    course holds it as its slug it is that course's address, not a redirect."""
+
+    __tablename__ = "course_former_slugs"
+
+    slug: Mapped[str] = mapped_column(sa.String(220), primary_key=True)
+    course_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    replaced_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class TitleWord(Base):

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 import uuid
 
-from sqlalchemy import exists, func, literal, or_, select
+from sqlalchemy import delete, exists, func, literal, or_, select
+from sqlalchemy.orm import aliased
 
 from mwanzo import cache
-from mwanzo.courses.models import Course, CourseStatus, Lesson, LessonCaption, LessonResource
+from mwanzo.courses.models import Course, CourseStatus, FormerSlug, Lesson, LessonCaption, LessonResource
 from mwanzo.extensions import db
 
 
@@ -23,6 +24,25 @@ def recompute_course_counters(course_id: uuid.UUID) -> None:
     course.duration_minutes = math.ceil(sum(lesson.duration_seconds for lesson in ready) / 60)
     db.session.flush()
     cache.bump_course(course_id)  # lessons change with their counters: the curriculum too
+
+
+def change_slug(course: Course, slug: str) -> None:
+    """Give the course a new address, keeping the old one as a former slug that redirects here. A slug
+    belongs to the course that held it last, so recording it replaces whatever course held it before."""
+    if slug == course.slug:
+        return
+    db.session.execute(delete(FormerSlug).where(FormerSlug.slug.in_((course.slug, slug))))
+    db.session.add(FormerSlug(slug=course.slug, course_id=course.id))
+    course.slug = slug
+
+
+def current_slug_for(former: str) -> str | None:
+    """The current slug of the course last reached at ``former``, or None: when no course had it, or when a
+    course holds it now (a draft too: the address is that course's, even for visitors who may not see it)."""
+    holder = aliased(Course)
+    return db.session.scalar(
+        select(Course.slug).join(FormerSlug, FormerSlug.course_id == Course.id)
+        .where(FormerSlug.slug == former, ~exists().where(holder.slug == former)))
 
 
 def course_matches(text: str):

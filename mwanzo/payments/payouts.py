@@ -200,23 +200,17 @@ def _read(payload) -> tuple[str | None, str | None, bool]:
 def find_payout(external: str | None, reference: str | None) -> Payout | None:
     """By our external reference first (a payout whose withdraw went unanswered has no other), then PayHero's;
     then by those of a transfer a retry replaced."""
-    for column, value in ((Payout.external_reference, external), (Payout.provider_reference, reference)):
-        if value:
-            payout = db.session.scalar(select(Payout).where(column == value))
-            if payout is not None:
-                return payout
+    payout = services.named_by(Payout, ((Payout.external_reference, external), (Payout.provider_reference, reference)))
+    if payout is not None:
+        return payout
     attempt = find_attempt(external, reference)
     return db.session.get(Payout, attempt.payout_id) if attempt else None
 
 
 def find_attempt(external: str | None, reference: str | None) -> PayoutAttempt | None:
     """The replaced transfer a callback is about, when it names none of a payout's current references."""
-    for column, value in ((PayoutAttempt.external_reference, external), (PayoutAttempt.provider_reference, reference)):
-        if value:
-            attempt = db.session.scalar(select(PayoutAttempt).where(column == value))
-            if attempt is not None:
-                return attempt
-    return None
+    return services.named_by(PayoutAttempt, ((PayoutAttempt.external_reference, external),
+                                             (PayoutAttempt.provider_reference, reference)))
 
 
 def record_callback(payload: dict) -> PayoutEvent:

@@ -20,6 +20,7 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
 from flask import current_app
 from flask_babel import format_time
@@ -264,15 +265,24 @@ def send_push(payment: Payment, customer_name: str) -> None:
 
 # ---------------------------------------------------------------- callbacks
 
-def find_payment(data: CallbackData) -> Payment | None:
-    for column, value in ((Payment.external_reference, data.external_reference),
-                          (Payment.checkout_request_id, data.checkout_request_id),
-                          (Payment.provider_reference, data.reference)):
+Row = TypeVar("Row")
+
+
+def named_by(model: type[Row], references: tuple[tuple[object, str | None], ...]) -> Row | None:
+    """The row of ``model`` named by the first of ``references`` ((column, value) pairs, the surest first) that
+    finds one; a reference the callback left empty is skipped. One query per reference tried."""
+    for column, value in references:
         if value:
-            payment = db.session.scalar(select(Payment).where(column == value))
-            if payment is not None:
-                return payment
+            row = db.session.scalar(select(model).where(column == value))
+            if row is not None:
+                return row
     return None
+
+
+def find_payment(data: CallbackData) -> Payment | None:
+    return named_by(Payment, ((Payment.external_reference, data.external_reference),
+                              (Payment.checkout_request_id, data.checkout_request_id),
+                              (Payment.provider_reference, data.reference)))
 
 
 def record_callback(payload: dict) -> PaymentEvent:

@@ -16,7 +16,7 @@ from mwanzo.courses import images, revisions
 from mwanzo.courses.models import (Course, CourseReviewDecision, CourseRevision, CourseStatus, Lesson, LessonCaption,
                                    LessonKind,
                                    RevisionStatus, Section)
-from mwanzo.courses.services import course_matches, recompute_course_counters
+from mwanzo.courses.services import change_slug, course_matches, recompute_course_counters
 from mwanzo.database import utcnow
 from mwanzo.extensions import db
 from mwanzo.inbox.models import NotificationKind
@@ -127,7 +127,7 @@ def update_course(course: Course, details: CourseDetails, author: User) -> None:
             setattr(course, name, getattr(details, name))
     else:
         if details.title != course.title:
-            course.slug = unique_slug(details.title, course.id)
+            change_slug(course, unique_slug(details.title, course.id))
         _apply_details(course, details)
     db.session.flush()
     cache.bump_course(course.id)
@@ -511,7 +511,7 @@ def approve_revision(revision_id: uuid.UUID, version: int, admin: User) -> Cours
     course = db.session.get(Course, revision.course_id)
     details = changes.get("course", {})
     if details.get("title", course.title) != course.title:
-        course.slug = unique_slug(details["title"], course.id)
+        change_slug(course, unique_slug(details["title"], course.id))
     for name, value in details.items():
         setattr(course, name, value)
     if changes.get("thumbnail"):

@@ -251,13 +251,24 @@ def test_unsafe_next_is_ignored(client, make, target):
     make.user(email="a@example.com")
     response = post_login(client, "a@example.com", PASSWORD, next_url=target)
     assert response.status_code == 302
-    assert response.location == "/"
+    assert response.location == "/dashboard"
 
 
 def test_safe_next_is_followed(client, make):
     make.user(email="a@example.com")
     response = post_login(client, "a@example.com", PASSWORD, next_url="/profile")
     assert response.location == "/profile"
+
+
+@pytest.mark.parametrize("role, start", [(Role.STUDENT, "/dashboard"), (Role.INSTRUCTOR, "/studio/"),
+                                         (Role.EMPLOYER, "/employer/jobs"), (Role.ADMIN, "/admin/")])
+def test_signing_in_lands_on_the_page_with_ones_own_work(client, make, role, start):
+    make.user(email="a@example.com", role=role)
+    response = post_login(client, "a@example.com", PASSWORD)
+    assert response.location == start
+    page = client.get(start)
+    assert page.status_code == 200 and "Log out" in page.get_data(as_text=True)
+    assert client.get("/login").location == start  # a signed-in visitor sent to the login page goes there too
 
 
 def test_anonymous_visitor_is_sent_to_login_with_next(client):

@@ -69,7 +69,7 @@ def test_a_returning_learner_signs_in_with_a_code_in_their_language(client, make
     make.user(phone=PHONE, is_phone_verified=True, email=None, is_email_verified=False, locale="sw")
     ask_code(client)
     assert "nambari yako ya kuingia" in texts_to()[-1].body
-    assert enter(client, last_code()).location == "/"
+    assert enter(client, last_code()).location == "/dashboard"
     assert signed_in(client)
 
 

@@ -42,3 +42,21 @@ def test_finish_a_video_course_without_javascript(new_page, make):
     code = db.session.scalar(select(Certificate.verification_code).where(Certificate.student_id == learner.id))
     assert page.url.endswith(f"/certificates/{code}")
     assert page.get_by_role("link", name="Download PDF").is_visible()
+
+
+def test_without_javascript_no_offline_part_shows_and_the_mp4_download_does(new_page, make):
+    learner = make.user(email="wanjiru@example.com", name="Wanjiru Kamau", locale="sw")
+    course = make.course(title="Selling on WhatsApp")
+    lesson = ready_video_lesson(make.section(course), title="Your catalogue")
+    learning.enroll_free(learner, course)
+    db.session.commit()
+
+    page = new_page(javascript=False)
+    log_in(page, "wanjiru@example.com")
+    assert page.get_by_role("heading", name="Masomo yangu").is_visible()  # the dashboard, in Kiswahili
+    # The data meter and its limit live on the phone (scripts): without them a person sees none of it.
+    assert not page.get_by_text("Data iliyotumika kwa masomo").is_visible()
+    assert not page.get_by_role("button", name="Hifadhi kikomo").is_visible()
+    page.goto(f"/learn/{course.slug}/lessons/{lesson.id}")
+    assert not page.get_by_role("button", name="Hifadhi somo hili").is_visible()
+    assert page.get_by_role("link", name="Pakua").first.is_visible()
