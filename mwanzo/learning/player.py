@@ -78,9 +78,15 @@ def saves_mp4(lesson: Lesson) -> bool:
     return is_playable(lesson) and bool(lesson.download_key) and not save_options(lesson)
 
 
+NO_CHOICE = ""  # what a lesson page with no quality to choose (an MP4-only lesson) asks a whole course at
+SAVED_WITHOUT_CHOICE = "144p"  # ... the smallest video, for the course's lessons that have rungs
+
+
 def option_for(lesson: Lesson, quality: str) -> Quality | None:
     """The asked-for quality, or for a whole course the nearest this lesson has below it (else its lowest
     rung); audio only stays audio only."""
+    if quality == NO_CHOICE:
+        quality = SAVED_WITHOUT_CHOICE
     options = save_options(lesson)
     exact = next((q for q in options if q.value == quality), None)
     if exact or quality == "audio" or quality not in SAVE_QUALITIES:
@@ -91,10 +97,10 @@ def option_for(lesson: Lesson, quality: str) -> Quality | None:
 
 
 def course_save_sizes(lessons: list[Lesson]) -> dict[str, int]:
-    """Bytes to save every lesson of a course at each quality ("save all lessons, N MB")."""
-    sizes = dict.fromkeys(SAVE_QUALITIES, 0)
+    """Bytes to save every lesson of a course at each quality ("save all lessons, N MB"), and with no choice."""
+    sizes = dict.fromkeys((*SAVE_QUALITIES, NO_CHOICE), 0)
     for lesson in lessons:
-        for quality in SAVE_QUALITIES:
+        for quality in sizes:
             option = option_for(lesson, quality)
             if option:
                 sizes[quality] += option.bytes or 0

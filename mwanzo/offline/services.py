@@ -48,6 +48,7 @@ class SavePlan:
     assets: list[str]  # kept once for all saved lessons
     files: list[dict] = field(default_factory=list)  # {"url": signed URL to fetch, "key": path to keep it under}
     video: str | None = None  # instead of a playlist: the kept MP4 of a lesson without rungs
+    poster: str | None = None  # the kept poster's path: the page names a signed URL, on S3 another host's
 
 
 def _segment_keys(playlist_key: str) -> list[str]:
@@ -69,6 +70,7 @@ def lesson_plan(course: Course, lesson: Lesson, quality: str) -> SavePlan:
         return plan
     ttl = current_app.config["MEDIA_URL_TTL_SECONDS"]
     extra = [lesson.poster_key] if lesson.poster_key else []
+    plan.poster = stable_media_path(lesson.poster_key) if lesson.poster_key else None
     extra += list(db.session.scalars(select(LessonCaption.key).where(LessonCaption.lesson_id == lesson.id)))
     if option is None:  # the MP4, played from the phone's copy (sw.js cuts the byte ranges a seek asks for)
         plan.quality, plan.bytes = player.MP4, lesson.download_bytes or 0
@@ -152,6 +154,7 @@ def _own_attempt(user: User, item: dict) -> tuple[Quiz, QuizAttempt]:
     course = quiz and db.session.get(Course, quiz.course_id)
     if course is None or not learning.has_access(user, course):
         raise Refused()
+    learning.released_quiz(user, course, quiz)  # as online: a section closed again (SectionLocked) refuses
     return quiz, attempt
 
 

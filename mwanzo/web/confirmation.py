@@ -3,8 +3,8 @@
 The CSRF token travels in ``hx-headers`` on every page, so a POST alone proves nothing: markup slipped into
 user text could send it. The confirm form therefore carries a token that only its own confirmation page
 shows, signed for this admin, this target and this action, and valid for a few minutes. The confirmation
-page is served only to the browser opening it, never to an htmx or fetch request, so markup on another
-page cannot read the token from it either.
+page is served only to the browser opening it (itself or through the offline service worker), never to an htmx
+or fetch request, so markup on another page cannot read the token from it either.
 """
 from __future__ import annotations
 
@@ -31,8 +31,15 @@ def confirmation_token(action: str, target) -> str:
 
 
 def require_page_visit() -> None:
-    """A confirmation page is opened by the browser itself (link or form), not fetched by htmx or a script."""
-    if "HX-Request" in request.headers or request.headers.get("Sec-Fetch-Dest", "document") != "document":
+    """A confirmation page is opened by the browser itself (link or form), not fetched by htmx or a script.
+
+    The browser opening it says ``Sec-Fetch-Dest: document``; the same navigation passed on by the offline
+    service worker (``fetch(event.request)`` in sw.js) arrives as ``Sec-Fetch-Mode: navigate`` with
+    ``Sec-Fetch-Dest: empty`` (Chromium 156). No page script can make a navigate-mode request: its fetches
+    say ``cors``, ``same-origin`` or ``no-cors``. Browsers without these headers open it as before."""
+    destination = request.headers.get("Sec-Fetch-Dest", "document")
+    forwarded = destination == "empty" and request.headers.get("Sec-Fetch-Mode") == "navigate"
+    if "HX-Request" in request.headers or not (destination == "document" or forwarded):
         abort(400, _("Open the confirmation page in your browser to make this change."))
 
 

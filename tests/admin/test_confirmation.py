@@ -76,13 +76,28 @@ def test_an_expired_token_is_refused_with_its_own_message(app, client, make, adm
     assert not db.session.get(User, user.id).is_locked
 
 
-@pytest.mark.parametrize("headers", [{"HX-Request": "true"}, {"Sec-Fetch-Dest": "empty"}], ids=["htmx", "fetch"])
+# What Chromium sends: a script's fetch(), htmx (a fetch of its own plus HX-Request, even from a navigation the
+# service worker passes on), a frame, the browser's own navigation and the same passed on by the service worker.
+SCRIPT_FETCH = {"Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"}
+FORWARDED_NAVIGATION = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "empty"}
+
+
+@pytest.mark.parametrize("headers", [
+    {"HX-Request": "true"}, {"Sec-Fetch-Dest": "empty"}, SCRIPT_FETCH, {"Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "empty"},
+    {"HX-Request": "true", **FORWARDED_NAVIGATION}, {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "iframe"},
+], ids=["htmx", "fetch", "cors-fetch", "no-cors-fetch", "htmx-navigate", "frame"])
 def test_the_confirmation_page_is_not_served_to_htmx_or_scripts(client, make, admin, headers):
     user = make.user()
     response = client.get(f"/admin/users/{user.id}/role", query_string={"role": "ADMIN"}, headers=headers)
     assert response.status_code == 400 and "confirm_token" not in response.get_data(as_text=True)
     opened = client.get(f"/admin/users/{user.id}/role", query_string={"role": "ADMIN"},
                         headers={"Sec-Fetch-Dest": "document"})
+    assert opened.status_code == 200 and 'name="confirm_token"' in opened.get_data(as_text=True)
+
+
+def test_the_confirmation_page_opens_through_the_offline_service_worker(client, make, admin):
+    user = make.user()
+    opened = client.get(f"/admin/users/{user.id}/role", query_string={"role": "ADMIN"}, headers=FORWARDED_NAVIGATION)
     assert opened.status_code == 200 and 'name="confirm_token"' in opened.get_data(as_text=True)
 
 

@@ -5,7 +5,7 @@ import pytest
 from mwanzo.learning import services as learning
 from mwanzo.extensions import db
 from tests.browser.helpers import log_in
-from tests.browser.test_player import WITHOUT_NATIVE_HLS
+from tests.browser.test_player import PLAYS
 from tests.learning.media_fixtures import ready_video_lesson
 
 pytestmark = pytest.mark.browser
@@ -64,8 +64,7 @@ def play_to_the_end(page):
 
 @pytest.mark.parametrize("engine", ["native", "hlsjs"])
 def test_revisiting_a_lesson_reuses_the_cached_poster_and_segments(page, make, engine):
-    if engine == "hlsjs":
-        page.context.add_init_script(WITHOUT_NATIVE_HLS)
+    page.context.add_init_script(PLAYS[engine])
     learner = make.user()
     course = make.course()
     lesson = ready_video_lesson(make.section(course), title="Sending money")

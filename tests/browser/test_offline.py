@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import func, select
 
+from mwanzo.auth.models import Role, User
 from mwanzo.extensions import db
 from mwanzo.learning import services as learning
 from mwanzo.learning.models import VideoProgress
@@ -14,6 +15,7 @@ from mwanzo.offline.models import OfflineReceipt
 from mwanzo.quizzes import services as quizzes
 from mwanzo.quizzes.models import QuizAttempt, StudentAnswer
 from mwanzo.web.filters import format_bytes
+from mwanzo.web.security import content_security_policy
 from tests.browser.helpers import log_in
 from tests.browser.test_media_cache import NetworkLog
 from tests.conftest import PHONE_VIEWPORT, chromium_path
@@ -420,3 +422,153 @@ def test_the_install_offer_prompts_on_add_and_never_comes_back(page, make, answe
     third_visit.evaluate(SYNTHETIC_INSTALL_PROMPT)
     assert third_visit.locator("[data-install]").is_hidden()  # offered once only, whatever the answer
     assert third_visit.evaluate("() => window.promptCalls || 0") == 0
+
+
+def test_an_admin_confirms_a_change_on_a_confirmation_page_the_service_worker_passed_on(page, make):
+    """Admins sign in too, so the worker answers their pages: the confirmation page it passes on to the server
+    (Sec-Fetch-Mode: navigate, Sec-Fetch-Dest: empty) is served, and its form carries out the change."""
+    admin = make.user(role=Role.ADMIN)
+    user = make.user(name="Baraka Otieno")
+    db.session.commit()
+    log_in(page, admin.email)
+    page.goto(f"/admin/users/{user.id}")
+    wait_for_service_worker(page)
+    page.get_by_label("Role").select_option("INSTRUCTOR")
+    with page.expect_response(lambda response: f"/admin/users/{user.id}/role?" in response.url) as opened:
+        page.get_by_role("button", name="Change role").click()
+    assert opened.value.status == 200 and opened.value.from_service_worker
+    page.get_by_role("button", name="Yes, make this change").click()
+    page.get_by_text("Saved and recorded in the audit log.").wait_for()
+    db.session.expire_all()
+    assert db.session.get(User, user.id).role == Role.INSTRUCTOR
+
+
+def played_to_the_end(page, url):
+    page.goto(url)
+    page.wait_for_selector("video[data-ready]", state="attached")
+    page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; return v.play(); }")
+    page.wait_for_function("() => document.querySelector('video').ended", timeout=30_000)
+
+
+def video_bytes_on_the_meter(page) -> int:
+    page.goto("/dashboard")
+    figures = page.locator("[data-meter-figures]")
+    figures.wait_for()
+    return int(figures.get_attribute("data-video-bytes"))
+
+
+def bytes_served(app, monkeypatch, part: str) -> list[int]:
+    """The body bytes the live server sent for URLs containing part: what a page's DevTools log cannot show
+    for requests the service worker makes itself."""
+    sent: list[int] = []
+    inner = app.wsgi_app
+
+    def counted(body):
+        try:
+            for chunk in body:
+                sent.append(len(chunk))
+                yield chunk
+        finally:
+            getattr(body, "close", lambda: None)()
+
+    def measured(environ, start_response):
+        body = inner(environ, start_response)
+        return counted(body) if part in environ.get("PATH_INFO", "") else body
+
+    monkeypatch.setattr(app, "wsgi_app", measured)
+    return sent
+
+
+@pytest.mark.parametrize("video", ["HLS", "MP4 only"])
+def test_the_data_meter_counts_video_without_a_monthly_limit(page, make, app, monkeypatch, video):
+    """Chromium plays HLS itself (canPlayType says "maybe"), out of the worker's sight: with no limit set the
+    player still goes through hls.js, which counts what it fetches. An MP4 played by the media element is
+    counted by the worker it passes through (the page's DevTools log sees only the worker's answer)."""
+    learner, course, lesson = enrolled_learner_with_video(make)
+    if video == "MP4 only":
+        lesson.renditions = []
+        db.session.commit()
+    log_in(page, learner.email)
+    page.goto("/dashboard")
+    wait_for_service_worker(page)
+    assert page.evaluate("() => localStorage.getItem('mwanzo-data-limit-mb')") is None
+
+    network, mp4_sent = NetworkLog(page), bytes_served(app, monkeypatch, lesson.download_key)
+    played_to_the_end(page, f"/learn/{course.slug}/lessons/{lesson.id}")
+    if video == "HLS":
+        assert page.locator("video").get_attribute("data-engine") == "hlsjs"
+        received = network.transferred(".ts?") + network.transferred(".m3u8")
+    else:
+        assert page.locator("video").get_attribute("data-engine") == "mp4"
+        received = sum(mp4_sent)
+    counted = video_bytes_on_the_meter(page)
+    assert received > 50_000 and abs(counted - received) <= received * 0.05, (counted, received)
+
+
+POSTER_SHOWN = """() => { const image = new Image(); image.src = document.querySelector('video').poster;
+  return image.decode().then(() => image.naturalWidth, () => 0); }"""
+
+
+def send_the_policy_of_the_current_settings(app, monkeypatch):
+    """The session app computed its Content-Security-Policy at start, for local media: send the one an app
+    started with the s3 fixture's settings sends (the bucket's host allowed for images, media and fetches)."""
+    policy, inner = content_security_policy(app.config), app.wsgi_app
+
+    def with_policy(environ, start_response):
+        def start(status, headers, *rest):
+            headers = [(name, policy if name == "Content-Security-Policy" else value) for name, value in headers]
+            return start_response(status, headers, *rest)
+        return inner(environ, start)
+
+    monkeypatch.setattr(app, "wsgi_app", with_policy)
+
+
+def test_a_saved_lessons_poster_from_s3_shows_offline(s3, app, monkeypatch, page, make):
+    """With media on S3 the page names its poster by a signed URL on the bucket's host, which the worker
+    does not answer for: the saved copy shows the poster it kept, under its unsigned path. (s3 comes first:
+    it is put back last, after the accessibility check page's teardown runs against the same storage.)"""
+    send_the_policy_of_the_current_settings(app, monkeypatch)
+    learner, course, lesson = enrolled_learner_with_video(make)
+    log_in(page, learner.email)
+    url = f"/learn/{course.slug}/lessons/{lesson.id}"
+    page.goto(url)
+    wait_for_service_worker(page)
+    assert page.locator("video").get_attribute("poster").startswith(s3.client.meta.endpoint_url)
+    save_lesson(page, "144p")
+
+    page.context.set_offline(True)
+    page.goto(url)
+    page.wait_for_selector("video[data-ready]", state="attached")
+    assert page.locator("video").get_attribute("poster") == f"/media/{lesson.poster_key}"
+    assert page.evaluate(POSTER_SHOWN) > 0
+
+
+@pytest.mark.parametrize("other", ["MP4 only", "HLS"])
+def test_save_all_lessons_from_a_lesson_with_only_an_mp4(page, make, other):
+    """The lesson page has no quality to choose: its MP4 is kept, and so is every other lesson, each as its
+    MP4 or, with rungs, at the smallest video quality."""
+    learner = make.user()
+    course = make.course()
+    section = make.section(course)
+    lesson = ready_video_lesson(section, title="Sending money")
+    second = ready_video_lesson(section, title="Paying bills")
+    lesson.renditions = []
+    if other == "MP4 only":
+        second.renditions = []
+    learning.enroll_free(learner, course)
+    db.session.commit()
+    expected = lesson.download_bytes + (second.download_bytes if other == "MP4 only" else
+                                        next(r["bytes"] for r in second.renditions if r["name"] == "144p"))
+    log_in(page, learner.email)
+    page.goto(f"/learn/{course.slug}/lessons/{lesson.id}")
+    wait_for_service_worker(page)
+    page.get_by_role("button", name=f"Save all 2 lessons ({format_bytes(expected)})").click()
+    page.get_by_text("Saved on this phone. It plays without a connection.").wait_for()
+    assert sorted(saved_lessons(page)) == sorted([f"mwanzo-saved-{lesson.id}", f"mwanzo-saved-{second.id}"])
+
+    page.context.set_offline(True)
+    page.goto(f"/learn/{course.slug}/lessons/{second.id}")
+    page.wait_for_selector("video[data-ready]", state="attached")
+    assert page.locator("video").get_attribute("data-saved") == ("MP4" if other == "MP4 only" else "144p")
+    page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; return v.play(); }")
+    page.wait_for_function("() => document.querySelector('video').currentTime > 1", timeout=15_000)

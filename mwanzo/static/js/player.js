@@ -15,8 +15,9 @@
   function engine() {
     if (!video.dataset.src) return "mp4";
     var mse = window.MediaSource && MediaSource.isTypeSupported('video/mp4; codecs="avc1.42E01E,mp4a.40.2"');
-    // A saved copy is read through the service worker, which the browser's own HLS player bypasses, and
-    // video counted against the learner's monthly limit is counted by hls.js.
+    // A saved copy is read through the service worker, which the browser's own HLS player (Chromium's
+    // too, since 2025) bypasses; and with the worker on, every byte of video is counted on the data meter,
+    // which hls.js does as it fetches.
     if ((video.dataset.saved || video.dataset.metered) && mse) return "hlsjs";
     if (video.canPlayType(HLS_TYPE)) return "native";
     return mse ? "hlsjs" : "mp4";
@@ -203,6 +204,7 @@
   // offline, the last position this phone knew wins over the one in the (older) saved page.
   function useSavedCopy(meta) {
     video.dataset.saved = meta.quality;
+    if (meta.poster) video.poster = meta.poster;  // the kept copy: the page's signed URL may be another host's
     if (meta.video) {  // an MP4 kept whole: its unsigned path, answered by the service worker
       if (sourceElement) { sourceElement.src = fallback = meta.video; video.load(); }
       return;
@@ -238,7 +240,7 @@
   var saved = "mwanzo-saved-" + video.dataset.lesson;
   if (!window.mwanzoOffline || !video.dataset.lesson) { begin(); return; }
   var limitBytes = (parseFloat(localStorage.getItem("mwanzo-data-limit-mb") || "") || 0) * 1e6;
-  if (limitBytes) video.dataset.metered = "true";
+  video.dataset.metered = "true";
   if (!navigator.onLine) pendingTime = parseFloat(localStorage.getItem("mwanzo-position-" + video.dataset.lesson) || "") || pendingTime;
   caches.has(saved).then(function (has) {
     return has && caches.open(saved).then(function (cache) { return cache.match("/saved/meta.json"); })

@@ -59,7 +59,7 @@
       state.caches.push(name);
       return caches.open(name).then(function (cache) {
         var meta = { lesson_id: plan.lesson_id, title: plan.title, page: plan.page, quality: plan.quality,
-                     playlist: plan.playlist, video: plan.video, until: plan.until, started: Date.now(), complete: false, stored: 0 };
+                     playlist: plan.playlist, video: plan.video, poster: plan.poster, until: plan.until, started: Date.now(), complete: false, stored: 0 };
         var files = [{ url: plan.page, key: plan.page }];
         if (plan.playlist) files.push({ url: plan.playlist, key: plan.playlist });
         files = files.concat(plan.files);

@@ -33,8 +33,9 @@ function store(name, mode, work) {
 function getAll(objectStore, out) { objectStore.getAll().onsuccess = function (e) { out.value = e.target.result; }; }
 
 // ---------------------------------------------------------------- the data meter
-// Lesson pages are counted here, as they pass; lesson video by the pages that fetch it (the player through
-// hls.js, save.js while saving), which tell this worker: signed media requests are left to the browser.
+// Lesson pages and what the media element fetches itself (an MP4, played or seeked) are counted here, as they
+// pass; what scripts fetch (hls.js in the player, save.js while saving) is counted by them, and they tell this
+// worker. The player plays HLS through hls.js whenever this worker runs: the browser's own player bypasses it.
 function month() { return new Date().toISOString().slice(0, 7); }
 function add(kind, bytes) {
   return store("meter", "readwrite", function (meter) {
@@ -51,6 +52,21 @@ function countPage(response) {
   var size = isNaN(length) ? response.clone().arrayBuffer().then(function (b) { return b.byteLength; })
                            : Promise.resolve(length);
   return size.then(function (bytes) { return add("pages", bytes); });
+}
+function countRead(response) {
+  // The bytes the media element reads, not the Content-Length: it drops a response part-way on a seek.
+  // (An opaque response, from another host, cannot be read here.)
+  if (!response.body || response.type === "opaque") return response;
+  var reader = response.body.getReader(), bytes = 0;
+  function done() { if (bytes) add("video", bytes).catch(function () {}); bytes = 0; }
+  return new Response(new ReadableStream({
+    pull: function (out) {
+      return reader.read().then(function (part) {
+        if (part.done) { done(); out.close(); } else { bytes += part.value.byteLength; out.enqueue(part.value); }
+      }, function (error) { done(); out.error(error); });
+    },
+    cancel: function (reason) { done(); return reader.cancel(reason); }
+  }), { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 // ---------------------------------------------------------------- answering requests
@@ -96,9 +112,9 @@ function page(request, url) {
 self.addEventListener("fetch", function (event) {
   var request = event.request, url = new URL(request.url);
   if (request.method !== "GET") return;
-  // Admin and employer pages are left to the browser: a page fetched through the worker is not a document
-  // request, and confirmation pages (web/confirmation.py) refuse anything else.
-  if (request.mode === "navigate" && !/^\/(admin|employer)\//.test(url.pathname)) {
+  // Top-level pages only: a frame's navigation goes to the server as the browser made it (Sec-Fetch-Dest:
+  // iframe), which confirmation pages (web/confirmation.py) refuse; one passed on from here says "empty".
+  if (request.mode === "navigate" && request.destination === "document") {
     event.respondWith(page(request, url)); return;
   }
   if (url.origin === location.origin && url.pathname.indexOf("/static/") === 0) {
@@ -115,9 +131,12 @@ self.addEventListener("fetch", function (event) {
   var media = url.pathname.indexOf("/media/") === 0;
   var kept = (media && (!url.search || !self.navigator.onLine)) ||
              /^\/learn\/[^/]+\/lessons\/[^/]+\/saved\//.test(url.pathname);
-  if (!kept) return;
-  event.respondWith(caches.match(cacheKey(url)).then(function (hit) {
-    return hit ? ranged(request, hit) : fetch(request);
+  // What the media element fetches itself (a lesson's MP4, through its redirect to a signed URL) is counted.
+  var played = request.destination === "video" || request.destination === "audio";
+  if (!kept && !played) return;
+  event.respondWith((kept ? caches.match(cacheKey(url)) : Promise.resolve()).then(function (hit) {
+    if (hit) return ranged(request, hit);
+    return played ? fetch(request).then(countRead) : fetch(request);
   }));
 });
 
