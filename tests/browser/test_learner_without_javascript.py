@@ -12,15 +12,20 @@ from tests.learning.media_fixtures import ready_video_lesson
 pytestmark = pytest.mark.browser
 
 
-def test_finish_a_video_course_without_javascript(new_page, make):
-    learner = make.user(email="wanjiru@example.com", name="Wanjiru Kamau")
+def signed_in_to_a_video_course(new_page, make, **account):
+    """A learner enrolled in a one-lesson video course, signed in on a phone with JavaScript off."""
+    learner = make.user(email="wanjiru@example.com", name="Wanjiru Kamau", **account)
     course = make.course(title="Selling on WhatsApp")
     lesson = ready_video_lesson(make.section(course), title="Your catalogue")
     learning.enroll_free(learner, course)
     db.session.commit()
-
     page = new_page(javascript=False)
     log_in(page, "wanjiru@example.com")
+    return page, learner, course, lesson
+
+
+def test_finish_a_video_course_without_javascript(new_page, make):
+    page, learner, course, lesson = signed_in_to_a_video_course(new_page, make)
     page.goto(f"/learn/{course.slug}/lessons/{lesson.id}")
     assert not page.get_by_label("Quality").is_visible() and not page.get_by_label("Speed").is_visible()
 
@@ -45,14 +50,7 @@ def test_finish_a_video_course_without_javascript(new_page, make):
 
 
 def test_without_javascript_no_offline_part_shows_and_the_mp4_download_does(new_page, make):
-    learner = make.user(email="wanjiru@example.com", name="Wanjiru Kamau", locale="sw")
-    course = make.course(title="Selling on WhatsApp")
-    lesson = ready_video_lesson(make.section(course), title="Your catalogue")
-    learning.enroll_free(learner, course)
-    db.session.commit()
-
-    page = new_page(javascript=False)
-    log_in(page, "wanjiru@example.com")
+    page, _learner, course, lesson = signed_in_to_a_video_course(new_page, make, locale="sw")
     assert page.get_by_role("heading", name="Masomo yangu").is_visible()  # the dashboard, in Kiswahili
     # The data meter and its limit live on the phone (scripts): without them a person sees none of it.
     assert not page.get_by_text("Data iliyotumika kwa masomo").is_visible()
