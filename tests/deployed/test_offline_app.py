@@ -50,7 +50,7 @@ def test_the_worker_and_manifest_reach_phones_and_new_worker_versions_do_too(dep
 
 def test_a_progress_save_queued_offline_and_sent_twice_over_https_is_applied_once(deployment, browser_session):
     with deployment.app_context():
-        learner = factories.user(name="Achieng Odhiambo", email="achieng@example.com")
+        learner = factories.user(name="Achieng Odhiambo", email="achieng.offline@example.com")
         course = factories.course(title="Selling on WhatsApp")
         # No media needed: a progress save is about the position, which the lesson's length bounds.
         lesson = factories.lesson(factories.section(course), kind=LessonKind.VIDEO, body_markdown=None,
@@ -59,7 +59,7 @@ def test_a_progress_save_queued_offline_and_sent_twice_over_https_is_applied_onc
         db.session.commit()
         slug, lesson_id, learner_id = course.slug, lesson.id, learner.id
     logged_in = form_post(browser_session, f"{deployment.url}/login",
-                          {"email": "achieng@example.com", "password": factories.PASSWORD}, allow_redirects=False)
+                          {"email": "achieng.offline@example.com", "password": factories.PASSWORD}, allow_redirects=False)
     assert logged_in.status_code == 302, logged_in.text[:500]
     page = browser_session.get(f"{deployment.url}/dashboard", timeout=30)
     [token] = re.findall(r'"X-CSRFToken": "([^"]+)"', page.text)
