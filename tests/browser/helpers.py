@@ -1,4 +1,5 @@
 """Steps several browser tests share."""
+from mwanzo.extensions import db
 from tests.factories import PASSWORD
 
 
@@ -9,6 +10,32 @@ def log_in(page, email):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.locator("header .menu a[href='/profile']").wait_for(state="attached")
+
+
+def start_playing(page):
+    """Press play as a learner would (muted so headless Chromium allows it) and wait for time to pass."""
+    page.wait_for_selector("video[data-ready]", state="attached")
+    page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; return v.play(); }")
+    page.wait_for_function("() => document.querySelector('video').currentTime > 1", timeout=15_000)
+
+
+def seek_to(page, seconds: float):
+    """Move the playing video to ``seconds``, as dragging its bar does, and wait until it plays on from there."""
+    page.evaluate("(t) => { document.querySelector('video').currentTime = t; }", seconds)
+    page.wait_for_function("(t) => { const v = document.querySelector('video'); return v.currentTime > t + 0.5 && !v.seeking; }",
+                           arg=seconds, timeout=15_000)
+
+
+def eventually(page, check, what: str, seconds: float = 10):
+    """What ``check`` reads from the database once the browser's request has reached the server (a keepalive
+    or background request has no response for the page to wait on), or fail saying ``what`` never came."""
+    for _ in range(int(seconds * 10)):
+        db.session.expire_all()
+        result = check()
+        if result:
+            return result
+        page.wait_for_timeout(100)
+    raise AssertionError(f"{what} never reached the server")
 
 
 def open_menu_link(page, name):

@@ -16,7 +16,7 @@ from mwanzo.quizzes import services as quizzes
 from mwanzo.quizzes.models import QuizAttempt, StudentAnswer
 from mwanzo.web.filters import format_bytes
 from mwanzo.web.security import content_security_policy
-from tests.browser.helpers import log_in
+from tests.browser.helpers import log_in, seek_to, start_playing
 from tests.browser.test_media_cache import NetworkLog
 from tests.conftest import PHONE_VIEWPORT, chromium_path
 from tests.learning.media_fixtures import ready_video_lesson
@@ -98,11 +98,8 @@ def test_a_lesson_saved_at_144p_plays_offline_from_the_start_and_from_a_seek(pag
     page.goto(url)  # the page itself comes from the phone
     page.wait_for_selector("video[data-ready]", state="attached")
     assert page.locator("video").get_attribute("data-saved") == "144p"
-    page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; return v.play(); }")
-    page.wait_for_function("() => document.querySelector('video').currentTime > 1", timeout=15_000)
-    page.evaluate("() => { document.querySelector('video').currentTime = 4; }")
-    page.wait_for_function("() => { const v = document.querySelector('video'); return v.currentTime > 4.5 && !v.seeking; }",
-                           timeout=15_000)
+    start_playing(page)
+    seek_to(page, 4)
     page.evaluate("() => document.querySelector('video').pause()")
     page.get_by_text("Saved on this phone, will send when online.").wait_for()
     # A byte range of a kept file (what a media element asks for) is cut from the copy on the phone.
@@ -137,11 +134,8 @@ def test_a_lesson_with_only_an_mp4_is_saved_as_that_mp4_and_plays_offline_with_s
     page.goto(url)
     page.wait_for_selector("video[data-ready]", state="attached")
     assert page.locator("video").get_attribute("data-saved") == "MP4"
-    page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; return v.play(); }")
-    page.wait_for_function("() => document.querySelector('video').currentTime > 1", timeout=15_000)
-    page.evaluate("() => { document.querySelector('video').currentTime = 4; }")
-    page.wait_for_function("() => { const v = document.querySelector('video'); return v.currentTime > 4.5 && !v.seeking; }",
-                           timeout=15_000)
+    start_playing(page)
+    seek_to(page, 4)
     assert page.evaluate("() => document.querySelector('video').currentSrc").endswith(kept)
     assert page.evaluate("(url) => fetch(url, {headers: {Range: 'bytes=1000-1999'}})"
                          ".then(r => r.arrayBuffer().then(b => [r.status, r.headers.get('Content-Range'), b.byteLength]))",
@@ -570,5 +564,4 @@ def test_save_all_lessons_from_a_lesson_with_only_an_mp4(page, make, other):
     page.goto(f"/learn/{course.slug}/lessons/{second.id}")
     page.wait_for_selector("video[data-ready]", state="attached")
     assert page.locator("video").get_attribute("data-saved") == ("MP4" if other == "MP4 only" else "144p")
-    page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; return v.play(); }")
-    page.wait_for_function("() => document.querySelector('video').currentTime > 1", timeout=15_000)
+    start_playing(page)

@@ -4,17 +4,10 @@ from sqlalchemy import select
 
 from mwanzo.extensions import db
 from mwanzo.learning.models import Enrollment, VideoProgress
-from tests.browser.helpers import log_in, open_menu_link
+from tests.browser.helpers import eventually, log_in, open_menu_link, start_playing
 from tests.learning.media_fixtures import ready_video_lesson
 
 pytestmark = pytest.mark.browser
-
-
-def start_playing(page):
-    """Press play as a learner would (muted so headless Chromium allows it) and wait for time to pass."""
-    page.wait_for_selector("video[data-ready]", state="attached")
-    page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; return v.play(); }")
-    page.wait_for_function("() => document.querySelector('video').currentTime > 1", timeout=15_000)
 
 
 def no_sideways_scrolling(page):
@@ -104,8 +97,9 @@ def test_whole_learning_flow_on_a_phone(page, make):
     # Leaving the page mid-play saves the position on the way out (keepalive fetch on pagehide).
     page.get_by_role("link", name="Safety tips →").click()
     page.get_by_text("Never share your").wait_for()
-    page.wait_for_timeout(300)
-    assert db.session.scalar(select(VideoProgress.position_seconds).where(VideoProgress.lesson_id == video.id)) >= 2
+    assert eventually(page, lambda: (db.session.scalar(select(VideoProgress.position_seconds)
+                                                       .where(VideoProgress.lesson_id == video.id)) or 0) >= 2,
+                      "the position saved on the way out")
     page.get_by_role("button", name="Mark complete").click()
     open_menu_link(page, "My learning")
     page.get_by_text("Continue where you left off").wait_for()
