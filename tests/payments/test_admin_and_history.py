@@ -1,6 +1,7 @@
 """Receipts for learners; the admin's payments list, totals, timeline and refunds."""
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -16,6 +17,9 @@ from mwanzo.payments.models import Payment, PaymentStatus
 from tests.confirmations import confirmation_token
 from tests.payments.conftest import callback_path
 from tests.queries import count_queries
+
+
+NAIROBI = ZoneInfo("Africa/Nairobi")
 
 
 @pytest.fixture
@@ -107,18 +111,34 @@ def test_admin_list_filters_and_totals_per_day(client, login, paid, checkout, ad
 
     everything = rows()
     assert all(p in everything for p in ("0711 000 001", "0722 000 002", "0733 000 003", "0744 000 004"))
-    today = utcnow().date().isoformat()
+    # The admin's days are Kenyan days: from 21:00 UTC the payments just made belong to tomorrow's UTC date.
+    today = utcnow().astimezone(NAIROBI).date().isoformat()
     assert f"<td>{today}</td><td>4</td><td>2</td><td>KES 3,000</td>" in everything
     success = rows(status="SUCCESS")
     assert "0711 000 001" in success and "0733 000 003" not in success
     assert "0744 000 004" in rows(course="poultry") and "0711 000 001" not in rows(course="poultry")
     assert "0733 000 003" in rows(phone="0733 000 003") and "0722 000 002" not in rows(phone="0733000003")
     assert "0733 000 003" in rows(phone="733000")
-    tomorrow = (utcnow() + timedelta(days=1)).date().isoformat()
+    tomorrow = (utcnow().astimezone(NAIROBI) + timedelta(days=1)).date().isoformat()
     assert "No payments match." in rows(date_from=tomorrow)
     assert "0711 000 001" in rows(date_from=today, date_to=today)
     assert client.get("/admin/payments", query_string={"date_from": "yesterday"}).status_code == 422
     assert waiting.external_reference in client.get(f"/admin/payments/{waiting.id}").get_data(as_text=True)
+
+
+def test_a_late_evening_payment_is_counted_and_found_on_its_kenyan_day(client, login, admin, make, paid_course):
+    """22:30 UTC on 9 March is 01:30 on 10 March in Nairobi: the admin finds that payment under the 10th."""
+    enrolment = make.enrollment(make.user(email="late@example.com"), paid_course)
+    late_evening = datetime(2026, 3, 9, 22, 30, tzinfo=timezone.utc)
+    make.payment(enrolment, "1500", PaymentStatus.SUCCESS, created_at=late_evening, settled_at=late_evening)
+    login(admin)
+
+    def page(**args):
+        return client.get("/admin/payments", query_string=args).get_data(as_text=True)
+
+    assert "<td>2026-03-10</td><td>1</td><td>1</td><td>KES 1,500</td>" in page()
+    assert "No payments match." in page(date_from="2026-03-09", date_to="2026-03-09")
+    assert "No payments match." not in page(date_from="2026-03-10", date_to="2026-03-10")
 
 
 def test_admin_list_and_learner_history_use_a_fixed_number_of_queries(client, login, checkout, admin, make):
