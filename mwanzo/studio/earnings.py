@@ -3,6 +3,7 @@ their CSV, the balance and payout requests (/studio/payouts; sent after an admin
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -15,6 +16,7 @@ from mwanzo.extensions import db
 from mwanzo.payments import earnings, payouts
 from mwanzo.payments.forms import PayoutRequestForm
 from mwanzo.phones import display_phone
+from mwanzo.studio.forms import StatementMonthForm
 from mwanzo.studio.views import bp
 
 CSV_HEADER = [_l("Month"), _l("Gross (KES)"), _l("Refunds (KES)"), _l("Platform share (KES)"), _l("Net (KES)")]
@@ -34,14 +36,27 @@ def whose() -> User:
     return user
 
 
+def statement_month() -> tuple[StatementMonthForm, date]:
+    """The ?until= form and the month the statements end with: the one asked for, never past this month
+    (a month that cannot be read is left out, and its form carries the message)."""
+    form = StatementMonthForm(request.args)
+    this_month = earnings.today()
+    if not form.validate() or not form.until.data:
+        return form, this_month
+    return form, min(form.until.data, this_month)
+
+
 @bp.get("/studio/earnings")
 def earnings_page():
     return earnings_view(whose(), PayoutRequestForm(formdata=None, phone=display_phone(current_user.phone)))
 
 
 def earnings_view(instructor: User, form: PayoutRequestForm, status: int = 200):
-    return render_template("studio/earnings.html", instructor=instructor, form=form,
-                           months=earnings.statements(instructor.id, earnings.today()),
+    shown, last = statement_month()
+    if shown.errors and status == 200:
+        status = 422
+    return render_template("studio/earnings.html", instructor=instructor, form=form, shown=shown,
+                           months=earnings.statements(instructor.id, last),
                            balance=payouts.balance(instructor.id), payouts=payouts.instructor_payouts(instructor.id),
                            share=current_app.config["PLATFORM_SHARE_PERCENT"]), status
 
@@ -67,6 +82,9 @@ def payout_request():
 @bp.get("/studio/earnings.csv")
 def earnings_csv():
     instructor = whose()
-    rows = [m.row() for m in earnings.statements(instructor.id, earnings.today())]
+    shown, last = statement_month()
+    if shown.errors:
+        abort(422)
+    rows = [m.row() for m in earnings.statements(instructor.id, last)]
     return reports.csv_response(reports.Table("earnings", _l("Earnings"), CSV_HEADER, rows, chart=None),
-                                f"mwanzo-earnings-{earnings.today().isoformat()}")
+                                f"mwanzo-earnings-{last.strftime('%Y-%m')}")

@@ -13,7 +13,7 @@ from mwanzo.database import business_timezone
 from mwanzo.images import upload_validators
 from mwanzo.labels import choices
 from mwanzo.media import captions, resources
-from mwanzo.web.listing import ListForm, trimmed
+from mwanzo.web.listing import ListForm, MonthOfYearField, trimmed
 
 
 def lines(text: str | None) -> list[str]:
@@ -101,6 +101,15 @@ class CourseFilterForm(ListForm):
 
 class RosterFilterForm(ListForm):
     stuck = BooleanField(_l("Only learners stuck for 7 days"))
+
+
+class StatementMonthForm(FlaskForm):
+    """Which month the earnings statements end with (?until=2025-12 for last year's); none: this month."""
+
+    class Meta:
+        csrf = False  # a GET choice of what to read changes nothing
+
+    until = MonthOfYearField(_l("Statements up to"), validators=[Optional()])
 
 
 class CourseImportForm(FlaskForm):

@@ -17,7 +17,7 @@ from flask import request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import Select, func, select
-from wtforms import DateField, IntegerField, SelectField
+from wtforms import DateField, IntegerField, MonthField, SelectField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from mwanzo.extensions import db
@@ -51,6 +51,7 @@ def worded(field_class: type, message) -> type:
 
 WholeNumberField = worded(IntegerField, _l("Enter a whole number, e.g. 2."))
 DayField = worded(DateField, _l("Enter a date as year-month-day, e.g. 2026-03-31."))
+MonthOfYearField = worded(MonthField, _l("Enter a month as year-month, e.g. 2026-03."))
 
 
 class ChoiceField(SelectField):
